@@ -1,0 +1,603 @@
+"""The cockpit configuration: TOML in, frozen dataclasses out.
+
+Every problem is collected (not just the first) and reported as
+`FILE: key.path: what is wrong (got X)`. Secrets never appear in the file: keys ending
+in `_env` name the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cockpit.config_reader import Problem, Problems, Table, check_ref, check_unique
+
+QUEUE_KINDS = ("rq", "celery", "sidekiq", "bullmq", "list", "stream", "zset")
+FLAG_BACKENDS = ("unleash", "redis-hash", "http-json")
+SUSPECT_EXPECT = ("zero", "falling", "steady")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+DEFAULT_SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` says every reason."""
+
+    def __init__(self, filename: str, problems: list[Problem]) -> None:
+        self.filename = filename
+        self.problems = problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [p.render(self.filename) for p in self.problems]
+
+
+# --- the configuration ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentDefaults:
+    """What a new incident starts with."""
+
+    title: str
+    service: str
+    severities: tuple[str, ...]
+    severity: str
+    journal: Path
+    update_interval: float
+    lead: str | None = None
+    secret_env: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ErrorRateQuery:
+    name: str
+    query: str
+    warn: float
+    critical: float
+
+
+@dataclass(frozen=True)
+class PrometheusConfig:
+    url: str
+    queries: tuple[ErrorRateQuery, ...]
+    interval: float = 5.0
+    timeout: float = 3.0
+    backfill: float = 900.0
+    token_env: str | None = None
+
+
+@dataclass(frozen=True)
+class RedisInstance:
+    name: str
+    url: str | None
+    url_env: str | None
+    interval: float = 2.0
+    timeout: float = 2.0
+
+    def resolve_url(self, environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+        """The URL to connect to; raises `LookupError` naming the unset variable."""
+        if self.url is not None:
+            return self.url
+        assert self.url_env is not None
+        value = environ.get(self.url_env)
+        if not value:
+            raise LookupError(f"environment variable {self.url_env} (redis.{self.name}.url_env) is not set")
+        return value
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    name: str
+    redis: str
+    kind: str
+    queue: str | None
+    risky: bool = False
+    stage: int = 1
+    discover: bool = False
+    prefix: str | None = None
+    pause_key: str | None = None
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    name: str
+    backend: str
+    interval: float = 5.0
+    timeout: float = 2.0
+    url: str | None = None
+    url_env: str | None = None
+    token_env: str | None = None
+    project: str = "default"
+    environment: str | None = None
+    redis: str | None = None
+    key: str | None = None
+    write_method: str = "PUT"
+
+
+@dataclass(frozen=True)
+class FlagConfig:
+    name: str
+    safe: bool
+    regions: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SuspectQuery:
+    name: str
+    sql: str
+    expect: str = "zero"
+
+
+@dataclass(frozen=True)
+class PostgresConfig:
+    readonly_dsn_env: str
+    repair_dsn_env: str | None
+    interval: float = 15.0
+    statement_timeout: float = 2.0
+    connect_timeout: float = 3.0
+    suspects: tuple[SuspectQuery, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckStep:
+    name: str
+    url: str
+    method: str = "GET"
+    expect_status: int = 200
+    expect_text: str | None = None
+    budget: float = 1.0
+    json: str | None = None
+    form: tuple[tuple[str, str], ...] = ()
+    form_env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    name: str
+    steps: tuple[CheckStep, ...]
+    interval: float = 30.0
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class RevertAction:
+    argv: tuple[str, ...] = ()
+    webhook_url: str | None = None
+    webhook_url_env: str | None = None
+    webhook_token_env: str | None = None
+    method: str = "POST"
+    timeout: float = 600.0
+
+
+@dataclass(frozen=True)
+class MaintenanceSwitch:
+    flag: str
+    on_value: bool = True
+
+
+@dataclass(frozen=True)
+class CacheTarget:
+    name: str
+    redis: str | None = None
+    pattern: str | None = None
+    purge_url: str | None = None
+    method: str = "POST"
+    batch: int = 500
+
+
+@dataclass(frozen=True)
+class RepairStatement:
+    name: str
+    preview: str
+    sql: str
+    marks_review: bool = False
+
+
+@dataclass(frozen=True)
+class RepairScript:
+    name: str
+    reviewed_by: str
+    statements: tuple[RepairStatement, ...]
+    max_rows: int = 10_000
+    statement_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    settle: float = 30.0
+    max_error_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class UpdateTemplates:
+    status: str
+    customer: str
+    webhook_url_env: str | None = None
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class ActionsConfig:
+    revert: RevertAction | None = None
+    maintenance: MaintenanceSwitch | None = None
+    caches: tuple[CacheTarget, ...] = ()
+    repairs: tuple[RepairScript, ...] = ()
+    restart: RestartPolicy = RestartPolicy()
+    updates: UpdateTemplates | None = None
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """The "service restored" gate: every condition must hold for `window` seconds."""
+
+    window: float = 600.0
+    max_error_rate: float = 0.01
+    checks_pass: bool = True
+    suspects_not_rising: bool = True
+    queues_draining: bool = True
+    max_queue_depth: int | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated cockpit configuration."""
+
+    incident: IncidentDefaults
+    prometheus: PrometheusConfig | None = None
+    redis: tuple[RedisInstance, ...] = ()
+    queues: tuple[QueueConfig, ...] = ()
+    regions: tuple[RegionConfig, ...] = ()
+    flags: tuple[FlagConfig, ...] = ()
+    postgres: PostgresConfig | None = None
+    checks: tuple[CheckConfig, ...] = ()
+    actions: ActionsConfig = ActionsConfig()
+    gate: GateConfig = GateConfig()
+    source: Path | None = field(default=None, compare=False)
+
+    def secret_env_names(self) -> tuple[str, ...]:
+        """Every environment variable whose value must never be written anywhere."""
+        names: list[str] = list(self.incident.secret_env)
+        names += [r.url_env for r in self.redis if r.url_env]
+        names += [n for r in self.regions for n in (r.url_env, r.token_env) if n]
+        if self.prometheus and self.prometheus.token_env:
+            names.append(self.prometheus.token_env)
+        if self.postgres:
+            names += [n for n in (self.postgres.readonly_dsn_env, self.postgres.repair_dsn_env) if n]
+        revert = self.actions.revert
+        if revert:
+            names += [n for n in (revert.webhook_url_env, revert.webhook_token_env) if n]
+        names += [env for check in self.checks for step in check.steps for _, env in step.form_env]
+        if self.actions.updates and self.actions.updates.webhook_url_env:
+            names.append(self.actions.updates.webhook_url_env)
+        return tuple(dict.fromkeys(names))
+
+    def redis_named(self, name: str) -> RedisInstance:
+        return next(r for r in self.redis if r.name == name)
+
+
+# --- loading -------------------------------------------------------------------------
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate a config file; raises `ConfigError` with every problem found."""
+    path = Path(path)
+    filename = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(filename, [Problem("", f"cannot read the file: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(filename, [Problem("", f"is not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    return loads(text, filename, base_dir=path.parent)
+
+
+def loads(text: str, filename: str = "<config>", base_dir: Path | None = None) -> Config:
+    """Validate TOML text; `base_dir` anchors relative paths (the journal)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(filename, [Problem("", f"TOML syntax error: {exc}")]) from None
+    problems = Problems()
+    config = _read_config(Table(data, "", problems), base_dir or Path.cwd())
+    if problems:
+        raise ConfigError(filename, list(problems))
+    assert config is not None
+    return config
+
+
+def _read_config(root: Table, base_dir: Path) -> Config | None:
+    incident = _read_incident(root.table("incident", required=True), base_dir)
+    redis = _read_redis(root)
+    redis_names = [r.name for r in redis]
+    prometheus = _read_prometheus(root.table("prometheus"))
+    queues = _read_queues(root.tables("queues"), redis_names)
+    regions = _read_regions(root, redis_names)
+    region_names = [r.name for r in regions]
+    flags = _read_flags(root.tables("flags"), region_names)
+    postgres = _read_postgres(root.table("postgres"))
+    checks = _read_checks(root.tables("checks"))
+    actions = _read_actions(root.table("actions"), redis_names, [f.name for f in flags], postgres)
+    gate = _read_gate(root.table("gate"))
+    root.finish()
+    if incident is None:
+        return None
+    return Config(incident, prometheus, redis, queues, regions, flags, postgres, checks, actions, gate)
+
+
+def _read_incident(t: Table | None, base_dir: Path) -> IncidentDefaults | None:
+    if t is None:
+        return None
+    severities = t.str_list("severities", DEFAULT_SEVERITIES, nonempty=True)
+    severity = t.str("severity", severities[min(1, len(severities) - 1)], choices=severities)
+    journal = t.str("journal", "incident.jsonl")
+    result = IncidentDefaults(
+        title=t.str("title", required=True),
+        service=t.str("service", required=True),
+        severities=severities,
+        severity=severity,
+        journal=(base_dir / journal) if journal else base_dir / "incident.jsonl",
+        update_interval=t.duration("update_interval", 1800.0),
+        lead=t.str("lead"),
+        secret_env=tuple(n for n in t.str_list("secret_env") if n),
+    )
+    t.finish()
+    return result
+
+
+def _read_prometheus(t: Table | None) -> PrometheusConfig | None:
+    if t is None:
+        return None
+    queries = []
+    entries = t.tables("queries")
+    for q in entries:
+        warn = q.number("warn", 0.02, minimum=0)
+        critical = q.number("critical", 0.05, minimum=0)
+        if warn is not None and critical is not None and warn > critical:
+            q.error("warn", f"must not exceed critical ({critical:g}) (got {warn:g})")
+        queries.append(ErrorRateQuery(q.str("name", required=True), q.str("query", required=True), warn, critical))
+        q.finish()
+    check_unique(entries, "name", [q.name for q in queries], "query name")
+    if not entries:
+        t.error("queries", "at least one [[prometheus.queries]] entry is required")
+    result = PrometheusConfig(
+        url=t.url("url", required=True),
+        queries=tuple(queries),
+        interval=t.duration("interval", 5.0),
+        timeout=t.duration("timeout", 3.0),
+        backfill=t.duration("backfill", 900.0),
+        token_env=t.env_name("token_env"),
+    )
+    t.finish()
+    return result
+
+
+def _read_redis(root: Table) -> tuple[RedisInstance, ...]:
+    result = []
+    for name, t in root.named_tables("redis"):
+        url = t.url("url", schemes=("redis", "rediss", "unix"))
+        url_env = t.env_name("url_env")
+        if ("url" in t.data) == ("url_env" in t.data):
+            t.error("url", "set exactly one of url or url_env")
+        result.append(RedisInstance(name, url, url_env, t.duration("interval", 2.0), t.duration("timeout", 2.0)))
+        t.finish()
+    return tuple(result)
+
+
+def _read_queues(entries: list[Table], redis_names: list[str]) -> tuple[QueueConfig, ...]:
+    result = []
+    for t in entries:
+        kind = t.str("kind", required=True, choices=QUEUE_KINDS)
+        discover = t.bool("discover")
+        queue = t.str("queue")
+        if discover and kind not in ("rq", "sidekiq", "bullmq"):
+            t.error("discover", f"queue discovery is available for rq, sidekiq and bullmq, not {kind}")
+        redis = t.name("redis", required=True)
+        if not discover and queue is None and "name" not in t.data:
+            t.error("queue", "is required unless discover = true")
+        name = t.name("name", queue or (f"{kind}@{redis}" if discover else None))
+        check_ref(t, "redis", redis, redis_names, "a Redis instance")
+        result.append(QueueConfig(
+            name=name, redis=redis, kind=kind, queue=queue or (None if discover else name),
+            risky=t.bool("risky"), stage=t.int("stage", 1, minimum=1, maximum=99), discover=discover,
+            prefix=t.str("prefix"), pause_key=t.str("pause_key"),
+        ))
+        t.finish()
+    check_unique(entries, "name", [q.name for q in result], "queue name")
+    return tuple(result)
+
+
+def _read_regions(root: Table, redis_names: list[str]) -> tuple[RegionConfig, ...]:
+    result = []
+    for name, t in root.named_tables("regions"):
+        backend = t.str("backend", required=True, choices=FLAG_BACKENDS)
+        region = RegionConfig(
+            name=name, backend=backend, interval=t.duration("interval", 5.0), timeout=t.duration("timeout", 2.0),
+            url=t.url("url"), url_env=t.env_name("url_env"), token_env=t.env_name("token_env"),
+            project=t.str("project", "default"), environment=t.str("environment"),
+            redis=t.name("redis"), key=t.str("key"),
+            write_method=t.str("write_method", "PUT", choices=("PUT", "POST", "PATCH")),
+        )
+        if backend in ("unleash", "http-json") and region.url is None and region.url_env is None:
+            t.error("url", f"is required for the {backend} backend (or url_env)")
+        if backend == "unleash" and region.environment is None:
+            t.error("environment", "is required for the unleash backend (an Unleash environment, e.g. production)")
+        if backend == "redis-hash":
+            if region.redis is None:
+                t.error("redis", "is required for the redis-hash backend")
+            check_ref(t, "redis", region.redis, redis_names, "a Redis instance")
+            if region.key is None:
+                t.error("key", "is required for the redis-hash backend (the hash holding flag values)")
+        result.append(region)
+        t.finish()
+    return tuple(result)
+
+
+def _read_flags(entries: list[Table], region_names: list[str]) -> tuple[FlagConfig, ...]:
+    result = []
+    for t in entries:
+        regions = t.str_list("regions", tuple(region_names))
+        for region in regions:
+            check_ref(t, "regions", region, region_names, "a region")
+        safe = t.bool("safe", False) if t.has("safe") else None
+        if safe is None:
+            t.error("safe", "is required (the value every region must have when the flag is safe: true or false)")
+        result.append(FlagConfig(t.name("name", required=True), bool(safe), regions, t.str("description", "")))
+        t.finish()
+    check_unique(entries, "name", [f.name for f in result], "flag name")
+    return tuple(result)
+
+
+def _read_postgres(t: Table | None) -> PostgresConfig | None:
+    if t is None:
+        return None
+    entries = t.tables("suspects")
+    suspects = []
+    for s in entries:
+        sql = s.str("sql", required=True)
+        if sql and ";" in sql.rstrip().rstrip(";"):
+            s.error("sql", "must be a single statement (found a ';' inside)")
+        suspects.append(SuspectQuery(s.str("name", required=True), sql, s.str("expect", "zero", choices=SUSPECT_EXPECT)))
+        s.finish()
+    check_unique(entries, "name", [q.name for q in suspects], "suspect query name")
+    result = PostgresConfig(
+        readonly_dsn_env=t.env_name("readonly_dsn_env", required=True),
+        repair_dsn_env=t.env_name("repair_dsn_env"),
+        interval=t.duration("interval", 15.0),
+        statement_timeout=t.duration("statement_timeout", 2.0),
+        connect_timeout=t.duration("connect_timeout", 3.0),
+        suspects=tuple(suspects),
+    )
+    t.finish()
+    return result
+
+
+def _read_checks(entries: list[Table]) -> tuple[CheckConfig, ...]:
+    result = []
+    for t in entries:
+        steps = []
+        step_tables = t.tables("steps")
+        if not step_tables:
+            t.error("steps", "at least one [[checks.steps]] entry is required")
+        for s in step_tables:
+            form_items = _string_map(s.table("form"), env=False)
+            form_env = _string_map(s.table("form_env"), env=True)
+            steps.append(CheckStep(
+                name=s.str("name", required=True), url=s.url("url", required=True),
+                method=s.str("method", "GET", choices=HTTP_METHODS),
+                expect_status=s.int("expect_status", 200, minimum=100, maximum=599),
+                expect_text=s.str("expect_text"), budget=s.duration("budget", 1.0),
+                json=s.str("json"), form=form_items, form_env=form_env,
+            ))
+            if step_tables and steps[-1].json is not None and (form_items or form_env):
+                s.error("json", "use either json or form/form_env, not both")
+            s.finish()
+        check_unique(step_tables, "name", [st.name for st in steps], "step name")
+        result.append(CheckConfig(t.name("name", required=True), tuple(steps),
+                                  t.duration("interval", 30.0), t.duration("timeout", 5.0)))
+        t.finish()
+    check_unique(entries, "name", [c.name for c in result], "check name")
+    return tuple(result)
+
+
+def _string_map(t: Table | None, *, env: bool) -> tuple[tuple[str, str], ...]:
+    """A small inline table of string values (or of environment variable names)."""
+    if t is None:
+        return ()
+    items = []
+    for key in list(t.data):
+        value = t.env_name(key) if env else t.str(key, nonempty=False)
+        if value is not None:
+            items.append((key, value))
+    t.finish()
+    return tuple(items)
+
+
+def _read_actions(t: Table | None, redis_names: list[str], flag_names: list[str],
+                  postgres: PostgresConfig | None) -> ActionsConfig:
+    if t is None:
+        return ActionsConfig()
+    revert = None
+    if (r := t.table("revert")) is not None:
+        revert = RevertAction(
+            argv=r.str_list("argv"), webhook_url=r.url("webhook_url"), webhook_url_env=r.env_name("webhook_url_env"),
+            webhook_token_env=r.env_name("webhook_token_env"),
+            method=r.str("method", "POST", choices=HTTP_METHODS), timeout=r.duration("timeout", 600.0),
+        )
+        ways = sum(bool(x) for x in (revert.argv, revert.webhook_url, revert.webhook_url_env))
+        if ways != 1:
+            r.error("argv", "set exactly one of argv, webhook_url or webhook_url_env")
+        r.finish()
+    maintenance = None
+    if (m := t.table("maintenance")) is not None:
+        maintenance = MaintenanceSwitch(m.name("flag", required=True), m.bool("on_value", True))
+        check_ref(m, "flag", maintenance.flag, flag_names, "a flag")
+        m.finish()
+    caches = []
+    cache_tables = t.tables("caches")
+    for c in cache_tables:
+        cache = CacheTarget(
+            name=c.name("name", required=True), redis=c.name("redis"), pattern=c.str("pattern"),
+            purge_url=c.url("purge_url"), method=c.str("method", "POST", choices=HTTP_METHODS),
+            batch=c.int("batch", 500, minimum=1, maximum=10_000),
+        )
+        if (cache.pattern is None) == (cache.purge_url is None):
+            c.error("pattern", "set exactly one of pattern (with redis) or purge_url")
+        if cache.pattern is not None:
+            if cache.redis is None:
+                c.error("redis", "is required with pattern")
+            check_ref(c, "redis", cache.redis, redis_names, "a Redis instance")
+            if cache.pattern.strip("*") == "":
+                c.error("pattern", "must name a key prefix, not match every key (got '*')")
+        caches.append(cache)
+        c.finish()
+    check_unique(cache_tables, "name", [c.name for c in caches], "cache name")
+    repairs = []
+    repair_tables = t.tables("repairs")
+    for rp in repair_tables:
+        statements = []
+        stmt_tables = rp.tables("statements")
+        if not stmt_tables:
+            rp.error("statements", "at least one [[actions.repairs.statements]] entry is required")
+        for s in stmt_tables:
+            statements.append(RepairStatement(s.str("name", required=True), s.str("preview", required=True),
+                                              s.str("sql", required=True), s.bool("marks_review")))
+            s.finish()
+        check_unique(stmt_tables, "name", [s.name for s in statements], "statement name")
+        repairs.append(RepairScript(
+            name=rp.name("name", required=True), reviewed_by=rp.str("reviewed_by", required=True),
+            statements=tuple(statements), max_rows=rp.int("max_rows", 10_000, minimum=1),
+            statement_timeout=rp.duration("statement_timeout", 30.0),
+        ))
+        rp.finish()
+    check_unique(repair_tables, "name", [r.name for r in repairs], "repair name")
+    if repairs and (postgres is None or postgres.repair_dsn_env is None):
+        t.error("repairs", "need postgres.repair_dsn_env (repairs never run through the read-only DSN)")
+    restart = RestartPolicy()
+    if (rs := t.table("restart")) is not None:
+        restart = RestartPolicy(rs.duration("settle", 30.0), rs.number("max_error_rate", None, minimum=0))
+        rs.finish()
+    updates = None
+    if (u := t.table("updates")) is not None:
+        updates = UpdateTemplates(u.str("status", required=True), u.str("customer", required=True),
+                                  u.env_name("webhook_url_env"), u.duration("timeout", 5.0))
+        u.finish()
+    t.finish()
+    return ActionsConfig(revert, maintenance, tuple(caches), tuple(repairs), restart, updates)
+
+
+def _read_gate(t: Table | None) -> GateConfig:
+    if t is None:
+        return GateConfig()
+    gate = GateConfig(
+        window=t.duration("window", 600.0),
+        max_error_rate=t.number("max_error_rate", 0.01, minimum=0, maximum=1),
+        checks_pass=t.bool("checks_pass", True),
+        suspects_not_rising=t.bool("suspects_not_rising", True),
+        queues_draining=t.bool("queues_draining", True),
+        max_queue_depth=t.int("max_queue_depth", None, minimum=0),
+    )
+    t.finish()
+    return gate

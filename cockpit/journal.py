@@ -1,0 +1,313 @@
+"""The incident log: append-only JSON Lines, durable before anyone is told it is done.
+
+One object per line: `seq`, `ts` (UTC ISO 8601), `operator`, `origin`, `kind`, `step`,
+`summary`, `data`. Every append takes an exclusive `flock`, so several processes can
+write one journal and `seq` stays strictly increasing; the line is written with one
+`write()` on an O_APPEND descriptor, then fsynced, before `append` returns.
+Secrets are redacted by the writer itself, never left to callers.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+import re
+import socket
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+KINDS = ("declare", "note", "action", "reading", "status", "update", "step")
+REDACTED = "[redacted]"
+#: Keys whose values are secrets wherever they appear in an entry's data.
+SECRET_KEYS = re.compile(r"(pass(word|wd)?|secret|token|api[_-]?key|authorization|dsn|cookie)$", re.I)
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.I)
+#: Shorter secret values are not searched for inside text: they would redact innocent digits.
+MIN_SECRET_LENGTH = 4
+
+
+class JournalError(Exception):
+    """The journal could not be written; the entry is NOT durable."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who pressed the keys: a name plus where they are connected from."""
+
+    name: str
+    host: str = ""
+    ssh_client: str | None = None
+
+    @classmethod
+    def detect(cls, explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> Operator:
+        """`--operator`, else `$COCKPIT_OPERATOR`, else the login name; plus the SSH client address."""
+        name = explicit or environ.get("COCKPIT_OPERATOR") or _login_name()
+        ssh = environ.get("SSH_CLIENT") or environ.get("SSH_CONNECTION")
+        return cls(name=name, host=socket.gethostname(), ssh_client=ssh.split()[0] if ssh else None)
+
+    def origin(self) -> str:
+        where = self.host or "?"
+        return f"{where} via ssh from {self.ssh_client}" if self.ssh_client else where
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def format_ts(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal line."""
+
+    seq: int
+    ts: str
+    operator: str
+    kind: str
+    summary: str
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""
+
+    @property
+    def at(self) -> datetime:
+        return parse_ts(self.ts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "ts": self.ts, "operator": self.operator, "origin": self.origin,
+                "kind": self.kind, "step": self.step, "summary": self.summary, "data": self.data}
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any]) -> Entry:
+        if not isinstance(obj.get("seq"), int) or not isinstance(obj.get("ts"), str):
+            raise ValueError("missing seq or ts")
+        data = obj.get("data") or {}
+        return cls(seq=obj["seq"], ts=obj["ts"], operator=str(obj.get("operator", "")), kind=str(obj.get("kind", "")),
+                   summary=str(obj.get("summary", "")), step=obj.get("step"),
+                   data=data if isinstance(data, dict) else {"value": data}, origin=str(obj.get("origin", "")))
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line that could not be read back (a torn write, typically the last one)."""
+
+    line_no: int
+    text: str
+    reason: str
+
+
+@dataclass
+class ReadBack:
+    entries: list[Entry]
+    bad_lines: list[BadLine]
+    line_count: int = 0
+
+    @property
+    def torn_tail(self) -> BadLine | None:
+        """The bad line at the very end of the file, if the last write was cut off."""
+        return self.bad_lines[-1] if self.bad_lines and self.bad_lines[-1].reason == "torn" else None
+
+
+class Redactor:
+    """Replaces secret values (and values under secret-looking keys) before anything is written."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        # Longest first, so a secret containing another is replaced whole.
+        self._secrets = sorted(values, key=len, reverse=True)
+
+    @classmethod
+    def from_env(cls, names: Iterable[str], environ: Mapping[str, str] = os.environ) -> Redactor:
+        values: list[str] = []
+        for name in names:
+            value = environ.get(name)
+            if value:
+                values.append(value)
+                # A DSN/URL's password alone is also a secret (it may be logged by a library).
+                values += [m.group("pw") for m in _URL_PASSWORD.finditer(value)]
+        return cls(values)
+
+    def text(self, value: str) -> str:
+        for secret in self._secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return _URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{REDACTED}@", value)
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {str(k): (REDACTED if SECRET_KEYS.search(str(k)) and v not in (None, "") else self(v))
+                    for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self(v) for v in value]
+        return value
+
+
+def read(path: str | Path) -> ReadBack:
+    """Every whole entry of a journal, plus a report of lines that could not be read."""
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    return _parse(raw, first_line_no=1)
+
+
+def _parse(raw: bytes, first_line_no: int) -> ReadBack:
+    entries: list[Entry] = []
+    bad: list[BadLine] = []
+    lines = raw.split(b"\n")
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        is_last = index == len(lines) - 1  # no newline after it: the write was cut off
+        try:
+            entries.append(Entry.from_dict(json.loads(line)))
+        except (ValueError, UnicodeDecodeError, TypeError, AttributeError) as exc:
+            preview = line[:80].decode("utf-8", "replace")
+            bad.append(BadLine(first_line_no + index, preview, "torn" if is_last else f"unreadable: {exc}"))
+    return ReadBack(entries, bad, raw.count(b"\n"))
+
+
+class Journal:
+    """An open incident journal. `open()` resumes an existing one."""
+
+    def __init__(self, path: Path, operator: Operator, redactor: Redactor, fd: int, existing: ReadBack) -> None:
+        self.path = path
+        self.operator = operator
+        self.redactor = redactor
+        self._fd = fd
+        self.entries: list[Entry] = list(existing.entries)
+        self.bad_lines: list[BadLine] = list(existing.bad_lines)
+        self.resumed = bool(existing.entries)
+        self._last_seq = max((e.seq for e in existing.entries), default=0)
+        self._size = os.fstat(fd).st_size
+        self._line_count = existing.line_count
+
+    @classmethod
+    def open(cls, path: str | Path, operator: Operator, redactor: Redactor | None = None) -> Journal:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            created = not path.exists()
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+            if created:
+                _fsync_dir(path.parent)
+            with _locked(fd):
+                existing = _parse(_read_all(fd), 1)
+        except OSError as exc:
+            raise JournalError(f"cannot open journal {path}: {exc.strerror or exc}") from exc
+        return cls(path, operator, redactor or Redactor(), fd, existing)
+
+    @property
+    def last_seq(self) -> int:
+        return self._last_seq
+
+    def append(self, kind: str, summary: str, *, step: str | None = None,
+               data: Mapping[str, Any] | None = None, operator: Operator | None = None) -> Entry:
+        """Write one entry durably (flush + fsync) and return it; raises `JournalError`."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown journal kind {kind!r}; expected one of {', '.join(KINDS)}")
+        who = operator or self.operator
+        try:
+            with _locked(self._fd):
+                self._catch_up()
+                entry = Entry(seq=self._last_seq + 1, ts=format_ts(utc_now()), operator=who.name,
+                              kind=kind, summary=self.redactor.text(summary), step=step,
+                              data=self.redactor(dict(data or {})), origin=who.origin())
+                line = json.dumps(entry.to_dict(), ensure_ascii=False, default=str).encode() + b"\n"
+                if self._size and not self._ends_with_newline():
+                    line = b"\n" + line  # keep a torn fragment on its own line, not glued to ours
+                _write_all(self._fd, line)
+                os.fsync(self._fd)
+                self._size += len(line)
+                self._line_count += line.count(b"\n")
+        except OSError as exc:
+            raise JournalError(f"journal write failed ({exc.strerror or exc}); the entry is NOT saved: {summary}") from exc
+        self._last_seq = entry.seq
+        self.entries.append(entry)
+        return entry
+
+    def refresh(self) -> list[Entry]:
+        """Entries appended by other processes since we last looked."""
+        with _locked(self._fd):
+            return self._catch_up()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _catch_up(self) -> list[Entry]:
+        size = os.fstat(self._fd).st_size
+        if size == self._size:
+            return []
+        raw = os.pread(self._fd, size - self._size, self._size)
+        fresh = _parse(raw, self._line_count + 1)
+        self._size = size
+        self._line_count += raw.count(b"\n")
+        new = [e for e in fresh.entries if e.seq > self._last_seq]
+        self.entries.extend(new)
+        self.bad_lines.extend(fresh.bad_lines)
+        self._last_seq = max([self._last_seq, *(e.seq for e in new)])
+        return new
+
+    def _ends_with_newline(self) -> bool:
+        return os.pread(self._fd, 1, self._size - 1) == b"\n"
+
+
+class _locked:
+    """An exclusive flock held for one append (or read), across processes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __enter__(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+def _read_all(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, size, 0) if size else b""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,64 @@
+"""Fixtures: real servers started by the harness itself (never the machine's own)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_dsn(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_server.dsn(name)
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """The session Redis, emptied after each test."""
+    import redis
+
+    yield redis_server.url
+    if redis_server.proc is None:  # a test stopped it; bring it back for the next one
+        redis_server.start()
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def metrics_exporter() -> Iterator[MetricsExporter]:
+    exporter = MetricsExporter().start()
+    yield exporter
+    exporter.stop()
+
+
+@pytest.fixture(scope="session")
+def prometheus_server(metrics_exporter: MetricsExporter) -> Iterator[PrometheusServer]:
+    server = PrometheusServer([f"127.0.0.1:{metrics_exporter.port}"]).start()
+    yield server
+    server.stop()

@@ -1,0 +1,275 @@
+"""Throwaway PostgreSQL, Redis and Prometheus servers for tests and benchmarks.
+
+Each server runs from the machine's own binaries on a free loopback port with a
+temporary data directory, and `stop()` removes every trace. PostgreSQL refuses to run
+as root, so when we are root its processes run as the `postgres` system user, in a
+directory that user owns.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+
+class ServerError(RuntimeError):
+    """A test server could not be started; the message says what to install or check."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+            raise ServerError(f"{what} exited with status {proc.returncode} while starting:\n{tail}")
+        try:
+            result = predicate()
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - any failure here just means "not ready yet"
+            last_error = exc
+        time.sleep(0.05)
+    raise ServerError(f"{what} not ready after {timeout:.0f} s (last error: {last_error})")
+
+
+def _stop_process(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+# --- PostgreSQL ----------------------------------------------------------------------
+
+
+def pg_bindir() -> Path:
+    """The directory with initdb and postgres: $COCKPIT_PG_BINDIR, Debian's layout, or PATH."""
+    if env := os.environ.get("COCKPIT_PG_BINDIR"):
+        return Path(env)
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]), reverse=True)
+    if candidates:
+        return Path(candidates[0]).parent
+    if found := shutil.which("initdb"):
+        return Path(found).parent
+    raise ServerError("PostgreSQL server binaries (initdb, postgres) not found: apt-get install -y postgresql")
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster: trust auth on 127.0.0.1, superuser `postgres`."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.root: Path | None = None
+        self.proc: subprocess.Popen | None = None
+        self._user = "postgres" if os.geteuid() == 0 else None
+
+    @property
+    def data_dir(self) -> Path:
+        assert self.root is not None
+        return self.root / "data"
+
+    def dsn(self, dbname: str = "postgres", user: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}"
+
+    def start(self) -> PostgresServer:
+        bindir = pg_bindir()
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="cockpit-pg-"))
+            if self._user:
+                entry = pwd.getpwnam(self._user)
+                os.chown(self.root, entry.pw_uid, entry.pw_gid)
+            self._run([str(bindir / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
+                       "-E", "UTF8", "--no-sync", "--no-instructions"])
+        self.port = self.port or free_port()
+        log = self.root / "postgres.log"
+        with open(log, "ab") as out:
+            self.proc = subprocess.Popen(
+                [str(bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port), "-k", str(self.root),
+                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                 "-c", "full_page_writes=off", "-c", "max_connections=200"],
+                stdout=out, stderr=subprocess.STDOUT, user=self._user, cwd=self.root, start_new_session=True,
+            )
+        wait_for(self._ready, 30, "PostgreSQL", self.proc, log)
+        return self
+
+    def _run(self, argv: list[str]) -> None:
+        done = subprocess.run(argv, capture_output=True, text=True, user=self._user, cwd=self.root)
+        if done.returncode != 0:
+            raise ServerError(f"{argv[0]} failed ({done.returncode}): {done.stderr.strip()[-1500:]}")
+
+    def _ready(self) -> bool:
+        import psycopg
+
+        with psycopg.connect(self.dsn(), connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return True
+
+    def stop(self, remove: bool = True) -> None:
+        # SIGINT is PostgreSQL's "fast shutdown": it disconnects clients instead of waiting for them.
+        _stop_process(self.proc, signal.SIGINT)
+        self.proc = None
+        if remove and self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+
+# --- Redis ---------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A private redis-server with no persistence. `stop(); start()` reuses the port."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.root: Path | None = None
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(binary):
+            raise ServerError("redis-server not found: apt-get install -y redis-server")
+        self.root = self.root or Path(tempfile.mkdtemp(prefix="cockpit-redis-"))
+        self.port = self.port or free_port()
+        log = self.root / "redis.log"
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.root), "--logfile", str(log), "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        wait_for(self._ready, 15, "Redis", self.proc, log)
+        return self
+
+    def _ready(self) -> bool:
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+
+    def stop(self, remove: bool = True) -> None:
+        _stop_process(self.proc)
+        self.proc = None
+        if remove and self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+
+# --- Prometheus and a metrics exporter -------------------------------------------------
+
+
+class MetricsExporter:
+    """A tiny prometheus_client exporter: `http_requests_total{service, code}` whose error
+    ratio the test sets with `set_error_ratio`; a thread adds `rate` requests a second."""
+
+    def __init__(self, service: str = "checkout", rate: float = 200.0) -> None:
+        from prometheus_client import CollectorRegistry, Counter
+
+        self.service = service
+        self.rate = rate
+        self.error_ratio = 0.0
+        self.port = 0
+        self.registry = CollectorRegistry()
+        self.requests = Counter("http_requests", "HTTP requests by status code", ["service", "code"],
+                                registry=self.registry)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._server = None
+
+    def set_error_ratio(self, ratio: float) -> None:
+        self.error_ratio = ratio
+
+    def start(self) -> MetricsExporter:
+        from prometheus_client import start_http_server
+
+        self.port = free_port()
+        self._server, _ = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
+        self._thread = threading.Thread(target=self._tick, name="metrics-exporter", daemon=True)
+        self._thread.start()
+        return self
+
+    def _tick(self) -> None:
+        step = 0.1
+        ok = self.requests.labels(self.service, "200")
+        bad = self.requests.labels(self.service, "500")
+        while not self._stop.wait(step):
+            total = self.rate * step
+            bad.inc(total * self.error_ratio)
+            ok.inc(total * (1 - self.error_ratio))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+class PrometheusServer:
+    """Debian's prometheus with every default path overridden and a 1 s scrape interval."""
+
+    def __init__(self, targets: list[str]) -> None:
+        self.targets = targets
+        self.port = 0
+        self.root: Path | None = None
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> PrometheusServer:
+        binary = shutil.which("prometheus") or "/usr/bin/prometheus"
+        if not os.path.exists(binary):
+            raise ServerError("prometheus not found: apt-get install -y prometheus")
+        self.root = Path(tempfile.mkdtemp(prefix="cockpit-prom-"))
+        self.port = free_port()
+        config = self.root / "prometheus.yml"
+        targets = ", ".join(f'"{t}"' for t in self.targets)
+        config.write_text(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+            f"scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: [{targets}]\n"
+        )
+        log = self.root / "prometheus.log"
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [binary, f"--config.file={config}", f"--storage.tsdb.path={self.root / 'data'}",
+                 f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-lifecycle",
+                 "--storage.tsdb.retention.time=1h"],
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        wait_for(lambda: urllib.request.urlopen(f"{self.url}/-/ready", timeout=1).status == 200,
+                 60, "Prometheus", self.proc, log)
+        return self
+
+    def stop(self) -> None:
+        _stop_process(self.proc)
+        self.proc = None
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
