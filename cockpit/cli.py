@@ -29,10 +29,61 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--read-only", action="store_true", help="observe only: no action can run")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    drill = sub.add_parser("drill", help="the cockpit on the built-in simulated incident (no server needed)")
+    drill.add_argument("--seed", type=int, default=7, metavar="N", help="random seed: same seed, same incident (default 7)")
+    drill.add_argument("--speed", type=_positive_float, default=1.0, metavar="X",
+                       help="run the incident clock X times faster (default 1)")
+    drill.add_argument("--journal", metavar="PATH",
+                       help="journal file (default: a new drill-<UTC time>.jsonl here; an existing file is resumed)")
+    drill.set_defaults(handler=_drill)
+
     check = sub.add_parser("check-config", help="validate a config file and print every problem")
     check.add_argument("path", metavar="PATH", help="the TOML config file")
     check.set_defaults(handler=_check_config)
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0 (got {text})")
+    return value
+
+
+def _drill(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from cockpit.drill import build_drill
+
+    backends = build_drill(seed=args.seed, speed=args.speed)
+    path = args.journal or f"drill-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.jsonl"
+    return _run_tui(backends, path, args)
+
+
+def _run_tui(backends, journal_path: str, args: argparse.Namespace) -> int:
+    from cockpit.app import CockpitApp
+    from cockpit.journal import Journal, JournalError, Operator, Redactor
+    from cockpit.session import Session
+
+    operator = Operator.detect(args.operator)
+    try:
+        journal = Journal.open(journal_path, operator, Redactor.from_env(backends.config.secret_env_names()))
+    except JournalError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if journal.bad_lines:
+        for bad in journal.bad_lines:
+            print(f"{journal_path}:{bad.line_no}: skipped a {bad.reason} line: {bad.text[:60]!r}", file=sys.stderr)
+    session = Session(backends, journal, read_only=args.read_only)
+    try:
+        CockpitApp(session).run()
+    finally:
+        journal.close()
+    print(f"journal: {journal_path} ({len(journal.entries)} entries)")
+    return EXIT_OK
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -1,0 +1,65 @@
+"""Rollback actions: preview -> confirm -> execute -> verify.
+
+An action knows one backend concern (queues, flags, release, cache, repair, updates) and
+nothing of widgets. The drill implements the same interface, so the screen and the
+runner cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an action will touch, read live, restated in the confirmation."""
+
+    action: str
+    title: str
+    touches: tuple[str, ...]
+    counts: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    destructive: bool = True
+    nothing_to_do: bool = False
+    #: For messages: the text to send, which the operator edits before confirming.
+    text: str | None = None
+
+    def with_text(self, text: str) -> Preview:
+        return replace(self, text=text)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What happened. On failure `state_left` says exactly what state the system is in."""
+
+    ok: bool
+    summary: str
+    details: tuple[str, ...] = ()
+    state_left: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Action(ABC):
+    """One named rollback action."""
+
+    name: str
+    title: str
+    step: str | None = None
+    destructive: bool = True
+
+    @abstractmethod
+    async def preview(self) -> Preview:
+        """Read live what the action would touch; must not change anything."""
+
+    @abstractmethod
+    async def execute(self, preview: Preview, progress: Progress) -> Result:
+        """Do it. `progress` receives output lines as they happen."""
+
+    @abstractmethod
+    async def verify(self, preview: Preview, executed: Result) -> Result:
+        """Read the state back and say whether the effect holds."""

@@ -1,0 +1,46 @@
+"""Verify the user paths now: run every configured check once and report each step."""
+
+from __future__ import annotations
+
+from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.readings import Board
+from cockpit.sources import Source
+
+
+class VerifyPathsAction(Action):
+    name = "verify_paths"
+    title = "Verify the user paths end to end"
+    step = "verify"
+    destructive = False
+
+    def __init__(self, checks: Source, board: Board) -> None:
+        self.checks = checks
+        self.board = board
+
+    async def preview(self) -> Preview:
+        names = list(self.checks.expected_names())
+        return Preview(self.name, self.title, tuple(f"run {n}" for n in names), {"steps": len(names)},
+                       destructive=False)
+
+    async def execute(self, preview: Preview, progress: Progress) -> Result:
+        readings = await self.checks.read()
+        self.board.update(readings)
+        lines, failed = [], []
+        for r in readings:
+            ok = r.error is None and bool(r.detail.get("ok"))
+            latency = f"{r.value * 1000:.0f} ms" if isinstance(r.value, float) else "—"
+            reason = r.error or r.detail.get("reason") or ""
+            lines.append(f"{'PASS' if ok else 'FAIL'} {r.name} {latency} {reason}".rstrip())
+            progress(lines[-1])
+            if not ok:
+                failed.append(r.name)
+        steps = {r.name: {"ok": r.error is None and bool(r.detail.get("ok")), "latency": r.value,
+                          "status": r.detail.get("status"), "reason": r.error or r.detail.get("reason")}
+                 for r in readings}
+        if failed:
+            return Result(False, f"{len(failed)} of {len(readings)} steps fail: {', '.join(failed)}", tuple(lines),
+                          state_left="user paths are NOT restored", data={"steps": steps})
+        return Result(True, f"all {len(readings)} steps pass", tuple(lines), data={"steps": steps})
+
+    async def verify(self, preview: Preview, executed: Result) -> Result:
+        return executed

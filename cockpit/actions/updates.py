@@ -1,0 +1,91 @@
+"""Status and customer updates: a template filled from live state, edited, then sent."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+
+from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.incident import Incident, clock_text
+from cockpit.readings import CHECKS, ERROR_RATE, QUEUES, SUSPECTS, Board
+
+#: Sends the final text; returns where it went ("posted to webhook (HTTP 200)").
+Sender = Callable[[str, str], Awaitable[str]]
+
+TEMPLATE_FIELDS = ("title", "severity", "service", "status", "status_sentence", "started", "elapsed", "now",
+                   "error_rate", "suspects_total", "queue_backlog", "next_update", "lead")
+
+
+class _Fields(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"  # an unknown field stays visible for the operator to fix
+
+
+def _hhmm(moment: datetime | None) -> str:
+    return moment.astimezone(timezone.utc).strftime("%H:%M UTC") if moment else "—"
+
+
+def live_fields(board: Board, incident: Incident, service: str, max_error_rate: float) -> dict[str, str]:
+    """Every template field, from the board and the incident as they are right now."""
+    now = board.clock()
+    rates = [v for n in board.names(ERROR_RATE) if isinstance(v := board.value(ERROR_RATE, n), float)]
+    suspects = [v for n in board.names(SUSPECTS) if isinstance(v := board.value(SUSPECTS, n), float)]
+    backlog = [v for n in board.names(QUEUES) if isinstance(v := board.value(QUEUES, n), float)]
+    checks_ok = [bool(s.last_good and s.last_good.detail.get("ok")) for _, s in board.slots(CHECKS)]
+    working = bool(checks_ok) and all(checks_ok) and bool(rates) and max(rates) < max_error_rate
+    if incident.status == "closed":
+        sentence = "The issue is resolved and every affected order has been checked."
+    elif working:
+        sentence = "Checkout is working again; we are verifying that every affected order is correct."
+    else:
+        sentence = "We have found the cause and are restoring service."
+    return {
+        "title": incident.title, "severity": incident.severity, "service": service, "status": incident.status,
+        "status_sentence": sentence, "started": _hhmm(incident.declared_at),
+        "elapsed": clock_text(incident.elapsed(now)), "now": _hhmm(now),
+        "error_rate": f"{max(rates):.1%}" if rates else "unknown",
+        "suspects_total": f"{sum(suspects):,.0f}" if suspects else "unknown",
+        "queue_backlog": f"{sum(backlog):,.0f}" if backlog else "unknown",
+        # Sending this update restarts the countdown, so the next one is due an interval from now.
+        "next_update": _hhmm(now + timedelta(seconds=incident.update_interval)), "lead": incident.lead or "—",
+    }
+
+
+def fill(template: str, fields: dict[str, str]) -> str:
+    return string.Formatter().vformat(template.strip(), (), _Fields(fields))
+
+
+class UpdateAction(Action):
+    """Post a status (internal) or customer update."""
+
+    destructive = False
+
+    def __init__(self, audience: str, template: str, board: Board, incident: Callable[[], Incident],
+                 service: str, max_error_rate: float, sender: Sender) -> None:
+        self.audience = audience
+        self.name = "status_update" if audience == "status" else "customer_update"
+        self.title = "Post a status update" if audience == "status" else "Post the customer update"
+        self.step = "alert" if audience == "status" else "update"
+        self.template = template
+        self.board = board
+        self.incident = incident
+        self.service = service
+        self.max_error_rate = max_error_rate
+        self.sender = sender
+
+    async def preview(self) -> Preview:
+        text = fill(self.template, live_fields(self.board, self.incident(), self.service, self.max_error_rate))
+        return Preview(self.name, self.title, (f"{self.audience} update, {len(text)} characters",),
+                       destructive=False, text=text)
+
+    async def execute(self, preview: Preview, progress: Progress) -> Result:
+        text = (preview.text or "").strip()
+        if not text:
+            return Result(False, "nothing sent: the message is empty", state_left="no update was posted")
+        where = await self.sender(self.audience, text)
+        return Result(True, f"{self.audience} update sent ({where})", data={"audience": self.audience, "text": text,
+                                                                           "sent_to": where})
+
+    async def verify(self, preview: Preview, executed: Result) -> Result:
+        return Result(executed.ok, "delivered" if executed.ok else "not delivered")

@@ -1,0 +1,260 @@
+"""The Textual app: layout, key bindings from the registry, screens. Wiring only —
+the session does the work, the panels do the drawing."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer
+
+from cockpit.actions import Preview
+from cockpit.journal import Entry
+from cockpit.registry import KEY_DISPLAY, Command, commands
+from cockpit.runbook import step_by_id
+from cockpit.screens import AskScreen, ConfirmScreen, DeclareScreen, HelpScreen, NoteScreen, ReasonScreen, skip_choices
+from cockpit.session import Session
+from panels.base import Panel
+from panels.checks import ChecksPanel
+from panels.error_rate import ErrorRatePanel
+from panels.flags import FlagsPanel
+from panels.log import LogPanel
+from panels.queues import QueuesPanel
+from panels.records import RecordsPanel
+from panels.runbook import RunbookPanel
+from panels.status_bar import StatusBar, StatusView
+
+
+def _action_string(command: Command) -> str:
+    if command.name.startswith("step_"):
+        return f"step('{command.name.removeprefix('step_')}')"
+    return command.name
+
+
+class RegistryCommands(Provider):
+    """The command palette lists exactly the registry's commands."""
+
+    async def discover(self) -> Hits:
+        app = self.app
+        assert isinstance(app, CockpitApp)
+        for command in app.commands:
+            yield DiscoveryHit(f"{command.description} [{KEY_DISPLAY.get(command.key, command.key)}]",
+                               partial(app.palette_run, _action_string(command)), help=command.name)
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        assert isinstance(app, CockpitApp)
+        matcher = self.matcher(query)
+        for command in app.commands:
+            text = f"{command.description} [{KEY_DISPLAY.get(command.key, command.key)}]"
+            if (score := matcher.match(f"{command.name} {text}")) > 0:
+                yield Hit(score, matcher.highlight(text), partial(app.palette_run, _action_string(command)),
+                          help=command.name)
+
+
+class CockpitApp(App[None]):
+    TITLE = "cockpit"
+    COMMANDS = {RegistryCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    CSS = """
+    Screen { layout: vertical; }
+    #body { height: 1fr; }
+    #left { width: 1fr; scrollbar-size-vertical: 1; }
+    #right { width: 2fr; max-width: 70; }
+    Screen.-narrow #right { width: 28; }
+    Screen.-narrow #left { width: 1fr; }
+    #runbook { height: auto; }
+    """
+    BINDINGS = [
+        Binding("ctrl+c", "ctrl_c", "", show=False, priority=True),
+        Binding("ctrl+q", "quit_cockpit", "", show=False, priority=True),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.commands: list[Command] = commands(session.read_only)
+        for command in self.commands:
+            self.bind(command.key, _action_string(command), description=command.label,
+                      show=command.footer, key_display=KEY_DISPLAY.get(command.key))
+        cfg = session.config
+        self._thresholds = {q.name: (q.warn, q.critical) for q in cfg.prometheus.queries} if cfg.prometheus else {}
+        self._risky = {q.name for q in cfg.queues if q.risky}
+        self._refresh_pending = False
+
+    # -- layout ----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            with VerticalScroll(id="left"):
+                yield ErrorRatePanel(self._thresholds, id="error-rate")
+                yield QueuesPanel(self._risky, id="queues")
+                yield FlagsPanel(id="flags")
+                yield RecordsPanel(id="records")
+                yield ChecksPanel(id="checks")
+            with Vertical(id="right"):
+                yield RunbookPanel(id="runbook")
+                yield LogPanel(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        log = self.query_one(LogPanel)
+        for entry in self.session.journal.entries[-300:]:
+            log.add(entry)
+        self.session.listeners.append(self._on_entry)
+        self.session.change_listeners.append(self._on_change)
+        if self.session.journal.resumed:
+            self.session.record("status", f"cockpit resumed the incident ({len(self.session.journal.entries)} entries)",
+                                data={"resumed": True})
+        for poller in self.session.pollers:
+            self.run_worker(poller.run(), group=f"poll:{poller.source.ident}", exit_on_error=False,
+                            description=f"poll {poller.source.ident}")
+        self.set_interval(1.0, self.refresh_view)
+        self.refresh_view()
+
+    # -- keeping the screen current --------------------------------------------------
+    def _on_entry(self, entry: Entry) -> None:
+        self.query_one(LogPanel).add(entry)
+        self._schedule_refresh()
+
+    def _on_change(self, kind: str) -> None:
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        # Many readings can land in one loop turn; redraw once for all of them.
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_later(self.refresh_view)
+
+    def refresh_view(self) -> None:
+        self._refresh_pending = False
+        session = self.session
+        board = session.board
+        gate = session.evaluate_gate()
+        records = self.query_one(RecordsPanel)
+        records.baseline = session.baseline
+        with self.batch_update():
+            for panel in self.query(Panel):
+                panel.refresh_from(board)
+            self.query_one(RunbookPanel).show(session.runbook, session.read_only)
+            now = board.clock()
+            self.query_one(StatusBar).show(StatusView(
+                session.incident, session.incident.elapsed(now), session.incident.update_countdown(now),
+                session.journal.operator.name, session.read_only, session.backends.label, gate, session.journal_error))
+
+    # -- actions -----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys of the main screen must not fire underneath a dialog.
+        if isinstance(self.screen, ModalScreen) and action not in ("ctrl_c", "quit_cockpit"):
+            return False
+        return True
+
+    def action_step(self, step_id: str) -> None:
+        step = step_by_id(step_id)
+        if step_id == "declare":
+            self._declare()
+        elif step_id == "watch":
+            self.session.start_watch()
+            status = self.session.evaluate_gate()
+            self.notify("Service restored: the gate is green" if status.green else
+                        "Watching: " + "; ".join(f"{c.name} {'ok' if c.ok else c.detail}" for c in status.conditions),
+                        severity="information" if status.green else "warning", timeout=6)
+        elif step_id == "close":
+            self._close()
+        elif step.action:
+            self._start_action(step.action)
+
+    def action_maintenance(self) -> None:
+        self._start_action("maintenance")
+
+    def _start_action(self, name: str) -> None:
+        if name in self.session.in_flight:
+            self.notify(f"{self.session.actions[name].title} is already running", severity="warning")
+            return
+        self.run_worker(self._run_action(name), group=f"action:{name}", exit_on_error=False,
+                        description=f"action {name}")
+
+    async def _run_action(self, name: str) -> None:
+        outcome = await self.session.run_action(name, self._confirm)
+        severity = {"done": "information", "cancelled": "information", "busy": "warning"}.get(outcome.status, "error")
+        self.notify(outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4)
+        self.refresh_view()
+
+    async def _confirm(self, preview: Preview) -> Preview | None:
+        return await self.push_screen_wait(ConfirmScreen(preview))
+
+    def _declare(self) -> None:
+        inc = self.session.incident
+        cfg = self.session.config.incident
+
+        def done(values: dict[str, str] | None) -> None:
+            if values:
+                self.session.declare(values["title"], values["severity"], values["scope"], values["lead"])
+                self.refresh_view()
+
+        self.push_screen(DeclareScreen(inc.title, cfg.severities, inc.severity, inc.lead), done)
+
+    def _close(self) -> None:
+        status = self.session.evaluate_gate()
+        if status.green:
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.session.close()
+                    self.refresh_view()
+            self.push_screen(AskScreen("Close the incident?", "The service-restored gate is green. "
+                                       "Closing is journaled; export the report afterwards.", "Close"), confirmed)
+            return
+        failing = "; ".join(f"{c.name}: {c.detail}" for c in status.conditions if not c.ok) or "the watch window has not passed"
+
+        def override(answer: tuple[str, str] | None) -> None:
+            if answer:
+                self.session.close(override_reason=answer[1])
+                self.refresh_view()
+
+        self.push_screen(ReasonScreen("Close WITHOUT a green gate?",
+                                      f"Not restored: {failing}. Closing now is an explicit override, journaled "
+                                      "with your reason."), override)
+
+    def action_note(self) -> None:
+        def done(result: tuple[str, bool] | None) -> None:
+            if result:
+                self.session.note(result[0], follow_up=result[1])
+
+        self.push_screen(NoteScreen(), done)
+
+    def action_skip_step(self) -> None:
+        def done(answer: tuple[str, str] | None) -> None:
+            if answer:
+                self.session.skip(answer[0], answer[1])
+                self.refresh_view()
+
+        self.push_screen(ReasonScreen("Skip a runbook step", "Skipping is journaled with your reason.",
+                                      skip_choices()), done)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.commands, self.session.read_only))
+
+    def action_ctrl_c(self) -> None:
+        self.notify("Ctrl+C does not quit the cockpit: press q", severity="warning", timeout=3)
+
+    def action_quit_cockpit(self) -> None:
+        if isinstance(self.screen, AskScreen):
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        running = ", ".join(sorted(self.session.in_flight))
+        detail = "The incident stays open in the journal; start cockpit again with the same journal to resume."
+        if running:
+            detail = f"STILL RUNNING: {running} — quitting interrupts it. " + detail
+        self.push_screen(AskScreen("Quit cockpit?", detail, "Quit"), done)
+
+    def palette_run(self, action: str) -> None:
+        """Run an action string from the command palette (same as pressing its key)."""
+        self.call_later(self.run_action, action)

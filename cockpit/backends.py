@@ -1,0 +1,30 @@
+"""What the session is wired to: the drill or real systems, behind the same interfaces."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from cockpit.actions import Action
+from cockpit.config import Config
+from cockpit.sources import Source
+from cockpit.timebase import Timebase
+
+
+@dataclass
+class Backends:
+    config: Config
+    timebase: Timebase
+    sources: list[Source]
+    actions: dict[str, Action]
+    #: Delivers a status/customer update; returns where it went.
+    send_update: Callable[[str, str], Awaitable[str]]
+    label: str = ""
+    checks: Source | None = None
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for source in self.sources:
+            await source.close()
+        for closer in self.closers:
+            await closer()

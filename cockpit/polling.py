@@ -1,0 +1,82 @@
+"""One polling task per source: chained one-shot sleeps, so reads never overlap and a
+slow source only delays itself."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from cockpit.readings import Board, Reading
+from cockpit.sources import Source
+from cockpit.timebase import Timebase
+
+log = logging.getLogger(__name__)
+
+
+def short_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    return f"{name}: {text}"[:160] if text else name
+
+
+class Poller:
+    """Reads one source forever; results (or failures) go to the board."""
+
+    def __init__(self, source: Source, board: Board, timebase: Timebase,
+                 on_change: Callable[[str], None] = lambda kind: None) -> None:
+        self.source = source
+        self.board = board
+        self.timebase = timebase
+        self.on_change = on_change
+        self.ticks = 0
+        self._names: list[str] = list(source.expected_names())
+        self._wake = asyncio.Event()
+        board.set_interval(source.kind, source.interval)
+
+    async def run(self) -> None:
+        if hasattr(self.source, "backfill"):
+            try:
+                history = await asyncio.wait_for(self.source.backfill(), self._real_timeout())
+                for name, points in history.items():
+                    self.board.backfill(self.source.kind, name, points)
+            except Exception as exc:  # noqa: BLE001 - backfill is a nicety; the tick reports real trouble
+                log.info("backfill of %s failed: %s", self.source.ident, short_error(exc))
+        while True:
+            started = time.monotonic()
+            await self.tick()
+            spent = (time.monotonic() - started) * self.timebase.speed
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.timebase.real_seconds(max(0.0, self.source.interval - spent)))
+            except TimeoutError:
+                pass
+
+    def poke(self) -> None:
+        """Read again now (after an action), instead of waiting for the next tick."""
+        self._wake.set()
+
+    async def tick(self) -> list[Reading]:
+        self.ticks += 1
+        try:
+            readings = await asyncio.wait_for(self.source.read(), self._real_timeout())
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            self._fail(f"no answer within {self.source.timeout:g}s")
+            return []
+        except Exception as exc:  # noqa: BLE001 - a source failure must never reach the UI loop
+            self._fail(short_error(exc))
+            return []
+        self._names = [r.name for r in readings] or self._names
+        self.board.update(readings)
+        self.on_change(self.source.kind)
+        return readings
+
+    def _real_timeout(self) -> float:
+        return max(0.05, self.timebase.real_seconds(self.source.timeout))
+
+    def _fail(self, error: str) -> None:
+        self.board.fail(self.source.kind, self._names, error)
+        self.on_change(self.source.kind)

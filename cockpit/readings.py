@@ -1,0 +1,205 @@
+"""The contract between sources and panels: readings, bounded history, staleness.
+
+A source returns `Reading`s; the `Board` keeps the latest one per (source, name), the last
+good value when a read fails, and a ring buffer of recent values. Panels only ever see
+the board, so they cannot tell a drill from a real backend.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any, Callable
+
+Value = float | str | None
+Clock = Callable[[], datetime]
+
+#: The panel kinds (and so the `source` of every reading).
+ERROR_RATE, QUEUES, FLAGS, SUSPECTS, CHECKS = "error_rate", "queues", "flags", "suspects", "checks"
+SOURCE_KINDS = (ERROR_RATE, QUEUES, FLAGS, SUSPECTS, CHECKS)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One observed value. `value` is a number, a string state, or None (no data);
+    `detail` carries the secondary fields of compound readings (a queue's in-flight
+    count, a flag cell's region); `error` is a short human message when the read failed."""
+
+    source: str
+    name: str
+    value: Value
+    at: datetime
+    error: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.name)
+
+
+class Freshness(Enum):
+    OK = "ok"
+    STALE = "STALE"
+    UNREACHABLE = "UNREACHABLE"
+    WAITING = "waiting"  # nothing read yet
+
+
+@dataclass
+class Series:
+    """A ring buffer of (time, number) samples: memory stays flat however long it runs."""
+
+    capacity: int = 240
+    points: deque[tuple[datetime, float]] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.points = deque(self.points, maxlen=self.capacity)
+
+    def add(self, at: datetime, value: float) -> None:
+        if self.points and at <= self.points[-1][0]:
+            return  # a backfill or a repeated tick never reorders history
+        self.points.append((at, value))
+
+    def values(self) -> list[float]:
+        return [v for _, v in self.points]
+
+    def value_at_or_before(self, moment: datetime) -> float | None:
+        found = None
+        for at, value in self.points:
+            if at > moment:
+                break
+            found = value
+        return found
+
+    def since(self, moment: datetime) -> list[tuple[datetime, float]]:
+        return [(at, v) for at, v in self.points if at >= moment]
+
+    def trend(self, span: int = 5) -> int:
+        """-1 falling, 0 flat, +1 rising, over the last `span` samples."""
+        recent = self.values()[-span:]
+        if len(recent) < 2:
+            return 0
+        delta = recent[-1] - recent[0]
+        scale = max(abs(recent[0]), abs(recent[-1]), 1e-9)
+        if abs(delta) / scale < 0.02:
+            return 0
+        return 1 if delta > 0 else -1
+
+
+@dataclass
+class Slot:
+    """Everything the board knows about one (source, name)."""
+
+    latest: Reading
+    last_good: Reading | None
+    series: Series
+
+
+class Board:
+    """Latest readings, last good values and bounded histories for every panel."""
+
+    def __init__(self, clock: Clock = wall_clock, history: int = 240) -> None:
+        self.clock = clock
+        self.history = history
+        self._slots: dict[tuple[str, str], Slot] = {}
+        self._intervals: dict[str, float] = {}
+        self.version = 0  # bumps on every change, so views can skip identical redraws
+
+    def set_interval(self, source: str, seconds: float) -> None:
+        self._intervals[source] = seconds
+
+    def interval(self, source: str) -> float:
+        return self._intervals.get(source, 5.0)
+
+    def update(self, readings: Iterable[Reading]) -> None:
+        for reading in readings:
+            slot = self._slots.get(reading.key)
+            good = reading if reading.error is None else (slot.last_good if slot else None)
+            if slot is None:
+                slot = self._slots[reading.key] = Slot(reading, good, Series(self.history))
+            slot.latest, slot.last_good = reading, good
+            if reading.error is None and isinstance(reading.value, (int, float)):
+                slot.series.add(reading.at, float(reading.value))
+        self.version += 1
+
+    def backfill(self, source: str, name: str, points: Iterable[tuple[datetime, float]]) -> None:
+        """Seed a series from a range query so a sparkline is full from the first second."""
+        slot = self._slots.get((source, name))
+        series = slot.series if slot else Series(self.history)
+        for at, value in sorted(points):
+            series.add(at, value)
+        if slot is None and series.points:
+            at, value = series.points[-1]
+            reading = Reading(source, name, value, at)
+            self._slots[(source, name)] = Slot(reading, reading, series)
+        self.version += 1
+
+    def fail(self, source: str, names: Iterable[str], error: str) -> None:
+        """A read failed: mark those readings UNREACHABLE, keeping their last good values."""
+        now = self.clock()
+        for name in names:
+            slot = self._slots.get((source, name))
+            if slot is None:
+                self._slots[(source, name)] = Slot(Reading(source, name, None, now, error), None, Series(self.history))
+            else:
+                slot.latest = Reading(source, name, slot.latest.value, now, error, slot.latest.detail)
+        self.version += 1
+
+    def names(self, source: str) -> list[str]:
+        return [name for (src, name) in self._slots if src == source]
+
+    def slots(self, source: str) -> Iterator[tuple[str, Slot]]:
+        for (src, name), slot in self._slots.items():
+            if src == source:
+                yield name, slot
+
+    def slot(self, source: str, name: str) -> Slot | None:
+        return self._slots.get((source, name))
+
+    def freshness(self, source: str, name: str) -> Freshness:
+        slot = self._slots.get((source, name))
+        if slot is None:
+            return Freshness.WAITING
+        if slot.latest.error is not None:
+            return Freshness.UNREACHABLE
+        return Freshness.STALE if self.age(source, name) > 2 * self.interval(source) else Freshness.OK
+
+    def age(self, source: str, name: str) -> float:
+        """Seconds since the last *good* reading (inf if there never was one)."""
+        slot = self._slots.get((source, name))
+        if slot is None or slot.last_good is None:
+            return float("inf")
+        return max(0.0, (self.clock() - slot.last_good.at).total_seconds())
+
+    def value(self, source: str, name: str) -> Value:
+        slot = self._slots.get((source, name))
+        return slot.last_good.value if slot and slot.last_good else None
+
+    def key_readings(self) -> dict[str, Any]:
+        """The evidence recorded before and after every action: error rates, queue depths, suspect counts."""
+        out: dict[str, Any] = {}
+        for source in (ERROR_RATE, QUEUES, SUSPECTS):
+            values = {name: slot.last_good.value for name, slot in self.slots(source) if slot.last_good}
+            if values:
+                out[source] = values
+        return out
+
+
+def age_text(seconds: float) -> str:
+    if seconds == float("inf"):
+        return "never"
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
+    return f"{seconds // 3600:.0f}h{(seconds % 3600) // 60:02.0f}m"
+
+
+def window_ago(clock: Clock, seconds: float) -> datetime:
+    return clock() - timedelta(seconds=seconds)

@@ -1,0 +1,38 @@
+"""The one registry of named commands: it feeds the key bindings, the footer, the help
+screen and the command palette, so they can never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cockpit.runbook import STEPS
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str          # the app's action_<name> handles it
+    key: str
+    description: str
+    label: str         # the footer's short label
+    writes: bool       # changes something (journal or backend): never bound in --read-only
+    footer: bool = True
+    group: str = "incident"
+
+
+def commands(read_only: bool) -> list[Command]:
+    """Every command, in help order; read-only mode leaves the writing ones out entirely."""
+    steps = [Command(f"step_{s.id}", s.key, f"{s.title}: {s.hint}", s.short, True,
+                     footer=s.id in ("declare", "stop", "flags", "revert"),
+                     group="runbook") for s in STEPS]
+    general = [
+        Command("maintenance", "m", "Toggle the read-only/maintenance switch in every region", "Maint.", True,
+                footer=False),
+        Command("note", "n", "Add a note to the incident log", "Note", True),
+        Command("skip_step", "k", "Skip a runbook step (a reason is required)", "Skip", True, footer=False),
+        Command("help", "question_mark", "Show every key", "Help", False),
+        Command("quit_cockpit", "q", "Quit (the incident stays open in the journal)", "Quit", False),
+    ]
+    return [c for c in steps + general if not (read_only and c.writes)]
+
+
+KEY_DISPLAY = {"question_mark": "?"}

@@ -1,0 +1,250 @@
+"""One incident being worked: board, journal, runbook, gate and the action runner.
+
+The session is the cockpit without a screen. The Textual app renders it and routes
+keys to it; headless commands use it directly. Every state change goes through the
+journal first, and only a durable entry is shown as done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cockpit.actions import Action, Preview, Result
+from cockpit.actions.checks import VerifyPathsAction
+from cockpit.actions.updates import UpdateAction
+from cockpit.backends import Backends
+from cockpit.gate import Gate, GateStatus
+from cockpit.incident import Incident
+from cockpit.journal import Entry, Journal, JournalError
+from cockpit.polling import Poller, short_error
+from cockpit.readings import SUSPECTS, Board
+from cockpit.runbook import Runbook, StepState, step_by_id
+
+#: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
+Confirm = Callable[[Preview], Awaitable[Preview | None]]
+Listener = Callable[[Entry], None]
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What `run_action` reports back to the screen."""
+
+    status: str  # done, failed, cancelled, busy, refused, nothing
+    message: str
+    result: Result | None = None
+
+
+class Session:
+    def __init__(self, backends: Backends, journal: Journal, *, read_only: bool = False) -> None:
+        self.backends = backends
+        self.config = backends.config
+        self.timebase = backends.timebase
+        self.journal = journal
+        self.read_only = read_only
+        self.board = Board(clock=self.timebase.now)
+        self.incident = Incident.from_defaults(self.config.incident)
+        self.runbook = Runbook()
+        for entry in journal.entries:
+            self._replay(entry)
+        self.gate = Gate(self.config.gate, self.board)
+        self.gate_status: GateStatus | None = None
+        self.baseline: dict[str, float] = self._baseline_from_journal()
+        self.listeners: list[Listener] = []
+        self.change_listeners: list[Callable[[str], None]] = []
+        self.pollers = [Poller(s, self.board, self.timebase, self._source_changed) for s in backends.sources]
+        self.actions: dict[str, Action] = dict(backends.actions)
+        if backends.checks is not None:
+            self.actions["verify_paths"] = VerifyPathsAction(backends.checks, self.board)
+        updates = self.config.actions.updates
+        if updates is not None:
+            for audience, template in (("status", updates.status), ("customer", updates.customer)):
+                action = UpdateAction(audience, template, self.board, lambda: self.incident,
+                                      self.config.incident.service, self.config.gate.max_error_rate,
+                                      backends.send_update)
+                self.actions[action.name] = action
+        self.in_flight: set[str] = set()
+        self.journal_error: str | None = None
+
+    # -- journal ---------------------------------------------------------------------
+    def record(self, kind: str, summary: str, *, step: str | None = None, data: dict[str, Any] | None = None) -> Entry | None:
+        """Append durably, apply to state, tell listeners; a failed write is reported, never hidden."""
+        try:
+            entry = self.journal.append(kind, summary, step=step, data=data)
+        except JournalError as exc:
+            self.journal_error = str(exc)
+            for listener in self.change_listeners:
+                listener("journal")
+            return None
+        self.journal_error = None
+        self._replay(entry)
+        for listener in self.listeners:
+            listener(entry)
+        return entry
+
+    def _replay(self, entry: Entry) -> None:
+        self.incident.apply(entry)
+        self.runbook.apply(entry)
+
+    def _baseline_from_journal(self) -> dict[str, float]:
+        for entry in self.journal.entries:
+            if entry.kind == "reading" and entry.data.get("baseline"):
+                return {str(k): float(v) for k, v in entry.data.get(SUSPECTS, {}).items()}
+        return {}
+
+    # -- polling ---------------------------------------------------------------------
+    def _source_changed(self, kind: str) -> None:
+        if kind == SUSPECTS and self.incident.declared and not self.baseline:
+            self._record_baseline()
+        for listener in self.change_listeners:
+            listener(kind)
+
+    def _record_baseline(self) -> None:
+        counts = {n: v for n in self.board.names(SUSPECTS) if isinstance(v := self.board.value(SUSPECTS, n), float)}
+        if counts:
+            self.baseline = counts
+            self.record("reading", "baseline suspect counts at declaration",
+                        data={"baseline": True, SUSPECTS: counts, **self.board.key_readings()})
+
+    async def refresh_now(self, kinds: tuple[str, ...] | None = None) -> None:
+        """Read the sources again now (after an action), so 'after' readings are real."""
+        await asyncio.gather(*(p.tick() for p in self.pollers if kinds is None or p.source.kind in kinds))
+
+    # -- incident-level changes -------------------------------------------------------
+    def declare(self, title: str, severity: str, scope: str, lead: str) -> Entry | None:
+        entry = self.record("declare", f"declared {severity}: {title}", step="declare",
+                            data={"title": title, "severity": severity, "scope": scope, "lead": lead})
+        if entry:
+            self.set_step("declare", StepState.DONE)
+            if self.board.names(SUSPECTS):
+                self._record_baseline()
+        return entry
+
+    def note(self, text: str, *, follow_up: bool = False) -> Entry | None:
+        return self.record("note", text, data={"follow_up": True} if follow_up else {})
+
+    def set_step(self, step_id: str, state: StepState, reason: str | None = None) -> Entry | None:
+        if self.runbook.state(step_id) is state and not reason:
+            return None
+        title = step_by_id(step_id).title
+        summary = f"step {title}: {state.value}" + (f" ({reason})" if reason else "")
+        data: dict[str, Any] = {"state": state.value}
+        if reason:
+            data["reason"] = reason
+        return self.record("step", summary, step=step_id, data=data)
+
+    def skip(self, step_id: str, reason: str) -> Entry | None:
+        return self.set_step(step_id, StepState.SKIPPED, reason)
+
+    def close(self, override_reason: str | None = None) -> Entry | None:
+        status = self.evaluate_gate()
+        if not status.green and not override_reason:
+            raise ValueError("the service-restored gate is not green; closing needs an override reason")
+        data: dict[str, Any] = {"status": "closed", "gate_green": status.green, **self.board.key_readings()}
+        if override_reason:
+            data["override"] = override_reason
+        summary = "incident closed" + (f" with override: {override_reason}" if not status.green else "")
+        entry = self.record("status", summary, step="close", data=data)
+        if entry:
+            self.set_step("close", StepState.DONE)
+        return entry
+
+    # -- the gate --------------------------------------------------------------------
+    def evaluate_gate(self) -> GateStatus:
+        previous = self.gate_status
+        status = self.gate.evaluate()
+        self.gate_status = status
+        if previous is not None and previous.green != status.green:
+            failing = [f"{c.name}: {c.detail}" for c in status.conditions if not c.ok]
+            self.record("status", "service restored: gate green" if status.green else
+                        f"gate broken: {'; '.join(failing)}", step="watch",
+                        data={"gate": "green" if status.green else "broken", **self.board.key_readings()})
+        if status.green and self.runbook.state("watch") in (StepState.PENDING, StepState.RUNNING):
+            if self.runbook.state("verify") is StepState.DONE:
+                self.set_step("watch", StepState.DONE)
+                if self.incident.status == "open":
+                    self.record("status", "status: restored", data={"status": "restored"})
+        return status
+
+    def start_watch(self) -> None:
+        if self.runbook.state("watch") is StepState.PENDING:
+            self.set_step("watch", StepState.RUNNING)
+
+    # -- actions ---------------------------------------------------------------------
+    async def run_action(self, name: str, confirm: Confirm,
+                         progress: Callable[[str], None] = lambda line: None) -> ActionOutcome:
+        """preview -> confirm -> execute -> verify, every phase journaled with readings before and after."""
+        if self.read_only:
+            return ActionOutcome("refused", "read-only: no action can run")
+        action = self.actions.get(name)
+        if action is None:
+            return ActionOutcome("refused", f"no action {name!r} is configured")
+        if name in self.in_flight:
+            return ActionOutcome("busy", f"{action.title} is already running")
+        self.in_flight.add(name)
+        try:
+            return await self._run(action, confirm, progress)
+        finally:
+            self.in_flight.discard(name)
+
+    async def _run(self, action: Action, confirm: Confirm, progress: Callable[[str], None]) -> ActionOutcome:
+        step = action.step
+        try:
+            preview = await action.preview()
+        except Exception as exc:  # noqa: BLE001 - a backend failure becomes a message and a journal entry
+            self.record("action", f"{action.title}: preview failed: {short_error(exc)}", step=step,
+                        data={"action": action.name, "phase": "preview", "error": short_error(exc)})
+            return ActionOutcome("failed", f"preview failed: {short_error(exc)}; nothing was changed")
+        if step:
+            earlier = self.runbook.out_of_order(step)
+            if earlier:
+                preview = replace(preview, warnings=preview.warnings + (
+                    "Out of order: still open before this step: " + ", ".join(s.title for s in earlier),))
+        self.record("action", f"{action.title}: preview: " + "; ".join(preview.touches), step=step,
+                    data={"action": action.name, "phase": "preview", "touches": list(preview.touches),
+                          "counts": dict(preview.counts), "warnings": list(preview.warnings)})
+        chosen = await confirm(preview)
+        if chosen is None:
+            self.record("action", f"{action.title}: cancelled at confirmation", step=step,
+                        data={"action": action.name, "phase": "confirm", "choice": "cancel"})
+            return ActionOutcome("cancelled", f"{action.title}: cancelled, nothing changed")
+        self.record("action", f"{action.title}: confirmed", step=step,
+                    data={"action": action.name, "phase": "confirm", "choice": "confirm"})
+        if step:
+            self.set_step(step, StepState.RUNNING)
+        before = self.board.key_readings()
+        started = time.monotonic()
+
+        def stream(line: str) -> None:
+            progress(line)
+            self.record("action", f"{action.name}: {line}", step=step,
+                        data={"action": action.name, "phase": "output", "line": line})
+
+        try:
+            result = await action.execute(chosen, stream)
+            verified = await action.verify(chosen, result)
+        except Exception as exc:  # noqa: BLE001
+            result = Result(False, f"failed: {short_error(exc)}",
+                            state_left="unknown: the action raised part-way; re-check the panels before retrying")
+            verified = Result(False, "not verified")
+        duration = (time.monotonic() - started) * self.timebase.speed
+        await self.refresh_now()
+        after = self.board.key_readings()
+        ok = result.ok and verified.ok
+        summary = f"{action.title}: {result.summary}; verify: {verified.summary}"
+        if not ok and (result.state_left or verified.state_left):
+            summary += f"; state left: {result.state_left or verified.state_left}"
+        data = {"action": action.name, "phase": "result", "ok": ok, "result": result.summary,
+                "verify": verified.summary, "state_left": result.state_left or verified.state_left,
+                "duration_s": round(duration, 3), "before": before, "after": after,
+                "details": list(result.details), **dict(result.data)}
+        if "text" in result.data:
+            self.record("update", f"{result.data.get('audience', '')} update sent", step=step, data=data)
+        else:
+            self.record("action", summary, step=step, data=data)
+        if step:
+            self.set_step(step, StepState.DONE if ok else StepState.FAILED)
+        return ActionOutcome("done" if ok else "failed", summary, result)

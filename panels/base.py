@@ -1,0 +1,70 @@
+"""Shared panel behaviour: a bordered Static whose subtitle tells the data's age and health."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from rich.console import RenderableType
+from textual.widgets import Static
+
+from cockpit.readings import Board, Freshness, age_text
+
+TREND = {1: "▲", 0: "─", -1: "▼"}
+
+
+class Panel(Static):
+    """A panel redraws only when what it shows has changed (bytes over SSH are precious)."""
+
+    DEFAULT_CSS = """
+    Panel {
+        border: round $primary-darken-1;
+        border-title-style: bold;
+        border-subtitle-align: right;
+        height: auto;
+        padding: 0 1;
+    }
+    Panel.-stale { border: round $warning; }
+    Panel.-unreachable { border: heavy $error; }
+    """
+
+    source = ""
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__("waiting for the first reading…", id=id)
+        self.border_title = title
+        self._shown: Hashable = None
+
+    def refresh_from(self, board: Board) -> None:
+        key, renderable = self.render_board(board)
+        self._show_freshness(board)
+        if key != self._shown:
+            self._shown = key
+            self.update(renderable)
+
+    def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
+        """(a key that changes when the content does, the content)."""
+        return None, ""
+
+    def _show_freshness(self, board: Board) -> None:
+        names = board.names(self.source)
+        if not names:
+            subtitle, level = "waiting", ""
+        else:
+            states = [board.freshness(self.source, n) for n in names]
+            age = max(board.age(self.source, n) for n in names)
+            if Freshness.UNREACHABLE in states:
+                errors = {s.latest.error for _, s in board.slots(self.source) if s.latest.error}
+                subtitle, level = f"✖ UNREACHABLE: {sorted(errors)[0][:50]} · last good {age_text(age)} ago", "-unreachable"
+            elif Freshness.STALE in states:
+                subtitle, level = f"⚠ STALE · age {age_text(age)}", "-stale"
+            else:
+                subtitle, level = f"age {age_text(age)}", ""
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+        for cls in ("-stale", "-unreachable"):
+            self.set_class(cls == level, cls)
+
+
+def marker(freshness: Freshness) -> str:
+    """The word that goes with a cell's colour, so colour is never the only signal."""
+    return {Freshness.STALE: " STALE", Freshness.UNREACHABLE: " UNREACH", Freshness.WAITING: " …"}.get(freshness, "")

@@ -1,0 +1,57 @@
+"""Error rate: current ratio, level word, trend, a sparkline of the recent window, thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from cockpit.readings import ERROR_RATE, Board
+from panels.base import TREND, Panel, marker
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int, ceiling: float) -> str:
+    if not values:
+        return ""
+    values = values[-width:]
+    top = max(max(values), ceiling, 1e-9)
+    return "".join(BLOCKS[min(8, int(round(v / top * 8)))] for v in values)
+
+
+class ErrorRatePanel(Panel):
+    source = ERROR_RATE
+
+    def __init__(self, thresholds: dict[str, tuple[float, float]], *, id: str | None = None) -> None:
+        super().__init__("Error rate", id=id)
+        self.thresholds = thresholds
+
+    def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
+        lines: list[Text] = []
+        key = []
+        width = max(8, self.size.width - 26) if self.size.width else 30
+        for name, slot in board.slots(ERROR_RATE):
+            warn, crit = self.thresholds.get(name, (0.02, 0.05))
+            value = slot.last_good.value if slot.last_good else None
+            fresh = board.freshness(ERROR_RATE, name)
+            if value is None:
+                shown, level, style = "—", "NO DATA", "dim"
+            elif isinstance(value, str):
+                shown, level, style = value, value.upper(), "yellow"
+            elif value != value:  # NaN: no requests at all, which is not the same as no errors
+                shown, level, style = "NaN", "NO TRAFFIC", "yellow"
+            else:
+                shown = f"{value:.2%}"
+                level, style = ("CRIT", "bold red") if value >= crit else ("WARN", "yellow") if value >= warn else ("OK", "green")
+            series = slot.series.values()
+            trend = TREND[slot.series.trend()]
+            head = Text(name, style="bold", no_wrap=True, overflow="ellipsis")
+            head.append(f"  warn {warn:.1%} crit {crit:.1%}", style="dim")
+            body = Text(no_wrap=True, overflow="crop")
+            body.append(f"{shown:>7} {level}{marker(fresh)} {trend} ", style=style)
+            body.append(sparkline(series, width, crit), style=style)
+            lines += [head, body]
+            key.append((name, shown, level, fresh, trend, tuple(series[-width:]), width))
+        return tuple(key), Text("\n").join(lines)

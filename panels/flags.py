@@ -1,0 +1,54 @@
+"""Flags × regions: observed value per cell, drift and partial rollouts marked in words."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cockpit.flagmatrix import FlagCell, build_matrix
+from cockpit.readings import FLAGS, Board, Freshness
+from panels.base import Panel, marker
+
+
+def _value(v: float | None) -> str:
+    return "?" if v is None else "off" if v <= 0 else "on" if v >= 100 else f"{v:.0f}%"
+
+
+def cell_text(cell: FlagCell | None) -> Text:
+    if cell is None:
+        return Text("·", style="dim")
+    if cell.freshness is Freshness.UNREACHABLE and cell.observed is None:
+        return Text("✖UNREACH", style="bold red")
+    text = Text(_value(cell.observed), style="bold" if cell.observed else "")
+    if cell.desired is not None and cell.desired != cell.observed:
+        text.append(f"→{_value(cell.desired)}", style="cyan")
+    if cell.partial:
+        text.append("◐", style="yellow")
+    if cell.drift:
+        text.append("≠", style="bold magenta")
+    if m := marker(cell.freshness):
+        text.append(m, style="bold red")
+    return text
+
+
+class FlagsPanel(Panel):
+    source = FLAGS
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Flags × regions (◐ partial ≠ drift →desired)", id=id)
+
+    def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
+        matrix = build_matrix(board)
+        table = Table(box=None, padding=(0, 1), expand=True, show_edge=False, header_style="bold dim")
+        table.add_column("flag", no_wrap=True, overflow="ellipsis", ratio=1)
+        for region in matrix.regions:
+            table.add_column(region, no_wrap=True, overflow="ellipsis")
+        key = []
+        for flag in matrix.flags:
+            cells = [cell_text(matrix.cells.get((flag, r))) for r in matrix.regions]
+            table.add_row(Text(flag, style="bold"), *cells)
+            key.append((flag, tuple(c.plain for c in cells)))
+        return tuple(key), table

@@ -1,0 +1,47 @@
+"""Queues: depth, in flight, failed, scheduled/retry, paused state, trend."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cockpit.readings import QUEUES, Board
+from panels.base import TREND, Panel, marker
+
+
+def _n(value: object) -> str:
+    return "—" if value is None else f"{int(value):,}" if isinstance(value, (int, float)) else str(value)
+
+
+class QueuesPanel(Panel):
+    source = QUEUES
+
+    def __init__(self, risky: set[str], *, id: str | None = None) -> None:
+        super().__init__("Queues (! = risky)", id=id)
+        self.risky = risky
+
+    def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
+        table = Table(box=None, padding=(0, 1), expand=True, show_edge=False, header_style="bold dim")
+        table.add_column("queue", no_wrap=True, overflow="ellipsis", ratio=1)
+        for column in ("depth", "run", "fail", "retry"):
+            table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("state", no_wrap=True)
+        key = []
+        for name, slot in board.slots(QUEUES):
+            good = slot.last_good
+            detail = good.detail if good else {}
+            fresh = board.freshness(QUEUES, name)
+            paused = bool(detail.get("paused"))
+            state = Text("⏸PAUSED", style="bold yellow") if paused else Text("▶run", style="green")
+            if m := marker(fresh):
+                state.append(m, style="bold red")
+            label = Text(name + ("!" if name in self.risky else ""), style="bold" if name in self.risky else "")
+            trend = TREND[slot.series.trend()]
+            depth = f"{_n(good.value if good else None)}{trend}"
+            row = (label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(detail.get("scheduled")), state)
+            table.add_row(*row)
+            key.append((name, depth, row[2], row[3], row[4], paused, fresh))
+        return tuple(key), table

@@ -1,0 +1,41 @@
+"""Suspect records: count, change since the incident was declared, rising or falling."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cockpit.readings import SUSPECTS, Board
+from panels.base import TREND, Panel, marker
+
+
+class RecordsPanel(Panel):
+    source = SUSPECTS
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Suspect records", id=id)
+        self.baseline: dict[str, float] = {}
+
+    def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
+        table = Table(box=None, padding=(0, 1), expand=True, show_edge=False, header_style="bold dim")
+        table.add_column("query", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("count", justify="right", no_wrap=True)
+        table.add_column("Δdecl", justify="right", no_wrap=True)
+        table.add_column("trend", no_wrap=True)
+        key = []
+        for name, slot in board.slots(SUSPECTS):
+            value = slot.last_good.value if slot.last_good else None
+            fresh = board.freshness(SUSPECTS, name)
+            trend = slot.series.trend(3)
+            word = {1: "RISING", 0: "steady", -1: "falling"}[trend]
+            style = "bold red" if trend > 0 else "green" if value == 0 else "yellow" if value else ""
+            count = f"{int(value):,}" if isinstance(value, float) else "—"
+            base = self.baseline.get(name)
+            delta = f"{value - base:+,.0f}" if isinstance(value, float) and base is not None else "—"
+            table.add_row(Text(name), Text(count, style=style), delta,
+                          Text(f"{TREND[trend]} {word}{marker(fresh)}", style=style))
+            key.append((name, count, delta, word, fresh))
+        return tuple(key), table

@@ -1,0 +1,51 @@
+"""The runbook: each step with its key and state; the next step to take stands out."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from cockpit.runbook import STEPS, Runbook, StepState
+
+SYMBOL = {StepState.PENDING: ("·", "dim"), StepState.RUNNING: ("▶", "bold cyan"), StepState.DONE: ("✔", "green"),
+          StepState.SKIPPED: ("↷", "yellow"), StepState.FAILED: ("✖", "bold red")}
+
+
+class RunbookPanel(Static):
+    DEFAULT_CSS = """
+    RunbookPanel { border: round $primary-darken-1; border-title-style: bold; height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Runbook"
+        self._shown: tuple | None = None
+
+    def show(self, runbook: Runbook, read_only: bool) -> None:
+        nxt = runbook.next_step()
+        key = (tuple(runbook.states.values()), tuple(runbook.reasons.items()), nxt.id if nxt else None, read_only,
+               self.size.width)
+        if key == self._shown:
+            return
+        self._shown = key
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(no_wrap=True)
+        narrow = 0 < self.size.width < 44
+        for index, step in enumerate(STEPS, 1):
+            state = runbook.state(step.id)
+            symbol, style = SYMBOL[state]
+            is_next = nxt is not None and nxt.id == step.id
+            title = Text(step.short if narrow else f"{index:>2}. {step.title}", style="bold reverse" if is_next else "")
+            if reason := runbook.reasons.get(step.id):
+                title.append(f" ({reason})", style="dim")
+            key_text = Text("   " if read_only else f"[{step.key}]", style="bold cyan")
+            table.add_row(key_text, Text(symbol, style=style), title, Text(state.value.upper() if state is not StepState.PENDING else "", style=style))
+        if nxt is not None:
+            self.border_subtitle = f"next: {nxt.short}" + ("" if read_only else f" [{nxt.key}]")
+        else:
+            self.border_subtitle = "all steps closed"
+        self.update(table)

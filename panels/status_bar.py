@@ -1,0 +1,80 @@
+"""The status bar: incident clock, severity, lead, operator, read-only badge, update countdown, gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from cockpit.gate import GateStatus
+from cockpit.incident import Incident, clock_text
+
+
+@dataclass(frozen=True)
+class StatusView:
+    incident: Incident
+    elapsed: float
+    countdown: float | None
+    operator: str
+    read_only: bool
+    label: str
+    gate: GateStatus | None
+    journal_error: str | None
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: auto; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: str | None = None
+
+    def show(self, view: StatusView) -> None:
+        inc = view.incident
+        tail = Text()
+        if inc.declared:
+            tail.append(f" ⏱{clock_text(view.elapsed)}")
+        else:
+            tail.append(" NOT DECLARED [d]", style="bold reverse yellow")
+        tail.append(f" {inc.status.upper()}", style="bold green" if inc.status in ("restored", "closed") else "bold")
+        tail.append(f" lead:{inc.lead or '—'} op:{view.operator} ")
+        tail.append("[R] READ-ONLY" if view.read_only else "[RW]", style="bold reverse yellow" if view.read_only else "dim")
+        if view.countdown is not None:
+            if view.countdown < 0:
+                tail.append(f" update OVERDUE {clock_text(-view.countdown)}", style="bold reverse red")
+            else:
+                tail.append(f" next update {clock_text(view.countdown)}")
+        top = Text(no_wrap=True, overflow="ellipsis")
+        if view.label:
+            top.append(f"{view.label} ", style="bold reverse")
+        top.append(f"{inc.severity} ", style="bold reverse red" if inc.severity in ("SEV1", "SEV2") else "bold yellow")
+        room = max(8, (self.size.width or 120) - 2 - top.cell_len - tail.cell_len)
+        title = inc.title if len(inc.title) <= room else inc.title[: room - 1] + "…"
+        top.append(title, style="bold")
+        top.append_text(tail)
+        bottom = Text("Gate ", style="bold", no_wrap=True, overflow="ellipsis")
+        gate = view.gate
+        if gate is None:
+            bottom.append("evaluating…", style="dim")
+        else:
+            for cond in gate.conditions:
+                bottom.append("✔" if cond.ok else "✖", style="green" if cond.ok else "bold red")
+                bottom.append(f"{cond.name} ", style="" if cond.ok else "bold")
+            if gate.green:
+                bottom.append("SERVICE RESTORED ✔", style="bold reverse green")
+            elif gate.all_ok:
+                bottom.append(f"holding {clock_text(gate.holding_for)} of {clock_text(gate.window)}", style="yellow")
+            else:
+                failing = next(c for c in gate.conditions if not c.ok)
+                bottom.append(f"NOT RESTORED: {failing.detail}", style="red")
+        if view.journal_error:
+            bottom = Text(f"JOURNAL WRITE FAILED: {view.journal_error}", style="bold reverse red", no_wrap=True,
+                          overflow="ellipsis")
+        rendered = top.plain + "\n" + bottom.plain
+        if rendered != self._shown:
+            self._shown = rendered
+            self.update(Group(top, bottom))
