@@ -8,6 +8,7 @@ from functools import partial
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer
@@ -78,6 +79,7 @@ class CockpitApp(App[None]):
         super().__init__()
         self.session = session
         self.commands: list[Command] = commands(session.read_only)
+        self._registry_actions = {"step", "maintenance", "note", "skip_step", "help", "quit_cockpit"}
         for command in self.commands:
             self.bind(command.key, _action_string(command), description=command.label,
                       show=command.footer, key_display=KEY_DISPLAY.get(command.key))
@@ -118,7 +120,10 @@ class CockpitApp(App[None]):
 
     # -- keeping the screen current --------------------------------------------------
     def _on_entry(self, entry: Entry) -> None:
-        self.query_one(LogPanel).add(entry)
+        try:
+            self.query_one(LogPanel).add(entry)
+        except NoMatches:
+            return
         self._schedule_refresh()
 
     def _on_change(self, kind: str) -> None:
@@ -132,11 +137,16 @@ class CockpitApp(App[None]):
 
     def refresh_view(self) -> None:
         self._refresh_pending = False
+        try:
+            self._refresh_view()
+        except NoMatches:
+            return  # shutting down: the main screen's widgets are already gone
+
+    def _refresh_view(self) -> None:
         session = self.session
         board = session.board
         gate = session.evaluate_gate()
-        records = self.query_one(RecordsPanel)
-        records.baseline = session.baseline
+        self.query_one(RecordsPanel).baseline = session.baseline
         with self.batch_update():
             for panel in self.query(Panel):
                 panel.refresh_from(board)
@@ -146,10 +156,14 @@ class CockpitApp(App[None]):
                 session.incident, session.incident.elapsed(now), session.incident.update_countdown(now),
                 session.journal.operator.name, session.read_only, session.backends.label, gate, session.journal_error))
 
+    def on_unmount(self) -> None:
+        self.session.listeners.remove(self._on_entry)
+        self.session.change_listeners.remove(self._on_change)
+
     # -- actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Keys of the main screen must not fire underneath a dialog.
-        if isinstance(self.screen, ModalScreen) and action not in ("ctrl_c", "quit_cockpit"):
+        # The cockpit's own keys must not fire underneath a dialog (focus keys etc. still work).
+        if isinstance(self.screen, ModalScreen) and action in self._registry_actions:
             return False
         return True
 

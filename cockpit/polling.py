@@ -14,6 +14,9 @@ from cockpit.timebase import Timebase
 
 log = logging.getLogger(__name__)
 
+#: However fast a drill runs, a source is not read more often than this (real seconds).
+MIN_REAL_INTERVAL = 0.1
+
 
 def short_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -33,7 +36,8 @@ class Poller:
         self.ticks = 0
         self._names: list[str] = list(source.expected_names())
         self._wake = asyncio.Event()
-        board.set_interval(source.kind, source.interval)
+        self.interval = max(source.interval, MIN_REAL_INTERVAL * timebase.speed)
+        board.set_interval(source.kind, max(self.interval, board.interval(source.kind) if board.has_interval(source.kind) else 0))
 
     async def run(self) -> None:
         if hasattr(self.source, "backfill"):
@@ -49,7 +53,7 @@ class Poller:
             spent = (time.monotonic() - started) * self.timebase.speed
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), self.timebase.real_seconds(max(0.0, self.source.interval - spent)))
+                await asyncio.wait_for(self._wake.wait(), self.timebase.real_seconds(max(0.0, self.interval - spent)))
             except TimeoutError:
                 pass
 

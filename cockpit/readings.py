@@ -114,6 +114,9 @@ class Board:
     def set_interval(self, source: str, seconds: float) -> None:
         self._intervals[source] = seconds
 
+    def has_interval(self, source: str) -> bool:
+        return source in self._intervals
+
     def interval(self, source: str) -> float:
         return self._intervals.get(source, 5.0)
 

@@ -206,13 +206,16 @@ class Session:
         self.record("action", f"{action.title}: preview: " + "; ".join(preview.touches), step=step,
                     data={"action": action.name, "phase": "preview", "touches": list(preview.touches),
                           "counts": dict(preview.counts), "warnings": list(preview.warnings)})
-        chosen = await confirm(preview)
+        # Read-only checks need no confirmation; anything that writes, or sends words, does.
+        needs_confirm = preview.destructive or preview.text is not None
+        chosen = await confirm(preview) if needs_confirm else preview
         if chosen is None:
             self.record("action", f"{action.title}: cancelled at confirmation", step=step,
                         data={"action": action.name, "phase": "confirm", "choice": "cancel"})
             return ActionOutcome("cancelled", f"{action.title}: cancelled, nothing changed")
-        self.record("action", f"{action.title}: confirmed", step=step,
-                    data={"action": action.name, "phase": "confirm", "choice": "confirm"})
+        if needs_confirm:
+            self.record("action", f"{action.title}: confirmed", step=step,
+                        data={"action": action.name, "phase": "confirm", "choice": "confirm"})
         if step:
             self.set_step(step, StepState.RUNNING)
         before = self.board.key_readings()

@@ -19,7 +19,7 @@ class ChecksPanel(Panel):
         super().__init__("User paths", id=id)
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
-        table = Table(box=None, padding=(0, 1), expand=True, show_edge=False, header_style="bold dim")
+        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, expand=True, show_edge=False, header_style="bold dim")
         table.add_column("step", no_wrap=True, overflow="ellipsis", max_width=24)
         table.add_column("", no_wrap=True)
         table.add_column("latency", justify="right", no_wrap=True)

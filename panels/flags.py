@@ -42,7 +42,7 @@ class FlagsPanel(Panel):
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         matrix = build_matrix(board)
-        table = Table(box=None, padding=(0, 1), expand=True, show_edge=False, header_style="bold dim")
+        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, expand=True, show_edge=False, header_style="bold dim")
         table.add_column("flag", no_wrap=True, overflow="ellipsis", ratio=1)
         for region in matrix.regions:
             table.add_column(region, no_wrap=True, overflow="ellipsis")

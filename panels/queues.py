@@ -24,7 +24,7 @@ class QueuesPanel(Panel):
         self.risky = risky
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
-        table = Table(box=None, padding=(0, 1), expand=True, show_edge=False, header_style="bold dim")
+        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, expand=True, show_edge=False, header_style="bold dim")
         table.add_column("queue", no_wrap=True, overflow="ellipsis", ratio=1)
         for column in ("depth", "run", "fail", "retry"):
             table.add_column(column, justify="right", no_wrap=True)

@@ -20,7 +20,7 @@ class RecordsPanel(Panel):
         self.baseline: dict[str, float] = {}
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
-        table = Table(box=None, padding=(0, 1), expand=True, show_edge=False, header_style="bold dim")
+        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, expand=True, show_edge=False, header_style="bold dim")
         table.add_column("query", no_wrap=True, overflow="ellipsis", ratio=1)
         table.add_column("count", justify="right", no_wrap=True)
         table.add_column("Δdecl", justify="right", no_wrap=True)

@@ -1,0 +1,35 @@
+"""Helpers for driving the drill cockpit with Textual's pilot."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from cockpit.app import CockpitApp
+from cockpit.drill import DrillBackends, build_drill
+from cockpit.journal import Journal, Operator, read
+from cockpit.session import Session
+from tests.screen import screen_text
+
+
+def drill_app(journal_path: Path, *, speed: float = 60.0, seed: int = 7, read_only: bool = False,
+              operator: str = "alice") -> tuple[CockpitApp, DrillBackends, Journal]:
+    backends = build_drill(seed=seed, speed=speed)
+    journal = Journal.open(journal_path, Operator(operator))
+    return CockpitApp(Session(backends, journal, read_only=read_only)), backends, journal
+
+
+async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what or predicate}\n--- screen ---\n{screen_text(pilot.app)}")
+
+
+def journal_entries(path: Path) -> list:
+    return read(path).entries
