@@ -64,8 +64,8 @@ class CockpitApp(App[None]):
     CSS = """
     Screen { layout: vertical; }
     #body { height: 1fr; }
-    #left { width: 1fr; scrollbar-size-vertical: 1; }
-    #right { width: 2fr; max-width: 70; }
+    #left { width: 3fr; scrollbar-size-vertical: 1; }
+    #right { width: 2fr; max-width: 72; }
     Screen.-narrow #right { width: 28; }
     Screen.-narrow #left { width: 1fr; }
     #runbook { height: auto; }

@@ -156,7 +156,7 @@ class DeclareScreen(ModalScreen["dict[str, str] | None"]):
             yield Select([(s, s) for s in severities], value=severity, allow_blank=False, id="severity")
             yield Input(placeholder="scope, in one plain sentence (who cannot do what)", id="scope")
             yield Input(lead, placeholder="rollback lead", id="lead")
-            yield Static("Enter in the last field = declare · Esc = cancel", classes="hint")
+            yield Static("Enter = declare · Tab = next field · Esc = cancel", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Declare", id="declare", variant="warning")
@@ -164,13 +164,9 @@ class DeclareScreen(ModalScreen["dict[str, str] | None"]):
     def on_mount(self) -> None:
         self.query_one("#scope", Input).focus()
 
+    # Enter in any field declares: the title and lead are prefilled, and a fast typist's
+    # second Enter must not land on a different field than the one they meant.
     @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        if event.input.id == "lead":
-            self.declare()
-        else:
-            self.focus_next()
-
     @on(Button.Pressed, "#declare")
     def declare(self) -> None:
         values = {name: self.query_one(f"#{name}", Input).value.strip() for name in ("title", "scope", "lead")}

@@ -9,13 +9,15 @@ from cockpit.journal import Entry
 
 KIND_STYLE = {"declare": "bold magenta", "note": "cyan", "action": "bold", "reading": "dim", "status": "bold yellow",
               "update": "bold green", "step": "blue"}
+KIND_LABEL = {"declare": "DECL", "note": "NOTE", "action": "ACT", "reading": "READ", "status": "STAT",
+              "update": "UPD", "step": "STEP"}
 
 
 def entry_line(entry: Entry) -> Text:
     line = Text()
     line.append(entry.ts[11:19], style="dim")
-    line.append(f" {entry.operator[:10]:<10} ", style="bold")
-    line.append(f"{entry.kind.upper():<7} ", style=KIND_STYLE.get(entry.kind, ""))
+    line.append(f" {entry.operator[:8]:<8} ", style="bold")
+    line.append(f"{KIND_LABEL.get(entry.kind, entry.kind[:4].upper()):<4} ", style=KIND_STYLE.get(entry.kind, ""))
     line.append(entry.summary)
     return line
 
@@ -27,7 +29,8 @@ class LogPanel(RichLog):
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, max_lines=2000, wrap=True, markup=False, auto_scroll=True)
+        # One line per entry, like a tail: the whole text is in the journal and the report.
+        super().__init__(id=id, max_lines=2000, wrap=False, markup=False, auto_scroll=True)
         self.border_title = "Incident log"
         self.count = 0
 

@@ -22,7 +22,7 @@ async def declare(pilot, scope: str = "checkout fails for 8% of customers in eu-
     await pilot.press("d")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, DeclareScreen), what="declare dialog")
     await pilot.press(*scope)
-    await pilot.press("enter", "enter")  # scope -> lead -> declare
+    await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(pilot.app.screen, DeclareScreen), what="declare dialog closed")
 
 
