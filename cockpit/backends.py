@@ -20,7 +20,7 @@ class Backends:
     #: Delivers a status/customer update; returns where it went.
     send_update: Callable[[str, str], Awaitable[str]]
     label: str = ""
-    checks: Source | None = None
+    checks: list[Source] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:

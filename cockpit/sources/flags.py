@@ -1,0 +1,227 @@
+"""Feature flags across regions: one source per region, so a region that stops answering
+turns STALE/UNREACHABLE on its own cells only, and regions are read in parallel.
+
+Backends: the Unleash admin API (per environment: enabled, and the rollout percentage of
+its flexibleRollout strategies), a Redis hash per region, and a generic HTTP JSON endpoint.
+Each reading is one cell `flag@region` whose value is the rollout served (0 = off).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+
+from cockpit.config import Config, FlagConfig, RegionConfig
+from cockpit.readings import FLAGS, Reading, wall_clock
+
+FlagState = tuple[bool, float]  # (enabled, rollout percent served)
+
+
+class FlagReadError(Exception):
+    """The region answered, but not with something we can read."""
+
+
+def parse_flag_value(raw: Any) -> FlagState:
+    """A flag value as stored by hand-rolled systems: bools, 0/1, on/off, a percentage, or JSON."""
+    if isinstance(raw, bytes):
+        raw = raw.decode()
+    if isinstance(raw, bool):
+        return raw, 100.0 if raw else 0.0
+    if isinstance(raw, (int, float)):
+        pct = float(raw) if raw > 1 else float(raw) * 100
+        return pct > 0, max(0.0, min(100.0, pct))
+    if isinstance(raw, Mapping):
+        enabled = bool(raw.get("enabled", False))
+        rollout = raw.get("rollout", raw.get("percentage", 100 if enabled else 0))
+        return enabled, (float(rollout) if enabled else 0.0)
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if text in ("1", "true", "on", "yes", "enabled"):
+            return True, 100.0
+        if text in ("0", "false", "off", "no", "disabled", ""):
+            return False, 0.0
+        if text.endswith("%"):
+            text = text[:-1]
+        try:
+            return parse_flag_value(float(text))
+        except ValueError:
+            pass
+        try:
+            return parse_flag_value(json.loads(raw))
+        except (ValueError, TypeError):
+            pass
+    raise FlagReadError(f"cannot read flag value {str(raw)[:40]!r}")
+
+
+def unleash_state(feature: Mapping[str, Any], environment: str) -> tuple[FlagState, dict[str, Any]]:
+    """Enabled and rollout % of one environment of an Unleash feature (admin API shape)."""
+    env = next((e for e in feature.get("environments", []) if e.get("name") == environment), None)
+    if env is None:
+        raise FlagReadError(f"environment {environment!r} not found")
+    strategies = [s for s in env.get("strategies", []) if not s.get("disabled")]
+    if not env.get("enabled"):
+        return (False, 0.0), {"strategies": len(strategies)}
+    rollouts = []
+    constrained = False
+    for strategy in strategies:
+        constrained = constrained or bool(strategy.get("constraints")) or bool(strategy.get("segments"))
+        if strategy.get("name") == "flexibleRollout":
+            rollouts.append(float(strategy.get("parameters", {}).get("rollout", 100)))
+        else:
+            rollouts.append(100.0)  # "default" and other strategies serve everyone they match
+    rollout = max(rollouts) if rollouts else 100.0
+    return (True, rollout), {"strategies": len(strategies), "constrained": constrained}
+
+
+class FlagRegionSource:
+    """Every configured flag in one region."""
+
+    kind = FLAGS
+
+    def __init__(self, region: RegionConfig, flags: Sequence[FlagConfig], config: Config,
+                 environ: Mapping[str, str] | None = None, clock=wall_clock) -> None:
+        self.region = region
+        self.flags = [f for f in flags if region.name in f.regions]
+        self.config = config
+        self.ident = f"flags@{region.name}"
+        self.interval = region.interval
+        self.timeout = region.timeout
+        self.clock = clock
+        self._environ = environ if environ is not None else os.environ
+        self._http: httpx.AsyncClient | None = None
+        self._redis: aioredis.Redis | None = None
+        self.requests = 0
+        #: What the control plane should serve, once the operator set a value (flag -> rollout).
+        self.desired: dict[str, float] = {}
+
+    def expected_names(self) -> Sequence[str]:
+        return [f"{f.name}@{self.region.name}" for f in self.flags]
+
+    # -- clients ---------------------------------------------------------------------
+    def base_url(self) -> str:
+        if self.region.url:
+            return self.region.url
+        assert self.region.url_env
+        value = self._environ.get(self.region.url_env)
+        if not value:
+            raise LookupError(f"environment variable {self.region.url_env} (regions.{self.region.name}.url_env) is not set")
+        return value
+
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            headers = {"Accept": "application/json"}
+            if self.region.token_env:
+                token = self._environ.get(self.region.token_env)
+                if not token:
+                    raise LookupError(f"environment variable {self.region.token_env} is not set")
+                headers["Authorization"] = token if self.region.backend == "unleash" else f"Bearer {token}"
+            self._http = httpx.AsyncClient(timeout=self.region.timeout, headers=headers)
+        return self._http
+
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            instance = self.config.redis_named(self.region.redis or "")
+            url = instance.resolve_url(self._environ)
+            self._redis = aioredis.Redis.from_url(url, socket_timeout=self.region.timeout,
+                                                  socket_connect_timeout=self.region.timeout)
+        return self._redis
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    # -- reading -----------------------------------------------------------------------
+    async def read(self) -> list[Reading]:
+        states = await self.fetch()
+        now = self.clock()
+        readings = []
+        for flag in self.flags:
+            name = f"{flag.name}@{self.region.name}"
+            detail: dict[str, Any] = {"flag": flag.name, "region": self.region.name, "backend": self.region.backend,
+                                      "safe": flag.safe}
+            if flag.name in self.desired:
+                detail["desired_rollout"] = self.desired[flag.name]
+            state = states.get(flag.name)
+            if isinstance(state, Exception):
+                readings.append(Reading(FLAGS, name, None, now, str(state), detail))
+                continue
+            (enabled, rollout), extra = state if state is not None else ((False, 0.0), {"missing": True})
+            detail.update(extra, enabled=enabled, rollout=rollout)
+            readings.append(Reading(FLAGS, name, rollout if enabled else 0.0, now, None, detail))
+        return readings
+
+    async def fetch(self) -> dict[str, Any]:
+        """flag name -> ((enabled, rollout), extra) or an exception for that one flag."""
+        backend = self.region.backend
+        if backend == "unleash":
+            return await self._fetch_unleash()
+        if backend == "redis-hash":
+            return await self._fetch_redis_hash()
+        return await self._fetch_http_json()
+
+    async def _fetch_unleash(self) -> dict[str, Any]:
+        client, base = self.http(), self.base_url().rstrip("/")
+        project, env = self.region.project, self.region.environment or "production"
+
+        async def one(flag: FlagConfig) -> tuple[str, Any]:
+            self.requests += 1
+            response = await client.get(f"{base}/api/admin/projects/{project}/features/{flag.name}")
+            if response.status_code == 404:
+                return flag.name, FlagReadError(f"flag {flag.name!r} not found in project {project!r}")
+            response.raise_for_status()
+            try:
+                return flag.name, unleash_state(response.json(), env)
+            except (ValueError, AttributeError) as exc:
+                return flag.name, FlagReadError(f"garbage reply from Unleash: {exc}")
+
+        # One connection, requests in flight together: the region's latency is paid once.
+        pairs = await asyncio.gather(*(one(f) for f in self.flags))
+        return dict(pairs)
+
+    async def _fetch_redis_hash(self) -> dict[str, Any]:
+        client = self.redis()
+        self.requests += 1
+        key = self.region.key or ""
+        values = await client.hmget(key, [f.name for f in self.flags])
+        out: dict[str, Any] = {}
+        for flag, raw in zip(self.flags, values):
+            if raw is None:
+                out[flag.name] = ((False, 0.0), {"missing": True})
+                continue
+            try:
+                out[flag.name] = (parse_flag_value(raw), {})
+            except FlagReadError as exc:
+                out[flag.name] = exc
+        return out
+
+    async def _fetch_http_json(self) -> dict[str, Any]:
+        self.requests += 1
+        response = await self.http().get(self.base_url())
+        response.raise_for_status()
+        try:
+            body = response.json()
+        except ValueError:
+            raise FlagReadError(f"garbage reply (not JSON) from {self.region.name}") from None
+        table = body.get("flags", body) if isinstance(body, Mapping) else None
+        if not isinstance(table, Mapping):
+            raise FlagReadError(f"garbage reply from {self.region.name}: expected an object of flags")
+        out: dict[str, Any] = {}
+        for flag in self.flags:
+            if flag.name not in table:
+                out[flag.name] = ((False, 0.0), {"missing": True})
+                continue
+            try:
+                out[flag.name] = (parse_flag_value(table[flag.name]), {})
+            except FlagReadError as exc:
+                out[flag.name] = exc
+        return out
