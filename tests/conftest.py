@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer
+from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer, UnleashServer
 
 
 @pytest.fixture(scope="session")
@@ -60,5 +60,12 @@ def metrics_exporter() -> Iterator[MetricsExporter]:
 @pytest.fixture(scope="session")
 def prometheus_server(metrics_exporter: MetricsExporter) -> Iterator[PrometheusServer]:
     server = PrometheusServer([f"127.0.0.1:{metrics_exporter.port}"]).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def unleash_server(postgres_server: PostgresServer) -> Iterator[UnleashServer]:
+    server = UnleashServer(postgres_server).start()
     yield server
     server.stop()

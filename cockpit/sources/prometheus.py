@@ -45,6 +45,8 @@ def explain_failure(exc: BaseException, timeout: float) -> str:
         return f"no answer within {timeout:g}s"
     if "ConnectionError" in name or "Connection refused" in text:
         return "unreachable: connection refused"
+    if isinstance(exc, (KeyError, ValueError, TypeError)):  # the client could not find data.result
+        return f"garbage reply from Prometheus ({name}: {text[:60]})"
     return f"{name}: {text[:120]}"
 
 
