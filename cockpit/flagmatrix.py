@@ -47,13 +47,16 @@ def build_matrix(board: Board) -> FlagMatrix:
     cells = {}
     for flag in flags:
         values = [raw[(flag, r)][0] for r in regions if (flag, r) in raw and raw[(flag, r)][0] is not None]
-        majority = Counter(values).most_common(1)[0][0] if values else None
+        top = Counter(values).most_common(1)
+        # Only a strict majority is "what the regions agree on"; without one, every cell disagrees.
+        majority = top[0][0] if top and top[0][1] * 2 > len(values) else None
+        disagree = len(set(values)) > 1
         for region in regions:
             if (flag, region) not in raw:
                 continue
             observed, desired, fresh, error, age = raw[(flag, region)]
             drift = observed is not None and (
-                (desired is not None and observed != desired) or (majority is not None and observed != majority))
+                (desired is not None and observed != desired) or (disagree and observed != majority))
             partial = observed is not None and 0 < observed < 100
             cells[(flag, region)] = FlagCell(flag, region, observed, desired, fresh, error, age, drift, partial)
     return FlagMatrix(tuple(flags), tuple(regions), cells)
