@@ -170,23 +170,44 @@ class FlagRegionSource:
         return await self._fetch_http_json()
 
     async def _fetch_unleash(self) -> dict[str, Any]:
+        """One request lists the project's flags with `enabled` per environment; only flags
+        enabled here need a second request, for the rollout % of their strategies."""
         client, base = self.http(), self.base_url().rstrip("/")
         project, env = self.region.project, self.region.environment or "production"
+        self.requests += 1
+        listing = await client.get(f"{base}/api/admin/projects/{project}/features")
+        listing.raise_for_status()
+        try:
+            features = {f["name"]: f for f in listing.json()["features"]}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FlagReadError(f"garbage reply from Unleash: {type(exc).__name__}") from None
 
-        async def one(flag: FlagConfig) -> tuple[str, Any]:
+        async def detail(flag: FlagConfig) -> tuple[str, Any]:
             self.requests += 1
             response = await client.get(f"{base}/api/admin/projects/{project}/features/{flag.name}")
-            if response.status_code == 404:
-                return flag.name, FlagReadError(f"flag {flag.name!r} not found in project {project!r}")
             response.raise_for_status()
             try:
                 return flag.name, unleash_state(response.json(), env)
-            except (ValueError, AttributeError) as exc:
+            except (ValueError, AttributeError, TypeError) as exc:
                 return flag.name, FlagReadError(f"garbage reply from Unleash: {exc}")
 
-        # One connection, requests in flight together: the region's latency is paid once.
-        pairs = await asyncio.gather(*(one(f) for f in self.flags))
-        return dict(pairs)
+        out: dict[str, Any] = {}
+        enabled_here: list[FlagConfig] = []
+        for flag in self.flags:
+            feature = features.get(flag.name)
+            if feature is None:
+                out[flag.name] = FlagReadError(f"flag {flag.name!r} not found in project {project!r}")
+                continue
+            envs = {e.get("name"): e for e in feature.get("environments", [])}
+            if env not in envs:
+                out[flag.name] = FlagReadError(f"environment {env!r} not found")
+            elif envs[env].get("enabled"):
+                enabled_here.append(flag)
+            else:
+                out[flag.name] = ((False, 0.0), {})
+        # Keep-alive connection, requests in flight together: the region's latency is paid once.
+        out.update(dict(await asyncio.gather(*(detail(f) for f in enabled_here))))
+        return out
 
     async def _fetch_redis_hash(self) -> dict[str, Any]:
         client = self.redis()

@@ -1,0 +1,155 @@
+"""Tick cost at scale: round trips per backend per tick, tick wall time and CPU.
+
+3 Redis instances x 300 queues (rq), 10 regions x 100 flags (Redis hashes), 20 suspect
+queries on one PostgreSQL, 5 PromQL queries; plus one Unleash region and one HTTP JSON
+region with 100 flags each, for their request counts. Servers are throwaway ones on
+loopback, started here (tests/servers.py).
+
+Run: .venv/bin/python bench/tick_cost.py [--ticks N] [--no-unleash]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+import redis.asyncio.connection as aio_connection  # noqa: E402
+
+from cockpit.config import loads  # noqa: E402
+from cockpit.live import build_sources  # noqa: E402
+from tests.http_apps import FlagEndpointState, flag_endpoint_handler, serve  # noqa: E402
+from tests.servers import (MetricsExporter, PostgresServer, PrometheusServer, RedisServer,  # noqa: E402
+                           UnleashServer)
+
+QUEUES_PER_REDIS, FLAGS, REGIONS, SUSPECTS, PROMQL = 300, 100, 10, 20, 5
+
+
+def build_config(redis_urls, pg_env, prom_url, http_url, unleash_url) -> str:
+    parts = ['[incident]\ntitle = "bench"\nservice = "checkout"\n',
+             f'[prometheus]\nurl = "{prom_url}"\ntimeout = "5s"\n']
+    for i in range(PROMQL):
+        parts.append(f'[[prometheus.queries]]\nname = "q{i}"\nquery = \'sum(rate(http_requests_total{{code=~"5.."}}[1m])) '
+                     f'/ sum(rate(http_requests_total[1m]))\'\n')
+    for i, url in enumerate(redis_urls):
+        parts.append(f'[redis.r{i}]\nurl = "{url}"\ntimeout = "5s"\n')
+    for i in range(len(redis_urls)):
+        for q in range(QUEUES_PER_REDIS):
+            parts.append(f'[[queues]]\nname = "r{i}-q{q}"\nredis = "r{i}"\nkind = "rq"\nqueue = "q{q}"\n')
+    for i in range(REGIONS):
+        parts.append(f'[regions.region{i}]\nbackend = "redis-hash"\nredis = "r{i % len(redis_urls)}"\n'
+                     f'key = "flags:region{i}"\ntimeout = "5s"\n')
+    parts.append(f'[regions.http-json]\nbackend = "http-json"\nurl = "{http_url}"\ntimeout = "5s"\n')
+    if unleash_url:
+        parts.append(f'[regions.unleash]\nbackend = "unleash"\nurl = "{unleash_url}"\nenvironment = "production"\n'
+                     f'timeout = "10s"\n')
+    for f in range(FLAGS):
+        parts.append(f'[[flags]]\nname = "flag{f}"\nsafe = false\n')
+    parts.append('[postgres]\nreadonly_dsn_env = "BENCH_PG"\nstatement_timeout = "5s"\n')
+    for s in range(SUSPECTS):
+        parts.append(f'[[postgres.suspects]]\nname = "s{s}"\nsql = "SELECT count(*) FROM orders WHERE id % 20 = {s}"\n')
+    return "\n".join(parts)
+
+
+async def run(args) -> None:
+    pg, exporter = PostgresServer().start(), MetricsExporter().start()
+    reds = [RedisServer().start() for _ in range(3)]
+    prom = PrometheusServer([f"127.0.0.1:{exporter.port}"]).start()
+    unleash = UnleashServer(pg).start() if not args.no_unleash else None
+    try:
+        with psycopg.connect(pg.dsn(), autocommit=True) as c:
+            c.execute("CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 10000) g")
+        for i, server in enumerate(reds):
+            r = redis.Redis.from_url(server.url)
+            for q in range(QUEUES_PER_REDIS):
+                r.rpush(f"rq:queue:q{q}", *range(q % 5 + 1))
+            for region in range(i, REGIONS, 3):
+                r.hset(f"flags:region{region}", mapping={f"flag{f}": f % 2 for f in range(FLAGS)})
+        if unleash:
+            with httpx.Client(base_url=unleash.url, timeout=30) as c:
+                for f in range(FLAGS):
+                    c.post("/api/admin/projects/default/features", json={"name": f"flag{f}"})
+        with serve(flag_endpoint_handler(FlagEndpointState({f"flag{f}": True for f in range(FLAGS)}))) as http_url:
+            cfg = loads(build_config([s.url for s in reds], None, prom.url, http_url, unleash.url if unleash else None))
+            sources = build_sources(cfg, {"BENCH_PG": pg.dsn()})
+            await asyncio.gather(*(s.read() for s in sources))  # connect everything once (steady state)
+            writes = {"n": 0}
+            original = aio_connection.AbstractConnection.send_packed_command
+
+            async def counting(self, command, check_health=True):
+                writes["n"] += 1
+                return await original(self, command, check_health)
+
+            aio_connection.AbstractConnection.send_packed_command = counting
+            by_kind = {}
+            for s in sources:
+                by_kind.setdefault(type(s).__name__, []).append(s)
+            pg_source = by_kind["PostgresSuspectSource"][0]
+            flag_sources = by_kind["FlagRegionSource"]
+            walls, cpus = [], []
+            before = {"pg": pg_source.round_trips, "redis": 0,
+                      "http": {s.ident: s.requests for s in flag_sources if s.region.backend != "redis-hash"},
+                      "prom": by_kind["PrometheusSource"][0].requests}
+            with psycopg.connect(pg.dsn()) as c:
+                xact_before = c.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'").fetchone()[0]
+            for _ in range(args.ticks):
+                cpu0, wall0 = time.process_time(), time.perf_counter()
+                await asyncio.gather(*(s.read() for s in sources))
+                walls.append(time.perf_counter() - wall0)
+                cpus.append(time.process_time() - cpu0)
+            with psycopg.connect(pg.dsn()) as c:
+                xact_after = c.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'").fetchone()[0]
+            ticks = args.ticks
+            redis_sources = len(by_kind["RedisQueueSource"]) + sum(1 for s in flag_sources if s.region.backend == "redis-hash")
+            print(f"setup: 3 Redis x {QUEUES_PER_REDIS} queues, {REGIONS} Redis-hash regions x {FLAGS} flags, "
+                  f"{SUSPECTS} suspect queries, {PROMQL} PromQL queries, +1 http-json and "
+                  f"{'+1 Unleash' if unleash else 'no Unleash'} region x {FLAGS} flags; {ticks} ticks")
+            print(f"Redis round trips per tick:       {writes['n'] / ticks:.1f} over {redis_sources} sources "
+                  f"(3 queue instances + {REGIONS} flag regions: one pipeline/HMGET each)")
+            print(f"PostgreSQL round trips per tick:  {(pg_source.round_trips - before['pg']) / ticks:.1f} "
+                  f"(server-side transactions per tick incl. the stats query: {(xact_after - xact_before) / ticks:.1f})")
+            for s in flag_sources:
+                if s.region.backend != "redis-hash":
+                    print(f"HTTP requests per tick, {s.region.backend:<9}: {(s.requests - before['http'][s.ident]) / ticks:.0f}"
+                          f" for {FLAGS} flags")
+            print(f"Prometheus requests per tick:     {(by_kind['PrometheusSource'][0].requests - before['prom']) / ticks:.0f}"
+                  f" ({PROMQL} queries)")
+            print(f"tick wall time: median {statistics.median(walls) * 1000:.1f} ms, max {max(walls) * 1000:.1f} ms")
+            print(f"tick CPU (this process): median {statistics.median(cpus) * 1000:.1f} ms")
+            per_kind: dict[str, list[float]] = {}
+            for s in sources:  # one source at a time, to see where a tick's CPU goes
+                cpu0 = time.process_time()
+                await s.read()
+                per_kind.setdefault(f"{type(s).__name__}" + (f"({s.region.backend})" if hasattr(s, "region") else ""),
+                                    []).append(time.process_time() - cpu0)
+            for kind, values in sorted(per_kind.items()):
+                print(f"  CPU per tick, {kind:<36} {sum(values) * 1000:7.1f} ms over {len(values)} source(s)")
+            for s in sources:
+                await s.close()
+    finally:
+        for server in [*reds, prom]:
+            server.stop()
+        if unleash:
+            unleash.stop()
+        exporter.stop()
+        pg.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ticks", type=int, default=20)
+    parser.add_argument("--no-unleash", action="store_true")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
