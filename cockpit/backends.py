@@ -11,6 +11,9 @@ from cockpit.sources import Source
 from cockpit.timebase import Timebase
 
 
+Targeted = Callable[[str, str], Action]
+
+
 @dataclass
 class Backends:
     config: Config
@@ -21,6 +24,8 @@ class Backends:
     send_update: Callable[[str, str], Awaitable[str]]
     label: str = ""
     checks: list[Source] = field(default_factory=list)
+    #: The same actions aimed at one named target (a queue, cache, repair script, flag).
+    targeted: Targeted | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from cockpit import config as config_module
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+ACT_NAMES = ("pause_risky", "pause_queue", "resume_queue", "maintenance", "flags_safe", "revert", "clear_caches",
+             "repair", "restart_staged", "verify_paths", "status_update", "customer_update")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
     snapshot.add_argument("--json", action="store_true", help="JSON: one object per panel kind")
     snapshot.set_defaults(handler=_snapshot)
+
+    act = sub.add_parser("act", help="run one rollback action headless, journaled like a keypress",
+                         description="Actions: " + ", ".join(ACT_NAMES) + ". TARGET names one queue (pause_queue, "
+                         "resume_queue), cache (clear_caches), repair script (repair) or flag (flags_safe).")
+    act.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
+    act.add_argument("action", metavar="ACTION", choices=ACT_NAMES, help="one of: " + ", ".join(ACT_NAMES))
+    act.add_argument("target", metavar="TARGET", nargs="?", help="the one queue, cache, repair or flag to act on")
+    act.add_argument("--dry-run", action="store_true", help="print the preview (read live) and change nothing")
+    act.add_argument("--yes", action="store_true", help="confirm without asking (for scripts)")
+    act.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
+    act.set_defaults(handler=_act)
 
     check = sub.add_parser("check-config", help="validate a config file and print every problem")
     check.add_argument("path", metavar="PATH", help="the TOML config file")
@@ -126,6 +139,83 @@ def _snapshot(args: argparse.Namespace) -> int:
     snap = asyncio.run(take_snapshot(cfg))
     print(render_json(snap) if args.json else render_text(snap))
     return EXIT_OK if snap.all_ok else EXIT_FAILURE
+
+
+def _act(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from cockpit.actions import Preview
+    from cockpit.journal import Journal, JournalError, Operator, Redactor
+    from cockpit.live import build_live
+    from cockpit.session import Session
+
+    cfg = _load_config(args.config)
+    if cfg is None:
+        return EXIT_USAGE
+    backends = build_live(cfg)
+    try:
+        journal = Journal.open(args.journal or cfg.incident.journal, Operator.detect(args.operator),
+                               Redactor.from_env(cfg.secret_env_names()))
+    except JournalError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    session = Session(backends, journal, read_only=args.read_only)
+    name = args.action
+    if args.target or name in ("pause_queue", "resume_queue"):
+        if not args.target:
+            print(f"cockpit act: {name} needs a TARGET (a queue name)", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            action = backends.targeted(name, args.target) if backends.targeted else None
+        except LookupError as exc:
+            print(f"cockpit act: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if action is None:
+            print(f"cockpit act: {name} takes no TARGET here", file=sys.stderr)
+            return EXIT_USAGE
+        name = action.name
+        session.actions[name] = action
+
+    async def confirm(preview: Preview) -> Preview | None:
+        if args.yes:
+            return preview
+        if not sys.stdin.isatty():
+            print("not confirmed: no terminal to ask on; pass --yes to confirm from a script", file=sys.stderr)
+            return None
+        answer = await asyncio.to_thread(input, "Proceed? [y/N] ")
+        return preview if answer.strip().lower() in ("y", "yes") else None
+
+    def show(preview: Preview) -> None:
+        print(f"{preview.title}:")
+        for line in preview.touches:
+            print(f"  - {line}")
+        if preview.counts:
+            print("  counts: " + ", ".join(f"{k} {v:,}" for k, v in preview.counts.items()))
+        for warning in preview.warnings:
+            print(f"  ! {warning}")
+        if preview.text is not None:
+            print("  message:\n    " + preview.text.replace("\n", "\n    "))
+
+    async def confirm_and_show(preview: Preview) -> Preview | None:
+        show(preview)
+        return await confirm(preview)
+
+    async def run() -> int:
+        try:
+            await session.refresh_now()  # the "before" readings the journal entry carries
+            outcome = await session.run_action(name, confirm_and_show, lambda line: print(f"  | {line}"),
+                                               dry_run=args.dry_run)
+            if outcome.status == "dry-run" and session.last_preview is not None:
+                show(session.last_preview)
+        finally:
+            await backends.close()
+        print(outcome.message)
+        return EXIT_OK if outcome.status in ("done", "dry-run") else EXIT_FAILURE
+
+    try:
+        return asyncio.run(run())
+    finally:
+        journal.close()
 
 
 def _check_config(args: argparse.Namespace) -> int:

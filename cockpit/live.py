@@ -7,7 +7,14 @@ from collections.abc import Mapping
 
 import httpx
 
-from cockpit.backends import Backends
+from cockpit.actions import Action
+from cockpit.actions.cache import ClearCaches
+from cockpit.actions.flags import MaintenanceToggle, SetFlags
+from cockpit.actions.queues import PauseQueues, QueueControl, ResumeQueues
+from cockpit.actions.release import RevertRelease
+from cockpit.actions.repair import RepairData
+from cockpit.actions.restart import RestartStaged
+from cockpit.backends import Backends, Targeted
 from cockpit.config import Config
 from cockpit.sources import Source
 from cockpit.sources.checks import CheckSource
@@ -58,8 +65,66 @@ def update_sender(config: Config, environ: Mapping[str, str]):
     return send
 
 
+def build_actions(config: Config, sources: list[Source],
+                  env: Mapping[str, str]) -> tuple[dict[str, Action], Targeted, list]:
+    """The rollback actions the config makes possible, sharing the sources' clients, and a
+    factory for the same actions aimed at one named target (`cockpit act ACTION TARGET`)."""
+    queue_sources = [s for s in sources if isinstance(s, RedisQueueSource)]
+    flag_sources = [s for s in sources if isinstance(s, FlagRegionSource)]
+    prometheus = next((s for s in sources if isinstance(s, PrometheusSource)), None)
+    control = QueueControl(config, env, queue_sources)
+    actions: dict[str, Action] = {}
+    risky = [q.name for q in config.queues if q.risky and not q.discover]
+    if config.queues:
+        actions["pause_risky"] = PauseQueues(control, risky, name="pause_risky", title="Pause the risky queues", step="stop")
+        actions["restart_staged"] = RestartStaged(config, control, prometheus)
+    if flag_sources:
+        maintenance = config.actions.maintenance
+        safe = {f.name: f.safe for f in config.flags if not maintenance or f.name != maintenance.flag}
+        actions["flags_safe"] = SetFlags(flag_sources, safe, name="flags_safe",
+                                         title="Set every flag to its safe value in every region", step="flags")
+        if maintenance:
+            actions["maintenance"] = MaintenanceToggle(flag_sources, maintenance.flag, maintenance.on_value)
+    if config.actions.revert:
+        actions["revert"] = RevertRelease(config.actions.revert, env)
+    if config.actions.caches:
+        actions["clear_caches"] = ClearCaches(config, config.actions.caches, env)
+    if config.actions.repairs and config.postgres:
+        actions["repair"] = RepairData(config.actions.repairs[0], config.postgres, env)
+
+    def targeted(name: str, target: str) -> Action:
+        if name in ("pause_queue", "resume_queue", "pause_risky"):
+            control.queue(target)  # raises with the list of known queues
+            if name == "resume_queue":
+                return ResumeQueues(control, [target], title=f"Resume {target}")
+            return PauseQueues(control, [target], name="pause_queue", title=f"Pause {target}", step=None)
+        if name == "clear_caches":
+            return ClearCaches(config, [_named(config.actions.caches, target, "cache")], env)
+        if name == "repair":
+            if config.postgres is None:
+                raise LookupError("no [postgres] section: repairs need postgres.repair_dsn_env")
+            return RepairData(_named(config.actions.repairs, target, "repair script"), config.postgres, env)
+        if name == "flags_safe":
+            flag = _named(config.flags, target, "flag")
+            return SetFlags(flag_sources, {flag.name: flag.safe}, name="flags_safe",
+                            title=f"Set {flag.name} to its safe value in every region", step="flags")
+        raise LookupError(f"{name} takes no TARGET")
+
+    return actions, targeted, [control.close]
+
+
+def _named(items, name: str, what: str):
+    for item in items:
+        if item.name == name:
+            return item
+    known = ", ".join(i.name for i in items) or "none configured"
+    raise LookupError(f"no {what} named {name!r} (configured: {known})")
+
+
 def build_live(config: Config, environ: Mapping[str, str] | None = None) -> Backends:
     env = dict(environ if environ is not None else os.environ)
     sources = build_sources(config, env)
     checks = [s for s in sources if isinstance(s, CheckSource)]
-    return Backends(config, Timebase(), sources, {}, update_sender(config, env), label="LIVE", checks=checks)
+    actions, targeted, closers = build_actions(config, sources, env)
+    return Backends(config, Timebase(), sources, actions, update_sender(config, env), label="LIVE", checks=checks,
+                    targeted=targeted, closers=closers)

@@ -67,6 +67,7 @@ class Session:
                                       backends.send_update)
                 self.actions[action.name] = action
         self.in_flight: set[str] = set()
+        self.last_preview: Preview | None = None
         self.journal_error: str | None = None
 
     # -- journal ---------------------------------------------------------------------
@@ -175,7 +176,7 @@ class Session:
 
     # -- actions ---------------------------------------------------------------------
     async def run_action(self, name: str, confirm: Confirm,
-                         progress: Callable[[str], None] = lambda line: None) -> ActionOutcome:
+                         progress: Callable[[str], None] = lambda line: None, *, dry_run: bool = False) -> ActionOutcome:
         """preview -> confirm -> execute -> verify, every phase journaled with readings before and after."""
         if self.read_only:
             return ActionOutcome("refused", "read-only: no action can run")
@@ -186,11 +187,12 @@ class Session:
             return ActionOutcome("busy", f"{action.title} is already running")
         self.in_flight.add(name)
         try:
-            return await self._run(action, confirm, progress)
+            return await self._run(action, confirm, progress, dry_run)
         finally:
             self.in_flight.discard(name)
 
-    async def _run(self, action: Action, confirm: Confirm, progress: Callable[[str], None]) -> ActionOutcome:
+    async def _run(self, action: Action, confirm: Confirm, progress: Callable[[str], None],
+                   dry_run: bool = False) -> ActionOutcome:
         step = action.step
         try:
             preview = await action.preview()
@@ -198,6 +200,7 @@ class Session:
             self.record("action", f"{action.title}: preview failed: {short_error(exc)}", step=step,
                         data={"action": action.name, "phase": "preview", "error": short_error(exc)})
             return ActionOutcome("failed", f"preview failed: {short_error(exc)}; nothing was changed")
+        self.last_preview = preview
         if step:
             earlier = self.runbook.out_of_order(step)
             if earlier:
@@ -206,6 +209,10 @@ class Session:
         self.record("action", f"{action.title}: preview: " + "; ".join(preview.touches), step=step,
                     data={"action": action.name, "phase": "preview", "touches": list(preview.touches),
                           "counts": dict(preview.counts), "warnings": list(preview.warnings)})
+        if dry_run:
+            self.record("action", f"{action.title}: dry run, nothing changed", step=step,
+                        data={"action": action.name, "phase": "confirm", "choice": "dry-run"})
+            return ActionOutcome("dry-run", "dry run: nothing changed", Result(True, "preview only"))
         # Read-only checks need no confirmation; anything that writes, or sends words, does.
         needs_confirm = preview.destructive or preview.text is not None
         chosen = await confirm(preview) if needs_confirm else preview

@@ -48,7 +48,9 @@ def probes_for(queue: QueueConfig, name: str, sidekiq_processes: Sequence[str] =
     elif kind == "celery":
         rows = [Probe(q, "depth", "LLEN", q)]
         rows += [Probe(q, "depth", "LLEN", f"{q}{CELERY_PRIORITY_SEP}{n}") for n in CELERY_PRIORITIES]
-        rows += [Probe(q, "in_flight", "HLEN", "unacked")]
+        rows += [Probe(q, "in_flight", "HLEN", "unacked"),
+                 # Celery keeps no pause state; the cockpit's own marker says we cancelled its consumers.
+                 Probe(q, "paused", "EXISTS", f"cockpit:celery-paused:{q}")]
     elif kind == "sidekiq":
         p = f"{queue.prefix}:" if queue.prefix else ""
         rows = [Probe(q, "depth", "LLEN", f"{p}queue:{q}"), Probe(q, "failed", "ZCARD", f"{p}dead"),

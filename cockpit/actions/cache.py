@@ -1,0 +1,100 @@
+"""Clear only the named caches: a Redis key pattern (SCAN with a preview count, UNLINK in
+batches, re-count after) or an HTTP purge call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import httpx
+import redis.asyncio as aioredis
+
+from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.config import CacheTarget, Config
+
+
+class ClearCaches(Action):
+    name = "clear_caches"
+    title = "Clear the named caches"
+    step = "cache"
+
+    def __init__(self, config: Config, caches: Sequence[CacheTarget], environ: Mapping[str, str]) -> None:
+        self.config = config
+        self.caches = list(caches)
+        self.environ = environ
+
+    async def _count(self, cache: CacheTarget) -> int:
+        client = self._client(cache)
+        try:
+            count = 0
+            async for _ in client.scan_iter(match=cache.pattern, count=1000):
+                count += 1
+            return count
+        finally:
+            await client.aclose()
+
+    def _client(self, cache: CacheTarget) -> aioredis.Redis:
+        instance = self.config.redis_named(cache.redis or "")
+        return aioredis.Redis.from_url(instance.resolve_url(self.environ), socket_timeout=instance.timeout)
+
+    async def preview(self) -> Preview:
+        lines, counts = [], {}
+        for cache in self.caches:
+            if cache.pattern is not None:
+                counts[cache.name] = n = await self._count(cache)
+                lines.append(f"{cache.name}: {n:,} keys match {cache.pattern!r} on redis {cache.redis!r} (SCAN, then UNLINK)")
+            else:
+                lines.append(f"{cache.name}: {cache.method} {cache.purge_url} (HTTP purge)")
+        return Preview(self.name, self.title, tuple(lines) or ("no cache is configured",), counts,
+                       warnings=("Only these patterns are cleared; nothing else in those Redis databases is touched.",),
+                       nothing_to_do=not self.caches)
+
+    async def execute(self, preview: Preview, progress: Progress) -> Result:
+        removed: dict[str, int] = {}
+        failed: list[str] = []
+        for cache in self.caches:
+            try:
+                if cache.pattern is not None:
+                    removed[cache.name] = await self._unlink(cache, progress)
+                else:
+                    progress(await self._purge(cache))
+            except Exception as exc:  # noqa: BLE001 - each cache reports its own failure
+                failed.append(f"{cache.name}: {type(exc).__name__}: {str(exc)[:100]}")
+        summary = ", ".join(f"{name}: {n:,} keys removed" for name, n in removed.items()) or "purged"
+        if failed:
+            return Result(False, f"{summary}; FAILED {'; '.join(failed)}",
+                          state_left=f"cleared: {', '.join(removed) or 'none'}; failed caches are unchanged or partly cleared",
+                          data={"removed": removed, "failed": failed})
+        return Result(True, summary, data={"removed": removed})
+
+    async def _unlink(self, cache: CacheTarget, progress: Progress) -> int:
+        client = self._client(cache)
+        total = 0
+        try:
+            batch: list[bytes] = []
+            async for key in client.scan_iter(match=cache.pattern, count=1000):
+                batch.append(key)
+                if len(batch) >= cache.batch:
+                    total += await client.unlink(*batch)
+                    batch.clear()
+            if batch:
+                total += await client.unlink(*batch)
+        finally:
+            await client.aclose()
+        progress(f"{cache.name}: UNLINK {total:,} keys matching {cache.pattern!r} in batches of {cache.batch}")
+        return total
+
+    async def _purge(self, cache: CacheTarget) -> str:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.request(cache.method, cache.purge_url or "")
+        if response.status_code >= 300:
+            raise RuntimeError(f"purge answered HTTP {response.status_code}")
+        return f"{cache.name}: {cache.method} {cache.purge_url} -> HTTP {response.status_code}"
+
+    async def verify(self, preview: Preview, executed: Result) -> Result:
+        left = {c.name: await self._count(c) for c in self.caches if c.pattern is not None}
+        refilled = {name: n for name, n in left.items() if n}
+        if refilled:
+            return Result(False, "keys match again right after: " + ", ".join(f"{k} {v:,}" for k, v in refilled.items())
+                          + " — something still writes them", state_left="the cache is being refilled by a writer "
+                          "that was not stopped", data={"left": left})
+        return Result(executed.ok, "0 matching keys left" if left else "purge calls answered", data={"left": left})

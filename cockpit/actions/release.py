@@ -1,0 +1,102 @@
+"""Revert the release: a configured argv run WITHOUT a shell, its output streamed line by
+line into the log, with exit status and duration; or an HTTP webhook and its answer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+
+import httpx
+
+from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.config import RevertAction
+
+
+class RevertRelease(Action):
+    name = "revert"
+    title = "Revert the release"
+    step = "revert"
+
+    def __init__(self, revert: RevertAction, environ: Mapping[str, str]) -> None:
+        self.revert = revert
+        self.environ = environ
+
+    def _url(self) -> str:
+        if self.revert.webhook_url:
+            return self.revert.webhook_url
+        value = self.environ.get(self.revert.webhook_url_env or "")
+        if not value:
+            raise LookupError(f"environment variable {self.revert.webhook_url_env} is not set")
+        return value
+
+    async def preview(self) -> Preview:
+        if self.revert.argv:
+            return Preview(self.name, self.title, (f"run (no shell): {' '.join(self.revert.argv)}",
+                                                   f"timeout {self.revert.timeout:g}s; output streams into the log"))
+        return Preview(self.name, self.title, (f"{self.revert.method} the deploy webhook"
+                                               f"{' (' + self.revert.webhook_url + ')' if self.revert.webhook_url else ''}",
+                                               f"timeout {self.revert.timeout:g}s"))
+
+    async def execute(self, preview: Preview, progress: Progress) -> Result:
+        return await (self._run_argv(progress) if self.revert.argv else self._call_webhook(progress))
+
+    async def _run_argv(self, progress: Progress) -> Result:
+        started = time.monotonic()
+        try:
+            proc = await asyncio.create_subprocess_exec(*self.revert.argv, stdout=asyncio.subprocess.PIPE,
+                                                        stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL)
+        except OSError as exc:
+            return Result(False, f"could not start {self.revert.argv[0]}: {exc.strerror or exc}",
+                          state_left="nothing ran: the release is unchanged", data={"exit_status": None})
+        lines: list[str] = []
+
+        async def pump() -> None:
+            assert proc.stdout is not None
+            async for raw in proc.stdout:
+                line = raw.decode(errors="replace").rstrip()
+                lines.append(line)
+                progress(line)
+
+        try:
+            await asyncio.wait_for(asyncio.gather(pump(), proc.wait()), self.revert.timeout)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            return Result(False, f"killed after {self.revert.timeout:g}s without finishing",
+                          state_left="unknown: the revert was interrupted part-way; check the deployment",
+                          data={"exit_status": None, "duration_s": round(time.monotonic() - started, 3)})
+        duration = round(time.monotonic() - started, 3)
+        data = {"exit_status": proc.returncode, "duration_s": duration, "output_tail": lines[-20:]}
+        if proc.returncode != 0:
+            return Result(False, f"revert command exited {proc.returncode} after {duration:g}s",
+                          state_left="unknown: the command failed; read its output in the log before retrying", data=data)
+        return Result(True, f"revert command exited 0 after {duration:g}s", data=data)
+
+    async def _call_webhook(self, progress: Progress) -> Result:
+        started = time.monotonic()
+        headers = {}
+        if self.revert.webhook_token_env:
+            token = self.environ.get(self.revert.webhook_token_env)
+            if not token:
+                return Result(False, f"environment variable {self.revert.webhook_token_env} is not set",
+                              state_left="nothing was called: the release is unchanged")
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            async with httpx.AsyncClient(timeout=self.revert.timeout) as client:
+                response = await client.request(self.revert.method, self._url(), headers=headers)
+        except httpx.TimeoutException:
+            return Result(False, f"the webhook did not answer within {self.revert.timeout:g}s",
+                          state_left="unknown: the deploy system may or may not have started the revert")
+        except (httpx.HTTPError, LookupError) as exc:
+            return Result(False, f"webhook call failed: {exc}", state_left="the revert was not requested")
+        duration = round(time.monotonic() - started, 3)
+        progress(f"webhook answered HTTP {response.status_code}: {response.text[:200]}")
+        data = {"status": response.status_code, "duration_s": duration, "body": response.text[:500]}
+        if response.status_code >= 300:
+            return Result(False, f"webhook answered HTTP {response.status_code}", state_left="the revert was refused", data=data)
+        return Result(True, f"webhook answered HTTP {response.status_code} after {duration:g}s", data=data)
+
+    async def verify(self, preview: Preview, executed: Result) -> Result:
+        # The deploy tool's own exit status / answer is the evidence; the panels show the effect.
+        return Result(executed.ok, "exit status 0" if executed.ok else "not confirmed", state_left=executed.state_left)

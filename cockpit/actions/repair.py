@@ -1,0 +1,123 @@
+"""A reviewed data repair: one transaction through the repair DSN, a preview count per
+statement, a guard that rolls everything back on any mismatch, rows needing a human
+marked for review. The SQL and its SHA-256 go to the journal."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import psycopg
+
+from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.config import PostgresConfig, RepairScript
+
+
+class RepairMismatch(Exception):
+    def __init__(self, statement: str, expected: int, actual: int) -> None:
+        self.statement, self.expected, self.actual = statement, expected, actual
+        super().__init__(f"statement {statement!r} touched {actual:,} rows, preview said {expected:,} "
+                         f"({actual - expected:+,})")
+
+
+def script_sql(script: RepairScript) -> str:
+    return "\n;\n".join(s.sql.strip() for s in script.statements) + "\n"
+
+
+class RepairData(Action):
+    name = "repair"
+    title = "Run the reviewed data repair"
+    step = "repair"
+
+    def __init__(self, script: RepairScript, postgres: PostgresConfig, environ: Mapping[str, str]) -> None:
+        self.script = script
+        self.postgres = postgres
+        self.environ = environ
+
+    def _dsn(self) -> str:
+        name = self.postgres.repair_dsn_env or ""
+        dsn = self.environ.get(name)
+        if not dsn:
+            raise LookupError(f"environment variable {name} (postgres.repair_dsn_env) is not set")
+        return dsn
+
+    async def _connect(self) -> psycopg.AsyncConnection:
+        return await psycopg.AsyncConnection.connect(self._dsn(), connect_timeout=int(self.postgres.connect_timeout) or 3,
+                                                     application_name="cockpit-repair")
+
+    async def _counts(self, conn: psycopg.AsyncConnection) -> dict[str, int]:
+        counts = {}
+        for statement in self.script.statements:
+            row = await (await conn.execute(statement.preview, binary=True)).fetchone()
+            counts[statement.name] = int(row[0]) if row else 0
+        return counts
+
+    async def preview(self) -> Preview:
+        async with await self._connect() as conn:
+            await conn.set_read_only(True)
+            async with conn.transaction():
+                await conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                                   [str(int(self.script.statement_timeout * 1000))])
+                counts = await self._counts(conn)
+        sql = script_sql(self.script)
+        lines = [f"script {self.script.name!r}, reviewed by {self.script.reviewed_by}, sha256 "
+                 f"{hashlib.sha256(sql.encode()).hexdigest()[:12]}…, one transaction"]
+        for i, statement in enumerate(self.script.statements, 1):
+            role = " (marks rows for manual review)" if statement.marks_review else ""
+            lines.append(f"{i}. {statement.name}: {counts[statement.name]:,} rows{role}")
+        total = sum(counts.values())
+        warnings = [f"guard: each statement must touch exactly its preview count; at most {self.script.max_rows:,} rows"]
+        if total > self.script.max_rows:
+            warnings.append(f"REFUSED: {total:,} rows exceeds max_rows {self.script.max_rows:,}")
+        return Preview(self.name, self.title, tuple(lines), counts, warnings=tuple(warnings), nothing_to_do=total == 0)
+
+    async def execute(self, preview: Preview, progress: Progress) -> Result:
+        sql = script_sql(self.script)
+        ledger = {"script": self.script.name, "reviewed_by": self.script.reviewed_by, "sql": sql,
+                  "sha256": hashlib.sha256(sql.encode()).hexdigest(), "preview": dict(preview.counts)}
+        total = sum(preview.counts.values())
+        if total > self.script.max_rows:
+            return Result(False, f"refused: {total:,} rows exceeds max_rows {self.script.max_rows:,}",
+                          state_left="nothing changed", data={**ledger, "applied": {}})
+        applied: dict[str, int] = {}
+        try:
+            async with await self._connect() as conn:
+                async with conn.transaction():
+                    await conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                                       [str(int(self.script.statement_timeout * 1000))])
+                    await conn.execute("SELECT set_config('lock_timeout', %s, true)", ["5000"])
+                    for statement in self.script.statements:
+                        expected = preview.counts.get(statement.name, 0)
+                        cursor = await conn.execute(statement.sql, binary=True)
+                        if cursor.rowcount != expected:
+                            raise RepairMismatch(statement.name, expected, cursor.rowcount)
+                        applied[statement.name] = cursor.rowcount
+                        progress(f"{statement.name}: {cursor.rowcount:,} rows (expected {expected:,})")
+        except RepairMismatch as exc:
+            progress(f"ROLLBACK: {exc}")
+            return Result(False, f"rolled back: {exc}", state_left="nothing changed: the whole transaction was rolled "
+                          "back; rows changed since the preview — stop the writer and preview again",
+                          data={**ledger, "applied": {}, "mismatch": {"statement": exc.statement,
+                                                                      "expected": exc.expected, "actual": exc.actual}})
+        except psycopg.Error as exc:
+            progress(f"ROLLBACK: {type(exc).__name__}: {exc}")
+            return Result(False, f"rolled back: {type(exc).__name__}: {str(exc).strip()[:160]}",
+                          state_left="nothing changed: the whole transaction was rolled back",
+                          data={**ledger, "applied": {}})
+        marked = sum(n for s in self.script.statements if s.marks_review for n in [applied.get(s.name, 0)])
+        progress("COMMIT")
+        return Result(True, "committed: " + ", ".join(f"{k} {v:,}" for k, v in applied.items())
+                      + (f"; {marked:,} rows marked for manual review" if marked else ""),
+                      data={**ledger, "applied": applied, "marked_for_review": marked})
+
+    async def verify(self, preview: Preview, executed: Result) -> Result:
+        if not executed.ok:
+            return Result(False, "nothing to verify: not applied", state_left=executed.state_left)
+        async with await self._connect() as conn:
+            await conn.set_read_only(True)
+            counts = await self._counts(conn)
+        left = {k: v for k, v in counts.items() if v}
+        if left:
+            return Result(False, "preview queries still find rows: " + ", ".join(f"{k} {v:,}" for k, v in left.items()),
+                          state_left="committed, but new bad rows appeared (is the writer stopped?)", data={"after": counts})
+        return Result(True, "every preview query now finds 0 rows", data={"after": counts})
