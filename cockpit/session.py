@@ -250,7 +250,7 @@ class Session:
         data = {"action": action.name, "phase": "result", "ok": ok, "result": result.summary,
                 "verify": verified.summary, "state_left": result.state_left or verified.state_left,
                 "duration_s": round(duration, 3), "before": before, "after": after,
-                "details": list(result.details), **dict(result.data)}
+                "details": list(result.details), **dict(result.data), **dict(verified.data)}
         if "text" in result.data:
             self.record("update", f"{result.data.get('audience', '')} update sent", step=step, data=data)
         else:

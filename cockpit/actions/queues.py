@@ -24,7 +24,7 @@ from cockpit.sources.queues import RedisQueueSource
 CELERY_MARKER = "cockpit:celery-paused:{queue}"
 
 
-class QueueActionError(Exception):
+class QueueActionError(LookupError):
     """The queue cannot be paused or resumed this way; the message says why and what to do."""
 
 
