@@ -55,12 +55,13 @@ class RestartStaged(Action):
         resumed: list[str] = []
         for stage, names in await self._paused():
             before = await self.control.states(names)
+            rate_before = await self._error_rate()
             for name in names:
                 progress(f"stage {stage}: {await self.control.resume(self.control.queue(name))}")
             await asyncio.sleep(self.config.actions.restart.settle)
             after = await self.control.states(names)
             rate = await self._error_rate()
-            worse = self._worse(names, before, after, rate)
+            worse = self._worse(names, before, after, rate_before, rate)
             if worse:
                 for name in names:
                     progress(f"stage {stage}: re-pausing: {await self.control.pause(self.control.queue(name))}")
@@ -72,9 +73,12 @@ class RestartStaged(Action):
             progress(f"stage {stage} holds: {depths}" + (f"; error rate {rate:.2%}" if rate is not None else ""))
         return Result(True, f"resumed in stages: {', '.join(resumed) or 'nothing was paused'}", data={"resumed": resumed})
 
-    def _worse(self, names: Sequence[str], before, after, rate: float | None) -> str:
-        if rate is not None and rate > self.limit:
-            return f"error rate {rate:.1%} over {self.limit:.1%}"
+    def _worse(self, names: Sequence[str], before, after, rate_before: float | None, rate: float | None) -> str:
+        # Over the limit *and* higher than before the stage: errors still decaying from
+        # earlier damage are not this stage's doing.
+        if rate is not None and rate > self.limit and (rate_before is None or rate > rate_before + 0.005):
+            shown = f" (was {rate_before:.1%})" if rate_before is not None else ""
+            return f"error rate {rate:.1%}{shown} over {self.limit:.1%}"
         growing = [n for n in names if (after[n].depth or 0) > (before[n].depth or 0) * 1.05 + 5]
         if growing:
             return "still growing after resume: " + ", ".join(growing)
