@@ -384,3 +384,77 @@ def test_read_only_act_is_refused_and_writes_nothing(tmp_path: Path, redis_url: 
                            "pause_risky", "--yes"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "read-only" in done.stdout
     assert not r.exists("rq:suspended") and r.hget("bull:invoices:meta", "paused") is None
+
+
+async def test_celery_pause_is_a_real_cancel_consumer(tmp_path: Path, redis_url: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CELERY_BROKER_URL": redis_url}
+    worker = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "tests.celery_app", "worker",
+                               "-Q", "emails", "--concurrency", "1", "--pool", "solo", "-n", "mailer@%h",
+                               "--without-mingle", "--without-gossip"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config = config_text(redis_url) + '[[queues]]\nname = "emails"\nredis = "jobs"\nkind = "celery"\nqueue = "emails"\n'
+    session = session_for(config, tmp_path)
+    from tests.celery_app import app
+
+    app.conf.broker_url = redis_url  # the test's own Redis, never the machine's
+    try:
+        deadline = time.monotonic() + 30
+        while not (app.control.ping(timeout=0.5) or []) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        action = session.backends.targeted("pause_queue", "emails")
+        session.actions[action.name] = action
+        outcome = await session.run_action(action.name, yes)
+        assert outcome.status == "done", outcome.message
+        assert "not durable" in outcome.message
+        output = [e.data["line"] for e in read(tmp_path / "j.jsonl").entries if e.data.get("phase") == "output"]
+        assert any("acknowledged by mailer@" in line for line in output)
+        for i in range(5):
+            app.send_task("shop.send_receipt", args=[i], queue="emails")
+        time.sleep(2)
+        r = redis.Redis.from_url(redis_url)
+        assert r.llen("emails") == 5  # the worker no longer consumes the queue
+        action = session.backends.targeted("resume_queue", "emails")
+        session.actions[action.name] = action
+        assert (await session.run_action(action.name, yes)).status == "done"
+        deadline = time.monotonic() + 15
+        while r.llen("emails") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert r.llen("emails") == 0
+    finally:
+        worker.terminate()
+        worker.wait(15)
+        app.close()
+        await session.backends.close()
+
+
+def test_every_action_dry_run_changes_nothing(tmp_path: Path, redis_url: str, pg_dsn: str) -> None:
+    seed_repair(pg_dsn)
+    r = redis.Redis.from_url(redis_url)
+    r.mset({f"cart:total:{i}": i for i in range(5)})
+    r.hset("flags:us-east", mapping={"new_checkout": "1", "checkout_read_only": "0"})
+    marker = tmp_path / "reverted"
+    revert = json.dumps([sys.executable, "-c", f"open({str(marker)!r}, 'w').write('x')"])
+    extra = REPAIR + '[actions.updates]\nstatus = "s {error_rate}"\ncustomer = "c"\nwebhook_url_env = "HOOK"\n'
+    config = config_text(redis_url, journal=tmp_path / "j.jsonl", revert=f"[actions.revert]\nargv = {revert}\n",
+                         extra=extra)
+
+    def snapshot() -> tuple:
+        keys = sorted((k, r.type(k)) for k in r.scan_iter("*"))
+        values = {k: r.get(k) if t == b"string" else r.hgetall(k) if t == b"hash" else r.smembers(k) if t == b"set"
+                  else None for k, t in keys}
+        with psycopg.connect(pg_dsn) as conn:
+            rows = conn.execute("SELECT (SELECT count(*) FROM holds WHERE released IS NOT NULL),"
+                                " (SELECT count(*) FROM orders WHERE status = 'needs_review')").fetchone()
+        return values, rows, marker.exists()
+
+    with black_hole() as hook:
+        before = snapshot()
+        for action, target in [("pause_risky", None), ("pause_queue", "mailers"), ("resume_queue", "legacy"),
+                               ("maintenance", None), ("flags_safe", None), ("revert", None),
+                               ("clear_caches", None), ("repair", None), ("restart_staged", None),
+                               ("status_update", None), ("customer_update", None)]:
+            args = [action] + ([target] if target else []) + ["--dry-run"]
+            done = run_act(tmp_path, config, *args, env={"PG_RO": pg_dsn, "PG_REPAIR": pg_dsn, "HOOK": hook})
+            assert done.returncode == 0, (action, done.stdout, done.stderr)
+            assert "dry run: nothing changed" in done.stdout, action
+        assert snapshot() == before
