@@ -79,7 +79,7 @@ class CockpitApp(App[None]):
         super().__init__()
         self.session = session
         self.commands: list[Command] = commands(session.read_only)
-        self._registry_actions = {"step", "maintenance", "note", "skip_step", "help", "quit_cockpit"}
+        self._registry_actions = {"step", "maintenance", "note", "skip_step", "help", "quit_cockpit", "export"}
         for command in self.commands:
             self.bind(command.key, _action_string(command), description=command.label,
                       show=command.footer, key_display=KEY_DISPLAY.get(command.key))
@@ -248,6 +248,14 @@ class CockpitApp(App[None]):
 
         self.push_screen(ReasonScreen("Skip a runbook step", "Skipping is journaled with your reason.",
                                       skip_choices()), done)
+
+    def action_export(self) -> None:
+        try:
+            paths = self.session.export_report()
+        except OSError as exc:
+            self.notify(f"export failed: {exc}", severity="error")
+            return
+        self.notify("report written: " + ", ".join(str(p) for p in paths), timeout=8)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.commands, self.session.read_only))

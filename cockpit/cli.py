@@ -61,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
     act.set_defaults(handler=_act)
 
+    export = sub.add_parser("export", help="the post-incident report (Markdown or JSON) from a journal")
+    export.add_argument("journal", metavar="JOURNAL", help="the incident journal (JSON Lines)")
+    export.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    export.add_argument("--tz", default="UTC", metavar="ZONE", help="render times in this IANA time zone (default UTC)")
+    export.add_argument("--config", metavar="PATH", help="also redact the secrets this config names")
+    export.set_defaults(handler=_export)
+
     check = sub.add_parser("check-config", help="validate a config file and print every problem")
     check.add_argument("path", metavar="PATH", help="the TOML config file")
     check.set_defaults(handler=_check_config)
@@ -216,6 +224,41 @@ def _act(args: argparse.Namespace) -> int:
         return asyncio.run(run())
     finally:
         journal.close()
+
+
+def _export(args: argparse.Namespace) -> int:
+    import json
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from cockpit.journal import Redactor, read
+    from cockpit.report import build_report, render_markdown
+
+    redactor = None
+    if args.config:
+        cfg = _load_config(args.config)
+        if cfg is None:
+            return EXIT_USAGE
+        redactor = Redactor.from_env(cfg.secret_env_names())
+    try:
+        back = read(args.journal)
+    except OSError as exc:
+        print(f"cockpit export: cannot read {args.journal}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    for bad in back.bad_lines:
+        print(f"{args.journal}:{bad.line_no}: skipped a {bad.reason} line", file=sys.stderr)
+    try:
+        report = build_report(back.entries, args.tz, redactor)
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"cockpit export: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)", file=sys.stderr)
+        return EXIT_USAGE
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_markdown(report)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _check_config(args: argparse.Namespace) -> int:

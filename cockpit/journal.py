@@ -195,6 +195,8 @@ class Journal:
         self.entries: list[Entry] = list(existing.entries)
         self.bad_lines: list[BadLine] = list(existing.bad_lines)
         self.resumed = bool(existing.entries)
+        #: Where `ts` comes from: the wall clock, or a drill's faster clock (so durations agree).
+        self.clock = utc_now
         self._last_seq = max((e.seq for e in existing.entries), default=0)
         self._size = os.fstat(fd).st_size
         self._line_count = existing.line_count
@@ -227,7 +229,7 @@ class Journal:
         try:
             with _locked(self._fd):
                 self._catch_up()
-                entry = Entry(seq=self._last_seq + 1, ts=format_ts(utc_now()), operator=who.name,
+                entry = Entry(seq=self._last_seq + 1, ts=format_ts(self.clock()), operator=who.name,
                               kind=kind, summary=self.redactor.text(summary), step=step,
                               data=self.redactor(dict(data or {})), origin=who.origin())
                 line = json.dumps(entry.to_dict(), ensure_ascii=False, default=str).encode() + b"\n"

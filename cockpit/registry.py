@@ -29,6 +29,8 @@ def commands(read_only: bool) -> list[Command]:
                 footer=False),
         Command("note", "n", "Add a note to the incident log", "Note", True),
         Command("skip_step", "k", "Skip a runbook step (a reason is required)", "Skip", True, footer=False),
+        Command("export", "e", "Export the post-incident report (Markdown and JSON) next to the journal", "Export",
+                False, footer=False),
         Command("help", "question_mark", "Show every key", "Help", False),
         Command("quit_cockpit", "q", "Quit (the incident stays open in the journal)", "Quit", False),
     ]

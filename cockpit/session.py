@@ -8,7 +8,9 @@ journal first, and only a durable entry is shown as done.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,6 +24,7 @@ from cockpit.incident import Incident
 from cockpit.journal import Entry, Journal, JournalError
 from cockpit.polling import Poller, short_error
 from cockpit.readings import SUSPECTS, Board
+from cockpit.report import build_report, render_markdown
 from cockpit.runbook import Runbook, StepState, step_by_id
 
 #: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
@@ -44,6 +47,7 @@ class Session:
         self.config = backends.config
         self.timebase = backends.timebase
         self.journal = journal
+        journal.clock = self.timebase.now  # a drill's journal keeps drill time, so its durations add up
         self.read_only = read_only
         self.board = Board(clock=self.timebase.now)
         self.incident = Incident.from_defaults(self.config.incident)
@@ -153,6 +157,15 @@ class Session:
             self.set_step("close", StepState.DONE)
         return entry
 
+    def export_report(self, tz_name: str = "UTC") -> list[Path]:
+        """Write the report as Markdown and JSON next to the journal; returns the paths."""
+        report = build_report(self.journal.entries, tz_name, self.journal.redactor)
+        stem = self.journal.path.with_suffix("")
+        paths = [stem.with_name(stem.name + "-report.md"), stem.with_name(stem.name + "-report.json")]
+        paths[0].write_text(render_markdown(report), encoding="utf-8")
+        paths[1].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return paths
+
     # -- the gate --------------------------------------------------------------------
     def evaluate_gate(self) -> GateStatus:
         previous = self.gate_status
@@ -247,10 +260,12 @@ class Session:
         summary = f"{action.title}: {result.summary}; verify: {verified.summary}"
         if not ok and (result.state_left or verified.state_left):
             summary += f"; state left: {result.state_left or verified.state_left}"
-        data = {"action": action.name, "phase": "result", "ok": ok, "result": result.summary,
+        # The action's own data first: the runner's keys (before/after, phase…) must win.
+        data = {**dict(result.data), **dict(verified.data),
+                "action": action.name, "phase": "result", "ok": ok, "result": result.summary,
                 "verify": verified.summary, "state_left": result.state_left or verified.state_left,
                 "duration_s": round(duration, 3), "before": before, "after": after,
-                "details": list(result.details), **dict(result.data), **dict(verified.data)}
+                "details": list(result.details)}
         if "text" in result.data:
             self.record("update", f"{result.data.get('audience', '')} update sent", step=step, data=data)
         else:

@@ -314,3 +314,15 @@ async def test_a_source_that_goes_down_keeps_its_last_value_and_recovers(tmp_pat
         await pilot.press("escape")
         backends.world.down.discard("queues")
         await wait_until(pilot, lambda: "UNREACHABLE" not in screen_text(app), what="recovered")
+
+
+async def test_e_exports_the_report_next_to_the_journal(tmp_path: Path) -> None:
+    path = tmp_path / "exp.jsonl"
+    app, _, _ = drill_app(path, speed=30)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.session.board.names(QUEUES), what="first readings")
+        await declare(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: (tmp_path / "exp-report.md").exists(), what="report written")
+    assert (tmp_path / "exp-report.md").read_text().startswith("# Post-incident report: DRILL")
+    assert '"schema": "cockpit.report/1"' in (tmp_path / "exp-report.json").read_text()

@@ -119,5 +119,5 @@ class RepairData(Action):
         left = {k: v for k, v in counts.items() if v}
         if left:
             return Result(False, "preview queries still find rows: " + ", ".join(f"{k} {v:,}" for k, v in left.items()),
-                          state_left="committed, but new bad rows appeared (is the writer stopped?)", data={"after": counts})
-        return Result(True, "every preview query now finds 0 rows", data={"after": counts})
+                          state_left="committed, but new bad rows appeared (is the writer stopped?)", data={"counts_after": counts})
+        return Result(True, "every preview query now finds 0 rows", data={"counts_after": counts})

@@ -217,7 +217,8 @@ class RepairData(DrillAction):
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         script = self._script()
         sql = "\n;\n".join(s.sql.strip() for s in script.statements)
-        ledger = {"script": script.name, "sha256": hashlib.sha256(sql.encode()).hexdigest(), "sql": sql,
+        ledger = {"script": script.name, "reviewed_by": script.reviewed_by,
+                  "sha256": hashlib.sha256(sql.encode()).hexdigest(), "sql": sql,
                   "preview": dict(preview.counts)}
         progress("BEGIN")
         await self.wait(2)
@@ -247,8 +248,8 @@ class RepairData(DrillAction):
             return Result(False, "no change to verify", state_left=executed.state_left)
         if any(counts.values()):
             return Result(False, f"suspects after repair: {counts}", state_left="committed, but new bad rows appear",
-                          data={"after": counts})
-        return Result(True, "suspect counts are 0 after the repair", data={"after": counts})
+                          data={"counts_after": counts})
+        return Result(True, "suspect counts are 0 after the repair", data={"counts_after": counts})
 
 
 class RestartStaged(DrillAction):
