@@ -110,8 +110,11 @@ class CockpitApp(App[None]):
         self.session.listeners.append(self._on_entry)
         self.session.change_listeners.append(self._on_change)
         if self.session.journal.resumed:
-            self.session.record("status", f"cockpit resumed the incident ({len(self.session.journal.entries)} entries)",
-                                data={"resumed": True})
+            interrupted = self.session.interrupted_actions()
+            self.session.resume()
+            for preview in interrupted:
+                self.notify(f"{preview.data['action']} was interrupted: state unknown, re-verify", severity="error",
+                            timeout=15)
         for poller in self.session.pollers:
             self.run_worker(poller.run(), group=f"poll:{poller.source.ident}", exit_on_error=False,
                             description=f"poll {poller.source.ident}")

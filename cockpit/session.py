@@ -100,6 +100,43 @@ class Session:
                 return {str(k): float(v) for k, v in entry.data.get(SUSPECTS, {}).items()}
         return {}
 
+    # -- resume ----------------------------------------------------------------------
+    def interrupted_actions(self) -> list[Entry]:
+        """Preview entries of actions that were confirmed but never reported a result:
+        the process died while they ran, so their effect is unknown."""
+        open_actions: dict[str, Entry] = {}
+        previews: dict[str, Entry] = {}
+        for entry in self.journal.entries:
+            name = entry.data.get("action")
+            if entry.data.get("interrupted"):
+                open_actions.pop(str(entry.data["interrupted"]), None)
+            if not name:
+                continue
+            phase = entry.data.get("phase")
+            if phase == "preview":
+                previews[name] = entry
+                open_actions.pop(name, None)
+            elif phase == "confirm" and entry.data.get("choice") == "confirm" and name in previews:
+                open_actions[name] = previews[name]
+            elif phase == "result":
+                open_actions.pop(name, None)
+        return list(open_actions.values())
+
+    def resume(self) -> None:
+        """Journal the resume; flag actions that were running when the process died."""
+        if self.read_only:
+            return
+        self.record("status", f"cockpit resumed the incident ({len(self.journal.entries)} entries)",
+                    data={"resumed": True, "operator_origin": self.journal.operator.origin()})
+        for preview in self.interrupted_actions():
+            name = str(preview.data["action"])
+            touches = preview.data.get("touches", [])
+            self.record("status", f"INTERRUPTED, state unknown: {name} was running when cockpit stopped; re-verify "
+                        f"before retrying. It was to touch: {'; '.join(touches)}", step=preview.step,
+                        data={"interrupted": name, "touches": touches, "counts": preview.data.get("counts", {})})
+            if preview.step:
+                self.set_step(preview.step, StepState.FAILED, "interrupted, state unknown: re-verify")
+
     # -- polling ---------------------------------------------------------------------
     def _source_changed(self, kind: str) -> None:
         if kind == SUSPECTS and self.incident.declared and not self.baseline:

@@ -1,0 +1,39 @@
+"""A scripted drill incident run headless, printing `ACK <seq>` once each entry is durable.
+The SIGKILL test kills it at random points: `python -m tests.scripted_incident JOURNAL SEED`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from cockpit.drill import build_drill
+from cockpit.journal import Journal, Operator
+from cockpit.session import Session
+
+
+async def main(path: str, seed: int) -> None:
+    backends = build_drill(seed=seed, speed=200)
+    journal = Journal.open(path, Operator("alice"))
+    session = Session(backends, journal)
+    if journal.resumed:
+        session.resume()
+    session.listeners.append(lambda entry: print(f"ACK {entry.seq}", flush=True))
+    pollers = [asyncio.create_task(p.run()) for p in session.pollers]
+
+    async def yes(preview):
+        return preview
+
+    session.declare("scripted incident", "SEV2", "checkout fails", "alice")
+    for i in range(3):
+        session.note(f"note {i}")
+    for name in ("status_update", "pause_risky", "flags_safe", "revert", "clear_caches", "repair", "restart_staged",
+                 "verify_paths"):
+        await session.run_action(name, yes)
+        session.note(f"after {name}")
+    for task in pollers:
+        task.cancel()
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
