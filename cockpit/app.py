@@ -17,7 +17,8 @@ from cockpit.actions import Preview
 from cockpit.journal import Entry
 from cockpit.registry import KEY_DISPLAY, Command, commands
 from cockpit.runbook import step_by_id
-from cockpit.screens import AskScreen, ConfirmScreen, DeclareScreen, HelpScreen, NoteScreen, ReasonScreen, skip_choices
+from cockpit.screens import (AskScreen, ConfirmScreen, DeclareScreen, HelpScreen, NoteScreen, ReasonScreen, TextScreen,
+                             skip_choices)
 from cockpit.session import Session
 from panels.base import Panel
 from panels.checks import ChecksPanel
@@ -79,7 +80,9 @@ class CockpitApp(App[None]):
         super().__init__()
         self.session = session
         self.commands: list[Command] = commands(session.read_only)
-        self._registry_actions = {"step", "maintenance", "note", "skip_step", "help", "quit_cockpit", "export"}
+        self._registry_actions = {"step", "maintenance", "note", "skip_step", "help", "quit_cockpit", "export",
+                                  "hand_lead", "set_driver"}
+        self._shown_order = 0
         for command in self.commands:
             self.bind(command.key, _action_string(command), description=command.label,
                       show=command.footer, key_display=KEY_DISPLAY.get(command.key))
@@ -118,8 +121,34 @@ class CockpitApp(App[None]):
         for poller in self.session.pollers:
             self.run_worker(poller.run(), group=f"poll:{poller.source.ident}", exit_on_error=False,
                             description=f"poll {poller.source.ident}")
+        if self.session.shared is not None:
+            self.run_worker(self.session.shared.run(), group="shared", exit_on_error=False, description="shared log")
+            self.set_interval(0.5, self._refresh_shared)
         self.set_interval(1.0, self.refresh_view)
         self.refresh_view()
+
+    def _refresh_shared(self) -> None:
+        """Show every operator's entries in the shared store's one order."""
+        shared = self.session.shared
+        assert shared is not None
+        order = shared.ordered_identities()
+        if len(order) == self._shown_order:
+            return
+        self._shown_order = len(order)
+        by_identity = {}
+        for entry in self.session.journal.entries:
+            mirror = entry.data.get("mirror")
+            key = (mirror["instance"], mirror["seq"]) if isinstance(mirror, dict) else (shared.instance, entry.seq)
+            by_identity[key] = entry
+        try:
+            log = self.query_one(LogPanel)
+        except NoMatches:
+            return
+        log.clear()
+        log.count = 0
+        for identity in order[-300:]:
+            if identity in by_identity:
+                log.add(by_identity[identity])
 
     # -- keeping the screen current --------------------------------------------------
     def _on_entry(self, entry: Entry) -> None:
@@ -153,11 +182,13 @@ class CockpitApp(App[None]):
         with self.batch_update():
             for panel in self.query(Panel):
                 panel.refresh_from(board)
-            self.query_one(RunbookPanel).show(session.runbook, session.read_only)
+            locks = session.shared.locks if session.shared is not None else {}
+            self.query_one(RunbookPanel).show(session.runbook, session.read_only, locks)
             now = board.clock()
             self.query_one(StatusBar).show(StatusView(
                 session.incident, session.incident.elapsed(now), session.incident.update_countdown(now),
-                session.journal.operator.name, session.read_only, session.backends.label, gate, session.journal_error))
+                session.journal.operator.name, session.read_only, session.backends.label, gate, session.journal_error,
+                None if session.shared is None else (session.shared.error or "shared ✔")))
 
     def on_unmount(self) -> None:
         self.session.listeners.remove(self._on_entry)
@@ -197,7 +228,8 @@ class CockpitApp(App[None]):
 
     async def _run_action(self, name: str) -> None:
         outcome = await self.session.run_action(name, self._confirm)
-        severity = {"done": "information", "cancelled": "information", "busy": "warning"}.get(outcome.status, "error")
+        severity = {"done": "information", "cancelled": "information", "busy": "warning",
+                    "locked": "warning"}.get(outcome.status, "error")
         self.notify(outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4)
         self.refresh_view()
 
@@ -259,6 +291,25 @@ class CockpitApp(App[None]):
             self.notify(f"export failed: {exc}", severity="error")
             return
         self.notify("report written: " + ", ".join(str(p) for p in paths), timeout=8)
+
+    def action_hand_lead(self) -> None:
+        def done(name: str | None) -> None:
+            if name:
+                self.session.hand_lead(name)
+                self.refresh_view()
+
+        self.push_screen(TextScreen("Hand the rollback lead", f"The lead is {self.session.incident.lead or 'nobody'} "
+                                    "now. The hand-over is journaled.", "new rollback lead"), done)
+
+    def action_set_driver(self) -> None:
+        def done(name: str | None) -> None:
+            if name:
+                self.session.set_driver(name)
+                self.refresh_view()
+
+        self.push_screen(TextScreen("Who is at the keyboard?", f"Entries are attributed to "
+                                    f"{self.session.journal.operator.name} now. In a shared tmux session, set this "
+                                    "when you take the keyboard.", "your name"), done)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.commands, self.session.read_only))

@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the cockpit on the real systems of a config")
     run.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
     run.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
+    run.add_argument("--join", action="store_true",
+                     help="join the incident shared through [shared] (every operator's entries, step locks)")
     run.set_defaults(handler=_run)
 
     snapshot = sub.add_parser("snapshot", help="read every source once, print, exit (1 if any read failed)")
@@ -95,7 +97,7 @@ def _drill(args: argparse.Namespace) -> int:
     return _run_tui(backends, path, args)
 
 
-def _run_tui(backends, journal_path: str, args: argparse.Namespace) -> int:
+def _run_tui(backends, journal_path: str, args: argparse.Namespace, join: bool = False) -> int:
     from cockpit.app import CockpitApp
     from cockpit.journal import Journal, JournalError, Operator, Redactor
     from cockpit.session import Session
@@ -110,6 +112,14 @@ def _run_tui(backends, journal_path: str, args: argparse.Namespace) -> int:
         for bad in journal.bad_lines:
             print(f"{journal_path}:{bad.line_no}: skipped a {bad.reason} line: {bad.text[:60]!r}", file=sys.stderr)
     session = Session(backends, journal, read_only=args.read_only)
+    if join:
+        import os
+
+        from cockpit.shared import SharedLog
+
+        shared_cfg = backends.config.shared
+        url = backends.config.redis_named(shared_cfg.redis).resolve_url(os.environ)
+        session.attach_shared(SharedLog(url, shared_cfg.incident, journal, session.mirror, lock_ttl=shared_cfg.lock_ttl))
     try:
         CockpitApp(session).run()
     finally:
@@ -133,7 +143,11 @@ def _run(args: argparse.Namespace) -> int:
     cfg = _load_config(args.config)
     if cfg is None:
         return EXIT_USAGE
-    return _run_tui(build_live(cfg), args.journal or str(cfg.incident.journal), args)
+    join = args.join or bool(cfg.shared and cfg.shared.join)
+    if join and cfg.shared is None:
+        print(f"{args.config}: shared: --join needs a [shared] section (redis, incident)", file=sys.stderr)
+        return EXIT_USAGE
+    return _run_tui(build_live(cfg), args.journal or str(cfg.incident.journal), args, join=join)
 
 
 def _snapshot(args: argparse.Namespace) -> int:
@@ -293,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None and args.config:
-        args.command, args.handler, args.journal = "run", _run, None
+        args.command, args.handler, args.journal, args.join = "run", _run, None, False
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -242,6 +242,16 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class SharedConfig:
+    """Several cockpits on one incident: the journal mirrored through a Redis stream."""
+
+    redis: str
+    incident: str
+    lock_ttl: float = 15.0
+    join: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated cockpit configuration."""
 
@@ -255,6 +265,7 @@ class Config:
     checks: tuple[CheckConfig, ...] = ()
     actions: ActionsConfig = ActionsConfig()
     gate: GateConfig = GateConfig()
+    shared: SharedConfig | None = None
     source: Path | None = field(default=None, compare=False)
 
     def secret_env_names(self) -> tuple[str, ...]:
@@ -321,10 +332,21 @@ def _read_config(root: Table, base_dir: Path) -> Config | None:
     checks = _read_checks(root.tables("checks"))
     actions = _read_actions(root.table("actions"), redis_names, [f.name for f in flags], postgres)
     gate = _read_gate(root.table("gate"))
+    shared = _read_shared(root.table("shared"), redis_names)
     root.finish()
     if incident is None:
         return None
-    return Config(incident, prometheus, redis, queues, regions, flags, postgres, checks, actions, gate)
+    return Config(incident, prometheus, redis, queues, regions, flags, postgres, checks, actions, gate, shared)
+
+
+def _read_shared(t: Table | None, redis_names: list[str]) -> SharedConfig | None:
+    if t is None:
+        return None
+    shared = SharedConfig(redis=t.name("redis", required=True), incident=t.name("incident", required=True),
+                          lock_ttl=t.duration("lock_ttl", 15.0, minimum=1.0), join=t.bool("join"))
+    check_ref(t, "redis", shared.redis, redis_names, "a Redis instance")
+    t.finish()
+    return shared
 
 
 def _read_incident(t: Table | None, base_dir: Path) -> IncidentDefaults | None:

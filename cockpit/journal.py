@@ -232,18 +232,38 @@ class Journal:
                 entry = Entry(seq=self._last_seq + 1, ts=format_ts(self.clock()), operator=who.name,
                               kind=kind, summary=self.redactor.text(summary), step=step,
                               data=self.redactor(dict(data or {})), origin=who.origin())
-                line = json.dumps(entry.to_dict(), ensure_ascii=False, default=str).encode() + b"\n"
-                if self._size and not self._ends_with_newline():
-                    line = b"\n" + line  # keep a torn fragment on its own line, not glued to ours
-                _write_all(self._fd, line)
-                os.fsync(self._fd)
-                self._size += len(line)
-                self._line_count += line.count(b"\n")
+                self._write_durably(entry)
         except OSError as exc:
             raise JournalError(f"journal write failed ({exc.strerror or exc}); the entry is NOT saved: {summary}") from exc
         self._last_seq = entry.seq
         self.entries.append(entry)
         return entry
+
+    def append_mirror(self, original: Mapping[str, Any]) -> Entry:
+        """Copy another cockpit's entry into this journal: its time, author and content, a local seq."""
+        try:
+            with _locked(self._fd):
+                self._catch_up()
+                entry = Entry(seq=self._last_seq + 1, ts=str(original.get("ts")), operator=str(original.get("operator")),
+                              kind=str(original.get("kind")), summary=self.redactor.text(str(original.get("summary", ""))),
+                              step=original.get("step"), data=self.redactor(dict(original.get("data") or {})),
+                              origin=str(original.get("origin", "")))
+                self._write_durably(entry)
+        except OSError as exc:
+            raise JournalError(f"journal write failed ({exc.strerror or exc}); a mirrored entry is NOT saved") from exc
+        self._last_seq = entry.seq
+        self.entries.append(entry)
+        return entry
+
+    def _write_durably(self, entry: Entry) -> None:
+        """One write() of the whole line, then fsync; the caller holds the lock."""
+        line = json.dumps(entry.to_dict(), ensure_ascii=False, default=str).encode() + b"\n"
+        if self._size and not self._ends_with_newline():
+            line = b"\n" + line  # keep a torn fragment on its own line, not glued to ours
+        _write_all(self._fd, line)
+        os.fsync(self._fd)
+        self._size += len(line)
+        self._line_count += line.count(b"\n")
 
     def refresh(self) -> list[Entry]:
         """Entries appended by other processes since we last looked."""

@@ -216,6 +216,35 @@ class ReasonScreen(ModalScreen["tuple[str, str] | None"]):
         self.dismiss(None)
 
 
+class TextScreen(ModalScreen["str | None"]):
+    """One line of text (a name), Enter to confirm."""
+
+    DEFAULT_CSS = MODAL_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, detail: str, placeholder: str) -> None:
+        super().__init__()
+        self.title_text, self.detail, self.placeholder = title, detail, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="title")
+            yield Static(self.detail)
+            yield Input(placeholder=self.placeholder, id="text")
+            yield Static("Enter = confirm · Esc = cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", Input).focus()
+
+    @on(Input.Submitted, "#text")
+    def submit(self) -> None:
+        value = self.query_one("#text", Input).value.strip()
+        self.dismiss(value or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def skip_choices() -> list[tuple[str, str]]:
     return [(f"{s.title} [{s.key}]", s.id) for s in STEPS if s.id not in ("declare", "close")]
 

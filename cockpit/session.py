@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from cockpit.actions import Action, Preview, Result
 from cockpit.actions.checks import VerifyPathsAction
 from cockpit.actions.updates import UpdateAction
@@ -26,6 +28,7 @@ from cockpit.polling import Poller, short_error
 from cockpit.readings import SUSPECTS, Board
 from cockpit.report import build_report, render_markdown
 from cockpit.runbook import Runbook, StepState, step_by_id
+from cockpit.shared import SharedLog
 
 #: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
 Confirm = Callable[[Preview], Awaitable[Preview | None]]
@@ -72,6 +75,8 @@ class Session:
                 self.actions[action.name] = action
         self.in_flight: set[str] = set()
         self.last_preview: Preview | None = None
+        self.shared: SharedLog | None = None
+        self.lock_warning: str | None = None
         self.journal_error: str | None = None
 
     # -- journal ---------------------------------------------------------------------
@@ -99,6 +104,33 @@ class Session:
             if entry.kind == "reading" and entry.data.get("baseline"):
                 return {str(k): float(v) for k, v in entry.data.get(SUSPECTS, {}).items()}
         return {}
+
+    # -- several operators --------------------------------------------------------------
+    def attach_shared(self, shared: SharedLog) -> None:
+        """Mirror this incident through a shared store; foreign entries arrive via `mirror`."""
+        self.shared = shared
+        shared.on_foreign = self.mirror
+
+    def mirror(self, original: dict[str, Any]) -> Entry | None:
+        try:
+            entry = self.journal.append_mirror(original)
+        except JournalError as exc:
+            self.journal_error = str(exc)
+            return None
+        self._replay(entry)
+        for listener in self.listeners:
+            listener(entry)
+        return entry
+
+    def hand_lead(self, new_lead: str) -> Entry | None:
+        old = self.incident.lead or "nobody"
+        return self.record("status", f"rollback lead handed from {old} to {new_lead}", data={"lead": new_lead})
+
+    def set_driver(self, name: str) -> Entry | None:
+        """Who is at the keyboard of this (shared tmux) cockpit: every later entry is theirs."""
+        previous = self.journal.operator.name
+        self.journal.operator = replace(self.journal.operator, name=name)
+        return self.record("status", f"{name} is at the keyboard (was {previous})", data={"driver": name})
 
     # -- resume ----------------------------------------------------------------------
     def interrupted_actions(self) -> list[Entry]:
@@ -237,9 +269,39 @@ class Session:
             return ActionOutcome("busy", f"{action.title} is already running")
         self.in_flight.add(name)
         try:
+            lock = action.step or action.name
+            holder = self.journal.operator.name
+            if self.shared is not None and not dry_run:
+                try:
+                    other = await self.shared.acquire(lock, holder)
+                except (OSError, ConnectionError, TimeoutError, RedisError):
+                    other = None
+                    self.lock_warning = "shared store unreachable: no step lock taken; agree by voice who runs it"
+                else:
+                    self.lock_warning = None
+                    if other is not None:
+                        return ActionOutcome("locked", f"{action.title} is being run by {other}")
+                refresher = asyncio.create_task(self._keep_lock(lock, holder))
+                try:
+                    return await self._run(action, confirm, progress, dry_run)
+                finally:
+                    refresher.cancel()
+                    try:
+                        await self.shared.release(lock, holder)
+                    except (OSError, ConnectionError, TimeoutError, RedisError):
+                        pass  # it expires by itself
             return await self._run(action, confirm, progress, dry_run)
         finally:
             self.in_flight.discard(name)
+
+    async def _keep_lock(self, lock: str, holder: str) -> None:
+        assert self.shared is not None
+        while True:
+            await asyncio.sleep(self.shared.lock_ttl / 3)
+            try:
+                await self.shared.refresh(lock, holder)
+            except (OSError, ConnectionError, TimeoutError, RedisError):
+                continue
 
     async def _run(self, action: Action, confirm: Confirm, progress: Callable[[str], None],
                    dry_run: bool = False) -> ActionOutcome:
@@ -251,6 +313,8 @@ class Session:
                         data={"action": action.name, "phase": "preview", "error": short_error(exc)})
             return ActionOutcome("failed", f"preview failed: {short_error(exc)}; nothing was changed")
         self.last_preview = preview
+        if self.shared is not None and self.lock_warning:
+            preview = replace(preview, warnings=preview.warnings + (self.lock_warning,))
         if step:
             earlier = self.runbook.out_of_order(step)
             if earlier:

@@ -22,10 +22,11 @@ class RunbookPanel(Static):
         self.border_title = "Runbook"
         self._shown: tuple | None = None
 
-    def show(self, runbook: Runbook, read_only: bool) -> None:
+    def show(self, runbook: Runbook, read_only: bool, locks: dict[str, str] | None = None) -> None:
+        locks = locks or {}
         nxt = runbook.next_step()
         key = (tuple(runbook.states.values()), tuple(runbook.reasons.items()), nxt.id if nxt else None, read_only,
-               self.size.width)
+               self.size.width, tuple(sorted(locks.items())))
         if key == self._shown:
             return
         self._shown = key
@@ -42,6 +43,8 @@ class RunbookPanel(Static):
             title = Text(step.short if narrow else f"{index:>2}. {step.title}", style="bold reverse" if is_next else "")
             if reason := runbook.reasons.get(step.id):
                 title.append(f" ({reason})", style="dim")
+            if holder := locks.get(step.id):
+                title.append(f" 🔒{holder.split('@')[0]}", style="bold yellow")
             key_text = Text("   " if read_only else f"[{step.key}]", style="bold cyan")
             table.add_row(key_text, Text(symbol, style=style), title, Text(state.value.upper() if state is not StepState.PENDING else "", style=style))
         if nxt is not None:

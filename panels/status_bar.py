@@ -22,6 +22,7 @@ class StatusView:
     label: str
     gate: GateStatus | None
     journal_error: str | None
+    shared: str | None = None
 
 
 class StatusBar(Static):
@@ -43,6 +44,9 @@ class StatusBar(Static):
         tail.append(f" {inc.status.upper()}", style="bold green" if inc.status in ("restored", "closed") else "bold")
         tail.append(f" lead:{inc.lead or '—'} op:{view.operator} ")
         tail.append("[R] READ-ONLY" if view.read_only else "[RW]", style="bold reverse yellow" if view.read_only else "dim")
+        if view.shared is not None:
+            ok = view.shared == "shared ✔"
+            tail.append(f" {view.shared if ok else '✖ ' + view.shared}", style="green" if ok else "bold red")
         if view.countdown is not None:
             if view.countdown < 0:
                 tail.append(f" update OVERDUE {clock_text(-view.countdown)}", style="bold reverse red")

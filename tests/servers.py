@@ -140,10 +140,11 @@ class PostgresServer:
 class RedisServer:
     """A private redis-server with no persistence. `stop(); start()` reuses the port."""
 
-    def __init__(self) -> None:
+    def __init__(self, persist: bool = False) -> None:
         self.port = 0
         self.root: Path | None = None
         self.proc: subprocess.Popen | None = None
+        self.persist = persist  # an append-only file, so stop(remove=False) + start() keeps the data
 
     @property
     def url(self) -> str:
@@ -157,7 +158,8 @@ class RedisServer:
         self.port = self.port or free_port()
         log = self.root / "redis.log"
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes" if self.persist else "no", "--appendfsync", "always",
              "--dir", str(self.root), "--logfile", str(log), "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
