@@ -264,7 +264,7 @@ async def test_screen_at_small_and_large_sizes(tmp_path: Path, size: tuple[int, 
     async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: "age" in screen_text(app) and "RISING" in screen_text(app), what="values")
         text = screen_text(app)
-        lines = text.splitlines()
+        lines = text.split("\n")
         assert len(lines) == size[1] and max(len(line) for line in lines) <= size[0]
         for must in ("Error rate", "Queues", "Flags", "Runbook", "Gate", "[s]", "payment-retry", "new_checkout"):
             assert must in text, must
