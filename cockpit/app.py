@@ -17,8 +17,6 @@ from cockpit.actions import Preview
 from cockpit.journal import Entry
 from cockpit.registry import KEY_DISPLAY, Command, commands
 from cockpit.runbook import step_by_id
-from cockpit.screens import (AskScreen, ConfirmScreen, DeclareScreen, HelpScreen, NoteScreen, ReasonScreen, TextScreen,
-                             skip_choices)
 from cockpit.session import Session
 from panels.base import Panel
 from panels.checks import ChecksPanel
@@ -234,9 +232,13 @@ class CockpitApp(App[None]):
         self.refresh_view()
 
     async def _confirm(self, preview: Preview) -> Preview | None:
+        from cockpit.screens import ConfirmScreen  # dialogs load on first use: faster start-up
+
         return await self.push_screen_wait(ConfirmScreen(preview))
 
     def _declare(self) -> None:
+        from cockpit.screens import DeclareScreen  # dialogs load on first use: faster start-up
+
         inc = self.session.incident
         cfg = self.session.config.incident
 
@@ -248,6 +250,8 @@ class CockpitApp(App[None]):
         self.push_screen(DeclareScreen(inc.title, cfg.severities, inc.severity, inc.lead), done)
 
     def _close(self) -> None:
+        from cockpit.screens import AskScreen, ReasonScreen  # dialogs load on first use: faster start-up
+
         status = self.session.evaluate_gate()
         if status.green:
             def confirmed(yes: bool | None) -> None:
@@ -269,6 +273,8 @@ class CockpitApp(App[None]):
                                       "with your reason."), override)
 
     def action_note(self) -> None:
+        from cockpit.screens import NoteScreen  # dialogs load on first use: faster start-up
+
         def done(result: tuple[str, bool] | None) -> None:
             if result:
                 self.session.note(result[0], follow_up=result[1])
@@ -276,6 +282,8 @@ class CockpitApp(App[None]):
         self.push_screen(NoteScreen(), done)
 
     def action_skip_step(self) -> None:
+        from cockpit.screens import ReasonScreen, skip_choices  # dialogs load on first use: faster start-up
+
         def done(answer: tuple[str, str] | None) -> None:
             if answer:
                 self.session.skip(answer[0], answer[1])
@@ -293,6 +301,8 @@ class CockpitApp(App[None]):
         self.notify("report written: " + ", ".join(str(p) for p in paths), timeout=8)
 
     def action_hand_lead(self) -> None:
+        from cockpit.screens import TextScreen  # dialogs load on first use: faster start-up
+
         def done(name: str | None) -> None:
             if name:
                 self.session.hand_lead(name)
@@ -302,6 +312,8 @@ class CockpitApp(App[None]):
                                     "now. The hand-over is journaled.", "new rollback lead"), done)
 
     def action_set_driver(self) -> None:
+        from cockpit.screens import TextScreen  # dialogs load on first use: faster start-up
+
         def done(name: str | None) -> None:
             if name:
                 self.session.set_driver(name)
@@ -312,12 +324,16 @@ class CockpitApp(App[None]):
                                     "when you take the keyboard.", "your name"), done)
 
     def action_help(self) -> None:
+        from cockpit.screens import HelpScreen  # dialogs load on first use: faster start-up
+
         self.push_screen(HelpScreen(self.commands, self.session.read_only))
 
     def action_ctrl_c(self) -> None:
         self.notify("Ctrl+C does not quit the cockpit: press q", severity="warning", timeout=3)
 
     def action_quit_cockpit(self) -> None:
+        from cockpit.screens import AskScreen  # dialogs load on first use: faster start-up
+
         if isinstance(self.screen, AskScreen):
             return
 

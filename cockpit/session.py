@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from cockpit.actions import Action, Preview, Result
 from cockpit.actions.checks import VerifyPathsAction
 from cockpit.actions.updates import UpdateAction
@@ -28,7 +26,7 @@ from cockpit.polling import Poller, short_error
 from cockpit.readings import SUSPECTS, Board
 from cockpit.report import build_report, render_markdown
 from cockpit.runbook import Runbook, StepState, step_by_id
-from cockpit.shared import SharedLog
+from cockpit.shared import SHARED_ERRORS, SharedLog
 
 #: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
 Confirm = Callable[[Preview], Awaitable[Preview | None]]
@@ -274,7 +272,7 @@ class Session:
             if self.shared is not None and not dry_run:
                 try:
                     other = await self.shared.acquire(lock, holder)
-                except (OSError, ConnectionError, TimeoutError, RedisError):
+                except SHARED_ERRORS():
                     other = None
                     self.lock_warning = "shared store unreachable: no step lock taken; agree by voice who runs it"
                 else:
@@ -288,7 +286,7 @@ class Session:
                     refresher.cancel()
                     try:
                         await self.shared.release(lock, holder)
-                    except (OSError, ConnectionError, TimeoutError, RedisError):
+                    except SHARED_ERRORS():
                         pass  # it expires by itself
             return await self._run(action, confirm, progress, dry_run)
         finally:
@@ -300,7 +298,7 @@ class Session:
             await asyncio.sleep(self.shared.lock_ttl / 3)
             try:
                 await self.shared.refresh(lock, holder)
-            except (OSError, ConnectionError, TimeoutError, RedisError):
+            except SHARED_ERRORS():
                 continue
 
     async def _run(self, action: Action, confirm: Confirm, progress: Callable[[str], None],

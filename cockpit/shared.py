@@ -22,11 +22,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as aioredis
+from typing import TYPE_CHECKING
 
 from cockpit.journal import Entry, Journal
 
+if TYPE_CHECKING:  # redis is imported when a cockpit joins, not at every start-up
+    import redis.asyncio as aioredis
+
 MIRROR = "mirror"
+
+
+def SHARED_ERRORS() -> tuple[type[BaseException], ...]:  # noqa: N802 - used like a constant tuple
+    """What a shared-store call raises when the store is away."""
+    from redis.exceptions import RedisError
+
+    return (OSError, ConnectionError, TimeoutError, RedisError)
 
 
 def new_instance_id() -> str:
@@ -69,6 +79,8 @@ class SharedLog:
 
     def client(self) -> aioredis.Redis:
         if self._client is None:
+            import redis.asyncio as aioredis
+
             self._client = aioredis.Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
         return self._client
 
@@ -91,7 +103,7 @@ class SharedLog:
             await self._publish_pending()
             await self._pull()
             await self._read_locks()
-        except (aioredis.ConnectionError, aioredis.TimeoutError, OSError) as exc:
+        except SHARED_ERRORS() as exc:
             self.reachable = False
             self.error = f"shared store unreachable: {type(exc).__name__}"
             self._synced = False  # after an outage, re-learn what the stream already has

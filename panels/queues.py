@@ -18,6 +18,7 @@ def _n(value: object) -> str:
 
 class QueuesPanel(Panel):
     source = QUEUES
+    max_rows = 25
 
     def __init__(self, risky: set[str], *, id: str | None = None) -> None:
         super().__init__("Queues (! = risky)", id=id)
@@ -30,7 +31,14 @@ class QueuesPanel(Panel):
             table.add_column(column, justify="right", no_wrap=True)
         table.add_column("state", no_wrap=True)
         key = []
-        for name, slot in board.slots(QUEUES):
+        slots = list(board.slots(QUEUES))
+        if len(slots) > self.max_rows:
+            # Risky queues first, then the deepest: the ones an operator must see.
+            slots.sort(key=lambda item: (item[0] not in self.risky,
+                                         -(item[1].last_good.value if item[1].last_good and
+                                           isinstance(item[1].last_good.value, float) else -1)))
+        hidden = max(0, len(slots) - self.max_rows)
+        for name, slot in slots[: self.max_rows]:
             good = slot.last_good
             detail = good.detail if good else {}
             fresh = board.freshness(QUEUES, name)
@@ -44,4 +52,7 @@ class QueuesPanel(Panel):
             row = (label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(detail.get("scheduled")), state)
             table.add_row(*row)
             key.append((name, depth, row[2], row[3], row[4], paused, fresh))
+        if hidden:
+            table.add_row(Text(f"+{hidden:,} more queues (cockpit snapshot lists all)", style="dim"), "", "", "", "", "")
+            key.append(("hidden", hidden))
         return tuple(key), table

@@ -1,0 +1,95 @@
+"""A TCP proxy in front of a real server that can make it misbehave on demand:
+`pass` (forward), `down` (nothing listens: connection refused), `slow` (accepts, never
+answers), `garbage` (answers with bytes no protocol expects). Switching modes cuts the
+connections already open, as a real outage does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+
+
+class FaultProxy:
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = _free_port()
+        self.mode = "pass"
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.AbstractServer | None = None
+        self._conns: set[asyncio.Task] = set()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> FaultProxy:
+        self._thread.start()
+        self._call(self._listen())
+        return self
+
+    def set_mode(self, mode: str) -> None:
+        assert mode in ("pass", "down", "slow", "garbage")
+        self._call(self._switch(mode))
+
+    def stop(self) -> None:
+        self._call(self._switch("down"))
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def _call(self, coro) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
+
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+
+    async def _switch(self, mode: str) -> None:
+        self.mode = mode
+        for task in list(self._conns):
+            task.cancel()
+        if mode == "down" and self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        elif mode != "down" and self._server is None:
+            await self._listen()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._conns.add(task)
+        try:
+            if self.mode == "slow":
+                await asyncio.sleep(3600)
+            elif self.mode == "garbage":
+                await reader.read(65536)
+                writer.write(b"\x00\xffNOT-A-PROTOCOL\r\n\x1b[2J" * 8)
+                await writer.drain()
+            else:
+                up_reader, up_writer = await asyncio.open_connection(*self.target)
+                try:
+                    await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+                finally:
+                    up_writer.close()
+        except (asyncio.CancelledError, ConnectionError, OSError):
+            pass
+        finally:
+            self._conns.discard(task)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    with contextlib.suppress(Exception):
+        writer.write_eof()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

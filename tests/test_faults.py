@@ -1,0 +1,229 @@
+"""The fault suite: each backend in turn down at start, going down mid-run, slow past its
+timeout, answering garbage and flapping — behind a TCP fault proxy in front of the real
+server. The UI must keep answering keys, the panel must say what is wrong and keep the
+last good value, the journal must lose nothing, and the panel must recover by itself."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+import redis
+
+from cockpit.app import CockpitApp
+from cockpit.config import loads
+from cockpit.journal import Journal, Operator, read
+from cockpit.live import build_live
+from cockpit.readings import Freshness
+from cockpit.screens import NoteScreen
+from cockpit.session import Session
+from tests.drill_helpers import wait_until
+from tests.faults import FaultProxy
+from tests.http_apps import FlagEndpointState, ShopState, flag_endpoint_handler, serve, shop_handler
+from tests.screen import screen_text
+
+pytestmark = pytest.mark.servers
+LATENCIES: list[tuple[str, str, float]] = []
+
+HEAD = '[incident]\ntitle = "fault drill"\nservice = "checkout"\n'
+
+
+def config_for(kind: str, proxy: FaultProxy) -> str:
+    addr = proxy.address
+    if kind == "prometheus":
+        return HEAD + f'''[prometheus]
+url = "http://{addr}"
+interval = "300ms"
+timeout = "1s"
+backfill = "10s"
+[[prometheus.queries]]
+name = "checkout 5xx ratio"
+query = 'sum(rate(http_requests_total{{code=~"5.."}}[5s])) / sum(rate(http_requests_total[5s]))'
+'''
+    if kind == "redis":
+        return HEAD + f'''[redis.jobs]
+url = "redis://{addr}/0"
+interval = "300ms"
+timeout = "1s"
+[[queues]]
+name = "payment-retry"
+redis = "jobs"
+kind = "list"
+queue = "fault:jobs"
+'''
+    if kind == "postgres":
+        return HEAD + '''[postgres]
+readonly_dsn_env = "FAULT_PG"
+interval = "300ms"
+statement_timeout = "500ms"
+connect_timeout = "1s"
+[[postgres.suspects]]
+name = "paid without captured payment"
+sql = "SELECT count(*) FROM generate_series(1, 7)"
+'''
+    if kind == "flags":
+        return HEAD + f'''[regions.ap-south]
+backend = "http-json"
+url = "http://{addr}/flags"
+interval = "300ms"
+timeout = "1s"
+[[flags]]
+name = "new_checkout"
+safe = false
+'''
+    return HEAD + f'''[[checks]]
+name = "checkout"
+interval = "300ms"
+timeout = "1s"
+[[checks.steps]]
+name = "log in"
+method = "POST"
+url = "http://{addr}/api/login"
+form_env = {{ password = "FAULT_PW" }}
+'''
+
+
+async def key_latency(pilot, kind: str, fault: str) -> float:
+    """Press `n` and time until the note dialog is on screen; then write a note during the fault."""
+    started = time.perf_counter()
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, NoteScreen), timeout=5, what="note dialog")
+    latency = time.perf_counter() - started
+    LATENCIES.append((kind, fault, latency))
+    await pilot.press(*f"{kind} {fault}", "enter")
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, NoteScreen), timeout=5, what="note saved")
+    return latency
+
+
+@pytest.mark.parametrize("kind", ["prometheus", "redis", "postgres", "flags", "checks"])
+async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path, request) -> None:
+    env = {"FAULT_PW": "s3cret-pw"}
+    with serve(shop_handler(ShopState())) as shop_url, \
+            serve(flag_endpoint_handler(FlagEndpointState({"new_checkout": {"enabled": True, "rollout": 25}}))) as flags_url:
+        if kind == "prometheus":
+            target = urlsplit(request.getfixturevalue("prometheus_server").url)
+            request.getfixturevalue("metrics_exporter").set_error_ratio(0.05)
+        elif kind == "redis":
+            url = request.getfixturevalue("redis_url")
+            redis.Redis.from_url(url).rpush("fault:jobs", *range(7))
+            target = urlsplit(url)
+        elif kind == "postgres":
+            dsn = request.getfixturevalue("pg_dsn")
+            target = urlsplit(dsn)
+        elif kind == "flags":
+            target = urlsplit(flags_url)
+        else:
+            target = urlsplit(shop_url)
+        proxy = FaultProxy(target.hostname, target.port).start()
+        if kind == "postgres":
+            env["FAULT_PG"] = f"postgresql://postgres@{proxy.address}{urlsplit(dsn).path}"
+        proxy.set_mode("down")  # down at start
+        path = tmp_path / "faults.jsonl"
+        journal = Journal.open(path, Operator("alice"))
+        app = CockpitApp(Session(build_live(loads(config_for(kind, proxy)), env), journal))
+        board = app.session.board
+
+        def failing() -> bool:
+            text = screen_text(app)
+            return "UNREACHABLE" in text if kind != "checks" else "✖FAIL" in text
+
+        source_kind = app.session.pollers[0].source.kind
+
+        def healthy() -> bool:
+            text = screen_text(app)
+            if kind == "checks":
+                return "✔PASS" in text
+            names = board.names(source_kind)
+            return bool(names) and "UNREACHABLE" not in text and all(
+                board.freshness(source_kind, n) is Freshness.OK for n in names)
+
+        def value():
+            name = next(iter(board.names(app.session.pollers[0].source.kind)), None)
+            return board.value(app.session.pollers[0].source.kind, name) if name else None
+
+        try:
+            async with app.run_test(size=(140, 40)) as pilot:
+                await wait_until(pilot, failing, timeout=10, what=f"{kind} down at start")
+                await key_latency(pilot, kind, "down-at-start")
+                proxy.set_mode("pass")
+                await wait_until(pilot, healthy, timeout=15, what=f"{kind} recovered from start")
+                for fault in ("down", "slow", "garbage"):
+                    proxy.set_mode(fault)
+                    await wait_until(pilot, failing, timeout=10, what=f"{kind} {fault} marked")
+                    if kind != "checks":
+                        assert value() is not None  # the last good value stays on screen, with its age
+                        assert "last good" in screen_text(app)
+                    await key_latency(pilot, kind, fault)
+                    proxy.set_mode("pass")
+                    await wait_until(pilot, healthy, timeout=15, what=f"{kind} recovered from {fault}")
+                for _ in range(4):  # flapping
+                    proxy.set_mode("down")
+                    await pilot.pause(0.4)
+                    proxy.set_mode("pass")
+                    await pilot.pause(0.4)
+                await key_latency(pilot, kind, "flapping")
+                await wait_until(pilot, healthy, timeout=15, what=f"{kind} recovered from flapping")
+        finally:
+            proxy.stop()
+            journal.close()
+    notes = [e.summary for e in read(path).entries if e.kind == "note"]
+    assert notes == [f"{kind} {f}" for f in ("down-at-start", "down", "slow", "garbage", "flapping")]
+    worst = max(lat for k, _, lat in LATENCIES if k == kind)
+    print(f"\n{kind}: key-to-screen latency during faults: " +
+          ", ".join(f"{f} {lat * 1000:.0f} ms" for k, f, lat in LATENCIES if k == kind) + f" (worst {worst * 1000:.0f} ms)")
+
+
+async def test_a_full_disk_fails_the_journal_loudly_and_the_app_stays_usable(tmp_path: Path) -> None:
+    from tests.drill_helpers import drill_app
+
+    path = tmp_path / "full.jsonl"
+    app, _, journal = drill_app(path, speed=10)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        saved = os.dup(journal._fd)
+        full = os.open("/dev/full", os.O_WRONLY)
+        os.dup2(full, journal._fd)  # the disk is full now: every write fails with ENOSPC
+        try:
+            await pilot.press("n")
+            await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
+            await pilot.press(*"this cannot be saved", "enter")
+            await wait_until(pilot, lambda: "JOURNAL WRITE FAILED" in screen_text(app), what="loud failure")
+            assert "No space left on device" in screen_text(app)
+            assert "NOT saved" in screen_text(app)  # says what was lost, instead of showing it as logged
+            await pilot.press("question_mark")  # still usable
+            await wait_until(pilot, lambda: "Keys" in screen_text(app), what="help opens")
+            await pilot.press("escape")
+        finally:
+            os.dup2(saved, journal._fd)
+            os.close(full)
+            os.close(saved)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
+        await pilot.press(*"disk has room again", "enter")
+        await wait_until(pilot, lambda: "JOURNAL WRITE FAILED" not in screen_text(app), what="recovered")
+    assert [e.summary for e in read(path).entries if e.kind == "note"] == ["disk has room again"]
+
+
+async def test_a_config_with_a_thousand_queues_stays_usable(tmp_path: Path, redis_url: str) -> None:
+    r = redis.Redis.from_url(redis_url)
+    for i in range(1000):
+        r.rpush(f"q:{i}", *range(i % 7 + 1))
+    blocks = "".join(f'[[queues]]\nname = "q{i:04d}"\nredis = "jobs"\nkind = "list"\nqueue = "q:{i}"\n'
+                     f'risky = {"true" if i == 999 else "false"}\n' for i in range(1000))
+    cfg = loads(HEAD + f'[redis.jobs]\nurl = "{redis_url}"\ninterval = "1s"\n' + blocks)
+    journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
+    app = CockpitApp(Session(build_live(cfg, {}), journal))
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: len(app.session.board.names("queues")) == 1000, timeout=20, what="1000 queues")
+        await wait_until(pilot, lambda: "q0999!" in screen_text(app), what="risky queue listed first")
+        assert "more queues" in screen_text(app)
+        started = time.perf_counter()
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
+        print(f"\n1000 queues: key-to-screen {1000 * (time.perf_counter() - started):.0f} ms")
+        await pilot.press("escape")
+    journal.close()
