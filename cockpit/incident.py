@@ -74,3 +74,15 @@ def clock_text(seconds: float) -> str:
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     return f"{sign}{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def coarse_text(seconds: float) -> str:
+    """A duration that changes once a minute (seconds only in the last minute): cheap to redraw."""
+    seconds = int(seconds)
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds}s"
+    if seconds < 3600:
+        return f"{sign}{seconds // 60}m"
+    return f"{sign}{seconds // 3600}h{seconds % 3600 // 60:02d}m"

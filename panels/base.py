@@ -33,13 +33,17 @@ class Panel(Static):
         super().__init__("waiting for the first reading…", id=id)
         self.border_title = title
         self._shown: Hashable = None
+        self._rows: int | None = -1
 
     def refresh_from(self, board: Board) -> None:
         key, renderable = self.render_board(board)
         self._show_freshness(board)
         if key != self._shown:
-            self._shown = key
-            self.update(renderable)
+            # Same number of rows: repaint in place. A layout pass would repaint the whole
+            # column, which over SSH is kilobytes a second for nothing.
+            rows = len(key) if isinstance(key, tuple) else None
+            self.update(renderable, layout=rows != self._rows)
+            self._shown, self._rows = key, rows
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         """(a key that changes when the content does, the content)."""
@@ -57,6 +61,10 @@ class Panel(Static):
                 subtitle, level = f"✖ UNREACHABLE: {sorted(errors)[0][:50]} · last good {age_text(age)} ago", "-unreachable"
             elif Freshness.STALE in states:
                 subtitle, level = f"⚠ STALE · age {age_text(age)}", "-stale"
+            elif age <= 1.5 * (interval := board.interval(self.source)):
+                # On time: a steady label. Counting seconds only starts once a reading is
+                # late, so an idle screen sends nothing (SSH bytes) until something is wrong.
+                subtitle, level = f"age ≤{interval:g}s", ""
             else:
                 subtitle, level = f"age {age_text(age)}", ""
         if subtitle != self.border_subtitle:

@@ -21,6 +21,7 @@ class RunbookPanel(Static):
         super().__init__(id=id)
         self.border_title = "Runbook"
         self._shown: tuple | None = None
+        self._shown_rows = 0
 
     def show(self, runbook: Runbook, read_only: bool, locks: dict[str, str] | None = None) -> None:
         locks = locks or {}
@@ -51,4 +52,5 @@ class RunbookPanel(Static):
             self.border_subtitle = f"next: {nxt.short}" + ("" if read_only else f" [{nxt.key}]")
         else:
             self.border_subtitle = "all steps closed"
-        self.update(table)
+        self.update(table, layout=self._shown_rows != len(STEPS))
+        self._shown_rows = len(STEPS)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.gate import GateStatus
-from cockpit.incident import Incident, clock_text
+from cockpit.incident import Incident, coarse_text
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,13 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: str | None = None
+        self._shown_once = False
 
     def show(self, view: StatusView) -> None:
         inc = view.incident
         tail = Text()
         if inc.declared:
-            tail.append(f" ⏱{clock_text(view.elapsed)}")
+            tail.append(f" ⏱{coarse_text(view.elapsed)}")
         else:
             tail.append(" NOT DECLARED [d]", style="bold reverse yellow")
         tail.append(f" {inc.status.upper()}", style="bold green" if inc.status in ("restored", "closed") else "bold")
@@ -49,9 +50,9 @@ class StatusBar(Static):
             tail.append(f" {view.shared if ok else '✖ ' + view.shared}", style="green" if ok else "bold red")
         if view.countdown is not None:
             if view.countdown < 0:
-                tail.append(f" update OVERDUE {clock_text(-view.countdown)}", style="bold reverse red")
+                tail.append(f" update OVERDUE {coarse_text(-view.countdown)}", style="bold reverse red")
             else:
-                tail.append(f" next update {clock_text(view.countdown)}")
+                tail.append(f" next update in {coarse_text(view.countdown)}")
         top = Text(no_wrap=True, overflow="ellipsis")
         if view.label:
             top.append(f"{view.label} ", style="bold reverse")
@@ -71,7 +72,7 @@ class StatusBar(Static):
             if gate.green:
                 bottom.append("SERVICE RESTORED ✔", style="bold reverse green")
             elif gate.all_ok:
-                bottom.append(f"holding {clock_text(gate.holding_for)} of {clock_text(gate.window)}", style="yellow")
+                bottom.append(f"holding {coarse_text(gate.holding_for)} of {coarse_text(gate.window)}", style="yellow")
             else:
                 failing = next(c for c in gate.conditions if not c.ok)
                 bottom.append(f"NOT RESTORED: {failing.detail}", style="red")
@@ -81,4 +82,5 @@ class StatusBar(Static):
         rendered = top.plain + "\n" + bottom.plain
         if rendered != self._shown:
             self._shown = rendered
-            self.update(Group(top, bottom))
+            self.update(Group(top, bottom), layout=self._shown_once is False)
+            self._shown_once = True
