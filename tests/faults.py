@@ -47,8 +47,10 @@ class FaultProxy:
 
     async def _switch(self, mode: str) -> None:
         self.mode = mode
-        for task in list(self._conns):
+        open_conns = list(self._conns)
+        for task in open_conns:
             task.cancel()
+        await asyncio.gather(*open_conns, return_exceptions=True)  # let them close cleanly
         if mode == "down" and self._server is not None:
             self._server.close()
             await self._server.wait_closed()
