@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.actions import Action, Preview, Result
 from cockpit.actions.checks import VerifyPathsAction
@@ -24,9 +24,10 @@ from cockpit.incident import Incident
 from cockpit.journal import Entry, Journal, JournalError
 from cockpit.polling import Poller, short_error
 from cockpit.readings import SUSPECTS, Board
-from cockpit.report import build_report, render_markdown
 from cockpit.runbook import Runbook, StepState, step_by_id
-from cockpit.shared import SHARED_ERRORS, SharedLog
+
+if TYPE_CHECKING:
+    from cockpit.shared import SharedLog
 
 #: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
 Confirm = Callable[[Preview], Awaitable[Preview | None]]
@@ -226,6 +227,8 @@ class Session:
 
     def export_report(self, tz_name: str = "UTC") -> list[Path]:
         """Write the report as Markdown and JSON next to the journal; returns the paths."""
+        from cockpit.report import build_report, render_markdown  # only when exporting
+
         report = build_report(self.journal.entries, tz_name, self.journal.redactor)
         stem = self.journal.path.with_suffix("")
         paths = [stem.with_name(stem.name + "-report.md"), stem.with_name(stem.name + "-report.json")]
@@ -270,6 +273,8 @@ class Session:
             lock = action.step or action.name
             holder = self.journal.operator.name
             if self.shared is not None and not dry_run:
+                from cockpit.shared import SHARED_ERRORS  # joining cockpits only
+
                 try:
                     other = await self.shared.acquire(lock, holder)
                 except SHARED_ERRORS():
@@ -293,6 +298,8 @@ class Session:
             self.in_flight.discard(name)
 
     async def _keep_lock(self, lock: str, holder: str) -> None:
+        from cockpit.shared import SHARED_ERRORS
+
         assert self.shared is not None
         while True:
             await asyncio.sleep(self.shared.lock_ttl / 3)
