@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -120,7 +121,7 @@ async def test_pause_risky_stops_a_real_rq_worker_and_the_staged_restart_drains_
     q = Queue("payment_retry", connection=conn)
     worker = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "payment_retry", "--url", redis_url],
                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              stdout=open(tmp_path / "worker.log", "w"), stderr=subprocess.STDOUT)
+                              stdout=open(tmp_path / "worker.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
     session = session_for(config_text(redis_url), tmp_path)
     deadline = time.monotonic() + 20
     while not Worker.all(connection=conn) and time.monotonic() < deadline:
@@ -149,7 +150,7 @@ async def test_pause_risky_stops_a_real_rq_worker_and_the_staged_restart_drains_
                   and e.data.get("action") == "restart_staged"]
         assert stages[0].startswith("stage 1:") and any(line.startswith("stage 2:") for line in stages)
     finally:
-        worker.kill()
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse
         worker.wait()
         await session.backends.close()
 
@@ -391,7 +392,7 @@ async def test_celery_pause_is_a_real_cancel_consumer(tmp_path: Path, redis_url:
     worker = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "tests.celery_app", "worker",
                                "-Q", "emails", "--concurrency", "1", "--pool", "solo", "-n", "mailer@%h",
                                "--without-mingle", "--without-gossip"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     config = config_text(redis_url) + '[[queues]]\nname = "emails"\nredis = "jobs"\nkind = "celery"\nqueue = "emails"\n'
     session = session_for(config, tmp_path)
     from tests.celery_app import app

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -183,7 +184,7 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
     q = Queue("payment_retry", connection=conn)
     worker = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "payment_retry", "--url", redis_url],
                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 20
     while not Worker.all(connection=conn) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -249,7 +250,7 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
                 await wait_until(pilot, lambda: state("close") is StepState.DONE, what="closed")
             journal.close()
     finally:
-        worker.kill()
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse
         worker.wait()
     entries = read(path).entries
     for action in ("pause_risky", "flags_safe", "revert", "clear_caches", "repair", "restart_staged"):

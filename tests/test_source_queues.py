@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -56,7 +57,7 @@ async def test_rq_depth_failed_scheduled_and_in_flight_match_rq(redis_url: str) 
     worker_q.enqueue(jobs.slow_replay, 30)
     worker = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "slow_lane", "--url", redis_url,
                                "--burst"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 20
         while StartedJobRegistry(queue=worker_q).count == 0 and time.monotonic() < deadline:
@@ -91,7 +92,7 @@ queue = "slow_lane"
         finally:
             await src.close()
     finally:
-        worker.kill()
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse
         worker.wait()
 
 
