@@ -323,3 +323,26 @@ class UnleashServer:
         self.proc = None
         if self.log is not None:
             self.log.unlink(missing_ok=True)
+
+
+def kill_tree(pid: int) -> None:
+    """Kill a process and every descendant, even ones that moved to their own process group
+    (rq's work-horse does), so a test leaves nothing running."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    todo, victims = [pid], []
+    while todo:
+        current = todo.pop()
+        victims.append(current)
+        todo += children.get(current, [])
+    for victim in victims:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from cockpit.journal import Journal, Operator, read
 from cockpit.live import build_live
 from cockpit.session import Session
 from tests import jobs
+from tests.servers import kill_tree
 from tests.http_apps import FlagEndpointState, black_hole, flag_endpoint_handler, serve
 from tests.test_source_flags_checks import unleash_setup
 
@@ -150,7 +150,7 @@ async def test_pause_risky_stops_a_real_rq_worker_and_the_staged_restart_drains_
                   and e.data.get("action") == "restart_staged"]
         assert stages[0].startswith("stage 1:") and any(line.startswith("stage 2:") for line in stages)
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse
+        kill_tree(worker.pid)  # the worker and its work-horse
         worker.wait()
         await session.backends.close()
 

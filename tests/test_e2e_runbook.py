@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from cockpit.readings import ERROR_RATE
 from cockpit.runbook import StepState
 from cockpit.session import Session
 from tests import jobs
+from tests.servers import kill_tree
 from tests.drill_helpers import wait_until
 from tests.http_apps import ShopState, serve, shop_handler
 from tests.screen import screen_text
@@ -250,7 +250,7 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
                 await wait_until(pilot, lambda: state("close") is StepState.DONE, what="closed")
             journal.close()
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse
+        kill_tree(worker.pid)  # the worker and its work-horse
         worker.wait()
     entries = read(path).entries
     for action in ("pause_risky", "flags_safe", "revert", "clear_caches", "repair", "restart_staged"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import redis.asyncio.connection as aio_connection
 from cockpit.config import loads
 from cockpit.sources.queues import RedisQueueSource
 from tests import jobs
+from tests.servers import kill_tree
 
 pytestmark = pytest.mark.servers
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,7 @@ queue = "slow_lane"
         finally:
             await src.close()
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse
+        kill_tree(worker.pid)  # the worker and its work-horse
         worker.wait()
 
 
