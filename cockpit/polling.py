@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 #: However fast a drill runs, a source is not read more often than this (real seconds).
 MIN_REAL_INTERVAL = 0.1
+#: ...and a reading is not called stale for being late by less than this (real seconds):
+#: at --speed 60 a 2 s interval is 33 ms of real time, which a busy machine cannot promise.
+MIN_REAL_STALENESS = 0.5
 
 
 def short_error(exc: BaseException) -> str:
@@ -39,7 +42,8 @@ class Poller:
         self._names: list[str] = list(source.expected_names())
         self._wake = asyncio.Event()
         self.interval = max(source.interval, MIN_REAL_INTERVAL * timebase.speed)
-        board.set_interval(source.kind, max(self.interval, board.interval(source.kind) if board.has_interval(source.kind) else 0))
+        staleness = max(self.interval, MIN_REAL_STALENESS * timebase.speed)
+        board.set_interval(source.kind, max(staleness, board.interval(source.kind) if board.has_interval(source.kind) else 0))
 
     async def run(self) -> None:
         if hasattr(self.source, "backfill"):

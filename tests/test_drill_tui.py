@@ -125,6 +125,7 @@ async def test_whole_runbook_in_the_right_order_ends_with_the_gate_green(tmp_pat
         await send_message(pilot, "u")
         await wait_until(pilot, lambda: step_state(app, "update") is StepState.DONE, what="customer update done")
 
+        await wait_until(pilot, lambda: app.session.evaluate_gate().green, timeout=30, what="gate still green")
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), what="close dialog")
         await pilot.press("y")
