@@ -218,9 +218,7 @@ class CockpitApp(App[None]):
         self._start_action("maintenance")
 
     def _start_action(self, name: str) -> None:
-        if name in self.session.in_flight:
-            self.notify(f"{self.session.actions[name].title} is already running", severity="warning")
-            return
+        # A second press while it runs is refused by the session ("busy") and shown as a notice.
         self.run_worker(self._run_action(name), group=f"action:{name}", exit_on_error=False,
                         description=f"action {name}")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -288,9 +288,8 @@ def check_unique(tables: list[Table], key: str, values: list[Any], what: str) ->
             seen[value] = table.key_path(key)
 
 
-def check_ref(table: Table, key: str, value: Any, known: Callable[[], list[str]] | list[str], what: str) -> None:
+def check_ref(table: Table, key: str, value: Any, names: list[str], what: str) -> None:
     """Report a reference to a named entry that does not exist."""
-    names = known() if callable(known) else known
     if value is not None and value not in names:
         listing = ", ".join(names) if names else "none are defined"
         table.error(key, f"names {what} {value!r} that does not exist{_suggest(value, names)} (defined: {listing})")

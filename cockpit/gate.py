@@ -98,8 +98,9 @@ class Gate:
     def _lookback(self, source: str) -> datetime:
         return self.board.clock() - timedelta(seconds=3 * self.board.interval(source))
 
-    def _rising(self, source: str, slack: float = 0.0) -> list[str]:
-        """Readings higher now than a few ticks ago (by more than `slack`, for jittery queues)."""
+    def _rising(self, source: str, ratio: float = 0.0, at_least: float = 0.0) -> list[str]:
+        """Readings higher now than a few ticks ago, by more than `ratio` and `at_least`
+        (queues jitter by a few jobs; suspect counts must not grow at all)."""
         rising = []
         since = self._lookback(source)
         for name, slot in self.board.slots(source):
@@ -108,7 +109,7 @@ class Gate:
                 continue
             past = slot.series.value_at_or_before(since)
             now = self.board.value(source, name)
-            if isinstance(now, float) and past is not None and now > past * (1 + slack) + slack * 100:
+            if isinstance(now, float) and past is not None and now > past * (1 + ratio) + at_least:
                 rising.append(name)
         return rising
 
@@ -121,7 +122,7 @@ class Gate:
     def _queues(self) -> Condition:
         if not self.board.names(QUEUES):
             return Condition("queues", True, "none configured")
-        problems = self._rising(QUEUES, slack=0.05)
+        problems = self._rising(QUEUES, ratio=0.05, at_least=5)
         limit = self.config.max_queue_depth
         if limit is not None:
             for name in self.board.names(QUEUES):

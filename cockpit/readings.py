@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Callable
 
@@ -203,6 +203,3 @@ def age_text(seconds: float) -> str:
         return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
     return f"{seconds // 3600:.0f}h{(seconds % 3600) // 60:02.0f}m"
 
-
-def window_ago(clock: Clock, seconds: float) -> datetime:
-    return clock() - timedelta(seconds=seconds)

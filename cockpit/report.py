@@ -124,18 +124,18 @@ def _impact(entries: list[Entry], tz) -> dict[str, Any]:
     backlog: dict[str, float] = {}
     found: dict[str, float] = {}
     for e in entries:
-        for side in ("before", "after"):
-            readings = e.data.get(side) if isinstance(e.data.get(side), dict) else None
-            for source in ([e.data] if e.kind == "reading" else []) + ([readings] if readings else []):
-                for name, value in (source.get("error_rate") or {}).items():
-                    if isinstance(value, (int, float)) and value == value and (peak_rate is None or value > peak_rate):
-                        peak_rate, peak_at = float(value), e.ts
-                for name, value in (source.get("queues") or {}).items():
-                    if isinstance(value, (int, float)):
-                        backlog[name] = max(backlog.get(name, 0.0), float(value))
-                for name, value in (source.get("suspects") or {}).items():
-                    if isinstance(value, (int, float)):
-                        found[name] = max(found.get(name, 0.0), float(value))
+        sources = [e.data] if e.kind == "reading" else []
+        sources += [e.data[side] for side in ("before", "after") if isinstance(e.data.get(side), dict)]
+        for source in sources:
+            for value in (source.get("error_rate") or {}).values():
+                if isinstance(value, (int, float)) and value == value and (peak_rate is None or value > peak_rate):
+                    peak_rate, peak_at = float(value), e.ts
+            for name, value in (source.get("queues") or {}).items():
+                if isinstance(value, (int, float)):
+                    backlog[name] = max(backlog.get(name, 0.0), float(value))
+            for name, value in (source.get("suspects") or {}).items():
+                if isinstance(value, (int, float)):
+                    found[name] = max(found.get(name, 0.0), float(value))
     repaired = marked = 0
     for e in entries:
         if e.data.get("action") == "repair" and e.data.get("phase") == "result" and e.data.get("ok"):

@@ -75,7 +75,6 @@ class Session:
         self.in_flight: set[str] = set()
         self.last_preview: Preview | None = None
         self.shared: SharedLog | None = None
-        self.lock_warning: str | None = None
         self.journal_error: str | None = None
 
     # -- journal ---------------------------------------------------------------------
@@ -275,18 +274,17 @@ class Session:
             if self.shared is not None and not dry_run:
                 from cockpit.shared import SHARED_ERRORS  # joining cockpits only
 
+                warning = None
                 try:
                     other = await self.shared.acquire(lock, holder)
                 except SHARED_ERRORS():
                     other = None
-                    self.lock_warning = "shared store unreachable: no step lock taken; agree by voice who runs it"
-                else:
-                    self.lock_warning = None
-                    if other is not None:
-                        return ActionOutcome("locked", f"{action.title} is being run by {other}")
+                    warning = "shared store unreachable: no step lock taken; agree by voice who runs it"
+                if other is not None:
+                    return ActionOutcome("locked", f"{action.title} is being run by {other}")
                 refresher = asyncio.create_task(self._keep_lock(lock, holder))
                 try:
-                    return await self._run(action, confirm, progress, dry_run)
+                    return await self._run(action, confirm, progress, dry_run, warning)
                 finally:
                     refresher.cancel()
                     try:
@@ -309,7 +307,7 @@ class Session:
                 continue
 
     async def _run(self, action: Action, confirm: Confirm, progress: Callable[[str], None],
-                   dry_run: bool = False) -> ActionOutcome:
+                   dry_run: bool = False, lock_warning: str | None = None) -> ActionOutcome:
         step = action.step
         try:
             preview = await action.preview()
@@ -318,8 +316,8 @@ class Session:
                         data={"action": action.name, "phase": "preview", "error": short_error(exc)})
             return ActionOutcome("failed", f"preview failed: {short_error(exc)}; nothing was changed")
         self.last_preview = preview
-        if self.shared is not None and self.lock_warning:
-            preview = replace(preview, warnings=preview.warnings + (self.lock_warning,))
+        if lock_warning:
+            preview = replace(preview, warnings=preview.warnings + (lock_warning,))
         if step:
             earlier = self.runbook.out_of_order(step)
             if earlier:

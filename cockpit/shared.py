@@ -25,6 +25,7 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from cockpit.journal import Entry, Journal
+from cockpit.runbook import STEP_IDS
 
 if TYPE_CHECKING:  # redis is imported when a cockpit joins, not at every start-up
     import redis.asyncio as aioredis
@@ -192,8 +193,6 @@ class SharedLog:
                                  "return redis.call('del', KEYS[1]) else return 0 end", 1, self._lock_key(step), value)
 
     async def _read_locks(self) -> None:
-        from cockpit.runbook import STEP_IDS
-
         values = await self.client().mget([self._lock_key(s) for s in STEP_IDS])
         self.locks = {step: v.decode() for step, v in zip(STEP_IDS, values) if v}
 

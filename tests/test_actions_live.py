@@ -345,7 +345,7 @@ async def test_revert_webhook_that_times_out_says_the_state_is_unknown(tmp_path:
 def run_act(tmp_path: Path, config: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "cockpit.toml"
     path.write_text(config)
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", "--operator", "bob", *args[:0], "act", "--config",
+    return subprocess.run([sys.executable, "-m", "cockpit.cli", "--operator", "bob", "act", "--config",
                            str(path), *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
                           timeout=60, stdin=subprocess.DEVNULL)
 

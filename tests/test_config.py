@@ -69,8 +69,7 @@ timeout = "soon"
     with pytest.raises(config.ConfigError) as info:
         config.loads(text, "x.toml")
     paths = [p.path for p in info.value.problems]
-    assert paths == ["incident.title", "incident.service", "incident.titel", "redis.a.timeout"] or sorted(paths) == sorted(
-        ["incident.title", "incident.service", "incident.titel", "redis.a.timeout"])
+    assert sorted(paths) == ["incident.service", "incident.titel", "incident.title", "redis.a.timeout"]
 
 
 def test_durations_accept_units() -> None:

@@ -7,7 +7,6 @@ per source, never overlapping.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from cockpit.readings import Reading
@@ -33,8 +32,6 @@ class Source(Protocol):
     async def close(self) -> None:
         ...
 
+    # Optional: `async def backfill(self) -> dict[str, list[tuple[datetime, float]]]`, history
+    # fetched once at start (a Prometheus range query) so a sparkline is full at once.
 
-class Backfilling(Protocol):
-    async def backfill(self) -> dict[str, list[tuple[datetime, float]]]:
-        """History fetched once at start (a Prometheus range query), by reading name."""
-        ...

@@ -154,9 +154,6 @@ class RedisQueueSource:
                 _queue_call(pipe, probe)
             answers = await pipe.execute(raise_on_error=False) if probes else []
         self.round_trips += 1
-        for answer in answers:
-            if isinstance(answer, (ConnectionError, TimeoutError)):
-                raise answer
         return self._readings(targets, probes, answers)
 
     def _readings(self, targets, probes, answers) -> list[Reading]:
