@@ -1,7 +1,10 @@
 """Start-up: launch to the first frame showing live values, through a real pty.
 
-Compares `cockpit drill` with a minimal Textual app that paints one frame (the floor).
-Run: .venv/bin/python bench/startup.py [--runs N]
+Compares, in one run, a minimal Textual app that paints one frame (the floor) with
+`cockpit drill` and with `cockpit run` on a config whose every source is a throwaway
+loopback server (Prometheus scraping an exporter, Redis queues and a flag region,
+PostgreSQL suspect queries). Runs alternate, so a noisy machine slows all three alike.
+Run: .venv/bin/python bench/startup.py [--runs N] [--no-servers]
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 FLOOR_APP = """
 from textual.app import App
@@ -28,12 +33,13 @@ Floor().run()
 """
 
 
-def time_to_marker(argv: list[str], marker: bytes, timeout: float = 20.0) -> float:
-    """Seconds from fork to the first time `marker` appears in what the program writes to its terminal."""
+def time_to_markers(argv: list[str], markers: tuple[bytes, ...], env: dict[str, str] | None = None,
+                    timeout: float = 20.0) -> float:
+    """Seconds from fork until every marker has appeared in what the program writes to its terminal."""
     started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:
-        os.environ.update({"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"})
+        os.environ.update({"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36", **(env or {})})
         os.execv(argv[0], argv)
     seen = b""
     try:
@@ -45,32 +51,125 @@ def time_to_marker(argv: list[str], marker: bytes, timeout: float = 20.0) -> flo
                 except OSError:
                     break
                 seen += chunk
-                if marker in seen:
+                if all(marker in seen for marker in markers):
                     return time.perf_counter() - started
-        raise RuntimeError(f"{argv} never showed {marker!r}")
+        raise RuntimeError(f"{argv} never showed all of {markers!r}")
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         os.close(fd)
 
 
+class LoopbackSystems:
+    """Throwaway servers and a config that reads every one of them."""
+
+    def __init__(self, tmp: Path) -> None:
+        from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer
+
+        self.pg, self.redis = PostgresServer().start(), RedisServer().start()
+        self.exporter = MetricsExporter().start()
+        self.exporter.set_error_ratio(0.4)
+        self.prom = PrometheusServer([f"127.0.0.1:{self.exporter.port}"]).start()
+        self.config = tmp / "loopback.toml"
+        self.env = {"BENCH_PG": self.pg.dsn()}
+        self._seed()
+        self.config.write_text(f'''
+[incident]
+title = "start-up bench"
+service = "checkout"
+journal = "{tmp / 'loopback.jsonl'}"
+[prometheus]
+url = "{self.prom.url}"
+backfill = "1m"
+[[prometheus.queries]]
+name = "checkout 5xx ratio"
+query = 'sum(rate(http_requests_total{{code=~"5.."}}[5s])) / sum(rate(http_requests_total[5s]))'
+warn = 0.02
+critical = 0.05
+[redis.jobs]
+url = "{self.redis.url}"
+[[queues]]
+name = "payment-retry"
+redis = "jobs"
+kind = "rq"
+queue = "payment_retry"
+risky = true
+[regions.eu-west]
+backend = "redis-hash"
+redis = "jobs"
+key = "flags:eu-west"
+[[flags]]
+name = "new_checkout"
+safe = false
+[postgres]
+readonly_dsn_env = "BENCH_PG"
+[[postgres.suspects]]
+name = "paid without capture"
+sql = "SELECT count(*) FROM orders WHERE status = 'paid'"
+''')
+
+    def _seed(self) -> None:
+        import psycopg
+        import redis
+
+        from tests.servers import wait_for
+
+        with psycopg.connect(self.pg.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE TABLE orders AS SELECT g AS id, 'paid'::text AS status FROM generate_series(1, 1717) g")
+        r = redis.Redis.from_url(self.redis.url)
+        r.rpush("rq:queue:payment_retry", *range(4242))
+        r.hset("flags:eu-west", "new_checkout", "25")
+        r.close()
+        # Prometheus needs two scrapes before rate() has a value.
+        import httpx
+
+        query = 'sum(rate(http_requests_total{code=~"5.."}[5s])) / sum(rate(http_requests_total[5s]))'
+        wait_for(lambda: httpx.get(f"{self.prom.url}/api/v1/query", params={"query": query}).json()["data"]["result"],
+                 30, "a first error-rate value in Prometheus")
+
+    def stop(self) -> None:
+        for server in (self.prom, self.exporter, self.redis, self.pg):
+            server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-servers", action="store_true", help="only the floor and the drill")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        floor_script = Path(tmp) / "floor.py"
-        floor_script.write_text(FLOOR_APP)
-        floor, drill = [], []
-        for run in range(args.runs):
-            floor.append(time_to_marker([sys.executable, str(floor_script)], b"FLOOR-READY"))
-            # "CRIT" appears only once the error-rate panel shows a live value.
-            drill.append(time_to_marker([str(VENV_BIN / "cockpit"), "drill", "--journal", f"{tmp}/d{run}.jsonl"],
-                                        b"CRIT"))
-    f, d = statistics.median(floor), statistics.median(drill)
-    print(f"minimal Textual app, first frame:      median {f * 1000:6.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in floor)})")
-    print(f"cockpit drill, first live values:      median {d * 1000:6.0f} ms  (runs: {', '.join(f'{x * 1000:.0f}' for x in drill)})")
-    print(f"ratio drill / floor: {d / f:.2f}x")
+        systems = None if args.no_servers else LoopbackSystems(Path(tmp))
+        try:
+            floor_script = Path(tmp) / "floor.py"
+            floor_script.write_text(FLOOR_APP)
+            floor, drill, live = [], [], []
+            for run in range(args.runs):
+                floor.append(time_to_markers([sys.executable, str(floor_script)], (b"FLOOR-READY",)))
+                # "CRIT" appears only once the error-rate panel shows a live value.
+                drill.append(time_to_markers([str(VENV_BIN / "cockpit"), "drill", "--journal", f"{tmp}/d{run}.jsonl"],
+                                             (b"CRIT",)))
+                if systems is not None:
+                    # Every panel live: the error rate (CRIT), the queue depth, the suspect count, the flag.
+                    live.append(time_to_markers(
+                        [str(VENV_BIN / "cockpit"), "run", "--config", str(systems.config),
+                         "--journal", f"{tmp}/l{run}.jsonl"], (b"CRIT", b"4,242", b"1,717", b"25%"), systems.env))
+        finally:
+            if systems is not None:
+                systems.stop()
+    f = statistics.median(floor)
+    print(f"{args.runs} alternating runs, 120x36 pty")
+    report("minimal Textual app, first frame", floor)
+    report("cockpit drill, first live values", drill)
+    if live:
+        report("cockpit run (loopback servers), live", live)
+    print(f"ratio drill / floor: {statistics.median(drill) / f:.2f}x")
+    if live:
+        print(f"ratio run / floor:   {statistics.median(live) / f:.2f}x")
+
+
+def report(label: str, runs: list[float]) -> None:
+    print(f"{label + ':':40} median {statistics.median(runs) * 1000:6.0f} ms  "
+          f"(runs: {', '.join(f'{x * 1000:.0f}' for x in runs)})")
 
 
 if __name__ == "__main__":

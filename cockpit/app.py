@@ -3,6 +3,7 @@ the session does the work, the panels do the drawing."""
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 
 from textual.app import App, ComposeResult
@@ -27,6 +28,11 @@ from panels.queues import QueuesPanel
 from panels.records import RecordsPanel
 from panels.runbook import RunbookPanel
 from panels.status_bar import StatusBar, StatusView
+
+
+#: How long (real seconds) the first frame waits for the first readings; slower sources
+#: fill in as they answer.
+FIRST_FRAME_WAIT = 0.3
 
 
 def _action_string(command: Command) -> str:
@@ -103,6 +109,14 @@ class CockpitApp(App[None]):
                 yield RunbookPanel(id="runbook")
                 yield LogPanel(id="log")
         yield Footer()
+
+    async def on_load(self) -> None:
+        # Read every source once before the widgets exist (waiting briefly), so the first
+        # frame already shows live values: one layout and one paint instead of a "waiting"
+        # frame that is laid out and painted again a moment later.
+        first_reads = [poller.prime() for poller in self.session.pollers]
+        if first_reads:
+            await asyncio.wait(first_reads, timeout=FIRST_FRAME_WAIT)
 
     def on_mount(self) -> None:
         log = self.query_one(LogPanel)

@@ -1,4 +1,4 @@
-"""The cockpit configuration: TOML in, frozen dataclasses out.
+"""The cockpit configuration: TOML in, immutable records out.
 
 Every problem is collected (not just the first) and reported as
 `FILE: key.path: what is wrong (got X)`. Secrets never appear in the file: keys ending
@@ -8,9 +8,8 @@ in `_env` name the environment variable that holds them.
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from cockpit.config_reader import Problem, Problems, Table, check_ref, check_unique
 
@@ -34,10 +33,11 @@ class ConfigError(Exception):
 
 
 # --- the configuration ---------------------------------------------------------------
+# NamedTuples rather than frozen dataclasses: as immutable, and defining ~20 of them costs
+# a fraction of the start-up time (a dataclass compiles its methods at import).
 
 
-@dataclass(frozen=True)
-class IncidentDefaults:
+class IncidentDefaults(NamedTuple):
     """What a new incident starts with."""
 
     title: str
@@ -50,16 +50,14 @@ class IncidentDefaults:
     secret_env: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ErrorRateQuery:
+class ErrorRateQuery(NamedTuple):
     name: str
     query: str
     warn: float
     critical: float
 
 
-@dataclass(frozen=True)
-class PrometheusConfig:
+class PrometheusConfig(NamedTuple):
     url: str
     queries: tuple[ErrorRateQuery, ...]
     interval: float = 5.0
@@ -68,8 +66,7 @@ class PrometheusConfig:
     token_env: str | None = None
 
 
-@dataclass(frozen=True)
-class RedisInstance:
+class RedisInstance(NamedTuple):
     name: str
     url: str | None
     url_env: str | None
@@ -87,8 +84,7 @@ class RedisInstance:
         return value
 
 
-@dataclass(frozen=True)
-class QueueConfig:
+class QueueConfig(NamedTuple):
     name: str
     redis: str
     kind: str
@@ -100,8 +96,7 @@ class QueueConfig:
     pause_key: str | None = None
 
 
-@dataclass(frozen=True)
-class RegionConfig:
+class RegionConfig(NamedTuple):
     name: str
     backend: str
     interval: float = 5.0
@@ -116,23 +111,20 @@ class RegionConfig:
     write_method: str = "PUT"
 
 
-@dataclass(frozen=True)
-class FlagConfig:
+class FlagConfig(NamedTuple):
     name: str
     safe: bool
     regions: tuple[str, ...]
     description: str = ""
 
 
-@dataclass(frozen=True)
-class SuspectQuery:
+class SuspectQuery(NamedTuple):
     name: str
     sql: str
     expect: str = "zero"
 
 
-@dataclass(frozen=True)
-class PostgresConfig:
+class PostgresConfig(NamedTuple):
     readonly_dsn_env: str
     repair_dsn_env: str | None
     interval: float = 15.0
@@ -141,8 +133,7 @@ class PostgresConfig:
     suspects: tuple[SuspectQuery, ...] = ()
 
 
-@dataclass(frozen=True)
-class CheckStep:
+class CheckStep(NamedTuple):
     name: str
     url: str
     method: str = "GET"
@@ -154,16 +145,14 @@ class CheckStep:
     form_env: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class CheckConfig:
+class CheckConfig(NamedTuple):
     name: str
     steps: tuple[CheckStep, ...]
     interval: float = 30.0
     timeout: float = 5.0
 
 
-@dataclass(frozen=True)
-class RevertAction:
+class RevertAction(NamedTuple):
     argv: tuple[str, ...] = ()
     webhook_url: str | None = None
     webhook_url_env: str | None = None
@@ -172,14 +161,12 @@ class RevertAction:
     timeout: float = 600.0
 
 
-@dataclass(frozen=True)
-class MaintenanceSwitch:
+class MaintenanceSwitch(NamedTuple):
     flag: str
     on_value: bool = True
 
 
-@dataclass(frozen=True)
-class CacheTarget:
+class CacheTarget(NamedTuple):
     name: str
     redis: str | None = None
     pattern: str | None = None
@@ -188,16 +175,14 @@ class CacheTarget:
     batch: int = 500
 
 
-@dataclass(frozen=True)
-class RepairStatement:
+class RepairStatement(NamedTuple):
     name: str
     preview: str
     sql: str
     marks_review: bool = False
 
 
-@dataclass(frozen=True)
-class RepairScript:
+class RepairScript(NamedTuple):
     name: str
     reviewed_by: str
     statements: tuple[RepairStatement, ...]
@@ -205,22 +190,19 @@ class RepairScript:
     statement_timeout: float = 30.0
 
 
-@dataclass(frozen=True)
-class RestartPolicy:
+class RestartPolicy(NamedTuple):
     settle: float = 30.0
     max_error_rate: float | None = None
 
 
-@dataclass(frozen=True)
-class UpdateTemplates:
+class UpdateTemplates(NamedTuple):
     status: str
     customer: str
     webhook_url_env: str | None = None
     timeout: float = 5.0
 
 
-@dataclass(frozen=True)
-class ActionsConfig:
+class ActionsConfig(NamedTuple):
     revert: RevertAction | None = None
     maintenance: MaintenanceSwitch | None = None
     caches: tuple[CacheTarget, ...] = ()
@@ -229,8 +211,7 @@ class ActionsConfig:
     updates: UpdateTemplates | None = None
 
 
-@dataclass(frozen=True)
-class GateConfig:
+class GateConfig(NamedTuple):
     """The "service restored" gate: every condition must hold for `window` seconds."""
 
     window: float = 600.0
@@ -241,8 +222,7 @@ class GateConfig:
     max_queue_depth: int | None = None
 
 
-@dataclass(frozen=True)
-class SharedConfig:
+class SharedConfig(NamedTuple):
     """Several cockpits on one incident: the journal mirrored through a Redis stream."""
 
     redis: str
@@ -251,8 +231,7 @@ class SharedConfig:
     join: bool = False
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """A validated cockpit configuration."""
 
     incident: IncidentDefaults
@@ -266,7 +245,7 @@ class Config:
     actions: ActionsConfig = ActionsConfig()
     gate: GateConfig = GateConfig()
     shared: SharedConfig | None = None
-    source: Path | None = field(default=None, compare=False)
+    source: Path | None = None
 
     def secret_env_names(self) -> tuple[str, ...]:
         """Every environment variable whose value must never be written anywhere."""
@@ -307,6 +286,8 @@ def load(path: str | Path) -> Config:
 
 def loads(text: str, filename: str = "<config>", base_dir: Path | None = None) -> Config:
     """Validate TOML text; `base_dir` anchors relative paths (the journal)."""
+    import tomllib  # only a config run parses TOML; the drill starts without it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cockpit.readings import FLAGS, Board, Freshness
 
 
-@dataclass(frozen=True)
-class FlagCell:
+class FlagCell(NamedTuple):
     flag: str
     region: str
     observed: float | None     # rollout percent actually served (0 = off)
@@ -21,8 +20,7 @@ class FlagCell:
     partial: bool              # 0 < rollout < 100
 
 
-@dataclass(frozen=True)
-class FlagMatrix:
+class FlagMatrix(NamedTuple):
     flags: tuple[str, ...]
     regions: tuple[str, ...]
     cells: dict[tuple[str, str], FlagCell]

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from cockpit.config import GateConfig
 from cockpit.readings import CHECKS, ERROR_RATE, QUEUES, SUSPECTS, Board, Freshness
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     name: str
     ok: bool
     detail: str
 
 
-@dataclass(frozen=True)
-class GateStatus:
+class GateStatus(NamedTuple):
     conditions: tuple[Condition, ...]
     holding_for: float      # seconds every condition has held (0 when one fails)
     window: float

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 KINDS = ("declare", "note", "action", "reading", "status", "update", "step")
 REDACTED = "[redacted]"
@@ -34,8 +34,7 @@ class JournalError(Exception):
     """The journal could not be written; the entry is NOT durable."""
 
 
-@dataclass(frozen=True)
-class Operator:
+class Operator(NamedTuple):
     """Who pressed the keys: a name plus where they are connected from."""
 
     name: str
@@ -104,8 +103,7 @@ class Entry:
                    data=data if isinstance(data, dict) else {"value": data}, origin=str(obj.get("origin", "")))
 
 
-@dataclass(frozen=True)
-class BadLine:
+class BadLine(NamedTuple):
     """A line that could not be read back (a torn write, typically the last one)."""
 
     line_no: int

@@ -41,11 +41,31 @@ class Poller:
         self.ticks = 0
         self._names: list[str] = list(source.expected_names())
         self._wake = asyncio.Event()
+        self._first: asyncio.Task[None] | None = None
+        self._spent = 0.0
         self.interval = max(source.interval, MIN_REAL_INTERVAL * timebase.speed)
         staleness = max(self.interval, MIN_REAL_STALENESS * timebase.speed)
         board.set_interval(source.kind, max(staleness, board.interval(source.kind) if board.has_interval(source.kind) else 0))
 
+    def prime(self) -> asyncio.Task[None]:
+        """Start the first read now (the screen waits briefly for it); `run` continues from it."""
+        if self._first is None:
+            self._first = asyncio.ensure_future(self._first_read())
+        return self._first
+
     async def run(self) -> None:
+        await self.prime()
+        while True:
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.timebase.real_seconds(max(0.0, self.interval - self._spent)))
+            except TimeoutError:
+                pass
+            started = time.monotonic()
+            await self.tick()
+            self._spent = (time.monotonic() - started) * self.timebase.speed
+
+    async def _first_read(self) -> None:
         if hasattr(self.source, "backfill"):
             try:
                 history = await asyncio.wait_for(self.source.backfill(), self._real_timeout())
@@ -53,15 +73,9 @@ class Poller:
                     self.board.backfill(self.source.kind, name, points)
             except Exception as exc:  # noqa: BLE001 - backfill is a nicety; the tick reports real trouble
                 log.info("backfill of %s failed: %s", self.source.ident, short_error(exc))
-        while True:
-            started = time.monotonic()
-            await self.tick()
-            spent = (time.monotonic() - started) * self.timebase.speed
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.timebase.real_seconds(max(0.0, self.interval - spent)))
-            except TimeoutError:
-                pass
+        started = time.monotonic()
+        await self.tick()
+        self._spent = (time.monotonic() - started) * self.timebase.speed
 
     def poke(self) -> None:
         """Read again now (after an action), instead of waiting for the next tick."""

@@ -2,14 +2,13 @@
 screen and the command palette, so they can never disagree."""
 
 from __future__ import annotations
+from typing import NamedTuple
 
-from dataclasses import dataclass
 
 from cockpit.runbook import STEPS
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str          # the app's action_<name> handles it
     key: str
     description: str

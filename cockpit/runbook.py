@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from cockpit.journal import Entry
 
@@ -16,8 +16,7 @@ class StepState(Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class StepDef:
+class StepDef(NamedTuple):
     id: str
     title: str
     short: str

@@ -12,8 +12,8 @@ import json
 import time
 from pathlib import Path
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cockpit.actions import Action, Preview, Result
 from cockpit.actions.checks import VerifyPathsAction
@@ -34,8 +34,7 @@ Confirm = Callable[[Preview], Awaitable[Preview | None]]
 Listener = Callable[[Entry], None]
 
 
-@dataclass(frozen=True)
-class ActionOutcome:
+class ActionOutcome(NamedTuple):
     """What `run_action` reports back to the screen."""
 
     status: str  # done, failed, cancelled, busy, refused, nothing
@@ -127,7 +126,7 @@ class Session:
     def set_driver(self, name: str) -> Entry | None:
         """Who is at the keyboard of this (shared tmux) cockpit: every later entry is theirs."""
         previous = self.journal.operator.name
-        self.journal.operator = replace(self.journal.operator, name=name)
+        self.journal.operator = self.journal.operator._replace(name=name)
         return self.record("status", f"{name} is at the keyboard (was {previous})", data={"driver": name})
 
     # -- resume ----------------------------------------------------------------------

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from cockpit.readings import CHECKS, Board
 from panels.base import Panel, marker
+from panels.grid import Col, Grid
 
 
 class ChecksPanel(Panel):
@@ -19,11 +19,7 @@ class ChecksPanel(Panel):
         super().__init__("User paths", id=id)
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
-        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, expand=True, show_edge=False, header_style="bold dim")
-        table.add_column("step", no_wrap=True, overflow="ellipsis", max_width=24)
-        table.add_column("", no_wrap=True)
-        table.add_column("latency", justify="right", no_wrap=True)
-        table.add_column("why", no_wrap=True, overflow="ellipsis", ratio=1)
+        table = Grid(Col("step", max_width=24), Col(""), Col("latency", justify="right"), Col("why", flex=True))
         key = []
         for name, slot in board.slots(CHECKS):
             good = slot.last_good

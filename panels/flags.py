@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from cockpit.flagmatrix import FlagCell, build_matrix
 from cockpit.readings import FLAGS, Board, Freshness
 from panels.base import Panel, marker
+from panels.grid import Col, Grid
 
 
 def _value(v: float | None) -> str:
@@ -42,10 +42,7 @@ class FlagsPanel(Panel):
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         matrix = build_matrix(board)
-        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, expand=True, show_edge=False, header_style="bold dim")
-        table.add_column("flag", no_wrap=True, overflow="ellipsis", ratio=1)
-        for region in matrix.regions:
-            table.add_column(region, no_wrap=True, overflow="ellipsis")
+        table = Grid(Col("flag", flex=True), *(Col(region) for region in matrix.regions))
         key = []
         for flag in matrix.flags:
             cells = [cell_text(matrix.cells.get((flag, r))) for r in matrix.regions]

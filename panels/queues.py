@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from cockpit.readings import QUEUES, Board
 from panels.base import TREND, Panel, marker
+from panels.grid import Col, Grid
 
 
 def _n(value: object) -> str:
@@ -25,11 +25,8 @@ class QueuesPanel(Panel):
         self.risky = risky
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
-        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, expand=True, show_edge=False, header_style="bold dim")
-        table.add_column("queue", no_wrap=True, overflow="ellipsis", ratio=1)
-        for column in ("depth", "run", "fail", "retry"):
-            table.add_column(column, justify="right", no_wrap=True)
-        table.add_column("state", no_wrap=True)
+        table = Grid(Col("queue", flex=True), *(Col(c, justify="right") for c in ("depth", "run", "fail", "retry")),
+                     Col("state"))
         key = []
         slots = list(board.slots(QUEUES))
         if len(slots) > self.max_rows:

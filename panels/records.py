@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from cockpit.readings import SUSPECTS, Board
 from panels.base import TREND, Panel, marker
+from panels.grid import Col, Grid
 
 
 class RecordsPanel(Panel):
@@ -20,11 +20,7 @@ class RecordsPanel(Panel):
         self.baseline: dict[str, float] = {}
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
-        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False, expand=True, show_edge=False, header_style="bold dim")
-        table.add_column("query", no_wrap=True, overflow="ellipsis", ratio=1)
-        table.add_column("count", justify="right", no_wrap=True)
-        table.add_column("Δdecl", justify="right", no_wrap=True)
-        table.add_column("trend", no_wrap=True)
+        table = Grid(Col("query", flex=True), Col("count", justify="right"), Col("Δdecl", justify="right"), Col("trend"))
         key = []
         for name, slot in board.slots(SUSPECTS):
             value = slot.last_good.value if slot.last_good else None

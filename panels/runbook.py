@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.runbook import STEPS, Runbook, StepState
+from panels.grid import Col, Grid
 
 SYMBOL = {StepState.PENDING: ("·", "dim"), StepState.RUNNING: ("▶", "bold cyan"), StepState.DONE: ("✔", "green"),
           StepState.SKIPPED: ("↷", "yellow"), StepState.FAILED: ("✖", "bold red")}
@@ -31,11 +31,7 @@ class RunbookPanel(Static):
         if key == self._shown:
             return
         self._shown = key
-        table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        table.add_column(no_wrap=True)
+        table = Grid(Col(), Col(), Col(flex=True), Col(), show_header=False)
         narrow = 0 < self.size.width < 44
         for index, step in enumerate(STEPS, 1):
             state = runbook.state(step.id)

@@ -1,8 +1,8 @@
 """The status bar: incident clock, severity, lead, operator, read-only badge, update countdown, gate."""
 
 from __future__ import annotations
+from typing import NamedTuple
 
-from dataclasses import dataclass
 
 from rich.console import Group
 from rich.text import Text
@@ -12,8 +12,7 @@ from cockpit.gate import GateStatus
 from cockpit.incident import Incident, coarse_text
 
 
-@dataclass(frozen=True)
-class StatusView:
+class StatusView(NamedTuple):
     incident: Incident
     elapsed: float
     countdown: float | None

@@ -5,8 +5,6 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from dataclasses import replace
-
 from cockpit.config import SuspectQuery, loads
 from cockpit.sources.records import PostgresSuspectSource
 
@@ -58,7 +56,7 @@ statement_timeout = "{timeout}"
 {sql_block}
 ''')
     # `extra` skips config validation on purpose: the source must hold the line by itself.
-    pg = replace(cfg.postgres, suspects=cfg.postgres.suspects + extra)
+    pg = cfg.postgres._replace(suspects=cfg.postgres.suspects + extra)
     return PostgresSuspectSource(pg, {"TEST_PG_RO": env_dsn})
 
 
