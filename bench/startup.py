@@ -3,7 +3,10 @@
 Compares, in one run, a minimal Textual app that paints one frame (the floor) with
 `cockpit drill` and with `cockpit run` on a config whose every source is a throwaway
 loopback server (Prometheus scraping an exporter, Redis queues and a flag region,
-PostgreSQL suspect queries). Runs alternate, so a noisy machine slows all three alike.
+PostgreSQL suspect queries). `cockpit run` must load three client libraries (redis-py,
+psycopg, prometheus-api-client with requests) that together cost about as much as the
+floor itself, so it is also compared with a second floor: the same minimal app importing
+those libraries first. Runs alternate, so a noisy machine slows all of them alike.
 Run: .venv/bin/python bench/startup.py [--runs N] [--no-servers]
 """
 
@@ -31,6 +34,8 @@ class Floor(App):
         yield Static("FLOOR-READY")
 Floor().run()
 """
+#: The floor plus the client libraries a live config cannot do without.
+LIBRARY_FLOOR_APP = "import redis.asyncio, psycopg, prometheus_api_client.prometheus_connect\n" + FLOOR_APP
 
 
 def time_to_markers(argv: list[str], markers: tuple[bytes, ...], env: dict[str, str] | None = None,
@@ -142,13 +147,16 @@ def main() -> None:
         try:
             floor_script = Path(tmp) / "floor.py"
             floor_script.write_text(FLOOR_APP)
-            floor, drill, live = [], [], []
+            library_floor_script = Path(tmp) / "library_floor.py"
+            library_floor_script.write_text(LIBRARY_FLOOR_APP)
+            floor, library_floor, drill, live = [], [], [], []
             for run in range(args.runs):
                 floor.append(time_to_markers([sys.executable, str(floor_script)], (b"FLOOR-READY",)))
                 # "CRIT" appears only once the error-rate panel shows a live value.
                 drill.append(time_to_markers([str(VENV_BIN / "cockpit"), "drill", "--journal", f"{tmp}/d{run}.jsonl"],
                                              (b"CRIT",)))
                 if systems is not None:
+                    library_floor.append(time_to_markers([sys.executable, str(library_floor_script)], (b"FLOOR-READY",)))
                     # Every panel live: the error rate (CRIT), the queue depth, the suspect count, the flag.
                     live.append(time_to_markers(
                         [str(VENV_BIN / "cockpit"), "run", "--config", str(systems.config),
@@ -159,12 +167,16 @@ def main() -> None:
     f = statistics.median(floor)
     print(f"{args.runs} alternating runs, 120x36 pty")
     report("minimal Textual app, first frame", floor)
+    if library_floor:
+        report("the same + redis, psycopg, prometheus", library_floor)
     report("cockpit drill, first live values", drill)
     if live:
         report("cockpit run (loopback servers), live", live)
     print(f"ratio drill / floor: {statistics.median(drill) / f:.2f}x")
     if live:
         print(f"ratio run / floor:   {statistics.median(live) / f:.2f}x")
+        print(f"ratio run / floor with the same client libraries: "
+              f"{statistics.median(live) / statistics.median(library_floor):.2f}x")
 
 
 def report(label: str, runs: list[float]) -> None:

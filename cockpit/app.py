@@ -4,6 +4,7 @@ the session does the work, the panels do the drawing."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from functools import partial
 
 from textual.app import App, ComposeResult
@@ -138,6 +139,17 @@ class CockpitApp(App[None]):
             self.set_interval(0.5, self._refresh_shared)
         self.set_interval(1.0, self.refresh_view)
         self.refresh_view()
+        self.call_after_refresh(self.end_startup_gc_pause)
+
+    @staticmethod
+    def end_startup_gc_pause() -> None:
+        """After the first frame: if the command line paused the garbage collector for
+        start-up, collect once, freeze what survived (imports, widgets: they live as long
+        as the app, so later collections need not scan them) and collect normally again."""
+        if not gc.isenabled():
+            gc.collect()
+            gc.freeze()
+            gc.enable()
 
     def _refresh_shared(self) -> None:
         """Show every operator's entries in the shared store's one order."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-import httpx
-
 from cockpit.actions import Action
 from cockpit.actions.cache import ClearCaches
 from cockpit.actions.flags import MaintenanceToggle, SetFlags
@@ -16,8 +14,8 @@ from cockpit.actions.repair import RepairData
 from cockpit.actions.restart import RestartStaged
 from cockpit.backends import Backends, Targeted
 from cockpit.config import Config
+from cockpit.readings import CHECKS
 from cockpit.sources import Source
-from cockpit.sources.checks import CheckSource
 from cockpit.sources.flags import FlagRegionSource
 from cockpit.sources.prometheus import PrometheusSource
 from cockpit.sources.queues import RedisQueueSource
@@ -42,7 +40,10 @@ def build_sources(config: Config, environ: Mapping[str, str] | None = None) -> l
             sources.append(source)
     if config.postgres is not None and config.postgres.suspects:
         sources.append(PostgresSuspectSource(config.postgres, env))
-    sources += [CheckSource(check, env) for check in config.checks]
+    if config.checks:
+        from cockpit.sources.checks import CheckSource  # httpx: loaded only when there are checks
+
+        sources += [CheckSource(check, env) for check in config.checks]
     return sources
 
 
@@ -56,6 +57,8 @@ def update_sender(config: Config, environ: Mapping[str, str]):
         url = environ.get(updates.webhook_url_env)
         if not url:
             raise LookupError(f"environment variable {updates.webhook_url_env} is not set: the update was NOT sent")
+        import httpx
+
         async with httpx.AsyncClient(timeout=updates.timeout) as client:
             response = await client.post(url, json={"text": text})
         if response.status_code >= 300:
@@ -124,7 +127,7 @@ def _named(items, name: str, what: str):
 def build_live(config: Config, environ: Mapping[str, str] | None = None) -> Backends:
     env = dict(environ if environ is not None else os.environ)
     sources = build_sources(config, env)
-    checks = [s for s in sources if isinstance(s, CheckSource)]
+    checks = [s for s in sources if s.kind == CHECKS]
     actions, targeted, closers = build_actions(config, sources, env)
     return Backends(config, Timebase(), sources, actions, update_sender(config, env), label="LIVE", checks=checks,
                     targeted=targeted, closers=closers)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import httpx
 import redis.asyncio as aioredis
 
 from cockpit.actions import Action, Preview, Progress, Result
@@ -84,6 +83,8 @@ class ClearCaches(Action):
         return total
 
     async def _purge(self, cache: CacheTarget) -> str:
+        import httpx  # only HTTP purge targets need it
+
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.request(cache.method, cache.purge_url or "")
         if response.status_code >= 300:

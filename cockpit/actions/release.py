@@ -7,8 +7,6 @@ import asyncio
 import time
 from collections.abc import Mapping
 
-import httpx
-
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.config import RevertAction
 
@@ -82,6 +80,8 @@ class RevertRelease(Action):
                 return Result(False, f"environment variable {self.revert.webhook_token_env} is not set",
                               state_left="nothing was called: the release is unchanged")
             headers["Authorization"] = f"Bearer {token}"
+        import httpx  # only a webhook revert needs it
+
         try:
             async with httpx.AsyncClient(timeout=self.revert.timeout) as client:
                 response = await client.request(self.revert.method, self._url(), headers=headers)

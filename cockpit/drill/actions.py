@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.config import Config
 from cockpit.drill.world import FULL_CONCURRENCY, REGIONS, FlagState, QueueState, World
@@ -218,7 +216,7 @@ class RepairData(DrillAction):
         script = self._script()
         sql = "\n;\n".join(s.sql.strip() for s in script.statements)
         ledger = {"script": script.name, "reviewed_by": script.reviewed_by,
-                  "sha256": hashlib.sha256(sql.encode()).hexdigest(), "sql": sql,
+                  "sha256": _sha256(sql), "sql": sql,
                   "preview": dict(preview.counts)}
         progress("BEGIN")
         await self.wait(2)
@@ -317,3 +315,9 @@ class RestartStaged(DrillAction):
             return Result(False, f"still paused: {', '.join(paused)}", state_left=executed.state_left)
         depths = {name: int(q.depth) for _, name, q in self._queues()}
         return Result(True, f"all queues running; depths {depths}", data={"depths": depths})
+
+
+def _sha256(text: str) -> str:
+    import hashlib  # only a drill repair needs it; start-up does not
+
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -12,13 +12,15 @@ import asyncio
 import json
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import redis.asyncio as aioredis
 
 from cockpit.config import Config, FlagConfig, RegionConfig
 from cockpit.readings import FLAGS, Reading, wall_clock
+
+if TYPE_CHECKING:
+    import httpx
 
 FlagState = tuple[bool, float]  # (enabled, rollout percent served)
 
@@ -115,6 +117,8 @@ class FlagRegionSource:
 
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
+            import httpx  # only regions with an HTTP backend pay for it (a Redis-hash region never does)
+
             headers = {"Accept": "application/json"}
             if self.region.token_env:
                 token = self._environ.get(self.region.token_env)
