@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from cockpit.readings import Board, Reading
-from cockpit.sources import Source
+from cockpit.sources import ReadError, Source
 from cockpit.timebase import Timebase
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,8 @@ MIN_REAL_STALENESS = 0.5
 def short_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     name = type(exc).__name__
-    if isinstance(exc, LookupError) and not isinstance(exc, (KeyError, IndexError)):
-        return text[:160]  # our own "variable X is not set" messages read better bare
+    if isinstance(exc, ReadError) or isinstance(exc, LookupError) and not isinstance(exc, (KeyError, IndexError)):
+        return text[:160]  # our own messages ("garbage reply from…", "variable X is not set") read better bare
     return f"{name}: {text}"[:160] if text else name
 
 

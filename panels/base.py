@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
+from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.readings import Board, Freshness, age_text
@@ -25,6 +26,7 @@ class Panel(Static):
     }
     Panel.-stale { border: round $warning; }
     Panel.-unreachable { border: heavy $error; }
+    Panel .problem { text-style: bold; }
     """
 
     source = ""
@@ -37,28 +39,35 @@ class Panel(Static):
 
     def refresh_from(self, board: Board) -> None:
         key, renderable = self.render_board(board)
-        self._show_freshness(board)
-        if key != self._shown:
+        problem = self._show_freshness(board)
+        if problem is not None:
+            # The whole reason, on its own line(s) above the last good values: the border
+            # has room for a word, and "why" is what the operator needs.
+            renderable = Group(Text(f"✖ {problem}", style="bold", overflow="fold"), renderable)
+        if (key, problem) != self._shown:
             # Same number of rows: repaint in place. A layout pass would repaint the whole
             # column, which over SSH is kilobytes a second for nothing.
-            rows = len(key) if isinstance(key, tuple) else None
+            rows = (len(key) if isinstance(key, tuple) else None, problem)
             self.update(renderable, layout=rows != self._rows)
-            self._shown, self._rows = key, rows
+            self._shown, self._rows = (key, problem), rows
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         """(a key that changes when the content does, the content)."""
         return None, ""
 
-    def _show_freshness(self, board: Board) -> None:
+    def _show_freshness(self, board: Board) -> str | None:
+        """Set the border's age/health words; return why the source is unreachable, if it is."""
         names = board.names(self.source)
+        problem = None
         if not names:
             subtitle, level = "waiting", ""
         else:
             states = [board.freshness(self.source, n) for n in names]
             age = max(board.age(self.source, n) for n in names)
             if Freshness.UNREACHABLE in states:
-                errors = {s.latest.error for _, s in board.slots(self.source) if s.latest.error}
-                subtitle, level = f"✖ UNREACHABLE: {sorted(errors)[0][:50]} · last good {age_text(age)} ago", "-unreachable"
+                errors = sorted({s.latest.error for _, s in board.slots(self.source) if s.latest.error})
+                problem = errors[0] + (f" (and {len(errors) - 1} other errors)" if len(errors) > 1 else "")
+                subtitle, level = f"✖ UNREACHABLE · last good {age_text(age)} ago", "-unreachable"
             elif Freshness.STALE in states:
                 subtitle, level = f"⚠ STALE · age {age_text(age)}", "-stale"
             elif age <= 1.5 * (interval := board.interval(self.source)):
@@ -71,6 +80,7 @@ class Panel(Static):
             self.border_subtitle = subtitle
         for cls in ("-stale", "-unreachable"):
             self.set_class(cls == level, cls)
+        return problem
 
 
 def marker(freshness: Freshness) -> str:

@@ -1,7 +1,9 @@
 """A TCP proxy in front of a real server that can make it misbehave on demand:
 `pass` (forward), `down` (nothing listens: connection refused), `slow` (accepts, never
-answers), `garbage` (answers with bytes no protocol expects). Switching modes cuts the
-connections already open, as a real outage does."""
+answers), `garbage` (answers with bytes no protocol expects), `wrong` (for HTTP servers:
+answers 200 with well-formed JSON of the wrong shape). Switching modes cuts the
+connections already open, as a real outage does. `cut_when` drops a connection the moment
+the client sends a given byte string (say, PostgreSQL's COMMIT), before it reaches the server."""
 
 from __future__ import annotations
 
@@ -10,12 +12,18 @@ import contextlib
 import socket
 import threading
 
+#: A Prometheus-like envelope without its result: the wrong document for every HTTP backend here.
+WRONG_BODY = b'{"status": "success", "data": {"resultType": "vector"}}'
+MODES = ("pass", "down", "slow", "garbage", "wrong")
+
 
 class FaultProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.port = _free_port()
         self.mode = "pass"
+        self.cut_when: bytes | None = None
+        self.cuts = 0
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
         self._conns: set[asyncio.Task] = set()
@@ -31,7 +39,7 @@ class FaultProxy:
         return self
 
     def set_mode(self, mode: str) -> None:
-        assert mode in ("pass", "down", "slow", "garbage")
+        assert mode in MODES, mode
         self._call(self._switch(mode))
 
     def stop(self) -> None:
@@ -69,10 +77,15 @@ class FaultProxy:
                 await reader.read(65536)
                 writer.write(b"\x00\xffNOT-A-PROTOCOL\r\n\x1b[2J" * 8)
                 await writer.drain()
+            elif self.mode == "wrong":
+                await reader.read(65536)  # the request: small enough for one read
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(WRONG_BODY), WRONG_BODY))
+                await writer.drain()
             else:
                 up_reader, up_writer = await asyncio.open_connection(*self.target)
                 try:
-                    await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+                    await asyncio.gather(self._pipe(reader, up_writer, upstream=True), self._pipe(up_reader, writer))
                 finally:
                     up_writer.close()
         except (asyncio.CancelledError, ConnectionError, OSError):
@@ -82,13 +95,15 @@ class FaultProxy:
             with contextlib.suppress(Exception):
                 writer.close()
 
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while data := await reader.read(65536):
-        writer.write(data)
-        await writer.drain()
-    with contextlib.suppress(Exception):
-        writer.write_eof()
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: bool = False) -> None:
+        while data := await reader.read(65536):
+            if upstream and self.cut_when is not None and self.cut_when in data:
+                self.cuts += 1
+                raise ConnectionResetError("cut by the fault proxy")  # the server never sees it
+            writer.write(data)
+            await writer.drain()
+        with contextlib.suppress(Exception):
+            writer.write_eof()
 
 
 def _free_port() -> int:

@@ -1,12 +1,15 @@
 """The fault suite: each backend in turn down at start, going down mid-run, slow past its
-timeout, answering garbage and flapping — behind a TCP fault proxy in front of the real
-server. The UI must keep answering keys, the panel must say what is wrong and keep the
-last good value, the journal must lose nothing, and the panel must recover by itself."""
+timeout, answering garbage bytes, answering well-formed nonsense (HTTP 200 with a body of
+the wrong shape, a Redis key of the wrong type, a SQL query returning text) and flapping —
+behind a TCP fault proxy in front of the real server. The UI must keep answering keys, the
+panel must say what is wrong and keep the last good value, the journal must lose nothing,
+and the panel must recover by itself."""
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,7 +66,7 @@ statement_timeout = "500ms"
 connect_timeout = "1s"
 [[postgres.suspects]]
 name = "paid without captured payment"
-sql = "SELECT count(*) FROM generate_series(1, 7)"
+sql = "SELECT n FROM fault_answer"
 '''
     if kind == "flags":
         return HEAD + f'''[regions.ap-south]
@@ -84,7 +87,44 @@ name = "log in"
 method = "POST"
 url = "http://{addr}/api/login"
 form_env = {{ password = "FAULT_PW" }}
+expect_text = '"ok": true'
 '''
+
+
+#: What each panel must say when its backend answers well-formed nonsense.
+WRONG_ANSWER_SAYS = {
+    "prometheus": "garbage reply from Prometheus",
+    "redis": "holds the wrong kind of value",
+    "postgres": "expected a count, got str",
+    "flags": "none of the 1 configured flags",
+    "checks": "response lacks",
+}
+
+
+def wrong_answer(kind: str, proxy: FaultProxy, request) -> tuple[Callable[[], None], Callable[[], None]]:
+    """How a backend answers well-formed nonsense, and how it is put right again: on the
+    real server for Redis (a key of the wrong type) and PostgreSQL (the column the suspect
+    query reads turns to text); through the proxy for HTTP (200 with a body of the wrong shape)."""
+    if kind == "redis":
+        r = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+
+        def wrong() -> None:
+            r.delete("fault:jobs")
+            r.set("fault:jobs", "not a list")
+
+        def right() -> None:
+            r.delete("fault:jobs")
+            r.rpush("fault:jobs", *range(7))
+        return wrong, right
+    if kind == "postgres":
+        dsn = request.getfixturevalue("pg_dsn")
+
+        def alter(sql: str) -> None:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(sql)
+        return (lambda: alter("ALTER TABLE fault_answer ALTER COLUMN n TYPE text"),
+                lambda: alter("ALTER TABLE fault_answer ALTER COLUMN n TYPE bigint USING n::bigint"))
+    return (lambda: proxy.set_mode("wrong")), (lambda: proxy.set_mode("pass"))
 
 
 async def key_latency(pilot, kind: str, fault: str) -> float:
@@ -113,12 +153,15 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
             target = urlsplit(url)
         elif kind == "postgres":
             dsn = request.getfixturevalue("pg_dsn")
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute("CREATE TABLE fault_answer AS SELECT 7::bigint AS n")
             target = urlsplit(dsn)
         elif kind == "flags":
             target = urlsplit(flags_url)
         else:
             target = urlsplit(shop_url)
         proxy = FaultProxy(target.hostname, target.port).start()
+        make_wrong, make_right = wrong_answer(kind, proxy, request)
         if kind == "postgres":
             env["FAULT_PG"] = f"postgresql://postgres@{proxy.address}{urlsplit(dsn).path}"
         proxy.set_mode("down")  # down at start
@@ -151,14 +194,26 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
                 await key_latency(pilot, kind, "down-at-start")
                 proxy.set_mode("pass")
                 await wait_until(pilot, healthy, timeout=15, what=f"{kind} recovered from start")
-                for fault in ("down", "slow", "garbage"):
-                    proxy.set_mode(fault)
+                for fault in ("down", "slow", "garbage", "wrong"):
+                    if fault == "wrong":
+                        make_wrong()
+                    else:
+                        proxy.set_mode(fault)
                     await wait_until(pilot, failing, timeout=10, what=f"{kind} {fault} marked")
                     if kind != "checks":
                         assert value() is not None  # the last good value stays on screen, with its age
                         assert "last good" in screen_text(app)
+                    if fault == "wrong":  # the panel says what is wrong, not just that something is
+                        # A source error for a backend; for a user path, the failed step's reason.
+                        said = [slot.latest.error or str(slot.latest.detail.get("reason") or "")
+                                for _, slot in board.slots(source_kind)]
+                        assert any(WRONG_ANSWER_SAYS[kind] in e for e in said), said
+                        assert WRONG_ANSWER_SAYS[kind][:12] in screen_text(app), screen_text(app)
                     await key_latency(pilot, kind, fault)
-                    proxy.set_mode("pass")
+                    if fault == "wrong":
+                        make_right()
+                    else:
+                        proxy.set_mode("pass")
                     await wait_until(pilot, healthy, timeout=15, what=f"{kind} recovered from {fault}")
                 for _ in range(4):  # flapping
                     proxy.set_mode("down")
@@ -171,7 +226,7 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
             proxy.stop()
             journal.close()
     notes = [e.summary for e in read(path).entries if e.kind == "note"]
-    assert notes == [f"{kind} {f}" for f in ("down-at-start", "down", "slow", "garbage", "flapping")]
+    assert notes == [f"{kind} {f}" for f in ("down-at-start", "down", "slow", "garbage", "wrong", "flapping")]
     worst = max(lat for k, _, lat in LATENCIES if k == kind)
     print(f"\n{kind}: key-to-screen latency during faults: " +
           ", ".join(f"{f} {lat * 1000:.0f} ms" for k, f, lat in LATENCIES if k == kind) + f" (worst {worst * 1000:.0f} ms)")

@@ -12,6 +12,11 @@ from typing import Protocol, runtime_checkable
 from cockpit.readings import Reading
 
 
+class ReadError(Exception):
+    """The backend answered, but not with something we can read. The message is written for
+    the operator and is shown as it is (no exception class name in front of it)."""
+
+
 @runtime_checkable
 class Source(Protocol):
     """What the poller needs from a data source."""

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 
 from cockpit.config import Config, FlagConfig, RegionConfig
 from cockpit.readings import FLAGS, Reading, wall_clock
+from cockpit.sources import ReadError
 
 if TYPE_CHECKING:
     import httpx
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 FlagState = tuple[bool, float]  # (enabled, rollout percent served)
 
 
-class FlagReadError(Exception):
+class FlagReadError(ReadError):
     """The region answered, but not with something we can read."""
 
 
@@ -240,6 +241,12 @@ class FlagRegionSource:
         table = body.get("flags", body) if isinstance(body, Mapping) else None
         if not isinstance(table, Mapping):
             raise FlagReadError(f"garbage reply from {self.region.name}: expected an object of flags")
+        if self.flags and not any(flag.name in table for flag in self.flags):
+            # An answer that names none of our flags is the wrong document (an error body, a
+            # health page), not "every flag is off": reading it as off would fake a kill switch.
+            shown = ", ".join(sorted(map(str, table))[:3]) or "nothing"
+            raise FlagReadError(f"garbage reply from {self.region.name}: none of the {len(self.flags)} configured "
+                                f"flags is in it (it has: {shown[:60]})")
         out: dict[str, Any] = {}
         for flag in self.flags:
             if flag.name not in table:

@@ -19,11 +19,12 @@ from typing import Any
 
 from cockpit.config import ErrorRateQuery, PrometheusConfig
 from cockpit.readings import ERROR_RATE, Reading, wall_clock
+from cockpit.sources import ReadError
 
 _STATUS = re.compile(r"HTTP Status Code (\d{3}) \((.*)\)$", re.S)
 
 
-class PrometheusError(Exception):
+class PrometheusError(ReadError):
     """A query failed; the message is what the panel shows."""
 
 
