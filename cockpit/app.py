@@ -252,7 +252,13 @@ class CockpitApp(App[None]):
         outcome = await self.session.run_action(name, self._confirm)
         severity = {"done": "information", "cancelled": "information", "busy": "warning",
                     "locked": "warning"}.get(outcome.status, "error")
-        self.notify(outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4)
+        if outcome.state_left:
+            # What the systems now hold comes first: it is what the operator acts on next.
+            # The whole story is in the journal (and the log panel).
+            self.notify(f"State left: {outcome.state_left[:240]}", title=f"FAILED: {outcome.message[:80]}",
+                        severity="error", timeout=20)
+        else:
+            self.notify(outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4)
         self.refresh_view()
 
     async def _confirm(self, preview: Preview) -> Preview | None:

@@ -258,8 +258,17 @@ class Journal:
         line = json.dumps(entry.to_dict(), ensure_ascii=False, default=str).encode() + b"\n"
         if self._size and not self._ends_with_newline():
             line = b"\n" + line  # keep a torn fragment on its own line, not glued to ours
-        _write_all(self._fd, line)
-        os.fsync(self._fd)
+        try:
+            _write_all(self._fd, line)
+            os.fsync(self._fd)
+        except OSError:
+            # A full disk can take half a line. The entry is reported as NOT saved, so it must
+            # not half-exist either: cut the file back to the last whole entry (we hold the lock).
+            try:
+                os.ftruncate(self._fd, self._size)
+            except OSError:
+                pass  # then the reader reports the torn fragment as a bad line, as after a crash
+            raise
         self._size += len(line)
         self._line_count += line.count(b"\n")
 

@@ -40,6 +40,8 @@ class ActionOutcome(NamedTuple):
     status: str  # done, failed, cancelled, busy, refused, nothing
     message: str
     result: Result | None = None
+    #: After a failure: exactly what the systems now hold (what changed, what did not, what is unknown).
+    state_left: str = ""
 
 
 class Session:
@@ -351,11 +353,17 @@ class Session:
 
         try:
             result = await action.execute(chosen, stream)
-            verified = await action.verify(chosen, result)
         except Exception as exc:  # noqa: BLE001
             result = Result(False, f"failed: {short_error(exc)}",
                             state_left="unknown: the action raised part-way; re-check the panels before retrying")
             verified = Result(False, "not verified")
+        else:
+            try:
+                verified = await action.verify(chosen, result)
+            except Exception as exc:  # noqa: BLE001 - the action's own outcome stands; only the read-back failed
+                verified = Result(False, f"could not read back: {short_error(exc)}",
+                                  state_left=("done as reported above, but " if result.ok else "") +
+                                  "not verified: re-check the panels before going on")
         duration = (time.monotonic() - started) * self.timebase.speed
         await self.refresh_now()
         after = self.board.key_readings()
@@ -375,4 +383,5 @@ class Session:
             self.record("action", summary, step=step, data=data)
         if step:
             self.set_step(step, StepState.DONE if ok else StepState.FAILED)
-        return ActionOutcome("done" if ok else "failed", summary, result)
+        return ActionOutcome("done" if ok else "failed", summary, result,
+                             "" if ok else (result.state_left or verified.state_left))

@@ -2,8 +2,9 @@
 `pass` (forward), `down` (nothing listens: connection refused), `slow` (accepts, never
 answers), `garbage` (answers with bytes no protocol expects), `wrong` (for HTTP servers:
 answers 200 with well-formed JSON of the wrong shape). Switching modes cuts the
-connections already open, as a real outage does. `cut_when` drops a connection the moment
-the client sends a given byte string (say, PostgreSQL's COMMIT), before it reaches the server."""
+connections already open, as a real outage does. `cut(pattern)` drops the next connection
+whose client sends `pattern` (say, PostgreSQL's COMMIT): before the server sees it, or,
+with `deliver=True`, right after the server got it and before the client hears back."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class FaultProxy:
         self.port = _free_port()
         self.mode = "pass"
         self.cut_when: bytes | None = None
+        self.cut_delivers = False
         self.cuts = 0
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
@@ -41,6 +43,10 @@ class FaultProxy:
     def set_mode(self, mode: str) -> None:
         assert mode in MODES, mode
         self._call(self._switch(mode))
+
+    def cut(self, pattern: bytes, *, deliver: bool = False) -> None:
+        """Cut the next connection that sends `pattern` (once)."""
+        self.cut_when, self.cut_delivers = pattern, deliver
 
     def stop(self) -> None:
         self._call(self._switch("down"))
@@ -98,8 +104,11 @@ class FaultProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: bool = False) -> None:
         while data := await reader.read(65536):
             if upstream and self.cut_when is not None and self.cut_when in data:
-                self.cuts += 1
-                raise ConnectionResetError("cut by the fault proxy")  # the server never sees it
+                self.cut_when, self.cuts = None, self.cuts + 1
+                if self.cut_delivers:
+                    writer.write(data)
+                    await writer.drain()
+                raise ConnectionResetError("cut by the fault proxy")
             writer.write(data)
             await writer.drain()
         with contextlib.suppress(Exception):

@@ -7,9 +7,10 @@ and the panel must recover by itself."""
 
 from __future__ import annotations
 
-import os
+import errno
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -194,6 +195,7 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
                 await key_latency(pilot, kind, "down-at-start")
                 proxy.set_mode("pass")
                 await wait_until(pilot, healthy, timeout=15, what=f"{kind} recovered from start")
+                await key_latency(pilot, kind, "healthy")  # the baseline the faults are compared with
                 for fault in ("down", "slow", "garbage", "wrong"):
                     if fault == "wrong":
                         make_wrong()
@@ -226,41 +228,82 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
             proxy.stop()
             journal.close()
     notes = [e.summary for e in read(path).entries if e.kind == "note"]
-    assert notes == [f"{kind} {f}" for f in ("down-at-start", "down", "slow", "garbage", "wrong", "flapping")]
-    worst = max(lat for k, _, lat in LATENCIES if k == kind)
-    print(f"\n{kind}: key-to-screen latency during faults: " +
-          ", ".join(f"{f} {lat * 1000:.0f} ms" for k, f, lat in LATENCIES if k == kind) + f" (worst {worst * 1000:.0f} ms)")
+    assert notes == [f"{kind} {f}" for f in ("down-at-start", "healthy", "down", "slow", "garbage", "wrong", "flapping")]
+    mine = {f: lat for k, f, lat in LATENCIES if k == kind}
+    worst = max(lat for f, lat in mine.items() if f != "healthy")
+    # Printed, never asserted: timing on a shared machine is for benchmarks (see bench/README.md).
+    print(f"\n{kind}: key-to-screen latency (press n until the note dialog is on screen): healthy "
+          f"{mine['healthy'] * 1000:.0f} ms; during faults " +
+          ", ".join(f"{f} {lat * 1000:.0f} ms" for f, lat in mine.items() if f != "healthy") +
+          f"; worst {worst * 1000:.0f} ms = {worst / mine['healthy']:.1f}x healthy")
 
 
-async def test_a_full_disk_fails_the_journal_loudly_and_the_app_stays_usable(tmp_path: Path) -> None:
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 256 KiB filesystem (tmpfs), mounted for this test and removed afterwards."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def fill(directory: Path) -> Path:
+    """Write a file until the filesystem is full (ENOSPC); return it."""
+    filler = directory / "filler"
+    with open(filler, "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"x" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
+
+
+async def test_a_full_disk_fails_the_journal_loudly_and_the_app_stays_usable(small_disk: Path) -> None:
     from tests.drill_helpers import drill_app
 
-    path = tmp_path / "full.jsonl"
+    path = small_disk / "full.jsonl"
     app, _, journal = drill_app(path, speed=10)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.3)
-        saved = os.dup(journal._fd)
-        full = os.open("/dev/full", os.O_WRONLY)
-        os.dup2(full, journal._fd)  # the disk is full now: every write fails with ENOSPC
-        try:
-            await pilot.press("n")
-            await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
-            await pilot.press(*"this cannot be saved", "enter")
-            await wait_until(pilot, lambda: "JOURNAL WRITE FAILED" in screen_text(app), what="loud failure")
-            assert "No space left on device" in screen_text(app)
-            assert "NOT saved" in screen_text(app)  # says what was lost, instead of showing it as logged
-            await pilot.press("question_mark")  # still usable
-            await wait_until(pilot, lambda: "Keys" in screen_text(app), what="help opens")
-            await pilot.press("escape")
-        finally:
-            os.dup2(saved, journal._fd)
-            os.close(full)
-            os.close(saved)
+    saved: list[str] = []
+
+    async def note(text: str) -> None:
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
-        await pilot.press(*"disk has room again", "enter")
+        await pilot.press(*text, "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, NoteScreen), what="note dialog closed")
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await note("written while there is room")
+        fill(small_disk)  # the disk is full now; the journal's last block still has some room
+        for n in range(60):  # the incident goes on until a write finds no room
+            await note(f"n{n}")  # short to type; each entry still takes ~200 bytes
+            if "JOURNAL WRITE FAILED" in screen_text(app):
+                break
+            saved.append(f"n{n}")
+        else:
+            raise AssertionError("the journal never ran out of room")
+        assert "No space left on device" in screen_text(app)
+        assert "NOT saved" in screen_text(app)  # says what was lost, instead of showing it as logged
+        await pilot.press("question_mark")  # still usable
+        await wait_until(pilot, lambda: "Keys" in screen_text(app), what="help opens")
+        await pilot.press("escape")
+        (small_disk / "filler").unlink()  # room again
+        await note("disk has room again")
         await wait_until(pilot, lambda: "JOURNAL WRITE FAILED" not in screen_text(app), what="recovered")
-    assert [e.summary for e in read(path).entries if e.kind == "note"] == ["disk has room again"]
+    journal.close()
+    back = read(path)
+    # Every acknowledged note is there, the refused one is not, and it left no torn fragment.
+    assert [e.summary for e in back.entries if e.kind == "note"] == \
+        ["written while there is room", *saved, "disk has room again"]
+    assert back.bad_lines == []
+    assert [e.seq for e in back.entries] == list(range(1, len(back.entries) + 1))
 
 
 async def test_a_config_with_a_thousand_queues_stays_usable(tmp_path: Path, redis_url: str) -> None:

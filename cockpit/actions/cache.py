@@ -8,7 +8,16 @@ from collections.abc import Mapping, Sequence
 import redis.asyncio as aioredis
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.outcome import describe
 from cockpit.config import CacheTarget, Config
+
+
+class PartialClear(Exception):
+    """Clearing stopped part-way; `removed` keys were already gone."""
+
+    def __init__(self, removed: int, cause: BaseException) -> None:
+        super().__init__(f"stopped after {removed:,} keys: {describe(cause)}")
+        self.removed = removed
 
 
 class ClearCaches(Action):
@@ -56,12 +65,16 @@ class ClearCaches(Action):
                     removed[cache.name] = await self._unlink(cache, progress)
                 else:
                     progress(await self._purge(cache))
+            except PartialClear as exc:
+                removed[cache.name] = exc.removed
+                failed.append(f"{cache.name}: {exc}")
             except Exception as exc:  # noqa: BLE001 - each cache reports its own failure
-                failed.append(f"{cache.name}: {type(exc).__name__}: {str(exc)[:100]}")
+                failed.append(f"{cache.name}: {describe(exc)}")
         summary = ", ".join(f"{name}: {n:,} keys removed" for name, n in removed.items()) or "purged"
         if failed:
             return Result(False, f"{summary}; FAILED {'; '.join(failed)}",
-                          state_left=f"cleared: {', '.join(removed) or 'none'}; failed caches are unchanged or partly cleared",
+                          state_left="removed so far: " + (", ".join(f"{k} {v:,} keys" for k, v in removed.items()) or
+                                                           "nothing") + "; the failed caches still hold the rest",
                           data={"removed": removed, "failed": failed})
         return Result(True, summary, data={"removed": removed})
 
@@ -77,6 +90,8 @@ class ClearCaches(Action):
                     batch.clear()
             if batch:
                 total += await client.unlink(*batch)
+        except Exception as exc:  # noqa: BLE001 - say how far it got: those keys are gone
+            raise PartialClear(total, exc) from exc
         finally:
             await client.aclose()
         progress(f"{cache.name}: UNLINK {total:,} keys matching {cache.pattern!r} in batches of {cache.batch}")

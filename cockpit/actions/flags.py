@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
 from cockpit.sources.flags import FlagRegionSource
 
 
@@ -87,8 +88,8 @@ class SetFlags(Action):
                        nothing_to_do=changes == 0)
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
-        async def region(source: FlagRegionSource) -> list[tuple[str, str, str | None]]:
-            done = []
+        async def region(source: FlagRegionSource) -> list[tuple[str, str, BaseException | None]]:
+            done: list[tuple[str, str, BaseException | None]] = []
             for flag in source.flags:
                 if flag.name not in self.targets:
                     continue
@@ -96,17 +97,31 @@ class SetFlags(Action):
                 try:
                     done.append((flag.name, await write_flag(source, flag.name, self.targets[flag.name]), None))
                 except Exception as exc:  # noqa: BLE001 - reported per region
-                    done.append((flag.name, "", f"{type(exc).__name__}: {str(exc)[:140]}"))
+                    done.append((flag.name, "", exc))
             return [(f"{name}@{source.region.name}", what, err) for name, what, err in done]
 
         results = [cell for cells in await asyncio.gather(*(region(s) for s in self.sources)) for cell in cells]
-        failed = [f"{cell}: {err}" for cell, _, err in results if err]
+        by_outcome: dict[str, list[str]] = {}
+        failed = []
         for cell, what, err in results:
-            progress(f"{cell}: {err}" if err else f"{cell}: {what}")
+            if err is None:
+                progress(f"{cell}: {what}")
+                continue
+            outcome = write_outcome(err)
+            by_outcome.setdefault(outcome, []).append(cell)
+            failed.append(f"{cell}: {describe(err)}")
+            progress(f"{cell}: FAILED ({outcome}): {describe(err)}")
         if failed:
+            written = [cell for cell, _, err in results if err is None]
+            left = [f"written: {', '.join(written) or 'none'}"]
+            if NOT_CHANGED in by_outcome:
+                left.append(f"NOT changed (still serve their old value): {', '.join(by_outcome[NOT_CHANGED])}")
+            if UNKNOWN in by_outcome:
+                left.append(f"unknown (the write may have landed; see the read-back): {', '.join(by_outcome[UNKNOWN])}")
             return Result(False, f"{len(failed)} of {len(results)} writes failed: {'; '.join(failed)}",
-                          state_left="the other regions were changed; the failed ones still serve their old value",
-                          data={"failed": failed})
+                          state_left="; ".join(left), data={"failed": failed, "written": written,
+                                                            "not_changed": by_outcome.get(NOT_CHANGED, []),
+                                                            "unknown": by_outcome.get(UNKNOWN, [])})
         return Result(True, f"{len(results)} flag cells written in {len(self.sources)} regions")
 
     async def verify(self, preview: Preview, executed: Result) -> Result:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
 from cockpit.config import Config, QueueConfig
 from cockpit.readings import Reading
 from cockpit.sources.queues import RedisQueueSource
@@ -184,26 +185,19 @@ class PauseQueues(Action):
                        nothing_to_do=all(s.paused for s in states.values()) and len(states) == len(self.names))
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
-        done, failed = [], []
-        for name in self.names:
-            try:
-                progress(await self.control.pause(self.control.queue(name)))
-                done.append(name)
-            except Exception as exc:  # noqa: BLE001 - one queue failing must not hide the others' state
-                failed.append(f"{name}: {exc}")
-        if failed:
-            return Result(False, f"paused {len(done)} of {len(self.names)}: {'; '.join(failed)}",
-                          state_left=f"paused: {', '.join(done) or 'none'}; NOT paused: {', '.join(f.split(':')[0] for f in failed)}",
-                          data={"paused": done, "failed": failed})
-        return Result(True, f"paused {', '.join(done)}", data={"paused": done})
+        return await each_queue(self.control, self.names, paused=True, progress=progress)
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         states = await self.control.states(self.names)
-        running = [n for n in self.names if not (states.get(n) and states[n].paused)]
+        unreadable = [f"{n} ({states[n].error if n in states else 'no reading'})" for n in self.names
+                      if n not in states or states[n].error]
+        running = [n for n in self.names if n in states and not states[n].error and not states[n].paused]
         celery = [n for n in self.names if self.control.queue(n).kind == "celery"]
-        if running:
-            return Result(False, f"still running: {', '.join(running)}", state_left=executed.state_left or "see panel",
-                          data={"running": running})
+        if running or unreadable:
+            said = ([f"still running: {', '.join(running)}"] if running else []) + \
+                   ([f"cannot read back: {'; '.join(unreadable)}"] if unreadable else [])
+            return Result(False, "; ".join(said), state_left=executed.state_left or "see the queues panel",
+                          data={"running": running, "unreadable": unreadable})
         note = f"; celery pause is not durable ({', '.join(celery)})" if celery else ""
         return Result(True, "paused: " + ", ".join(f"{n} ({_n(states[n].depth)} waiting)" for n in self.names) + note,
                       data={"states": {n: {"depth": states[n].depth, "in_flight": states[n].in_flight}
@@ -227,16 +221,47 @@ class ResumeQueues(Action):
                                  "(j) resumes stage by stage.",))
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
-        for name in self.names:
-            progress(await self.control.resume(self.control.queue(name)))
-        return Result(True, f"resumed {', '.join(self.names)}")
+        return await each_queue(self.control, self.names, paused=False, progress=progress)
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         states = await self.control.states(self.names)
         still = [n for n in self.names if states.get(n) and states[n].paused]
-        if still:
-            return Result(False, f"still paused: {', '.join(still)}", state_left="those queues remain paused")
+        unreadable = [n for n in self.names if n not in states or states[n].error]
+        if still or unreadable:
+            said = ([f"still paused: {', '.join(still)}"] if still else []) + \
+                   ([f"cannot read back: {', '.join(unreadable)}"] if unreadable else [])
+            return Result(False, "; ".join(said), state_left=executed.state_left or "see the queues panel")
         return Result(True, "running: " + ", ".join(self.names))
+
+
+async def each_queue(control: QueueControl, names: Sequence[str], *, paused: bool, progress: Progress) -> Result:
+    """Pause (or resume) each queue in turn. One failing does not stop the others, and the
+    result says for every queue whether it changed, did not, or may have (a write that
+    timed out after it was sent)."""
+    verb = "paused" if paused else "resumed"
+    done: list[str] = []
+    failed: dict[str, list[str]] = {}
+    reasons: list[str] = []
+    for name in names:
+        try:
+            queue = control.queue(name)
+            progress(await (control.pause(queue) if paused else control.resume(queue)))
+            done.append(name)
+        except Exception as exc:  # noqa: BLE001 - one queue failing must not hide the others' state
+            outcome = write_outcome(exc)
+            failed.setdefault(outcome, []).append(name)
+            reasons.append(f"{name}: {describe(exc)}")
+            progress(f"{name}: FAILED ({outcome}): {describe(exc)}")
+    if not failed:
+        return Result(True, f"{verb} {', '.join(done)}", data={verb: done})
+    left = [f"{verb}: {', '.join(done) or 'none'}"]
+    if NOT_CHANGED in failed:
+        left.append(f"NOT {verb}: {', '.join(failed[NOT_CHANGED])}")
+    if UNKNOWN in failed:
+        left.append(f"unknown (the command may have landed; read the panel): {', '.join(failed[UNKNOWN])}")
+    return Result(False, f"{verb} {len(done)} of {len(names)}: {'; '.join(reasons)}", state_left="; ".join(left),
+                  data={verb: done, "failed": reasons, "not_changed": failed.get(NOT_CHANGED, []),
+                        "unknown": failed.get(UNKNOWN, [])})
 
 
 def _n(value: object) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import psycopg
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.outcome import describe
 from cockpit.config import PostgresConfig, RepairScript
 
 
@@ -80,6 +81,7 @@ class RepairData(Action):
             return Result(False, f"refused: {total:,} rows exceeds max_rows {self.script.max_rows:,}",
                           state_left="nothing changed", data={**ledger, "applied": {}})
         applied: dict[str, int] = {}
+        committing = False
         try:
             async with await self._connect() as conn:
                 async with conn.transaction():
@@ -93,6 +95,7 @@ class RepairData(Action):
                             raise RepairMismatch(statement.name, expected, cursor.rowcount)
                         applied[statement.name] = cursor.rowcount
                         progress(f"{statement.name}: {cursor.rowcount:,} rows (expected {expected:,})")
+                    committing = True  # leaving this block sends COMMIT
         except RepairMismatch as exc:
             progress(f"ROLLBACK: {exc}")
             return Result(False, f"rolled back: {exc}", state_left="nothing changed: the whole transaction was rolled "
@@ -100,6 +103,8 @@ class RepairData(Action):
                           data={**ledger, "applied": {}, "mismatch": {"statement": exc.statement,
                                                                       "expected": exc.expected, "actual": exc.actual}})
         except psycopg.Error as exc:
+            if committing:
+                return await self._after_lost_commit(exc, preview, ledger, applied, progress)
             progress(f"ROLLBACK: {type(exc).__name__}: {exc}")
             return Result(False, f"rolled back: {type(exc).__name__}: {str(exc).strip()[:160]}",
                           state_left="nothing changed: the whole transaction was rolled back",
@@ -109,6 +114,37 @@ class RepairData(Action):
         return Result(True, "committed: " + ", ".join(f"{k} {v:,}" for k, v in applied.items())
                       + (f"; {marked:,} rows marked for manual review" if marked else ""),
                       data={**ledger, "applied": applied, "marked_for_review": marked})
+
+    async def _after_lost_commit(self, exc: BaseException, preview: Preview, ledger: dict, applied: dict[str, int],
+                                 progress: Progress) -> Result:
+        """The connection failed during COMMIT: the server may have committed or rolled back.
+        Read the preview counts again and say which; 'unknown' only if that read fails too."""
+        progress(f"connection lost during COMMIT ({describe(exc)}): reading back whether the repair is in")
+        try:
+            async with await self._connect() as conn:
+                await conn.set_read_only(True)
+                counts = await self._counts(conn)
+        except (psycopg.Error, OSError) as read_exc:
+            return Result(False, f"UNKNOWN: the connection was lost during COMMIT ({describe(exc)}) and the database "
+                          f"cannot be read back ({describe(read_exc)})",
+                          state_left="unknown: the repair may or may not be committed; run the preview (p) again "
+                          "before anything else", data={**ledger, "applied": {}, "commit_unknown": True})
+        now = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        if not any(counts.values()):
+            progress("read back: every preview query finds 0 rows: the COMMIT went through")
+            return Result(True, "committed (the connection was lost during COMMIT; reading back shows the repair is "
+                          "in): " + ", ".join(f"{k} {v:,}" for k, v in applied.items()),
+                          data={**ledger, "applied": applied, "commit_lost_in_transit": True})
+        if counts == dict(preview.counts):
+            progress(f"read back: the rows are all still there ({now}): the server rolled back")
+            return Result(False, "not applied: the connection was lost during COMMIT and the server rolled back",
+                          state_left="nothing changed: the whole transaction was rolled back",
+                          data={**ledger, "applied": {}, "counts_after": counts})
+        return Result(False, f"UNKNOWN: the connection was lost during COMMIT and the counts now ({now}) match "
+                      "neither the preview nor a finished repair", state_left="unknown: rows changed while the repair "
+                      "ran; stop the writer and run the preview (p) again", data={**ledger, "applied": {},
+                                                                                  "counts_after": counts,
+                                                                                  "commit_unknown": True})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         if not executed.ok:

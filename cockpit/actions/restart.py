@@ -1,5 +1,7 @@
 """Restart jobs in stages: resume the paused queues one stage at a time (lower `stage`
-first, the risky ones last), wait, and stop if a stage makes things worse."""
+first, the risky ones last), wait, and stop if a stage makes things worse — or if what
+judges a stage (the error rate, the queue depths) cannot be read: a restart that cannot
+be watched does not go on to the next stage."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.queues import QueueControl
+from cockpit.actions.outcome import describe
+from cockpit.actions.queues import QueueControl, QueueState, each_queue
 from cockpit.config import Config
 from cockpit.sources.prometheus import PrometheusSource
 
@@ -31,11 +34,29 @@ class RestartStaged(Action):
         paused = sorted((self.control.queue(n).stage, n) for n, s in states.items() if s.paused)
         return [(stage, [n for _, n in group]) for stage, group in groupby(paused, key=lambda p: p[0])]
 
-    async def _error_rate(self) -> float | None:
+    async def _error_rate(self) -> tuple[float | None, str | None]:
+        """The worst error rate now, or why it cannot be read. (None, None) without
+        Prometheus, or without traffic (no data, NaN): then depth alone judges a stage."""
         if self.prometheus is None:
-            return None
-        values = [r.value for r in await self.prometheus.read() if isinstance(r.value, float) and not math.isnan(r.value)]
-        return max(values) if values else None
+            return None, None
+        try:
+            readings = await self.prometheus.read()
+        except Exception as exc:  # noqa: BLE001 - an unreadable error rate stops the restart, it does not crash it
+            return None, describe(exc)
+        values = [r.value for r in readings if isinstance(r.value, float) and not math.isnan(r.value)]
+        if values:
+            return max(values), None
+        errors = [r.error for r in readings if r.error]
+        return None, (errors[0] if errors else None)
+
+    async def _states(self, names: list[str]) -> tuple[dict[str, QueueState], str | None]:
+        try:
+            states = await self.control.states(names)
+        except Exception as exc:  # noqa: BLE001
+            return {}, describe(exc)
+        unreadable = [f"{n}: {states[n].error}" if n in states else f"{n}: no reading" for n in names
+                      if n not in states or states[n].error]
+        return states, ("; ".join(unreadable) or None)
 
     async def preview(self) -> Preview:
         stages = await self._paused()
@@ -43,7 +64,9 @@ class RestartStaged(Action):
         lines = [f"stage {stage}: " + ", ".join(f"{n} ({int(states[n].depth or 0):,} waiting)" for n in names)
                  for stage, names in stages]
         warnings = [f"waits {self.config.actions.restart.settle:g}s after each stage; stops if the error rate goes over "
-                    f"{self.limit:.1%} or a resumed queue keeps growing"]
+                    f"{self.limit:.1%}, a resumed queue keeps growing, or either cannot be read"]
+        if self.prometheus is None:
+            warnings.append("no Prometheus is configured: stages are judged by queue depth only")
         rq_shared = {self.control.queue(n).redis for _, names in stages for n in names if self.control.queue(n).kind == "rq"}
         if rq_shared:
             warnings.append("rq queues share one suspension per Redis: resuming one resumes all rq queues there")
@@ -52,22 +75,40 @@ class RestartStaged(Action):
                        warnings=tuple(warnings), nothing_to_do=not stages)
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        stages = await self._paused()
         resumed: list[str] = []
-        for stage, names in await self._paused():
-            before = await self.control.states(names)
-            rate_before = await self._error_rate()
-            for name in names:
-                progress(f"stage {stage}: {await self.control.resume(self.control.queue(name))}")
+
+        def stop(index: int, summary: str, this_stage: str) -> Result:
+            later = [n for _, names in stages[index + 1:] for n in names]
+            left = f"resumed: {', '.join(resumed) or 'none'}; {this_stage}; still paused: {', '.join(later) or 'none'}"
+            return Result(False, summary, state_left=left,
+                          data={"resumed": resumed, "stopped_at": stages[index][0], "still_paused": later})
+
+        for index, (stage, names) in enumerate(stages):
+            before, unreadable = await self._states(names)
+            rate_before, rate_problem = await self._error_rate()
+            if unreadable or rate_problem:
+                why = f"queue depth: {unreadable}" if unreadable else f"error rate: {rate_problem}"
+                return stop(index, f"stage {stage} not started: cannot watch it ({why})",
+                            f"stage {stage} ({', '.join(names)}) still paused")
+            step = await each_queue(self.control, names, paused=False,
+                                    progress=lambda line, stage=stage: progress(f"stage {stage}: {line}"))
+            if not step.ok:
+                return stop(index, f"stage {stage}: {step.summary}", f"stage {stage}: {step.state_left}")
             await asyncio.sleep(self.config.actions.restart.settle)
-            after = await self.control.states(names)
-            rate = await self._error_rate()
+            after, unreadable = await self._states(names)
+            rate, rate_problem = await self._error_rate()
+            if unreadable or rate_problem:
+                why = f"queue depth: {unreadable}" if unreadable else f"error rate: {rate_problem}"
+                return stop(index, f"stage {stage} resumed but cannot be judged ({why}); stopped before the next stage",
+                            f"stage {stage} ({', '.join(names)}) resumed and NOT watched")
             worse = self._worse(names, before, after, rate_before, rate)
             if worse:
-                for name in names:
-                    progress(f"stage {stage}: re-pausing: {await self.control.pause(self.control.queue(name))}")
-                return Result(False, f"stage {stage} ({', '.join(names)}) made things worse: {worse}; paused it again",
-                              state_left=f"resumed: {', '.join(resumed) or 'none'}; stage {stage} and later still paused",
-                              data={"resumed": resumed, "stopped_at": stage, "error_rate": rate})
+                repause = await each_queue(self.control, names, paused=True,
+                                           progress=lambda line, stage=stage: progress(f"stage {stage}: re-pausing: {line}"))
+                this_stage = f"stage {stage} paused again" if repause.ok else f"stage {stage} re-pause: {repause.state_left}"
+                return stop(index, f"stage {stage} ({', '.join(names)}) made things worse: {worse}; "
+                            f"{'paused it again' if repause.ok else 'could NOT pause it again'}", this_stage)
             resumed += names
             depths = ", ".join(f"{n} {int(before[n].depth or 0):,} -> {int(after[n].depth or 0):,}" for n in names)
             progress(f"stage {stage} holds: {depths}" + (f"; error rate {rate:.2%}" if rate is not None else ""))
