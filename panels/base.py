@@ -1,4 +1,5 @@
-"""Shared panel behaviour: a bordered Static whose subtitle tells the data's age and health."""
+"""Shared panel behaviour: a bordered widget whose subtitle tells the data's age and health,
+and which repaints only the lines that changed (what crosses an SSH link is what changed)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,21 @@ from collections.abc import Hashable
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual.widgets import Static
+from textual.geometry import Region
+from textual.widget import Widget
 
 from cockpit.readings import Board, Freshness, age_text
 
 TREND = {1: "▲", 0: "─", -1: "▼"}
 
 
-class Panel(Static):
-    """A panel redraws only when what it shows has changed (bytes over SSH are precious)."""
+#: A rendered line as plain data: (text, style) per segment.
+Line = tuple[tuple[str, object], ...]
+
+
+class Panel(Widget):
+    """A panel redraws only when what it shows has changed, and then only the lines that
+    changed: a new error-rate reading repaints its value and sparkline, not the whole box."""
 
     DEFAULT_CSS = """
     Panel {
@@ -32,10 +39,15 @@ class Panel(Static):
     source = ""
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
-        super().__init__("waiting for the first reading…", id=id)
+        super().__init__(id=id)
         self.border_title = title
+        self._content: RenderableType = Text("waiting for the first reading…")
         self._shown: Hashable = None
-        self._rows: int | None = -1
+        self._rows: Hashable = -1
+        self._painted: tuple[int, list[Line]] | None = None  # (width, lines) last sent to the screen
+
+    def render(self) -> RenderableType:
+        return self._content
 
     def refresh_from(self, board: Board) -> None:
         key, renderable = self.render_board(board)
@@ -45,11 +57,34 @@ class Panel(Static):
             # has room for a word, and "why" is what the operator needs.
             renderable = Group(Text(f"✖ {problem}", style="bold", overflow="fold"), renderable)
         if (key, problem) != self._shown:
-            # Same number of rows: repaint in place. A layout pass would repaint the whole
-            # column, which over SSH is kilobytes a second for nothing.
             rows = (len(key) if isinstance(key, tuple) else None, problem)
-            self.update(renderable, layout=rows != self._rows)
+            self._show(renderable, same_shape=rows == self._rows)
             self._shown, self._rows = (key, problem), rows
+
+    def _show(self, renderable: RenderableType, same_shape: bool) -> None:
+        """Same shape: repaint only the changed lines, in place. Otherwise lay out again (a
+        layout pass repaints the whole column, which over SSH is kilobytes for nothing)."""
+        self._content = renderable
+        width = self.content_size.width
+        if not self.is_mounted or width <= 0:
+            self._painted = None
+            self.refresh(layout=True)
+            return
+        lines = self._lines(renderable, width)
+        before = self._painted
+        self._painted = (width, lines)
+        if not same_shape or before is None or before[0] != width or len(before[1]) != len(lines):
+            self.refresh(layout=not same_shape or before is None or len(before[1]) != len(lines))
+            return
+        changed = [y for y, (old, new) in enumerate(zip(before[1], lines)) if old != new]
+        if changed:
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
+
+    def _lines(self, renderable: RenderableType, width: int) -> list[Line]:
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        return [tuple((segment.text, segment.style) for segment in line)
+                for line in console.render_lines(renderable, options, pad=False)]
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         """(a key that changes when the content does, the content)."""
