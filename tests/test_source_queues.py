@@ -242,6 +242,7 @@ async def test_one_pipeline_per_instance_per_tick_whatever_the_number_of_queues(
 
     blocks = "".join(f'[[queues]]\nname = "q{i}"\nredis = "jobs"\nkind = "rq"\n' for i in range(120))
     src = queue_source(redis_url, blocks)
+    redis.Redis.from_url(redis_url).set("rq:suspended", 1)
     try:
         await src.read()  # connects (HELLO/handshake)
         monkeypatch.setattr(aio_connection.AbstractConnection, "send_packed_command", counting)
@@ -251,3 +252,6 @@ async def test_one_pipeline_per_instance_per_tick_whatever_the_number_of_queues(
         await src.close()
     assert len(readings) == 120
     assert len(writes) == 5
+    # rq's one suspension key is asked once per tick, and its answer reaches every queue.
+    assert len(src._plan_for([(q, q.queue or q.name) for q in src.queues]).calls) == 4 * 120 + 1
+    assert all(r.detail["paused"] is True for r in readings)
