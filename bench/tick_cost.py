@@ -126,11 +126,14 @@ async def run(args) -> None:
             print(f"tick wall time: median {statistics.median(walls) * 1000:.1f} ms, max {max(walls) * 1000:.1f} ms")
             print(f"tick CPU (this process): median {statistics.median(cpus) * 1000:.1f} ms")
             per_kind: dict[str, list[float]] = {}
-            for s in sources:  # one source at a time, to see where a tick's CPU goes
-                cpu0 = time.process_time()
-                await s.read()
+            for s in sources:  # one source at a time, to see where a tick's CPU goes (median of the ticks)
+                spent = []
+                for _ in range(ticks):
+                    cpu0 = time.process_time()
+                    await s.read()
+                    spent.append(time.process_time() - cpu0)
                 per_kind.setdefault(f"{type(s).__name__}" + (f"({s.region.backend})" if hasattr(s, "region") else ""),
-                                    []).append(time.process_time() - cpu0)
+                                    []).append(statistics.median(spent))
             for kind, values in sorted(per_kind.items()):
                 print(f"  CPU per tick, {kind:<36} {sum(values) * 1000:7.1f} ms over {len(values)} source(s)")
             for s in sources:
