@@ -42,6 +42,13 @@ def result_entry(tmp_path: Path, action: str):
     return found[-1]
 
 
+async def finish(session: Session, *proxies: FaultProxy) -> None:
+    for proxy in proxies:
+        proxy.stop()
+    await session.backends.close()
+    session.journal.close()
+
+
 def proxy_to(url: str) -> FaultProxy:
     target = urlsplit(url)
     return FaultProxy(target.hostname or "127.0.0.1", target.port or 0).start()
@@ -103,9 +110,7 @@ async def test_pausing_with_one_redis_gone_after_the_preview_says_what_paused(tm
             await wait_until(pilot, lambda: "State left: paused: payment-retry" in screen_text(app),
                              what="the operator is told what state the queues are in")
     finally:
-        proxy.stop()
-        await session.backends.close()
-        session.journal.close()
+        await finish(session, proxy)
     entry = result_entry(tmp_path, "pause_risky")
     assert entry.data["ok"] is False
     assert entry.data["paused"] == ["payment-retry"] and entry.data["not_changed"] == ["webhooks"]
@@ -126,9 +131,7 @@ async def test_a_pause_that_times_out_after_sending_is_unknown_not_undone(tmp_pa
     try:
         outcome = await session.run_action("pause_risky", hang_then_confirm)
     finally:
-        proxy.stop()
-        await session.backends.close()
-        session.journal.close()
+        await finish(session, proxy)
     assert outcome.status == "failed"
     entry = result_entry(tmp_path, "pause_risky")
     assert entry.data["unknown"] == ["webhooks"], entry.data
@@ -172,10 +175,7 @@ safe = false
         try:
             outcome = await session.run_action("flags_safe", fail_then_confirm)
         finally:
-            down.stop()
-            hung.stop()
-            await session.backends.close()
-            session.journal.close()
+            await finish(session, down, hung)
     assert outcome.status == "failed"
     data = result_entry(tmp_path, "flags_safe").data
     assert data["written"] == ["new_checkout@us-east"]
@@ -205,9 +205,7 @@ async def test_a_repair_whose_connection_dies_at_commit_finds_out_what_happened(
     try:
         outcome = await session.run_action("repair", cut_at_commit)
     finally:
-        proxy.stop()
-        await session.backends.close()
-        session.journal.close()
+        await finish(session, proxy)
     assert proxy.cuts == 1
     data = result_entry(tmp_path, "repair").data
     lines = [e.data["line"] for e in read(tmp_path / "j.jsonl").entries if e.data.get("phase") == "output"]
@@ -259,10 +257,7 @@ max_error_rate = 0.5
         prom_proxy.set_mode("pass")
         second = await session.run_action("restart_staged", _yes, prometheus_down_after_stage_1)
     finally:
-        redis_proxy.stop()
-        prom_proxy.stop()
-        await session.backends.close()
-        session.journal.close()
+        await finish(session, redis_proxy, prom_proxy)
     assert second.status == "failed", second.message
     assert "stage 1 resumed but cannot be judged (error rate:" in second.message
     data = result_entry(tmp_path, "restart_staged").data

@@ -49,14 +49,18 @@ class RestartStaged(Action):
         errors = [r.error for r in readings if r.error]
         return None, (errors[0] if errors else None)
 
-    async def _states(self, names: list[str]) -> tuple[dict[str, QueueState], str | None]:
+    async def _observe(self, names: list[str]) -> tuple[dict[str, QueueState], float | None, str | None]:
+        """What judges a stage — its queues' states and the error rate — or why it cannot be read."""
+        rate, rate_problem = await self._error_rate()
         try:
             states = await self.control.states(names)
-        except Exception as exc:  # noqa: BLE001
-            return {}, describe(exc)
+        except Exception as exc:  # noqa: BLE001 - an unreadable Redis stops the restart, it does not crash it
+            return {}, rate, f"queue depth: {describe(exc)}"
         unreadable = [f"{n}: {states[n].error}" if n in states else f"{n}: no reading" for n in names
                       if n not in states or states[n].error]
-        return states, ("; ".join(unreadable) or None)
+        if unreadable:
+            return states, rate, "queue depth: " + "; ".join(unreadable)
+        return states, rate, (f"error rate: {rate_problem}" if rate_problem else None)
 
     async def preview(self) -> Preview:
         stages = await self._paused()
@@ -85,22 +89,18 @@ class RestartStaged(Action):
                           data={"resumed": resumed, "stopped_at": stages[index][0], "still_paused": later})
 
         for index, (stage, names) in enumerate(stages):
-            before, unreadable = await self._states(names)
-            rate_before, rate_problem = await self._error_rate()
-            if unreadable or rate_problem:
-                why = f"queue depth: {unreadable}" if unreadable else f"error rate: {rate_problem}"
-                return stop(index, f"stage {stage} not started: cannot watch it ({why})",
+            before, rate_before, blind = await self._observe(names)
+            if blind:
+                return stop(index, f"stage {stage} not started: cannot watch it ({blind})",
                             f"stage {stage} ({', '.join(names)}) still paused")
             step = await each_queue(self.control, names, paused=False,
                                     progress=lambda line, stage=stage: progress(f"stage {stage}: {line}"))
             if not step.ok:
                 return stop(index, f"stage {stage}: {step.summary}", f"stage {stage}: {step.state_left}")
             await asyncio.sleep(self.config.actions.restart.settle)
-            after, unreadable = await self._states(names)
-            rate, rate_problem = await self._error_rate()
-            if unreadable or rate_problem:
-                why = f"queue depth: {unreadable}" if unreadable else f"error rate: {rate_problem}"
-                return stop(index, f"stage {stage} resumed but cannot be judged ({why}); stopped before the next stage",
+            after, rate, blind = await self._observe(names)
+            if blind:
+                return stop(index, f"stage {stage} resumed but cannot be judged ({blind}); stopped before the next stage",
                             f"stage {stage} ({', '.join(names)}) resumed and NOT watched")
             worse = self._worse(names, before, after, rate_before, rate)
             if worse:
