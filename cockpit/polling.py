@@ -24,7 +24,7 @@ MIN_REAL_STALENESS = 0.5
 def short_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     name = type(exc).__name__
-    if isinstance(exc, ReadError) or isinstance(exc, LookupError) and not isinstance(exc, (KeyError, IndexError)):
+    if isinstance(exc, ReadError) or (isinstance(exc, LookupError) and not isinstance(exc, (KeyError, IndexError))):
         return text[:160]  # our own messages ("garbage reply from…", "variable X is not set") read better bare
     return f"{name}: {text}"[:160] if text else name
 

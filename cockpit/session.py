@@ -362,7 +362,7 @@ class Session:
                 verified = await action.verify(chosen, result)
             except Exception as exc:  # noqa: BLE001 - the action's own outcome stands; only the read-back failed
                 verified = Result(False, f"could not read back: {short_error(exc)}",
-                                  state_left=("done as reported above, but " if result.ok else "") +
+                                  state_left=("done (as reported), but " if result.ok else "") +
                                   "not verified: re-check the panels before going on")
         duration = (time.monotonic() - started) * self.timebase.speed
         await self.refresh_now()
