@@ -33,7 +33,6 @@ class Panel(Widget):
     }
     Panel.-stale { border: round $warning; }
     Panel.-unreachable { border: heavy $error; }
-    Panel .problem { text-style: bold; }
     """
 
     source = ""
@@ -43,7 +42,6 @@ class Panel(Widget):
         self.border_title = title
         self._content: RenderableType = Text("waiting for the first reading…")
         self._shown: Hashable = None
-        self._rows: Hashable = -1
         self._painted: tuple[int, list[Line]] | None = None  # (width, lines) last sent to the screen
 
     def render(self) -> RenderableType:
@@ -57,13 +55,12 @@ class Panel(Widget):
             # has room for a word, and "why" is what the operator needs.
             renderable = Group(Text(f"✖ {problem}", style="bold", overflow="fold"), renderable)
         if (key, problem) != self._shown:
-            rows = (len(key) if isinstance(key, tuple) else None, problem)
-            self._show(renderable, same_shape=rows == self._rows)
-            self._shown, self._rows = (key, problem), rows
+            self._show(renderable)
+            self._shown = (key, problem)
 
-    def _show(self, renderable: RenderableType, same_shape: bool) -> None:
-        """Same shape: repaint only the changed lines, in place. Otherwise lay out again (a
-        layout pass repaints the whole column, which over SSH is kilobytes for nothing)."""
+    def _show(self, renderable: RenderableType) -> None:
+        """Same number of lines: repaint only the changed ones, in place. Otherwise lay out
+        again (a layout pass repaints the whole column: over SSH, kilobytes for nothing)."""
         self._content = renderable
         width = self.content_size.width
         if not self.is_mounted or width <= 0:
@@ -73,8 +70,9 @@ class Panel(Widget):
         lines = self._lines(renderable, width)
         before = self._painted
         self._painted = (width, lines)
-        if not same_shape or before is None or before[0] != width or len(before[1]) != len(lines):
-            self.refresh(layout=not same_shape or before is None or len(before[1]) != len(lines))
+        reshaped = before is None or len(before[1]) != len(lines)
+        if reshaped or before[0] != width:  # a new width (a resize) repaints the whole widget anyway
+            self.refresh(layout=reshaped)
             return
         changed = [y for y, (old, new) in enumerate(zip(before[1], lines)) if old != new]
         if changed:
