@@ -14,6 +14,26 @@ ACT_NAMES = ("pause_risky", "pause_queue", "resume_queue", "maintenance", "flags
              "repair", "restart_staged", "verify_paths", "status_update", "customer_update")
 
 
+class _VersionAction(argparse.Action):
+    """`--version`: the installed distribution's version, looked up only when asked for
+    (importlib.metadata costs milliseconds that every start would otherwise pay)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            text = version("cockpit")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            text = "unknown (not installed)"
+        print(f"{parser.prog} {text}")  # to standard output, like argparse's own "version" action
+        parser.exit(EXIT_OK)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with the cockpit's exit code for usage errors and a pointer to --help."""
 
@@ -28,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A full-screen terminal incident cockpit for recovering from a bad release.",
         epilog="Operator name precedence: --operator, then $COCKPIT_OPERATOR, then the login name.",
     )
+    parser.add_argument("--version", action=_VersionAction, help="print the installed version and exit")
     parser.add_argument("--operator", metavar="NAME", help="who is at the keyboard (journaled with every entry)")
     parser.add_argument("--read-only", action="store_true", help="observe only: no action can run")
     parser.add_argument("--config", metavar="PATH", help="shorthand for `cockpit run --config PATH`")

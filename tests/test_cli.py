@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -33,3 +36,58 @@ def test_help_lists_global_options() -> None:
     done = run("--help")
     assert done.returncode == 0
     assert "--operator" in done.stdout and "--read-only" in done.stdout
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    for argv in ([sys.executable, "-m", "cockpit", "--version"], [str(Path(sys.executable).parent / "cockpit"), "--version"]):
+        done = subprocess.run(argv, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"cockpit {version('cockpit')}\n"
+
+
+def test_python_dash_m_cockpit_is_the_command_line() -> None:
+    done = subprocess.run([sys.executable, "-m", "cockpit", "check-config", str(ROOT / "config.example.toml")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "config.example.toml: OK (" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "cockpit", "launch-rockets"], capture_output=True, text=True)
+    assert done.returncode == 2 and "try 'cockpit --help'" in done.stderr
+
+
+def test_scripts_drill_starts_the_drill_on_a_terminal(tmp_path: Path) -> None:
+    """The README's one drill command, on a real pseudo-terminal: it installs nothing more
+    here (the suite's .venv is installed) and shows the drill's screen."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import signal
+    import struct
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+    journal = tmp_path / "drill.jsonl"
+    env = dict(os.environ, TERM="xterm-256color")
+    proc = subprocess.Popen([str(ROOT / "scripts" / "drill"), "--journal", str(journal), "--operator", "tess"],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 90
+        while b"Runbook" not in seen or b"Declare" not in seen:
+            assert time.monotonic() < deadline, f"no drill screen after 90 s; got {seen[-500:]!r}"
+            assert proc.poll() is None, f"scripts/drill exited {proc.returncode}: {seen[-500:]!r}"
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:  # the terminal closed under us: the poll above reports why
+                    pass
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+        os.close(master)
+    assert journal.exists()
