@@ -20,15 +20,15 @@ from cockpit.journal import Entry
 from cockpit.registry import KEY_DISPLAY, Command, commands
 from cockpit.runbook import step_by_id
 from cockpit.session import Session
-from panels.base import Panel
-from panels.checks import ChecksPanel
-from panels.error_rate import ErrorRatePanel
-from panels.flags import FlagsPanel
-from panels.log import LogPanel
-from panels.queues import QueuesPanel
-from panels.records import RecordsPanel
-from panels.runbook import RunbookPanel
-from panels.status_bar import StatusBar, StatusView
+from cockpit.panels.base import Panel
+from cockpit.panels.checks import ChecksPanel
+from cockpit.panels.error_rate import ErrorRatePanel
+from cockpit.panels.flags import FlagsPanel
+from cockpit.panels.log import LogPanel
+from cockpit.panels.queues import QueuesPanel
+from cockpit.panels.records import RecordsPanel
+from cockpit.panels.runbook import RunbookPanel
+from cockpit.panels.status_bar import StatusBar, StatusView
 
 
 #: How long (real seconds) the first frame waits for the first readings; slower sources

@@ -8,8 +8,8 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from cockpit.readings import CHECKS, Board
-from panels.base import Panel, marker
-from panels.grid import Col, Grid
+from cockpit.panels.base import Panel, marker
+from cockpit.panels.grid import Col, Grid
 
 
 class ChecksPanel(Panel):

@@ -8,7 +8,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from cockpit.readings import ERROR_RATE, Board
-from panels.base import TREND, Panel, marker
+from cockpit.panels.base import TREND, Panel, marker
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 

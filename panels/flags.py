@@ -9,8 +9,8 @@ from rich.text import Text
 
 from cockpit.flagmatrix import FlagCell, build_matrix
 from cockpit.readings import FLAGS, Board, Freshness
-from panels.base import Panel, marker
-from panels.grid import Col, Grid
+from cockpit.panels.base import Panel, marker
+from cockpit.panels.grid import Col, Grid
 
 
 def _value(v: float | None) -> str:

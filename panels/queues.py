@@ -8,8 +8,8 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from cockpit.readings import QUEUES, Board
-from panels.base import TREND, Panel, marker
-from panels.grid import Col, Grid
+from cockpit.panels.base import TREND, Panel, marker
+from cockpit.panels.grid import Col, Grid
 
 
 def _n(value: object) -> str:

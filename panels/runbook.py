@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.runbook import STEPS, Runbook, StepState
-from panels.grid import Col, Grid
+from cockpit.panels.grid import Col, Grid
 
 SYMBOL = {StepState.PENDING: ("·", "dim"), StepState.RUNNING: ("▶", "bold cyan"), StepState.DONE: ("✔", "green"),
           StepState.SKIPPED: ("↷", "yellow"), StepState.FAILED: ("✖", "bold red")}
