@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from cockpit import config as config_module
+from cockpit.safe_text import visible
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 ACT_NAMES = ("pause_risky", "pause_queue", "resume_queue", "maintenance", "flags_safe", "revert", "clear_caches",
@@ -155,7 +156,7 @@ def _load_config(path: str) -> config_module.Config | None:
         return config_module.load(path)
     except config_module.ConfigError as exc:
         for line in exc.lines():
-            print(line, file=sys.stderr)
+            print(visible(line), file=sys.stderr)
         return None
 
 
@@ -177,11 +178,16 @@ def _snapshot(args: argparse.Namespace) -> int:
 
     from cockpit.snapshot import render_json, render_text, take_snapshot
 
+    from cockpit.console import Console
+    from cockpit.journal import Redactor
+
     cfg = _load_config(args.config)
     if cfg is None:
         return EXIT_USAGE
+    redactor = Redactor.from_env(cfg.secret_env_names())
     snap = asyncio.run(take_snapshot(cfg))
-    print(render_json(snap) if args.json else render_text(snap))
+    # The same redaction as the journal: an error may echo a URL with its token.
+    Console(redactor).out(render_json(snap, redactor) if args.json else render_text(snap))
     return EXIT_OK if snap.all_ok else EXIT_FAILURE
 
 
@@ -189,6 +195,7 @@ def _act(args: argparse.Namespace) -> int:
     import asyncio
 
     from cockpit.actions import Preview
+    from cockpit.console import Console
     from cockpit.journal import Journal, JournalError, Operator, Redactor
     from cockpit.live import build_live
     from cockpit.session import Session
@@ -197,11 +204,12 @@ def _act(args: argparse.Namespace) -> int:
     if cfg is None:
         return EXIT_USAGE
     backends = build_live(cfg)
+    redactor = Redactor.from_env(cfg.secret_env_names())
+    console = Console(redactor)
     try:
-        journal = Journal.open(args.journal or cfg.incident.journal, Operator.detect(args.operator),
-                               Redactor.from_env(cfg.secret_env_names()))
+        journal = Journal.open(args.journal or cfg.incident.journal, Operator.detect(args.operator), redactor)
     except JournalError as exc:
-        print(f"cockpit: {exc}", file=sys.stderr)
+        console.err(f"cockpit: {exc}")
         return EXIT_FAILURE
     session = Session(backends, journal, read_only=args.read_only)
     name = args.action
@@ -212,7 +220,7 @@ def _act(args: argparse.Namespace) -> int:
         try:
             action = backends.targeted(name, args.target) if backends.targeted else None
         except LookupError as exc:
-            print(f"cockpit act: {exc}", file=sys.stderr)
+            console.err(f"cockpit act: {exc}")
             return EXIT_USAGE
         if action is None:
             print(f"cockpit act: {name} takes no TARGET here", file=sys.stderr)
@@ -224,21 +232,21 @@ def _act(args: argparse.Namespace) -> int:
         if args.yes:
             return preview
         if not sys.stdin.isatty():
-            print("not confirmed: no terminal to ask on; pass --yes to confirm from a script", file=sys.stderr)
+            console.err("not confirmed: no terminal to ask on; pass --yes to confirm from a script")
             return None
         answer = await asyncio.to_thread(input, "Proceed? [y/N] ")
         return preview if answer.strip().lower() in ("y", "yes") else None
 
     def show(preview: Preview) -> None:
-        print(f"{preview.title}:")
+        console.out(f"{preview.title}:")
         for line in preview.touches:
-            print(f"  - {line}")
+            console.out(f"  - {line}")
         if preview.counts:
-            print("  counts: " + ", ".join(f"{k} {v:,}" for k, v in preview.counts.items()))
+            console.out("  counts: " + ", ".join(f"{k} {v:,}" for k, v in preview.counts.items()))
         for warning in preview.warnings:
-            print(f"  ! {warning}")
+            console.out(f"  ! {warning}")
         if preview.text is not None:
-            print("  message:\n    " + preview.text.replace("\n", "\n    "))
+            console.out("  message:\n    " + preview.text.replace("\n", "\n    "))
 
     async def confirm_and_show(preview: Preview) -> Preview | None:
         show(preview)
@@ -247,13 +255,13 @@ def _act(args: argparse.Namespace) -> int:
     async def run() -> int:
         try:
             await session.refresh_now()  # the "before" readings the journal entry carries
-            outcome = await session.run_action(name, confirm_and_show, lambda line: print(f"  | {line}"),
+            outcome = await session.run_action(name, confirm_and_show, lambda line: console.out(f"  | {line}"),
                                                dry_run=args.dry_run)
             if outcome.status == "dry-run" and session.last_preview is not None:
                 show(session.last_preview)
         finally:
             await backends.close()
-        print(outcome.message)
+        console.out(outcome.message)
         return EXIT_OK if outcome.status in ("done", "dry-run") else EXIT_FAILURE
 
     try:
@@ -287,7 +295,9 @@ def _export(args: argparse.Namespace) -> int:
     except (ZoneInfoNotFoundError, ValueError):
         print(f"cockpit export: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)", file=sys.stderr)
         return EXIT_USAGE
-    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else render_markdown(report)
+    # JSON escapes control characters itself; Markdown is read on terminals: shown, never obeyed.
+    text = (json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.format == "json"
+            else visible(render_markdown(report), newlines=True, tabs=True))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -302,7 +312,7 @@ def _check_config(args: argparse.Namespace) -> int:
         cfg = config_module.load(args.path)
     except config_module.ConfigError as exc:
         for line in exc.lines():
-            print(line, file=sys.stderr)
+            print(visible(line), file=sys.stderr)
         count = len(exc.problems)
         print(f"{args.path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return EXIT_USAGE

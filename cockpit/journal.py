@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from cockpit.safe_text import visible, visible_data
+
 KINDS = ("declare", "note", "action", "reading", "status", "update", "step")
 REDACTED = "[redacted]"
 #: Keys whose values are secrets wherever they appear in an entry's data.
@@ -72,6 +74,17 @@ def parse_ts(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def valid_ts(value: object) -> bool:
+    """A `ts` the journal can use: an ISO 8601 time with a UTC offset."""
+    if not isinstance(value, str) or len(value) > 40:
+        return False
+    try:
+        moment = parse_ts(value)
+    except ValueError:
+        return False
+    return moment.tzinfo is not None
+
+
 @dataclass(frozen=True)
 class Entry:
     """One journal line."""
@@ -98,9 +111,13 @@ class Entry:
         if not isinstance(obj.get("seq"), int) or not isinstance(obj.get("ts"), str):
             raise ValueError("missing seq or ts")
         data = obj.get("data") or {}
-        return cls(seq=obj["seq"], ts=obj["ts"], operator=str(obj.get("operator", "")), kind=str(obj.get("kind", "")),
-                   summary=str(obj.get("summary", "")), step=obj.get("step"),
-                   data=data if isinstance(data, dict) else {"value": data}, origin=str(obj.get("origin", "")))
+        step = obj.get("step")
+        # The file may hold another process's (or an old cockpit's) raw text: shown, never obeyed.
+        return cls(seq=obj["seq"], ts=visible(obj["ts"]), operator=visible(obj.get("operator", "")),
+                   kind=visible(obj.get("kind", "")), summary=visible(obj.get("summary", ""), newlines=True, tabs=True),
+                   step=None if step is None else visible(step),
+                   data=visible_data(data if isinstance(data, dict) else {"value": data}, newlines=True, tabs=True),
+                   origin=visible(obj.get("origin", "")))
 
 
 class BadLine(NamedTuple):
@@ -227,9 +244,10 @@ class Journal:
         try:
             with _locked(self._fd):
                 self._catch_up()
-                entry = Entry(seq=self._last_seq + 1, ts=format_ts(self.clock()), operator=who.name,
-                              kind=kind, summary=self.redactor.text(summary), step=step,
-                              data=self.redactor(dict(data or {})), origin=who.origin())
+                entry = Entry(seq=self._last_seq + 1, ts=format_ts(self.clock()), operator=visible(who.name),
+                              kind=kind, summary=visible(self.redactor.text(summary), newlines=True, tabs=True),
+                              step=step, data=visible_data(self.redactor(dict(data or {})), newlines=True, tabs=True),
+                              origin=visible(who.origin()))
                 self._write_durably(entry)
         except OSError as exc:
             raise JournalError(f"journal write failed ({exc.strerror or exc}); the entry is NOT saved: {summary}") from exc
@@ -238,14 +256,26 @@ class Journal:
         return entry
 
     def append_mirror(self, original: Mapping[str, Any]) -> Entry:
-        """Copy another cockpit's entry into this journal: its time, author and content, a local seq."""
+        """Copy another cockpit's entry into this journal: its time, author and content, a local seq.
+
+        Its text is made visible (never obeyed by a terminal) and redacted; a missing or
+        unreadable `ts` is replaced by the time it arrived here, so no entry is written without one."""
+        ts = original.get("ts")
+        data = dict(original.get("data") or {}) if isinstance(original.get("data"), Mapping) else {}
+        if not valid_ts(ts):
+            data["ts_replaced"] = visible(str(ts))[:80]
+            ts = None
+        step = original.get("step")
         try:
             with _locked(self._fd):
                 self._catch_up()
-                entry = Entry(seq=self._last_seq + 1, ts=str(original.get("ts")), operator=str(original.get("operator")),
-                              kind=str(original.get("kind")), summary=self.redactor.text(str(original.get("summary", ""))),
-                              step=original.get("step"), data=self.redactor(dict(original.get("data") or {})),
-                              origin=str(original.get("origin", "")))
+                entry = Entry(seq=self._last_seq + 1, ts=str(ts) if ts else format_ts(self.clock()),
+                              operator=visible(str(original.get("operator", ""))),
+                              kind=visible(str(original.get("kind", ""))),
+                              summary=visible(self.redactor.text(str(original.get("summary", ""))), newlines=True, tabs=True),
+                              step=visible(step) if isinstance(step, str) else None,
+                              data=visible_data(self.redactor(data), newlines=True, tabs=True),
+                              origin=visible(str(original.get("origin", ""))))
                 self._write_durably(entry)
         except OSError as exc:
             raise JournalError(f"journal write failed ({exc.strerror or exc}); a mirrored entry is NOT saved") from exc

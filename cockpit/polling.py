@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 from cockpit.readings import Board, Reading
+from cockpit.safe_text import visible
 from cockpit.sources import ReadError, Source
 from cockpit.timebase import Timebase
 
@@ -22,7 +23,8 @@ MIN_REAL_STALENESS = 0.5
 
 
 def short_error(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    """One line naming what failed; control characters a backend echoed are made visible."""
+    text = visible(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
     name = type(exc).__name__
     if isinstance(exc, ReadError) or (isinstance(exc, LookupError) and not isinstance(exc, (KeyError, IndexError))):
         return text[:160]  # our own messages ("garbage reply from…", "variable X is not set") read better bare

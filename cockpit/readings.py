@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Callable
 
+from cockpit.safe_text import visible, visible_data
+
 Value = float | str | None
 Clock = Callable[[], datetime]
 
@@ -42,6 +44,19 @@ class Reading:
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.name)
+
+    def shown_safely(self, redact: Callable[[str], str] | None = None) -> Reading:
+        """This reading with every outside string (name, value, error, detail) made visible:
+        a backend's text is shown, never obeyed by the terminal (see `cockpit.safe_text`);
+        its error also redacted (an error may echo a URL with its token)."""
+        error = self.error if self.error is None or redact is None else redact(self.error)
+        texts = [self.name, self.value, error]
+        if error == self.error and all(not isinstance(t, str) or t.isprintable() for t in texts) and not any(
+                isinstance(v, (str, Mapping, list, tuple)) for v in self.detail.values()):
+            return self
+        return Reading(self.source, visible(self.name),
+                       visible(self.value) if isinstance(self.value, str) else self.value, self.at,
+                       None if error is None else visible(error), visible_data(dict(self.detail)))
 
 
 class Freshness(Enum):
@@ -110,6 +125,8 @@ class Board:
         self._slots: dict[tuple[str, str], Slot] = {}
         self._intervals: dict[str, float] = {}
         self.version = 0  # bumps on every change, so views can skip identical redraws
+        #: The journal's redaction, applied to every error before anyone sees it (the session sets it).
+        self.redact: Callable[[str], str] | None = None
 
     def set_interval(self, source: str, seconds: float) -> None:
         self._intervals[source] = seconds
@@ -122,6 +139,7 @@ class Board:
 
     def update(self, readings: Iterable[Reading]) -> None:
         for reading in readings:
+            reading = reading.shown_safely(self.redact)
             slot = self._slots.get(reading.key)
             good = reading if reading.error is None else (slot.last_good if slot else None)
             if slot is None:
@@ -146,6 +164,7 @@ class Board:
     def fail(self, source: str, names: Iterable[str], error: str) -> None:
         """A read failed: mark those readings UNREACHABLE, keeping their last good values."""
         now = self.clock()
+        error = visible(self.redact(error) if self.redact else error)
         for name in names:
             slot = self._slots.get((source, name))
             if slot is None:

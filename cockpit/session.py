@@ -24,6 +24,7 @@ from cockpit.incident import Incident
 from cockpit.journal import Entry, Journal, JournalError
 from cockpit.polling import Poller, short_error
 from cockpit.readings import SUSPECTS, Board
+from cockpit.safe_text import visible
 from cockpit.runbook import Runbook, StepState, step_by_id
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class Session:
         journal.clock = self.timebase.now  # a drill's journal keeps drill time, so its durations add up
         self.read_only = read_only
         self.board = Board(clock=self.timebase.now)
+        self.board.redact = journal.redactor.text  # what the panels show is redacted like the journal
         self.incident = Incident.from_defaults(self.config.incident)
         self.runbook = Runbook()
         for entry in journal.entries:
@@ -232,7 +234,7 @@ class Session:
         report = build_report(self.journal.entries, tz_name, self.journal.redactor)
         stem = self.journal.path.with_suffix("")
         paths = [stem.with_name(stem.name + "-report.md"), stem.with_name(stem.name + "-report.json")]
-        paths[0].write_text(render_markdown(report), encoding="utf-8")
+        paths[0].write_text(visible(render_markdown(report), newlines=True, tabs=True), encoding="utf-8")
         paths[1].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return paths
 
@@ -311,7 +313,7 @@ class Session:
                    dry_run: bool = False, lock_warning: str | None = None) -> ActionOutcome:
         step = action.step
         try:
-            preview = await action.preview()
+            preview = (await action.preview()).shown_safely()
         except Exception as exc:  # noqa: BLE001 - a backend failure becomes a message and a journal entry
             self.record("action", f"{action.title}: preview failed: {short_error(exc)}", step=step,
                         data={"action": action.name, "phase": "preview", "error": short_error(exc)})
@@ -347,19 +349,20 @@ class Session:
         started = time.monotonic()
 
         def stream(line: str) -> None:
+            line = visible(line)  # command output: shown, never obeyed
             progress(line)
             self.record("action", f"{action.name}: {line}", step=step,
                         data={"action": action.name, "phase": "output", "line": line})
 
         try:
-            result = await action.execute(chosen, stream)
+            result = (await action.execute(chosen, stream)).shown_safely()
         except Exception as exc:  # noqa: BLE001
             result = Result(False, f"failed: {short_error(exc)}",
                             state_left="unknown: the action raised part-way; re-check the panels before retrying")
             verified = Result(False, "not verified")
         else:
             try:
-                verified = await action.verify(chosen, result)
+                verified = (await action.verify(chosen, result)).shown_safely()
             except Exception as exc:  # noqa: BLE001 - the action's own outcome stands; only the read-back failed
                 verified = Result(False, f"could not read back: {short_error(exc)}",
                                   state_left=("done (as reported), but " if result.ok else "") +

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from cockpit.config import Config
+from cockpit.journal import Redactor
 from cockpit.live import build_sources
 from cockpit.polling import short_error
 from cockpit.readings import SOURCE_KINDS, Reading, wall_clock
@@ -33,7 +34,7 @@ async def _read_one(source: Any) -> list[tuple[str, Reading]]:
         readings = [Reading(source.kind, name, None, wall_clock(), error) for name in source.expected_names()]
     finally:
         await source.close()
-    return [(source.ident, r) for r in readings]
+    return [(source.ident, r.shown_safely()) for r in readings]
 
 
 async def take_snapshot(config: Config) -> Snapshot:
@@ -58,8 +59,10 @@ def as_dict(snap: Snapshot) -> dict[str, Any]:
     return out
 
 
-def render_json(snap: Snapshot) -> str:
-    return json.dumps(as_dict(snap), indent=2, default=str)
+def render_json(snap: Snapshot, redactor: Redactor | None = None) -> str:
+    """Redacted before encoding: a secret JSON would escape could not be found afterwards."""
+    data = as_dict(snap)
+    return json.dumps(redactor(data) if redactor else data, indent=2, default=str)
 
 
 def render_text(snap: Snapshot) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.config import RevertAction
+from cockpit.safe_text import visible
 
 
 class RevertRelease(Action):
@@ -52,7 +53,7 @@ class RevertRelease(Action):
         async def pump() -> None:
             assert proc.stdout is not None
             async for raw in proc.stdout:
-                line = raw.decode(errors="replace").rstrip()
+                line = visible(raw.decode(errors="replace").rstrip())  # the command's escapes are shown, not obeyed
                 lines.append(line)
                 progress(line)
 
@@ -91,8 +92,8 @@ class RevertRelease(Action):
         except (httpx.HTTPError, LookupError) as exc:
             return Result(False, f"webhook call failed: {exc}", state_left="the revert was not requested")
         duration = round(time.monotonic() - started, 3)
-        progress(f"webhook answered HTTP {response.status_code}: {response.text[:200]}")
-        data = {"status": response.status_code, "duration_s": duration, "body": response.text[:500]}
+        progress(f"webhook answered HTTP {response.status_code}: {visible(response.text[:200])}")
+        data = {"status": response.status_code, "duration_s": duration, "body": visible(response.text[:500], newlines=True)}
         if response.status_code >= 300:
             return Result(False, f"webhook answered HTTP {response.status_code}", state_left="the revert was refused", data=data)
         return Result(True, f"webhook answered HTTP {response.status_code} after {duration:g}s", data=data)
