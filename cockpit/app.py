@@ -7,13 +7,15 @@ import asyncio
 import gc
 from functools import partial
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer
+from textual.timer import Timer
+from textual.widgets import Footer, Static
 
 from cockpit.actions import Preview
 from cockpit.journal import Entry
@@ -34,6 +36,10 @@ from cockpit.panels.status_bar import StatusBar, StatusView
 #: How long (real seconds) the first frame waits for the first readings; slower sources
 #: fill in as they answer.
 FIRST_FRAME_WAIT = 0.3
+#: How long the footer says that a key does nothing.
+KEY_HINT_SECONDS = 1.2
+#: Keys that do nothing on purpose (focus moves, modifiers, Esc out of habit): no hint.
+QUIET_KEYS = {"escape", "tab", "shift+tab", "ctrl+i", "shift", "ctrl", "alt", "meta", "super"}
 
 
 def _action_string(command: Command) -> str:
@@ -68,13 +74,16 @@ class CockpitApp(App[None]):
     COMMANDS = {RegistryCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     CSS = """
-    Screen { layout: vertical; }
+    Screen { layout: vertical; layers: default hint; }
     #body { height: 1fr; }
     #left { width: 3fr; scrollbar-size-vertical: 1; }
     #right { width: 2fr; max-width: 72; }
     Screen.-narrow #right { width: 28; }
     Screen.-narrow #left { width: 1fr; }
     #runbook { height: auto; }
+    #key-hint { dock: bottom; layer: hint; height: 1; width: 100%; display: none;
+                background: $warning; color: $background; text-style: bold; padding: 0 1; }
+    #key-hint.-shown { display: block; }
     """
     BINDINGS = [
         Binding("ctrl+c", "ctrl_c", "", show=False, priority=True),
@@ -95,6 +104,7 @@ class CockpitApp(App[None]):
         self._thresholds = {q.name: (q.warn, q.critical) for q in cfg.prometheus.queries} if cfg.prometheus else {}
         self._risky = {q.name for q in cfg.queues if q.risky}
         self._refresh_pending = False
+        self._hint_timer: Timer | None = None
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -110,6 +120,7 @@ class CockpitApp(App[None]):
                 yield RunbookPanel(id="runbook")
                 yield LogPanel(id="log")
         yield Footer()
+        yield Static("", id="key-hint")
 
     async def on_load(self) -> None:
         # Read every source once before the widgets exist (waiting briefly), so the first
@@ -217,6 +228,26 @@ class CockpitApp(App[None]):
     def on_unmount(self) -> None:
         self.session.listeners.remove(self._on_entry)
         self.session.change_listeners.remove(self._on_change)
+
+    # -- keys that do nothing --------------------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """A key nothing answers gets a hint in the footer for a moment, not silence."""
+        if isinstance(self.screen, ModalScreen) or event.key in QUIET_KEYS or event.key in self.active_bindings:
+            return
+        shown = event.character if event.is_printable and event.character else event.key
+        where = " (read-only)" if self.session.read_only else ""
+        self.show_key_hint(f"no action on '{shown}'{where} — ? for help")
+
+    def show_key_hint(self, text: str) -> None:
+        try:
+            hint = self.query_one("#key-hint", Static)
+        except NoMatches:
+            return
+        hint.update(text)
+        hint.add_class("-shown")
+        if self._hint_timer is not None:
+            self._hint_timer.stop()
+        self._hint_timer = self.set_timer(KEY_HINT_SECONDS, lambda: hint.remove_class("-shown"))
 
     # -- actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

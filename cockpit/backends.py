@@ -27,6 +27,8 @@ class Backends:
     #: The same actions aimed at one named target (a queue, cache, repair script, flag).
     targeted: Targeted | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: Where an update for an audience ("status", "customer") goes, in words, for its dialog.
+    update_target: Callable[[str], str] = lambda audience: "the journal only"
 
     async def close(self) -> None:
         for source in self.sources:

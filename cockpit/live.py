@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from cockpit.actions import Action
 from cockpit.actions.cache import ClearCaches
@@ -45,6 +45,23 @@ def build_sources(config: Config, environ: Mapping[str, str] | None = None) -> l
 
         sources += [CheckSource(check, env) for check in config.checks]
     return sources
+
+
+def update_target(config: Config, environ: Mapping[str, str]) -> Callable[[str], str]:
+    """Where updates go, in words for the dialog: the webhook's host (never its secret path)."""
+    updates = config.actions.updates
+
+    def target(audience: str) -> str:
+        if updates is None or updates.webhook_url_env is None:
+            return "the journal only (no webhook configured)"
+        url = environ.get(updates.webhook_url_env)
+        if not url:
+            return f"webhook ${updates.webhook_url_env} — NOT SET: the update would not be sent"
+        from urllib.parse import urlsplit
+
+        return f"webhook ${updates.webhook_url_env} at {urlsplit(url).hostname or '?'}"
+
+    return target
 
 
 def update_sender(config: Config, environ: Mapping[str, str]):
@@ -129,5 +146,6 @@ def build_live(config: Config, environ: Mapping[str, str] | None = None) -> Back
     sources = build_sources(config, env)
     checks = [s for s in sources if s.kind == CHECKS]
     actions, targeted, closers = build_actions(config, sources, env)
-    return Backends(config, Timebase(), sources, actions, update_sender(config, env), label="LIVE", checks=checks,
+    return Backends(config, Timebase(), sources, actions, update_sender(config, env), label="LIVE",
+                    update_target=update_target(config, env), checks=checks,
                     targeted=targeted, closers=closers)

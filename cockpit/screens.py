@@ -1,4 +1,5 @@
-"""Modal screens: confirm-with-preview, note entry, declare, skip, close override, help."""
+"""Modal screens: confirm-with-preview, note entry, declare, skip, close override, help.
+Their keys come from `cockpit.dialogs` (no dialog with a text field answers to one letter)."""
 
 from __future__ import annotations
 
@@ -8,36 +9,38 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from cockpit.actions import Preview
+from cockpit.dialogs import Dialog, SubmitCheckbox, TextDialog
 from cockpit.registry import KEY_DISPLAY, Command
 from cockpit.runbook import STEPS
 
-MODAL_CSS = """
-ModalScreen { align: center middle; }
-.dialog { width: 90%; max-width: 110; height: auto; max-height: 90%; border: thick $accent; background: $surface;
-          padding: 0 1; }
-.dialog .title { text-style: bold; padding: 0 0 1 0; }
-.dialog .warning { color: $warning; text-style: bold; }
-.dialog .buttons { height: auto; align: right middle; padding-top: 1; }
-.dialog Button { margin-left: 2; min-width: 12; }
-.dialog TextArea { height: 8; }
-.dialog Input, .dialog Select { margin-bottom: 1; }
-.dialog .hint { color: $text-muted; }
-"""
 
+class ConfirmScreen(TextDialog["Preview | None"]):
+    """Restates exactly what an action will touch, with counts; focus starts on Cancel.
+    Without a message: y confirms, n / q / Esc cancel. With a message to edit (an update):
+    a text dialog — only the Send button sends, every letter is text."""
 
-class ConfirmScreen(ModalScreen["Preview | None"]):
-    """Restates exactly what an action will touch, with counts; focus starts on Cancel."""
-
-    DEFAULT_CSS = MODAL_CSS
-    BINDINGS = [Binding("y", "confirm", "Yes"), Binding("n", "cancel", "No"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("y", "confirm_letter", "Yes", show=False), Binding("n", "cancel_letter", "No", show=False)]
+    min_text = 1
 
     def __init__(self, preview: Preview) -> None:
         super().__init__()
         self.preview = preview
+        self.submit_label = "Send" if preview.text is not None else "Confirm"
+        self.submit_variant = "error" if preview.destructive else "success"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("confirm_letter", "cancel_letter"):
+            return self.preview.text is None
+        return True
+
+    def hint_text(self) -> str:
+        if self.preview.text is None:
+            return "y = confirm · n / q / Esc = cancel · Tab = next button"
+        return ("Type to edit the message (Enter = new line) · Tab to the buttons, then Enter on "
+                f"'{self.submit_label}' · Esc = cancel")
 
     def compose(self) -> ComposeResult:
         p = self.preview
@@ -55,48 +58,50 @@ class ConfirmScreen(ModalScreen["Preview | None"]):
             if p.nothing_to_do:
                 yield Static("Nothing to do right now: confirming only records the check.", classes="hint")
             if p.text is not None:
-                yield Label("Message (edit before sending):")
+                yield Label("Message (edit before sending; live figures are refreshed when you send):")
                 yield TextArea(p.text, id="message", soft_wrap=True)
-            yield Static("y = confirm · n / Esc = cancel" if p.text is None else "Tab to the buttons · Esc = cancel",
-                         classes="hint")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel", variant="primary")
-                yield Button("Send" if p.text is not None else "Confirm", id="confirm",
-                             variant="error" if p.destructive else "success")
+            yield self.hint_line()
+            yield self.buttons()
 
     def on_mount(self) -> None:
         if self.preview.text is not None:
-            self.query_one("#message", TextArea).focus()
+            area = self.query_one("#message", TextArea)
+            area.focus()
+            area.move_cursor(area.document.end)  # type after what is there, not before it
         else:
             self.query_one("#cancel", Button).focus()
 
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
+    def value(self) -> Preview | None:
         if self.preview.text is not None:
-            self.dismiss(self.preview.with_text(self.query_one("#message", TextArea).text))
-        else:
-            self.dismiss(self.preview)
+            return self.preview.with_text(self.query_one("#message", TextArea).text)
+        return self.preview
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def problem(self) -> str | None:
+        if self.preview.text is not None and not self.query_one("#message", TextArea).text.strip():
+            return "The message is empty: nothing to send (Esc cancels)"
+        return None
+
+    def action_confirm_letter(self) -> None:
+        self.submit()
 
 
-class AskScreen(ModalScreen["bool"]):
+class AskScreen(Dialog["bool"]):
     """A plain yes/no question (quit), focus on the safe answer."""
 
-    DEFAULT_CSS = MODAL_CSS
-    BINDINGS = [Binding("y", "yes", "Yes"), Binding("n", "no", "No"), Binding("escape", "no", "No")]
+    BINDINGS = [Binding("y", "yes", "Yes", show=False), Binding("n", "no", "No", show=False)]
 
     def __init__(self, question: str, detail: str, yes_label: str = "Yes") -> None:
         super().__init__()
         self.question, self.detail, self.yes_label = question, detail, yes_label
 
+    def hint_text(self) -> str:
+        return f"y = {self.yes_label.lower()} · n / q / Esc = no · Tab = next button"
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.question, classes="title")
             yield Static(self.detail)
-            yield Static("y = yes · n / Esc = no", classes="hint")
+            yield self.hint_line()
             with Horizontal(classes="buttons"):
                 yield Button("No", id="no", variant="primary")
                 yield Button(self.yes_label, id="yes", variant="error")
@@ -112,41 +117,50 @@ class AskScreen(ModalScreen["bool"]):
     def action_no(self) -> None:
         self.dismiss(False)
 
+    def action_cancel(self) -> None:
+        self.dismiss(False)
 
-class NoteScreen(ModalScreen["tuple[str, bool] | None"]):
+
+class NoteScreen(TextDialog["tuple[str, bool] | None"]):
     """A free-text note for the log; optionally marked as a follow-up item for the report."""
 
-    DEFAULT_CSS = MODAL_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    submit_label = "Save"
+
+    def hint_text(self) -> str:
+        return (f"Enter = save (at least {self.min_text} characters; also on the checkbox) · "
+                "Space = tick follow-up · Tab = next · Esc = cancel")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Note for the incident log", classes="title")
             yield Input(placeholder="what you saw, decided or asked someone to do", id="note")
-            yield Checkbox("follow-up item for the report", id="follow-up")
-            yield Static("Enter = save · Esc = cancel", classes="hint")
+            yield SubmitCheckbox("follow-up item for the report", id="follow-up")
+            yield self.hint_line()
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#note", Input).focus()
 
-    @on(Input.Submitted, "#note")
-    def save(self) -> None:
-        text = self.query_one("#note", Input).value.strip()
-        self.dismiss((text, self.query_one("#follow-up", Checkbox).value) if text else None)
+    def problem(self) -> str | None:
+        return None if self.query_one("#note", Input).value.strip() else "The note is empty (Esc cancels)"
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def value(self) -> tuple[str, bool] | None:
+        return self.query_one("#note", Input).value.strip(), self.query_one("#follow-up", SubmitCheckbox).value
 
 
-class DeclareScreen(ModalScreen["dict[str, str] | None"]):
+class DeclareScreen(TextDialog["dict[str, str] | None"]):
     """Declare: title, severity, scope in one plain sentence, rollback lead."""
 
-    DEFAULT_CSS = MODAL_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    submit_label = "Declare"
+    submit_variant = "warning"
 
     def __init__(self, title: str, severities: tuple[str, ...], severity: str, lead: str) -> None:
         super().__init__()
         self.defaults = (title, severities, severity, lead)
+
+    def hint_text(self) -> str:
+        return (f"Enter = declare (the field needs at least {self.min_text} characters) · Tab = next field · "
+                "Esc = cancel")
 
     def compose(self) -> ComposeResult:
         title, severities, severity, lead = self.defaults
@@ -156,36 +170,27 @@ class DeclareScreen(ModalScreen["dict[str, str] | None"]):
             yield Select([(s, s) for s in severities], value=severity, allow_blank=False, id="severity")
             yield Input(placeholder="scope, in one plain sentence (who cannot do what)", id="scope")
             yield Input(lead, placeholder="rollback lead", id="lead")
-            yield Static("Enter = declare · Tab = next field · Esc = cancel", classes="hint")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Declare", id="declare", variant="warning")
+            yield self.hint_line()
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#scope", Input).focus()
 
-    # Enter in any field declares: the title and lead are prefilled, and a fast typist's
-    # second Enter must not land on a different field than the one they meant.
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#declare")
-    def declare(self) -> None:
+    def problem(self) -> str | None:
+        return None if self.query_one("#title", Input).value.strip() else "The incident needs a title"
+
+    # Enter in any (non-trivial) field declares: the title and lead are prefilled, and a fast
+    # typist's second Enter must not land on a different field than the one they meant.
+    def value(self) -> dict[str, str] | None:
         values = {name: self.query_one(f"#{name}", Input).value.strip() for name in ("title", "scope", "lead")}
-        if not values["title"]:
-            self.notify("The incident needs a title", severity="error")
-            return
         values["severity"] = str(self.query_one("#severity", Select).value)
-        self.dismiss(values)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        return values
 
 
-class ReasonScreen(ModalScreen["tuple[str, str] | None"]):
+class ReasonScreen(TextDialog["tuple[str, str] | None"]):
     """A reason is required: skipping a step, or closing before the gate is green."""
 
-    DEFAULT_CSS = MODAL_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    submit_label = "Confirm"
 
     def __init__(self, title: str, detail: str, choices: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
@@ -198,29 +203,24 @@ class ReasonScreen(ModalScreen["tuple[str, str] | None"]):
             if self.choices:
                 yield Select(self.choices, value=self.choices[0][1], allow_blank=False, id="choice")
             yield Input(placeholder="reason (required, journaled)", id="reason")
-            yield Static("Enter = confirm · Esc = cancel", classes="hint")
+            yield self.hint_line()
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
 
-    @on(Input.Submitted, "#reason")
-    def submit(self) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        if not reason:
-            self.notify("A reason is required", severity="error")
-            return
+    def problem(self) -> str | None:
+        return None if self.query_one("#reason", Input).value.strip() else "A reason is required"
+
+    def value(self) -> tuple[str, str] | None:
         choice = str(self.query_one("#choice", Select).value) if self.choices else ""
-        self.dismiss((choice, reason))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        return choice, self.query_one("#reason", Input).value.strip()
 
 
-class TextScreen(ModalScreen["str | None"]):
+class TextScreen(TextDialog["str | None"]):
     """One line of text (a name), Enter to confirm."""
 
-    DEFAULT_CSS = MODAL_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    min_text = 2  # names can be short ("Al"); one letter is still refused
 
     def __init__(self, title: str, detail: str, placeholder: str) -> None:
         super().__init__()
@@ -231,30 +231,27 @@ class TextScreen(ModalScreen["str | None"]):
             yield Label(self.title_text, classes="title")
             yield Static(self.detail)
             yield Input(placeholder=self.placeholder, id="text")
-            yield Static("Enter = confirm · Esc = cancel", classes="hint")
+            yield self.hint_line()
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#text", Input).focus()
 
-    @on(Input.Submitted, "#text")
-    def submit(self) -> None:
-        value = self.query_one("#text", Input).value.strip()
-        self.dismiss(value or None)
+    def problem(self) -> str | None:
+        return None if self.query_one("#text", Input).value.strip() else "Type a name (Esc cancels)"
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def value(self) -> str | None:
+        return self.query_one("#text", Input).value.strip() or None
 
 
 def skip_choices() -> list[tuple[str, str]]:
     return [(f"{s.title} [{s.key}]", s.id) for s in STEPS if s.id not in ("declare", "close")]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """Every binding of the registry, with its key and what it does."""
 
-    DEFAULT_CSS = MODAL_CSS
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("q", "close", "Close"),
-                Binding("question_mark", "close", "Close")]
+    BINDINGS = [Binding("question_mark", "close", "Close", show=False)]
 
     def __init__(self, commands: list[Command], read_only: bool) -> None:
         super().__init__()
@@ -271,8 +268,10 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog"):
             yield Label("Keys" + (" — READ-ONLY: no action is bound" if self.read_only else ""), classes="title")
             yield Static(table, id="help-table")
-            yield Static("Runbook keys are plain letters (tmux-safe). Ctrl+C never quits. Esc / q closes this.",
-                         classes="hint")
+            yield self.hint_line()
+
+    def hint_text(self) -> str:
+        return "Runbook keys are plain letters (tmux-safe). Ctrl+C never quits. q / ? / Esc closes this."
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -73,7 +73,7 @@ class Session:
             for audience, template in (("status", updates.status), ("customer", updates.customer)):
                 action = UpdateAction(audience, template, self.board, lambda: self.incident,
                                       self.config.incident.service, self.config.gate.max_error_rate,
-                                      backends.send_update)
+                                      backends.send_update, backends.update_target(audience))
                 self.actions[action.name] = action
         self.in_flight: set[str] = set()
         self.last_preview: Preview | None = None

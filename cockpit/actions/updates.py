@@ -52,6 +52,22 @@ def live_fields(board: Board, incident: Incident, service: str, max_error_rate: 
     }
 
 
+#: Figures that change while an operator types; refreshed in the text when it is sent.
+LIVE_FIGURES = ("error_rate", "suspects_total", "queue_backlog", "elapsed", "now", "next_update", "status_sentence")
+
+
+def refresh_figures(text: str, before: dict[str, str], now: dict[str, str]) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The text with every live figure that changed since it was filled replaced by its
+    current value (where the old value is still in the text: edits are kept), and what changed."""
+    changed = {}
+    for name in LIVE_FIGURES:
+        old, new = before.get(name), now.get(name)
+        if old and new and old != new and old in text:
+            text = text.replace(old, new)
+            changed[name] = (old, new)
+    return text, changed
+
+
 def fill(template: str, fields: dict[str, str]) -> str:
     return string.Formatter().vformat(template.strip(), (), _Fields(fields))
 
@@ -62,7 +78,7 @@ class UpdateAction(Action):
     destructive = False
 
     def __init__(self, audience: str, template: str, board: Board, incident: Callable[[], Incident],
-                 service: str, max_error_rate: float, sender: Sender) -> None:
+                 service: str, max_error_rate: float, sender: Sender, target: str = "the journal only") -> None:
         self.audience = audience
         self.name = "status_update" if audience == "status" else "customer_update"
         self.title = "Post a status update" if audience == "status" else "Post the customer update"
@@ -73,19 +89,30 @@ class UpdateAction(Action):
         self.service = service
         self.max_error_rate = max_error_rate
         self.sender = sender
+        self.target = target
+        self._filled: dict[str, str] = {}
 
     async def preview(self) -> Preview:
-        text = fill(self.template, live_fields(self.board, self.incident(), self.service, self.max_error_rate))
-        return Preview(self.name, self.title, (f"{self.audience} update, {len(text)} characters",),
+        self._filled = live_fields(self.board, self.incident(), self.service, self.max_error_rate)
+        text = fill(self.template, self._filled)
+        return Preview(self.name, self.title, (f"to: {self.target}", f"{self.audience} update, {len(text)} characters"),
                        destructive=False, text=text)
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         text = (preview.text or "").strip()
         if not text:
             return Result(False, "nothing sent: the message is empty", state_left="no update was posted")
+        # The operator may have typed for minutes: send the figures as they are now.
+        now = live_fields(self.board, self.incident(), self.service, self.max_error_rate)
+        text, changed = refresh_figures(text, self._filled, now)
         where = await self.sender(self.audience, text)
-        return Result(True, f"{self.audience} update sent ({where})", data={"audience": self.audience, "text": text,
-                                                                           "sent_to": where})
+        refreshed = "; ".join(f"{name.replace('_', ' ')} {old} → {new}" for name, (old, new) in changed.items()
+                              if name != "status_sentence")
+        summary = f"{self.audience} update sent ({where})" + (f"; figures refreshed at send: {refreshed}"
+                                                              if refreshed else "")
+        return Result(True, summary, details=(f"sent to {where}", text),
+                      data={"audience": self.audience, "text": text, "sent_to": where,
+                            "refreshed": {k: list(v) for k, v in changed.items()}})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         return Result(executed.ok, "delivered" if executed.ok else "not delivered")

@@ -166,7 +166,11 @@ def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None)
     async def send_update(audience: str, text: str) -> str:
         return "posted to #checkout-incident (drill)" if audience == "status" else "published on the status page (drill)"
 
-    return DrillBackends(config, timebase, sources, actions, send_update, label="DRILL", checks=[checks], world=world)
+    def target(audience: str) -> str:
+        return "#checkout-incident (drill)" if audience == "status" else "the status page (drill)"
+
+    return DrillBackends(config, timebase, sources, actions, send_update, label="DRILL", checks=[checks], world=world,
+                         update_target=target)
 
 
 @dataclass

@@ -1,0 +1,89 @@
+"""Dialog keys that cannot hurt (pilot): no text dialog is answered by one letter, Enter on the
+follow-up checkbox saves, q cancels dialogs without text, unknown keys get a hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, TextArea
+
+from cockpit.readings import QUEUES
+from cockpit.screens import ConfirmScreen, NoteScreen, ReasonScreen
+from tests.drill_helpers import drill_app, journal_entries, wait_until
+from tests.screen import screen_text
+
+
+async def test_x_n_enter_does_not_close_the_incident(tmp_path: Path) -> None:
+    path = tmp_path / "close.jsonl"
+    app, _, _ = drill_app(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen), what="close dialog")
+        await pilot.press("n", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ReasonScreen), "a one-letter reason closed the dialog"
+        assert "Not submitted" in screen_text(app)
+        assert app.screen.query_one("#reason", Input).value == "n"
+        # Focus on a button: letters still go into the text, they never press the button.
+        await pilot.press("tab", "tab", "o")
+        assert app.screen.query_one("#reason", Input).value == "no"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ReasonScreen), what="Esc cancels")
+    assert app.session.incident.status != "closed"
+    assert not [e for e in journal_entries(path) if e.step == "close"]
+
+
+async def test_enter_on_the_follow_up_checkbox_saves_the_note(tmp_path: Path) -> None:
+    path = tmp_path / "note.jsonl"
+    app, _, _ = drill_app(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
+        await pilot.press(*"customer list exported", "tab", "space")
+        assert "follow-up item for the report: YES" in screen_text(app)  # a word, not only a colour
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, NoteScreen), what="note saved")
+    notes = [e for e in journal_entries(path) if e.kind == "note"]
+    assert [(n.summary, n.data.get("follow_up")) for n in notes] == [("customer list exported", True)]
+
+
+async def test_q_cancels_a_dialog_without_a_text_field(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    app, backends, _ = drill_app(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.session.board.names(QUEUES), what="first readings")
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        assert "q / Esc = cancel" in screen_text(app)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="q cancels")
+        assert app.is_running
+    assert not backends.world.retry.paused
+    assert [e.data.get("choice") for e in journal_entries(path) if e.data.get("phase") == "confirm"] == ["cancel"]
+
+
+async def test_the_update_editor_takes_letters_as_text_and_starts_at_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "update.jsonl"
+    app, _, _ = drill_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.session.board.names(QUEUES), what="first readings")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="update editor")
+        area = app.screen.query_one("#message", TextArea)
+        assert area.cursor_location == area.document.end
+        text = screen_text(app)
+        assert "#checkout-incident" in text, text  # the dialog names where the update goes
+        await pilot.press("n", "y", "q")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert area.text.endswith("nyq")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="Esc cancels")
+    assert not [e for e in journal_entries(path) if e.kind == "update"]
+
+
+async def test_an_unknown_key_says_so_in_the_footer(tmp_path: Path) -> None:
+    app, _, _ = drill_app(tmp_path / "keys.jsonl")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("z")
+        await wait_until(pilot, lambda: "no action on 'z' — ? for help" in screen_text(app), what="key hint")
+        await wait_until(pilot, lambda: "no action on" not in screen_text(app), timeout=5, what="hint goes away")
