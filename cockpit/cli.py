@@ -86,13 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
     act.set_defaults(handler=_act)
 
-    export = sub.add_parser("export", help="the post-incident report (Markdown or JSON) from a journal")
+    export = sub.add_parser("export", help="the post-incident report (Markdown, JSON or HTML) from a journal")
     export.add_argument("journal", metavar="JOURNAL", help="the incident journal (JSON Lines)")
-    export.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    export.add_argument("--format", choices=("md", "json", "html"), default="md",
+                        help="md (default), json (schema cockpit.report/2) or html (one self-contained file)")
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     export.add_argument("--tz", default="UTC", metavar="ZONE", help="render times in this IANA time zone (default UTC)")
     export.add_argument("--config", metavar="PATH", help="also redact the secrets this config names")
+    export.add_argument("--no-appendix", action="store_true",
+                        help="leave the full journal out of the Markdown/HTML (the JSON always has it)")
     export.set_defaults(handler=_export)
+
+    serve = sub.add_parser("serve", help="a read-only live web page of an incident, for people not at the keyboard",
+                           description="Serves the header state, gate, runbook progress, latest readings and the "
+                           "curated timeline of a journal, updating as the journal grows. Read-only: only GET is "
+                           "answered. Nothing is served unless you run this command.")
+    serve.add_argument("--journal", required=True, metavar="PATH", help="the incident journal to follow")
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8650, metavar="N", help="port (default 8650; 0 picks a free one)")
+    serve.add_argument("--tz", default="UTC", metavar="ZONE", help="show times in this IANA time zone (default UTC)")
+    serve.add_argument("--config", metavar="PATH", help="also redact the secrets this config names")
+    serve.set_defaults(handler=_serve)
 
     check = sub.add_parser("check-config", help="validate a config file and print every problem")
     check.add_argument("path", metavar="PATH", help="the TOML config file")
@@ -270,41 +284,73 @@ def _act(args: argparse.Namespace) -> int:
         journal.close()
 
 
+def _redactor_for(args: argparse.Namespace):
+    """The export's redactor: the built-in rules, plus the secrets a given config names. False: bad config."""
+    from cockpit.journal import Redactor
+
+    if not args.config:
+        return Redactor()
+    cfg = _load_config(args.config)
+    return None if cfg is None else Redactor.from_env(cfg.secret_env_names())
+
+
 def _export(args: argparse.Namespace) -> int:
-    import json
+    import os
     from zoneinfo import ZoneInfoNotFoundError
 
-    from cockpit.journal import Redactor, read
-    from cockpit.report import build_report, render_markdown
+    from cockpit.journal import BadLine
+    from cockpit.report import build, from_file, write_html, write_json, write_markdown
 
-    redactor = None
-    if args.config:
-        cfg = _load_config(args.config)
-        if cfg is None:
-            return EXIT_USAGE
-        redactor = Redactor.from_env(cfg.secret_env_names())
-    try:
-        back = read(args.journal)
-    except OSError as exc:
-        print(f"cockpit export: cannot read {args.journal}: {exc.strerror or exc}", file=sys.stderr)
+    redactor = _redactor_for(args)
+    if redactor is None:
+        return EXIT_USAGE
+    if not os.access(args.journal, os.R_OK) or os.path.isdir(args.journal):
+        print(f"cockpit export: cannot read {args.journal}", file=sys.stderr)
         return EXIT_FAILURE
-    for bad in back.bad_lines:
-        print(f"{args.journal}:{bad.line_no}: skipped a {bad.reason} line", file=sys.stderr)
+    bad: list[BadLine] = []
     try:
-        report = build_report(back.entries, args.tz, redactor)
+        report = build(from_file(args.journal, bad), args.tz, redactor)
     except (ZoneInfoNotFoundError, ValueError):
         print(f"cockpit export: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)", file=sys.stderr)
         return EXIT_USAGE
-    # JSON escapes control characters itself; Markdown is read on terminals: shown, never obeyed.
-    text = (json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.format == "json"
-            else visible(render_markdown(report), newlines=True, tabs=True))
+    except OSError as exc:
+        print(f"cockpit export: cannot read {args.journal}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    for line in bad:
+        print(f"{args.journal}:{line.line_no}: skipped a {line.reason} line", file=sys.stderr)
+    appendix = not args.no_appendix
+    handle = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            write_json(report, handle)
+        elif args.format == "html":
+            write_html(report, handle, appendix)
+        else:
+            write_markdown(report, handle, appendix)
+    finally:
+        if args.output:
+            handle.close()
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
         print(f"wrote {args.output}")
-    else:
-        sys.stdout.write(text)
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from cockpit.report import zone
+
+    redactor = _redactor_for(args)
+    if redactor is None:
+        return EXIT_USAGE
+    try:
+        zone(args.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"cockpit serve: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)", file=sys.stderr)
+        return EXIT_USAGE
+    from cockpit.web import serve
+
+    return serve(args.journal, args.host, args.port, args.tz, redactor)
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -181,6 +181,25 @@ def read(path: str | Path) -> ReadBack:
     with open(path, "rb") as handle:
         raw = handle.read()
     return _parse(raw, first_line_no=1)
+
+
+def iter_entries(path: str | Path, bad: list[BadLine] | None = None) -> Iterator[Entry]:
+    """Every whole entry of a journal, one line at a time (memory bounded by the longest line).
+
+    Lines that cannot be read are skipped and, when `bad` is given, reported into it."""
+    with open(path, "rb") as handle:
+        line_no = 0
+        for line in handle:
+            line_no += 1
+            if not line.strip():
+                continue
+            try:
+                yield Entry.from_dict(json.loads(line))
+            except (ValueError, UnicodeDecodeError, TypeError, AttributeError) as exc:
+                if bad is not None:
+                    torn = not line.endswith(b"\n")  # no newline after it: the write was cut off
+                    bad.append(BadLine(line_no, line[:80].decode("utf-8", "replace"),
+                                       "torn" if torn else f"unreadable: {exc}"))
 
 
 def _parse(raw: bytes, first_line_no: int) -> ReadBack:

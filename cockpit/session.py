@@ -8,7 +8,6 @@ journal first, and only a durable entry is shown as done.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from pathlib import Path
 from collections.abc import Awaitable, Callable
@@ -228,14 +227,17 @@ class Session:
         return entry
 
     def export_report(self, tz_name: str = "UTC") -> list[Path]:
-        """Write the report as Markdown and JSON next to the journal; returns the paths."""
-        from cockpit.report import build_report, render_markdown  # only when exporting
+        """Write the report as Markdown, JSON and HTML next to the journal; returns the paths."""
+        from cockpit.report import build, from_file, write_html, write_json, write_markdown  # only when exporting
 
-        report = build_report(self.journal.entries, tz_name, self.journal.redactor)
+        report = build(from_file(self.journal.path), tz_name, self.journal.redactor)
         stem = self.journal.path.with_suffix("")
-        paths = [stem.with_name(stem.name + "-report.md"), stem.with_name(stem.name + "-report.json")]
-        paths[0].write_text(visible(render_markdown(report), newlines=True, tabs=True), encoding="utf-8")
-        paths[1].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        paths = []
+        for suffix, write in (("md", write_markdown), ("json", write_json), ("html", write_html)):
+            path = stem.with_name(f"{stem.name}-report.{suffix}")
+            with open(path, "w", encoding="utf-8") as handle:
+                write(report, handle)
+            paths.append(path)
         return paths
 
     # -- the gate --------------------------------------------------------------------

@@ -314,7 +314,8 @@ class RestartStaged(DrillAction):
         if paused:
             return Result(False, f"still paused: {', '.join(paused)}", state_left=executed.state_left)
         depths = {name: int(q.depth) for _, name, q in self._queues()}
-        return Result(True, f"all queues running; depths {depths}", data={"depths": depths})
+        shown = ", ".join(f"{name} {depth:,}" for name, depth in depths.items())
+        return Result(True, f"all queues running; depths: {shown}", data={"depths": depths})
 
 
 def _sha256(text: str) -> str:

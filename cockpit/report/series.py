@@ -1,0 +1,48 @@
+"""Reading series over the incident, kept to a fixed number of points whatever the journal's length."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cockpit.report.model import FAMILIES, Point, Series
+
+#: Points kept per series; above it, neighbours are merged keeping the higher value (peaks matter).
+MAX_POINTS = 256
+
+
+class SeriesBuilder:
+    def __init__(self, max_points: int = MAX_POINTS) -> None:
+        self.max_points = max_points
+        self._points: dict[tuple[str, str], list[Point]] = {}
+
+    def add_readings(self, at: datetime, readings: Any) -> None:
+        """`readings` as the journal holds them: {"error_rate": {name: value}, "queues": …, "suspects": …}."""
+        if not isinstance(readings, dict):
+            return
+        moment = at.timestamp()
+        for family, _words in FAMILIES:
+            values = readings.get(family)
+            if not isinstance(values, dict):
+                continue
+            for name, value in values.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+                    self._add((family, str(name)), Point(moment, float(value)))
+
+    def _add(self, key: tuple[str, str], point: Point) -> None:
+        points = self._points.setdefault(key, [])
+        if points and point.at < points[-1].at:
+            # An action's "before" can predate the last point; keep the series in time order.
+            index = len(points)
+            while index and points[index - 1].at > point.at:
+                index -= 1
+            points.insert(index, point)
+        else:
+            points.append(point)
+        if len(points) > 2 * self.max_points:
+            self._points[key] = [max(points[i:i + 2], key=lambda p: p.value) for i in range(0, len(points), 2)]
+
+    def build(self) -> tuple[Series, ...]:
+        order = {family: i for i, (family, _w) in enumerate(FAMILIES)}
+        keys = sorted(self._points, key=lambda k: (order[k[0]], k[1]))
+        return tuple(Series(family, name, tuple(self._points[(family, name)])) for family, name in keys)
