@@ -1,22 +1,25 @@
-"""The post-incident report: golden files of a scripted drill incident, time zones, secrets."""
+"""The post-incident report: what it says about the drill, durations, the curated timeline,
+charts, the three formats, time zones and secrets."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from cockpit.journal import Entry, read
-from cockpit.report import SCHEMA, build_report, render_markdown
+from cockpit.journal import Entry, parse_ts, read
+from cockpit.report import SCHEMA, build, from_entries, from_file, render_html, render_json, render_markdown
 from tests.golden.record import JOURNAL, SECRET
+from tests.report_journals import OPEN_ITEM, drill_with_gate, gate_entry, write
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def export(*args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(JOURNAL), *args],
+def export(journal: Path, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(journal), *args],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -29,43 +32,172 @@ def check_golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), f"{name} differs; UPDATE_GOLDEN=1 rewrites it after a review"
 
 
-def test_markdown_export_matches_the_golden_file() -> None:
-    check_golden("drill-incident.md", export("--format", "md"))
+def test_markdown_and_json_exports_match_the_golden_files() -> None:
+    check_golden("drill-incident.md", export(JOURNAL, "--format", "md"))
+    check_golden("drill-incident.json", export(JOURNAL, "--format", "json"))
 
 
-def test_json_export_matches_the_golden_file_and_schema() -> None:
-    text = export("--format", "json")
-    check_golden("drill-incident.json", text)
-    report = json.loads(text)
-    assert report["schema"] == SCHEMA
-    assert set(report) == {"schema", "time_zone", "incident", "milestones", "durations_s", "impact", "timeline",
-                           "steps", "repair_ledger", "messages", "follow_ups", "notes"}
-    assert report["incident"]["status"] == "closed" and report["incident"]["operators"] == ["alice", "bob"]
-    assert report["impact"]["affected_records"]["marked_for_review"] > 0
-    assert report["repair_ledger"][0]["sha256"] and report["repair_ledger"][0]["applied"]
-    assert [m["audience"] for m in report["messages"]] == ["status", "customer"]
-    assert [f["operator"] for f in report["follow_ups"]] == ["bob"]
-    assert report["durations_s"]["to_restore"] > report["durations_s"]["to_mitigate"] > 0
-    actions = [t for t in report["timeline"] if "before" in t]
-    assert actions and all(t["before"] and t["after"] for t in actions)
+def peak(entries: list[Entry], family: str) -> float:
+    """The highest reading of a family anywhere in the journal, found without the report's code."""
+    values = []
+    for e in entries:
+        for readings in (e.data, e.data.get("before"), e.data.get("after")):
+            if isinstance(readings, dict) and isinstance(readings.get(family), dict):
+                values += [v for v in readings[family].values() if isinstance(v, (int, float))]
+    return max(values)
 
 
-def test_the_secret_never_reaches_the_journal_or_either_report() -> None:
+def test_the_summary_states_release_times_impact_and_open_items() -> None:
+    entries = drill_with_gate()
+    report = build(from_entries(entries))
+    declared = next(e for e in entries if e.kind == "declare")
+    mitigated = next(e for e in entries if e.kind == "gate" and e.data["state"] == "MITIGATED")
+    restored = next(e for e in entries if e.kind == "gate" and e.data["state"] == "RESTORED")
+    text = " ".join(report.summary)
+    assert "Release 2026.11.3 was rolled back to 2026.11.2" in text
+    assert f"Declared {declared.at:%Y-%m-%d %H:%M:%S} UTC by alice" in text
+    assert f"damage stopped (MITIGATED) {mitigated.at:%H:%M:%S}" in text
+    assert f"service restored {restored.at:%H:%M:%S}" in text
+    repair = next(e.data for e in entries if e.data.get("action") == "repair" and e.data.get("phase") == "result")
+    marked = repair["marked_for_review"]
+    assert f"error rate peaked at {peak(entries, 'error_rate') * 100:.1f}% (checkout 5xx ratio" in text
+    assert f"{sum(repair['applied'].values()) - marked} records repaired, {marked} marked for manual review" in text
+    assert f"queue backlog peaked at {peak(entries, 'queues'):.0f} (payment-retry)" in text
+    assert f"Still open: {OPEN_ITEM}; follow-up: retry worker needs an idempotency key" in text
+    assert report.header.status == "closed" and report.header.gate == "RESTORED"
+
+
+def test_durations_are_the_journal_moments_and_name_their_source() -> None:
+    entries = drill_with_gate()
+    report = build(from_entries(entries))
+    at = {e.seq: e.at for e in entries}
+    declared = next(e for e in entries if e.kind == "declare")
+    first = {state: next(e for e in entries if e.kind == "gate" and e.data["state"] == state)
+             for state in ("MITIGATED", "RESTORED")}
+    closed = next(e for e in entries if e.kind == "close")
+    spans = {d.name: d for d in report.durations}
+    assert spans["to mitigate"].seconds == (first["MITIGATED"].at - declared.at).total_seconds() > 0
+    assert spans["to restore"].seconds == (first["RESTORED"].at - declared.at).total_seconds()
+    assert spans["to close"].seconds == (closed.at - declared.at).total_seconds()
+    assert spans["to mitigate"].end.source == f"the first gate entry reporting MITIGATED (entry {first['MITIGATED'].seq})"
+    for d in report.durations:
+        assert at[d.start.seq] == d.start.at and at[d.end.seq] == d.end.at
+    # Nothing is known before the declaration: "to detect" is left out with its reason, never printed as 0.
+    assert {o.name for o in report.omitted} == {"to detect", "to acknowledge"}
+    markdown = render_markdown(report, appendix=False)
+    assert "Left out, to detect: no release time or bad reading before the declaration" in markdown
+    assert not re.search(r"to detect \| 0", markdown)
+
+
+def test_an_old_journal_restores_from_the_status_entry_and_leaves_mitigated_out() -> None:
+    report = build(from_file(JOURNAL))
+    green = next(e for e in read(JOURNAL).entries if e.kind == "status" and e.data.get("gate") == "green")
+    spans = {d.name: d for d in report.durations}
+    assert "to mitigate" not in spans and spans["to restore"].end.seq == green.seq
+    why = {o.name: o.why for o in report.omitted}["to mitigate"]
+    assert "predates the gate's MITIGATED entries" in why
+    assert report.moments.mitigated is None and "MITIGATED" not in " ".join(report.summary)
+
+
+def test_the_curated_timeline_has_one_row_per_action_with_its_readings() -> None:
+    entries = drill_with_gate()
+    report = build(from_entries(entries))
+    rows = list(report.timeline())
+    results = [e for e in entries if e.data.get("phase") == "result"]
+    actions = [r for r in rows if r.is_action]
+    assert [r.seq for r in actions] == [e.seq for e in results] and report.action_count == len(results)
+    assert len(rows) < len(entries) / 3  # previews, confirmations, outputs and step states are folded in
+    assert not any(r.what.startswith("step ") or ": preview" in r.what or ": confirmed" in r.what for r in rows)
+    pause = next(r for r in actions if r.what == "Pause the risky queues")
+    assert pause.who == "alice" and pause.outcome == "done" and "payment-retry suspended" in pause.result
+    assert "confirmed by alice" in pause.folded and any(f.startswith("previewed: payment-retry") for f in pause.folded)
+    repair = next(r for r in actions if r.step == "repair")
+    held = next(e.data for e in entries if e.seq == repair.seq)["before"]["suspects"]["duplicate discount holds"]
+    assert held > 0 and f"duplicate discount holds {held:,.0f} → 0" in render_markdown(report, appendix=False)
+    assert {c.name: (c.before, c.after) for c in repair.changes}["duplicate discount holds"] == (held, 0.0)
+    milestones = [r.what for r in rows if r.kind == "milestone"]
+    assert milestones == ["Declared SEV2: DRILL: checkout failing after release 2026.11.3", "Gate reached NOT RESTORED",
+                          "Gate reached MITIGATED", "Gate reached RESTORED", "Closed"]
+
+
+def test_overrides_skips_falls_back_and_reopen_are_reported_with_their_reasons(tmp_path: Path) -> None:
+    base = drill_with_gate()[:12]
+    ts = base[-1].ts
+    more = [Entry(0, ts, "carol", "step", "step Clear named caches: skipped (no cache in this release)", "cache",
+                  {"state": "skipped", "reason": "no cache in this release"}),
+            Entry(0, ts, "carol", "override", "override: restart before repair", "restart",
+                  {"what": "restart before the repair step", "reason": "queue backlog hurting customers"}),
+            gate_entry(0, ts, "carol", "MITIGATED", "RESTORED", "queue: payment-retry 900 waiting"),
+            Entry(0, ts, "carol", "close", "incident closed", "close",
+                  {"override": True, "reason": "handing over to day shift", "open_items": ["gate MITIGATED"]}),
+            Entry(0, ts, "dave", "reopen", "incident reopened", "close", {"reason": "errors are back"})]
+    entries = [Entry.from_dict({**e.to_dict(), "seq": i}) for i, e in enumerate([*base, *more], start=1)]
+    report = build(from_entries(entries))
+    overrides = [(o.who, o.what, o.reason) for o in report.overrides]
+    assert overrides == [("carol", "skipped step Clear named caches", "no cache in this release"),
+                         ("carol", "restart before the repair step", "queue backlog hurting customers"),
+                         ("carol", "closed before the service was restored", "handing over to day shift"),
+                         ("dave", "reopened the incident", "errors are back")]
+    assert report.header.status == "reopened" and report.moments.closed is None
+    rows = [r.what for r in report.timeline()]
+    assert "Gate fell back to MITIGATED" in rows and "Reopened" in rows and "Skipped: Clear named caches" in rows
+    html = render_html(report)
+    assert "handing over to day shift" in html and "errors are back" in html
+
+
+def test_charts_have_a_marker_per_action_in_svg_and_the_sparkline() -> None:
+    report = build(from_entries(drill_with_gate()))
+    html = render_html(report)
+    charts = re.findall(r'<svg class="chart" data-family="(\w+)".*?</svg>', html, re.S)
+    assert charts == ["error_rate", "suspects", "queues"]
+    for svg in re.findall(r'<svg class="chart".*?</svg>', html, re.S):
+        assert svg.count('class="marker action"') == report.action_count == 9
+        assert svg.count('class="marker milestone"') == 3  # mitigated, restored, closed
+        assert "<polyline" in svg
+    markdown = render_markdown(report, appendix=False)
+    ticks = re.search(r"^actions +(.*?)  \^ one action", markdown, re.M)
+    assert ticks and ticks.group(1).count("^") + 2 * ticks.group(1).count("*") <= report.action_count
+    assert "▁" in markdown and "█" in markdown
+
+
+def test_json_has_a_versioned_schema_the_timeline_and_the_raw_journal() -> None:
+    entries = drill_with_gate()
+    data = json.loads(render_json(build(from_entries(entries), "Europe/Berlin")))
+    assert data["schema"] == SCHEMA == "cockpit.report/2" and data["version"] == 2
+    assert [e["seq"] for e in data["journal"]] == [e.seq for e in entries]
+    assert sum(1 for r in data["timeline"] if r["kind"] in ("action", "update")) == data["action_count"]
+    mitigated = data["moments"]["mitigated"]
+    assert mitigated["at"].endswith("+01:00") and "MITIGATED" in mitigated["source"]
+    assert parse_ts(mitigated["at"]) == next(e.at for e in entries if e.kind == "gate" and e.data["state"] == "MITIGATED")
+    assert data["follow_ups"] == [{"at": data["follow_ups"][0]["at"], "text": "retry worker needs an idempotency key "
+                                   "per payment event", "owner": "bob", "raised_by": "bob"}]
+
+
+def test_people_see_words_not_python_values(tmp_path: Path) -> None:
+    journal = write(drill_with_gate(), tmp_path / "gate.jsonl")
+    for fmt in ("md", "html"):
+        text = export(journal, "--format", fmt)
+        assert not re.search(r"\{'|\{\"|\bNone\b|\bTrue\b|\bFalse\b", text), fmt
+
+
+def test_the_secret_never_reaches_the_journal_or_any_report() -> None:
     assert SECRET not in JOURNAL.read_text()
-    for fmt in ("md", "json"):
-        assert SECRET not in export("--format", fmt)
-    assert "[redacted]" in export("--format", "md")  # the note that held it is still there, minus the secret
+    for fmt in ("md", "json", "html"):
+        text = export(JOURNAL, "--format", fmt)
+        assert SECRET not in text and "[redacted]" in text  # the note that held it is there, minus the secret
 
 
 def test_times_render_in_a_chosen_zone_across_a_dst_change() -> None:
     entries = [Entry(1, "2026-03-08T06:59:59.000Z", "alice", "declare", "declared", "declare",
                      {"title": "t", "severity": "SEV1"}),
                Entry(2, "2026-03-08T07:00:00.000Z", "alice", "note", "an hour later on the wall, a second later in UTC")]
-    ny = build_report(entries, "America/New_York")
-    assert [t["at"] for t in ny["timeline"]] == ["2026-03-08 01:59:59 EST", "2026-03-08 03:00:00 EDT"]
-    utc = build_report(entries, "UTC")
-    assert [t["at"] for t in utc["timeline"]] == ["2026-03-08 06:59:59 UTC", "2026-03-08 07:00:00 UTC"]
-    assert "01:59:59 EST" in render_markdown(ny)
+    ny = build(from_entries(entries), "America/New_York")
+    assert "Declared 2026-03-08 01:59:59 EST" in ny.summary[1]
+    markdown = render_markdown(ny)
+    assert "| 01:59:59 | alice |" in markdown and "| 03:00:00 | alice |" in markdown
+    assert "2026-03-08 03:00:00 EDT" in markdown  # the appendix, with the zone's name
+    utc = render_markdown(build(from_entries(entries), "UTC"))
+    assert "| 06:59:59 | alice |" in utc and "| 07:00:00 | alice |" in utc
 
 
 def test_export_rejects_an_unknown_zone_and_tolerates_a_torn_journal(tmp_path: Path) -> None:
@@ -77,6 +209,10 @@ def test_export_rejects_an_unknown_zone_and_tolerates_a_torn_journal(tmp_path: P
     torn.write_bytes(raw[: len(raw) - 40])
     done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(torn), "-o", str(tmp_path / "r.md")],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and "skipped a torn line" in done.stderr
+    torn_line = torn.read_bytes().count(b"\n") + 1
+    assert done.returncode == 0 and f"{torn}:{torn_line}: skipped a torn line" in done.stderr
     assert (tmp_path / "r.md").read_text().startswith("# Post-incident report")
     assert len(read(torn).entries) == len(read(JOURNAL).entries) - 1
+    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(tmp_path / "missing.jsonl")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.startswith("cockpit export: cannot read") and "Traceback" not in done.stderr

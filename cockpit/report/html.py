@@ -23,6 +23,7 @@ h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.2em; border-bott
 table { border-collapse: collapse; width: 100%; font-size: .92em; }
 th, td { text-align: left; vertical-align: top; padding: .3em .5em; border-bottom: 1px solid #e5e5e5; }
 th { background: #f6f8fa; }
+td.length { white-space: nowrap; }
 tr.milestone td { background: #f3f8f3; font-weight: 600; }
 tr.failed td, tr.cancelled td { background: #fdf0ef; }
 .outcome { font-weight: 600; } .outcome.failed, .outcome.cancelled { color: #c0392b; }
@@ -104,7 +105,7 @@ def html_chunks(r: Report, appendix: bool = True) -> Iterator[str]:
 def _durations(r: Report) -> Iterator[str]:
     yield '<section id="durations"><h2>Durations</h2><table><thead><tr><th>duration</th><th>length</th><th>from</th><th>to</th></tr></thead><tbody>'
     for d in r.durations:
-        yield (f'<tr><td>{e(d.name)}</td><td><b>{e(words.duration(d.seconds))}</b></td>'
+        yield (f'<tr><td>{e(d.name)}</td><td class="length"><b>{e(words.duration(d.seconds))}</b></td>'
                f"<td>{e(d.start.source)}, {e(words.clock(d.start.at, r.zone))}</td>"
                f"<td>{e(d.end.source)}, {e(words.clock(d.end.at, r.zone))}</td></tr>")
     yield "</tbody></table>"
@@ -161,7 +162,7 @@ def _lists(r: Report) -> Iterator[str]:
     tz = r.zone
     yield '<section id="overrides"><h2>Overrides and skipped steps</h2>'
     yield ("<ul>" + "".join(f"<li>{e(words.when(o.at, tz))}, {e(o.who)}: {e(o.what)}; reason: "
-                            f"{e(o.reason or 'none given')}</li>" for o in r.overrides) + "</ul>") if r.overrides else "<p>None.</p>"
+                            f"{e(o.reason or 'none given')}</li>" for o in r.overrides) + "</ul>") if r.overrides else "<p>No override, no skipped step.</p>"
     yield '</section><section id="repairs"><h2>Data repairs</h2>'
     for rep in r.repairs:
         applied = ", ".join(f"{k} {v:,}" for k, v in rep.applied) or "nothing"

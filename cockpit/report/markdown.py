@@ -128,7 +128,7 @@ def _lists(r: Report) -> Iterator[str]:
     tz = r.zone
     yield "## Overrides and skipped steps\n\n"
     yield "".join(f"- {words.when(o.at, tz)}, {cell(o.who)}: {cell(o.what)}; reason: {cell(o.reason or 'none given')}\n"
-                  for o in r.overrides) or "None.\n"
+                  for o in r.overrides) or "No override, no skipped step.\n"
     yield "\n## Data repairs\n\n"
     for rep in r.repairs:
         applied = ", ".join(f"{k} {v:,}" for k, v in rep.applied) or "nothing"

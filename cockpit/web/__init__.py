@@ -1,0 +1,38 @@
+"""`cockpit serve`: a read-only live web page of an incident for people not at the keyboard.
+
+Only served when someone runs `cockpit serve --journal PATH`; it binds 127.0.0.1 unless told
+otherwise, answers GET only and can trigger nothing: it reads the journal file, never the
+systems, and holds no credentials (secrets are redacted from what it shows, as in exports).
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+from cockpit.journal import Redactor
+
+
+def serve(journal: str | Path, host: str = "127.0.0.1", port: int = 8650, tz_name: str = "UTC",
+          redactor: Redactor | None = None) -> int:
+    import uvicorn
+
+    from cockpit.web.app import create_app
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        print(f"cockpit serve: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    sock.listen(128)  # connections wait in the backlog until the server accepts, so the address works once printed
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    print(f"serving {Path(journal)} read-only at http://{shown}:{bound}/ (Ctrl-C stops)", flush=True)
+    config = uvicorn.Config(create_app(journal, tz_name, redactor), log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=2, lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0

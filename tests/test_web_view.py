@@ -1,0 +1,96 @@
+"""`cockpit serve`: the read-only live page, in headless Chromium, following a growing journal."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser import LivePage
+from tests.report_journals import drill_with_gate, gate_entry, write
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path, list]]:
+    """`cockpit serve` on the drill's journal cut just before the gate reached RESTORED."""
+    entries = drill_with_gate()
+    cut = next(i for i, e in enumerate(entries) if e.kind == "gate" and e.data["state"] == "RESTORED")
+    journal = write(entries[:cut], tmp_path / "incident.jsonl")
+    process = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--journal", str(journal), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, f"no address in {line!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
+        yield match.group(0), journal, entries[:cut]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def request(url: str, method: str, path: str) -> tuple[int, str]:
+    host, port = re.match(r"http://([^:]+):(\d+)/", url).groups()  # type: ignore[union-attr]
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request(method, path, body=b"x" if method in ("POST", "PUT", "PATCH") else None)
+        reply = connection.getresponse()
+        return reply.status, reply.getheader("Allow") or ""
+    finally:
+        connection.close()
+
+
+def test_the_page_follows_the_journal_live(served: tuple[str, Path, list]) -> None:
+    url, journal, entries = served
+    page = LivePage(url)
+    try:
+        gate = "document.getElementById('gate-state') && document.getElementById('gate-state').textContent"
+        page.wait_for(gate, lambda v: v == "MITIGATED", "the gate as journaled so far")
+        text = page.evaluate("document.body.innerText")
+        assert "DRILL: checkout failing after release 2026.11.3" in text and "status mitigated" in text
+        assert "Runbook: 9 of 12 steps done" in text  # declare..verify done; watch running; update, close pending
+        assert "checkout 5xx ratio" in text  # latest readings
+        rows = page.evaluate("document.querySelectorAll('#timeline tbody tr').length")
+        assert rows == sum(1 for e in entries if e.kind in ("declare", "note", "gate")
+                           or e.data.get("phase") == "result")
+        # Another cockpit appends to the journal: the open page changes without a reload.
+        last = entries[-1]
+        with open(journal, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(gate_entry(last.seq + 1, last.ts, "bob", "RESTORED", "MITIGATED", "").to_dict()) + "\n")
+        page.wait_for(gate, lambda v: v == "RESTORED", "the appended gate entry on the page")
+        assert "status restored" in page.evaluate("document.body.innerText")
+        assert page.evaluate("document.querySelector('#timeline tbody tr td:nth-child(3)').textContent") == \
+            "Gate reached RESTORED"
+        # A half-written line is not shown until its newline arrives.
+        note = json.dumps({"seq": last.seq + 2, "ts": last.ts, "operator": "carol", "kind": "note",
+                           "step": None, "summary": "customers confirm checkout works", "data": {}})
+        with open(journal, "a", encoding="utf-8") as handle:
+            handle.write(note[:30])
+            handle.flush()
+            time.sleep(0.6)  # two of the server's polls: the torn line must not appear (or break the page)
+            assert "customers confirm" not in page.evaluate("document.body.innerText")
+            handle.write(note[30:] + "\n")
+        page.wait_for("document.body.innerText", lambda v: "customers confirm checkout works" in v, "the note")
+    finally:
+        page.close()
+
+
+def test_nothing_can_be_written_and_unknown_paths_are_404(served: tuple[str, Path, list]) -> None:
+    url, journal, _entries = served
+    size = journal.stat().st_size
+    for path in ("/", "/events", "/live.js"):
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            status, allow = request(url, method, path)
+            assert status == 405 and "GET" in allow and method not in allow, (method, path)
+    for path in ("/act", "/api/actions/pause_risky", "/journal.jsonl", "/../incident.jsonl"):
+        assert request(url, "GET", path)[0] == 404, path
+        assert request(url, "POST", path)[0] == 404, path
+    assert request(url, "GET", "/")[0] == 200
+    assert journal.stat().st_size == size
