@@ -7,6 +7,7 @@ from html import escape
 
 from cockpit.report import words
 from cockpit.runbook import STEPS, StepState
+from cockpit.safe_text import visible
 from cockpit.web.live import LiveState
 
 STEP_MARK = {StepState.DONE: "✓ done", StepState.RUNNING: "▶ running", StepState.FAILED: "✗ failed",
@@ -32,7 +33,8 @@ td, th { text-align: left; padding: .2em .4em; border-bottom: 1px solid #eee; ve
 
 
 def e(text: object) -> str:
-    return escape(str(text))
+    """Outside text for the page: control characters shown, never obeyed; markup escaped."""
+    return escape(visible(str(text)))
 
 
 def document(state: LiveState, zone: tzinfo, zone_name: str) -> str:
