@@ -28,7 +28,7 @@ def chromium() -> str:
 
 
 def _run(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory(prefix="cockpit-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="cockpit-chromium-", ignore_cleanup_errors=True) as profile:
         return subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
                               capture_output=True, text=True, timeout=timeout)
 
@@ -59,7 +59,7 @@ class LivePage:
     def __init__(self, url: str) -> None:
         from websockets.sync.client import connect
 
-        self._profile = tempfile.TemporaryDirectory(prefix="cockpit-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="cockpit-chromium-", ignore_cleanup_errors=True)
         self.process = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={self._profile.name}",
                                          "--remote-debugging-port=0", "--remote-allow-origins=*", url],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -115,6 +115,12 @@ class LivePage:
         try:
             self.ws.close()
         finally:
-            self.process.kill()
-            self.process.wait(timeout=10)
+            # Chromium's helper processes may still write to the profile for a moment after it exits;
+            # the directory is removed as far as it can be (ignore_cleanup_errors).
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
             self._profile.cleanup()
