@@ -281,6 +281,10 @@ class CockpitApp(App[None]):
 
     async def _run_action(self, name: str) -> None:
         outcome = await self.session.run_action(name, self._confirm)
+        if outcome.status == "unjournaled":
+            await self._journal_failed(outcome.message)
+            self.refresh_view()
+            return
         severity = {"done": "information", "cancelled": "information", "busy": "warning",
                     "locked": "warning"}.get(outcome.status, "error")
         if outcome.state_left:
@@ -291,6 +295,23 @@ class CockpitApp(App[None]):
         else:
             self.notify(outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4)
         self.refresh_view()
+
+    async def _journal_failed(self, message: str) -> None:
+        """It ran but its record is not durable: a blocking dialog until written or put off."""
+        from cockpit.screens import AskScreen
+
+        while self.session.journal.unsaved:
+            retry = await self.push_screen_wait(AskScreen(
+                "NOT JOURNALED: the action ran, its result is not saved",
+                f"{message[:600]}\n\n{len(self.session.journal.unsaved)} entr(y/ies) wait in memory; they are written "
+                "with the next entry that can be written. Free the disk (or fix the journal) and retry.",
+                yes_label="Retry writing"))
+            if not retry:
+                self.notify("The unsaved result stays in memory; the status bar shows the journal error",
+                            severity="error", timeout=20)
+                return
+            if self.session.retry_unsaved():
+                self.notify("The action's result is now in the journal", timeout=6)
 
     async def _confirm(self, preview: Preview) -> Preview | None:
         from cockpit.screens import ConfirmScreen  # dialogs load on first use: faster start-up

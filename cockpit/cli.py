@@ -207,6 +207,7 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 def _act(args: argparse.Namespace) -> int:
     import asyncio
+    import json
 
     from cockpit.actions import Preview
     from cockpit.console import Console
@@ -275,8 +276,20 @@ def _act(args: argparse.Namespace) -> int:
                 show(session.last_preview)
         finally:
             await backends.close()
+        status = outcome.status
+        if status == "unjournaled" and not session.retry_unsaved():
+            # Done, but not durable: loud, non-zero, and the entries on stderr so nobody loses them.
+            console.err(f"cockpit act: {outcome.message}")
+            console.err("cockpit act: these journal entries could NOT be written; copy them into the journal:")
+            for unsaved in journal.unsaved:
+                console.err(json.dumps({"ts": unsaved.ts, "operator": unsaved.who.name, "kind": unsaved.kind,
+                                        "step": unsaved.step, "summary": unsaved.summary,
+                                        "data": redactor(unsaved.data)}, ensure_ascii=False, default=str))
+            return EXIT_FAILURE
+        if status == "unjournaled":  # the retry wrote it after all
+            status = "failed" if outcome.state_left else "done"
         console.out(outcome.message)
-        return EXIT_OK if outcome.status in ("done", "dry-run") else EXIT_FAILURE
+        return EXIT_OK if status in ("done", "dry-run") else EXIT_FAILURE
 
     try:
         return asyncio.run(run())

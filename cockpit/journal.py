@@ -120,6 +120,17 @@ class Entry:
                    origin=visible(obj.get("origin", "")))
 
 
+class Unsaved(NamedTuple):
+    """An entry whose write failed, kept in memory to be written when the journal works again."""
+
+    kind: str
+    summary: str
+    step: str | None
+    data: dict[str, Any]
+    who: Operator
+    ts: str  # when it happened
+
+
 class BadLine(NamedTuple):
     """A line that could not be read back (a torn write, typically the last one)."""
 
@@ -221,7 +232,8 @@ def _parse(raw: bytes, first_line_no: int) -> ReadBack:
 class Journal:
     """An open incident journal. `open()` resumes an existing one."""
 
-    def __init__(self, path: Path, operator: Operator, redactor: Redactor, fd: int, existing: ReadBack) -> None:
+    def __init__(self, path: Path, operator: Operator, redactor: Redactor, fd: int, existing: ReadBack,
+                 size: int | None = None) -> None:
         self.path = path
         self.operator = operator
         self.redactor = redactor
@@ -232,8 +244,11 @@ class Journal:
         #: Where `ts` comes from: the wall clock, or a drill's faster clock (so durations agree).
         self.clock = utc_now
         self._last_seq = max((e.seq for e in existing.entries), default=0)
-        self._size = os.fstat(fd).st_size
+        self._size = os.fstat(fd).st_size if size is None else size
         self._line_count = existing.line_count
+        #: Entries that could not be written yet (see `append(keep_on_failure=True)`).
+        self.unsaved: list[Unsaved] = []
+        self._late: list[Entry] = []
 
     @classmethod
     def open(cls, path: str | Path, operator: Operator, redactor: Redactor | None = None) -> Journal:
@@ -245,31 +260,71 @@ class Journal:
             if created:
                 _fsync_dir(path.parent)
             with _locked(fd):
-                existing = _parse(_read_all(fd), 1)
+                # Read and take the size under the same lock: an append landing in between
+                # would otherwise be skipped and its seq reused.
+                raw = _read_all(fd)
+                existing = _parse(raw, 1)
         except OSError as exc:
             raise JournalError(f"cannot open journal {path}: {exc.strerror or exc}") from exc
-        return cls(path, operator, redactor or Redactor(), fd, existing)
+        return cls(path, operator, redactor or Redactor(), fd, existing, size=len(raw))
 
     @property
     def last_seq(self) -> int:
         return self._last_seq
 
     def append(self, kind: str, summary: str, *, step: str | None = None,
-               data: Mapping[str, Any] | None = None, operator: Operator | None = None) -> Entry:
-        """Write one entry durably (flush + fsync) and return it; raises `JournalError`."""
+               data: Mapping[str, Any] | None = None, operator: Operator | None = None,
+               keep_on_failure: bool = False) -> Entry:
+        """Write one entry durably (flush + fsync) and return it; raises `JournalError`.
+
+        With `keep_on_failure` (an action's output and result: what happened must not be
+        lost), a failed write is kept in `unsaved` and written by `retry_unsaved`. Entries
+        kept earlier are written first, so the order stays the order things happened."""
         if kind not in KINDS:
             raise ValueError(f"unknown journal kind {kind!r}; expected one of {', '.join(KINDS)}")
         who = operator or self.operator
+        pending = Unsaved(kind, summary, step, dict(data or {}), who, format_ts(self.clock()))
+        if self.unsaved:
+            if keep_on_failure:
+                self.unsaved.append(pending)
+            self.retry_unsaved()  # raises while the journal still cannot be written
+            if keep_on_failure:
+                return self._late.pop()  # ours was the last one kept: the caller applies it as new
+        try:
+            return self._append_now(pending)
+        except JournalError:
+            if keep_on_failure:
+                self.unsaved.append(pending)
+            raise
+
+    def retry_unsaved(self) -> None:
+        """Write the entries kept after a failed write, oldest first; raises `JournalError` if it still fails.
+        What got written is collected for `drain_late`."""
+        while self.unsaved:
+            self._late.append(self._append_now(self.unsaved[0], late=True))
+            self.unsaved.pop(0)
+
+    def drain_late(self) -> list[Entry]:
+        """Entries written late (by `retry_unsaved`) since the last call, for the caller to apply."""
+        late, self._late = self._late, []
+        return late
+
+    def _append_now(self, pending: Unsaved, late: bool = False) -> Entry:
+        data = dict(pending.data)
+        if late:
+            data["happened_at"] = pending.ts  # written late: the journal could not be written then
         try:
             with _locked(self._fd):
                 self._catch_up()
-                entry = Entry(seq=self._last_seq + 1, ts=format_ts(self.clock()), operator=visible(who.name),
-                              kind=kind, summary=visible(self.redactor.text(summary), newlines=True, tabs=True),
-                              step=step, data=visible_data(self.redactor(dict(data or {})), newlines=True, tabs=True),
-                              origin=visible(who.origin()))
+                entry = Entry(seq=self._last_seq + 1, ts=format_ts(self.clock()), operator=visible(pending.who.name),
+                              kind=pending.kind,
+                              summary=visible(self.redactor.text(pending.summary), newlines=True, tabs=True),
+                              step=pending.step, data=visible_data(self.redactor(data), newlines=True, tabs=True),
+                              origin=visible(pending.who.origin()))
                 self._write_durably(entry)
         except OSError as exc:
-            raise JournalError(f"journal write failed ({exc.strerror or exc}); the entry is NOT saved: {summary}") from exc
+            raise JournalError(f"journal write failed ({exc.strerror or exc}); the entry is NOT saved: "
+                               f"{self.redactor.text(pending.summary)[:200]}") from exc
         self._last_seq = entry.seq
         self.entries.append(entry)
         return entry

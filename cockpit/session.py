@@ -37,7 +37,7 @@ Listener = Callable[[Entry], None]
 class ActionOutcome(NamedTuple):
     """What `run_action` reports back to the screen."""
 
-    status: str  # done, failed, cancelled, busy, refused, nothing
+    status: str  # done, failed, unjournaled (done, but its record waits in memory), cancelled, busy, refused, nothing
     message: str
     result: Result | None = None
     #: After a failure: exactly what the systems now hold (what changed, what did not, what is unknown).
@@ -80,20 +80,45 @@ class Session:
         self.journal_error: str | None = None
 
     # -- journal ---------------------------------------------------------------------
-    def record(self, kind: str, summary: str, *, step: str | None = None, data: dict[str, Any] | None = None) -> Entry | None:
-        """Append durably, apply to state, tell listeners; a failed write is reported, never hidden."""
+    def record(self, kind: str, summary: str, *, step: str | None = None, data: dict[str, Any] | None = None,
+               keep: bool = False) -> Entry | None:
+        """Append durably, apply to state, tell listeners; a failed write is reported, never hidden.
+
+        `keep`: what an action did (its output, its result) is kept in memory when the write
+        fails and written, in order, by the next write that works (or `retry_unsaved`)."""
         try:
-            entry = self.journal.append(kind, summary, step=step, data=data)
+            entry: Entry | None = self.journal.append(kind, summary, step=step, data=data, keep_on_failure=keep)
         except JournalError as exc:
             self.journal_error = str(exc)
+            entry = None
+        for late in self.journal.drain_late():
+            self._apply(late)
+        if entry is None:
             for listener in self.change_listeners:
                 listener("journal")
             return None
         self.journal_error = None
+        self._apply(entry)
+        return entry
+
+    def retry_unsaved(self) -> bool:
+        """Write the entries kept after failed writes; True when none is left unsaved."""
+        try:
+            self.journal.retry_unsaved()
+        except JournalError as exc:
+            self.journal_error = str(exc)
+        else:
+            self.journal_error = None
+        for late in self.journal.drain_late():
+            self._apply(late)
+        for listener in self.change_listeners:
+            listener("journal")
+        return not self.journal.unsaved
+
+    def _apply(self, entry: Entry) -> None:
         self._replay(entry)
         for listener in self.listeners:
             listener(entry)
-        return entry
 
     def _replay(self, entry: Entry) -> None:
         self.incident.apply(entry)
@@ -200,7 +225,7 @@ class Session:
     def note(self, text: str, *, follow_up: bool = False) -> Entry | None:
         return self.record("note", text, data={"follow_up": True} if follow_up else {})
 
-    def set_step(self, step_id: str, state: StepState, reason: str | None = None) -> Entry | None:
+    def set_step(self, step_id: str, state: StepState, reason: str | None = None, *, keep: bool = False) -> Entry | None:
         if self.runbook.state(step_id) is state and not reason:
             return None
         title = step_by_id(step_id).title
@@ -208,7 +233,7 @@ class Session:
         data: dict[str, Any] = {"state": state.value}
         if reason:
             data["reason"] = reason
-        return self.record("step", summary, step=step_id, data=data)
+        return self.record("step", summary, step=step_id, data=data, keep=keep)
 
     def skip(self, step_id: str, reason: str) -> Entry | None:
         return self.set_step(step_id, StepState.SKIPPED, reason)
@@ -328,9 +353,11 @@ class Session:
             if earlier:
                 preview = replace(preview, warnings=preview.warnings + (
                     "Out of order: still open before this step: " + ", ".join(s.title for s in earlier),))
-        self.record("action", f"{action.title}: preview: " + "; ".join(preview.touches), step=step,
-                    data={"action": action.name, "phase": "preview", "touches": list(preview.touches),
-                          "counts": dict(preview.counts), "warnings": list(preview.warnings)})
+        # Fail closed: an action whose preview (or confirmation) is not durable does not run.
+        if self.record("action", f"{action.title}: preview: " + "; ".join(preview.touches), step=step,
+                       data={"action": action.name, "phase": "preview", "touches": list(preview.touches),
+                             "counts": dict(preview.counts), "warnings": list(preview.warnings)}) is None:
+            return self._not_run(action)
         if dry_run:
             self.record("action", f"{action.title}: dry run, nothing changed", step=step,
                         data={"action": action.name, "phase": "confirm", "choice": "dry-run"})
@@ -342,18 +369,18 @@ class Session:
             self.record("action", f"{action.title}: cancelled at confirmation", step=step,
                         data={"action": action.name, "phase": "confirm", "choice": "cancel"})
             return ActionOutcome("cancelled", f"{action.title}: cancelled, nothing changed")
-        if needs_confirm:
-            self.record("action", f"{action.title}: confirmed", step=step,
-                        data={"action": action.name, "phase": "confirm", "choice": "confirm"})
-        if step:
-            self.set_step(step, StepState.RUNNING)
+        if needs_confirm and self.record("action", f"{action.title}: confirmed", step=step,
+                                         data={"action": action.name, "phase": "confirm", "choice": "confirm"}) is None:
+            return self._not_run(action)
+        if step and self.set_step(step, StepState.RUNNING) is None and self.journal_error:
+            return self._not_run(action)
         before = self.board.key_readings()
         started = time.monotonic()
 
         def stream(line: str) -> None:
             line = visible(line)  # command output: shown, never obeyed
             progress(line)
-            self.record("action", f"{action.name}: {line}", step=step,
+            self.record("action", f"{action.name}: {line}", step=step, keep=True,
                         data={"action": action.name, "phase": "output", "line": line})
 
         try:
@@ -383,10 +410,19 @@ class Session:
                 "duration_s": round(duration, 3), "before": before, "after": after,
                 "details": list(result.details)}
         if "text" in result.data:
-            self.record("update", f"{result.data.get('audience', '')} update sent", step=step, data=data)
+            saved = self.record("update", f"{result.data.get('audience', '')} update sent", step=step, data=data, keep=True)
         else:
-            self.record("action", summary, step=step, data=data)
+            saved = self.record("action", summary, step=step, data=data, keep=True)
         if step:
-            self.set_step(step, StepState.DONE if ok else StepState.FAILED)
+            self.set_step(step, StepState.DONE if ok else StepState.FAILED, keep=True)
+        if saved is None or self.journal.unsaved:
+            # It ran, but the record of it is not durable: say so loudly; the entry waits in memory.
+            return ActionOutcome("unjournaled", f"{summary} — NOT JOURNALED: {self.journal_error}. The result is "
+                                 "kept in memory and written as soon as the journal can be written again", result,
+                                 "" if ok else (result.state_left or verified.state_left))
         return ActionOutcome("done" if ok else "failed", summary, result,
                              "" if ok else (result.state_left or verified.state_left))
+
+    def _not_run(self, action: Action) -> ActionOutcome:
+        return ActionOutcome("failed", f"{action.title} NOT run: the journal cannot be written ({self.journal_error}); "
+                             "an action never runs un-journaled; nothing was changed", state_left="nothing was changed")
