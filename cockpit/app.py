@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 from functools import partial
 
 from textual import events
@@ -19,6 +20,7 @@ from textual.widgets import Footer, Static
 
 from cockpit.actions import Preview
 from cockpit.journal import Entry
+from cockpit.notify import Notice, Notifier, in_tmux, terminal_bytes
 from cockpit.registry import KEY_DISPLAY, Command, commands
 from cockpit.runbook import step_by_id
 from cockpit.session import Session
@@ -105,6 +107,9 @@ class CockpitApp(App[None]):
         self._risky = {q.name for q in cfg.queues if q.risky}
         self._refresh_pending = False
         self._hint_timer: Timer | None = None
+        self.notifier = Notifier(cfg.notify)
+        #: Every notice signalled this run (what the bell and OSC 9 said), newest last.
+        self.signals: list[Notice] = []
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -134,6 +139,7 @@ class CockpitApp(App[None]):
         log = self.query_one(LogPanel)
         for entry in self.session.journal.entries[-300:]:
             log.add(entry)
+        self.notifier.seed(self.session.journal.entries)
         self.session.listeners.append(self._on_entry)
         self.session.change_listeners.append(self._on_change)
         if self.session.journal.resumed:
@@ -187,6 +193,7 @@ class CockpitApp(App[None]):
 
     # -- keeping the screen current --------------------------------------------------
     def _on_entry(self, entry: Entry) -> None:
+        self._signal(self.notifier.on_entry(entry))
         try:
             self.query_one(LogPanel).add(entry)
         except NoMatches:
@@ -220,6 +227,8 @@ class CockpitApp(App[None]):
             locks = session.shared.locks if session.shared is not None else {}
             self.query_one(RunbookPanel).show(session.runbook, session.read_only, locks)
             now = board.clock()
+            for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
+                self._signal(notice)
             self.query_one(StatusBar).show(StatusView(
                 session.incident, session.incident.elapsed(now), session.incident.update_countdown(now),
                 session.journal.operator.name, session.read_only, session.backends.label, gate, session.journal_error,
@@ -228,6 +237,16 @@ class CockpitApp(App[None]):
     def on_unmount(self) -> None:
         self.session.listeners.remove(self._on_entry)
         self.session.change_listeners.remove(self._on_change)
+
+    def _signal(self, notice: Notice | None) -> None:
+        """Bell and OSC 9 desktop notification (through tmux when inside it), as configured."""
+        if notice is None:
+            return
+        self.signals.append(notice)
+        cfg = self.session.config.notify
+        if not self.is_headless and self._driver is not None and (cfg.bell or cfg.osc9):
+            self._driver.write(terminal_bytes(f"cockpit: {notice.text}", bell=cfg.bell, osc9=cfg.osc9,
+                                              tmux=in_tmux(os.environ)))
 
     # -- keys that do nothing --------------------------------------------------------
     def on_key(self, event: events.Key) -> None:

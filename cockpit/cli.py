@@ -157,6 +157,15 @@ def _run_tui(backends, journal_path: str, args: argparse.Namespace, join: bool =
         shared_cfg = backends.config.shared
         url = backends.config.redis_named(shared_cfg.redis).resolve_url(os.environ)
         session.attach_shared(SharedLog(url, shared_cfg.incident, journal, session.mirror, lock_ttl=shared_cfg.lock_ttl))
+    from cockpit.terminal import use_controlling_terminal
+
+    try:
+        use_controlling_terminal()  # draw on the terminal even with 2>err.log; errors still go there
+    except OSError as exc:
+        journal.close()
+        print(f"cockpit: no terminal to draw on (/dev/tty: {exc.strerror or exc}); "
+              "use `cockpit snapshot` or `cockpit act` without one", file=sys.stderr)
+        return EXIT_FAILURE
     try:
         CockpitApp(session).run()
     finally:

@@ -231,6 +231,17 @@ class SharedConfig(NamedTuple):
     join: bool = False
 
 
+class NotifyConfig(NamedTuple):
+    """`[notify]`: how the cockpit gets attention (BEL, OSC 9 desktop notification) and for which events."""
+
+    bell: bool = True
+    osc9: bool = True
+    gate: bool = True
+    guard: bool = True
+    unreachable: bool = True
+    update_due: bool = True
+
+
 class Config(NamedTuple):
     """A validated cockpit configuration."""
 
@@ -246,6 +257,7 @@ class Config(NamedTuple):
     gate: GateConfig = GateConfig()
     shared: SharedConfig | None = None
     source: Path | None = None
+    notify: NotifyConfig = NotifyConfig()
 
     def secret_env_names(self) -> tuple[str, ...]:
         """Every environment variable whose value must never be written anywhere."""
@@ -314,10 +326,20 @@ def _read_config(root: Table, base_dir: Path) -> Config | None:
     actions = _read_actions(root.table("actions"), redis_names, [f.name for f in flags], postgres)
     gate = _read_gate(root.table("gate"))
     shared = _read_shared(root.table("shared"), redis_names)
+    notify = _read_notify(root.table("notify"))
     root.finish()
     if incident is None:
         return None
-    return Config(incident, prometheus, redis, queues, regions, flags, postgres, checks, actions, gate, shared)
+    return Config(incident, prometheus, redis, queues, regions, flags, postgres, checks, actions, gate, shared,
+                  notify=notify)
+
+
+def _read_notify(t: Table | None) -> NotifyConfig:
+    if t is None:
+        return NotifyConfig()
+    notify = NotifyConfig(*(t.bool(name, True) for name in NotifyConfig._fields))
+    t.finish()
+    return notify
 
 
 def _read_shared(t: Table | None, redis_names: list[str]) -> SharedConfig | None:
