@@ -331,7 +331,7 @@ def _export(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     bad: list[BadLine] = []
     try:
-        report = build(from_file(args.journal, bad), args.tz, redactor)
+        report = build(from_file(args.journal, bad, redactor), args.tz)
     except (ZoneInfoNotFoundError, ValueError):
         print(f"cockpit export: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)", file=sys.stderr)
         return EXIT_USAGE

@@ -10,6 +10,7 @@ Secrets are redacted by the writer itself, never left to callers.
 from __future__ import annotations
 
 import fcntl
+import functools
 import getpass
 import json
 import os
@@ -151,6 +152,19 @@ class ReadBack:
         return self.bad_lines[-1] if self.bad_lines and self.bad_lines[-1].reason == "torn" else None
 
 
+#: A JSON object key that SECRET_KEYS would match (its end, then the closing quote and colon).
+_SECRET_KEY_IN_JSON = re.compile(rb'(pass(word|wd)?|secret|token|api[_-]?key|authorization|dsn|cookie)"\s*:', re.I)
+
+
+_SECRET_KEY_WORDS = (b"pass", b"secret", b"token", b"key", b"authorization", b"dsn", b"cookie")
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
+    """Whether a data key names a secret (asked once per distinct key: exports walk millions)."""
+    return bool(SECRET_KEYS.search(key))
+
+
 class Redactor:
     """Replaces secret values (and values under secret-looking keys) before anything is written."""
 
@@ -158,6 +172,9 @@ class Redactor:
         values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
         # Longest first, so a secret containing another is replaced whole.
         self._secrets = sorted(values, key=len, reverse=True)
+        # How each secret can appear in a JSON line: as it is, or with JSON's escapes.
+        self._secret_forms = {form for s in values for form in
+                              (s.encode(), json.dumps(s)[1:-1].encode(), json.dumps(s, ensure_ascii=False)[1:-1].encode())}
 
     @classmethod
     def from_env(cls, names: Iterable[str], environ: Mapping[str, str] = os.environ) -> Redactor:
@@ -176,11 +193,21 @@ class Redactor:
                 value = value.replace(secret, REDACTED)
         return _URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{REDACTED}@", value)
 
+    def could_change(self, line: bytes) -> bool:
+        """Whether redacting this JSON line could change anything (a cheap test on the raw text,
+        so an export skips the walk for the many lines that hold no secret, URL or secret key)."""
+        if b"://" in line or b"\\u" in line:
+            return True
+        lower = line.lower()  # substring tests in C first; the regex only for lines that might match
+        if any(word in lower for word in _SECRET_KEY_WORDS) and _SECRET_KEY_IN_JSON.search(line):
+            return True
+        return any(form in line for form in self._secret_forms)
+
     def __call__(self, value: Any) -> Any:
         if isinstance(value, str):
             return self.text(value)
-        if isinstance(value, Mapping):
-            return {str(k): (REDACTED if SECRET_KEYS.search(str(k)) and v not in (None, "") else self(v))
+        if type(value) is dict or isinstance(value, Mapping):  # the exact type first: the ABC check is slow
+            return {str(k): (REDACTED if _secret_key(str(k)) and v not in (None, "") else self(v))
                     for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self(v) for v in value]
@@ -194,10 +221,12 @@ def read(path: str | Path) -> ReadBack:
     return _parse(raw, first_line_no=1)
 
 
-def iter_entries(path: str | Path, bad: list[BadLine] | None = None) -> Iterator[Entry]:
+def iter_entries(path: str | Path, bad: list[BadLine] | None = None,
+                 redactor: Redactor | None = None) -> Iterator[Entry]:
     """Every whole entry of a journal, one line at a time (memory bounded by the longest line).
 
-    Lines that cannot be read are skipped and, when `bad` is given, reported into it."""
+    Lines that cannot be read are skipped and, when `bad` is given, reported into it.
+    With a `redactor`, each entry is redacted again on the way in (as an export does)."""
     with open(path, "rb") as handle:
         line_no = 0
         for line in handle:
@@ -205,7 +234,8 @@ def iter_entries(path: str | Path, bad: list[BadLine] | None = None) -> Iterator
             if not line.strip():
                 continue
             try:
-                yield Entry.from_dict(json.loads(line))
+                obj = json.loads(line)
+                yield Entry.from_dict(redactor(obj) if redactor and redactor.could_change(line) else obj)
             except (ValueError, UnicodeDecodeError, TypeError, AttributeError) as exc:
                 if bad is not None:
                     torn = not line.endswith(b"\n")  # no newline after it: the write was cut off

@@ -63,7 +63,7 @@ def visible_data(value: Any, *, newlines: bool = False, tabs: bool = False) -> A
     """`visible()` applied to every string (keys too) in nested dicts/lists; other values as they are."""
     if isinstance(value, str):
         return visible(value, newlines=newlines, tabs=tabs)
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):  # the exact type first: the ABC check is slow
         return {visible(str(k)): visible_data(v, newlines=newlines, tabs=tabs) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [visible_data(v, newlines=newlines, tabs=tabs) for v in value]

@@ -255,7 +255,7 @@ class Session:
         """Write the report as Markdown, JSON and HTML next to the journal; returns the paths."""
         from cockpit.report import build, from_file, write_html, write_json, write_markdown  # only when exporting
 
-        report = build(from_file(self.journal.path), tz_name, self.journal.redactor)
+        report = build(from_file(self.journal.path, redactor=self.journal.redactor), tz_name)
         stem = self.journal.path.with_suffix("")
         paths = []
         for suffix, write in (("md", write_markdown), ("json", write_json), ("html", write_html)):

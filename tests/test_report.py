@@ -216,3 +216,21 @@ def test_export_rejects_an_unknown_zone_and_tolerates_a_torn_journal(tmp_path: P
     done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(tmp_path / "missing.jsonl")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and done.stderr.startswith("cockpit export: cannot read") and "Traceback" not in done.stderr
+
+
+def test_the_export_redacts_every_line_the_full_redaction_would_change(tmp_path: Path) -> None:
+    """The export skips the redaction walk for lines that cannot hold a secret; never for one that does."""
+    from cockpit.journal import Redactor, iter_entries
+
+    secrets = ["hunter22", 'quote"and\\slash', "pässwörd-ü"]
+    redactor = Redactor(secrets)
+    data = [{"note": "plain"}, {"dsn": "x"}, {"Api-Key": "x"}, {"nested": {"Authorization": "Bearer x"}},
+            {"url": "redis://u:pw@host:6379/0"}, *({"text": f"it was {s} all along"} for s in secrets)]
+    path = tmp_path / "j.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for i, d in enumerate(data, start=1):
+            handle.write(json.dumps({"seq": i, "ts": "2026-11-21T12:00:00.000Z", "operator": "a", "kind": "note",
+                                     "summary": "s", "data": d}, ensure_ascii=i % 2 == 0) + "\n")
+    for entry, original in zip(iter_entries(path, redactor=redactor), data):
+        assert entry.data == redactor(original)
+        assert not any(s in json.dumps(entry.data, ensure_ascii=False) for s in secrets) and "pw@" not in str(entry.data)

@@ -23,32 +23,31 @@ def zone(name: str) -> tzinfo:
     return timezone.utc if name.upper() == "UTC" else ZoneInfo(name)
 
 
-def redacted(source: Source, redactor: Redactor) -> Source:
-    """The same entries with secrets replaced (the writer redacted already; an export does it again)."""
-    def entries() -> Iterator[Entry]:
-        for entry in source():
-            yield Entry.from_dict(redactor(entry.to_dict()))
-    return entries
-
-
-def from_file(path: str | Path, bad: list[BadLine] | None = None) -> Source:
-    """A re-readable stream of a journal file (the first pass reports bad lines into `bad`)."""
-    passes = [0]
-
-    def entries() -> Iterator[Entry]:
-        passes[0] += 1
-        return iter_entries(path, bad if passes[0] == 1 else None)
-    return entries
-
-
-def from_entries(entries: Iterable[Entry]) -> Source:
-    kept = list(entries)
+def redacted(entries: Iterable[Entry], redactor: Redactor) -> Source:
+    """Entries held in memory, with secrets replaced (the writer redacted already; a report does it again)."""
+    kept = [Entry.from_dict(redactor(e.to_dict())) for e in entries]
     return lambda: iter(kept)
 
 
-def build(source: Source, tz_name: str = "UTC", redactor: Redactor | None = None) -> Report:
+def from_file(path: str | Path, bad: list[BadLine] | None = None, redactor: Redactor | None = None) -> Source:
+    """A re-readable stream of a journal file, redacted as it is read; the first pass reports bad lines into `bad`."""
+    passes = [0]
+    redact = redactor or Redactor()
+
+    def entries() -> Iterator[Entry]:
+        passes[0] += 1
+        return iter_entries(path, bad if passes[0] == 1 else None, redact)
+    return entries
+
+
+def from_entries(entries: Iterable[Entry], redactor: Redactor | None = None) -> Source:
+    return redacted(entries, redactor or Redactor())
+
+
+def build(source: Source, tz_name: str = "UTC") -> Report:
+    """The report from a source of redacted entries (`from_file` or `from_entries`)."""
     tz = zone(tz_name)
-    clean = redacted(source, redactor or Redactor())
+    clean = source
     found = collect(clean())
     moments = Moments(started=found.started or found.first_bad, declared=found.declared,
                       acknowledged=found.acknowledged, first_update=found.first_update,

@@ -31,18 +31,14 @@ class SeriesBuilder:
 
     def _add(self, key: tuple[str, str], point: Point) -> None:
         points = self._points.setdefault(key, [])
-        if points and point.at < points[-1].at:
-            # An action's "before" can predate the last point; keep the series in time order.
-            index = len(points)
-            while index and points[index - 1].at > point.at:
-                index -= 1
-            points.insert(index, point)
-        else:
-            points.append(point)
+        points.append(point)
         if len(points) > 2 * self.max_points:
+            # An action's "before" can predate the last point: order by time, then merge neighbours.
+            points.sort(key=lambda p: p.at)
             self._points[key] = [max(points[i:i + 2], key=lambda p: p.value) for i in range(0, len(points), 2)]
 
     def build(self) -> tuple[Series, ...]:
         order = {family: i for i, (family, _w) in enumerate(FAMILIES)}
         keys = sorted(self._points, key=lambda k: (order[k[0]], k[1]))
-        return tuple(Series(family, name, tuple(self._points[(family, name)])) for family, name in keys)
+        return tuple(Series(family, name, tuple(sorted(self._points[(family, name)], key=lambda p: p.at)))
+                     for family, name in keys)
