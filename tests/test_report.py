@@ -234,3 +234,12 @@ def test_the_export_redacts_every_line_the_full_redaction_would_change(tmp_path:
     for entry, original in zip(iter_entries(path, redactor=redactor), data):
         assert entry.data == redactor(original)
         assert not any(s in json.dumps(entry.data, ensure_ascii=False) for s in secrets) and "pw@" not in str(entry.data)
+
+
+def test_a_close_journaled_twice_is_one_row_and_one_moment() -> None:
+    entries = drill_with_gate()
+    close = next(e for e in entries if e.kind == "close")
+    twice = [*entries, Entry(close.seq + 1, close.ts, close.operator, "status", "incident closed", "close",
+                             {"status": "closed", "gate_green": True})]
+    report = build(from_entries(twice))
+    assert [r.what for r in report.timeline()].count("Closed") == 1 and report.moments.closed.seq == close.seq

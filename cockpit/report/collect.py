@@ -139,7 +139,9 @@ class Collected:
         self._closed(e, at, str(e.data.get("reason") or ""), bool(e.data.get("override")))
 
     def _closed(self, e: Entry, at: datetime, reason: str, override: bool) -> None:
-        self.closed = self.closed or Moment(at, f"the close entry (entry {e.seq})", e.seq)
+        if self.closed is not None:
+            return  # the same close journaled twice (a close entry and a status entry)
+        self.closed = Moment(at, f"the close entry (entry {e.seq})", e.seq)
         if override:
             self.overrides.append(Override(at, e.operator, "closed before the service was restored", reason))
 

@@ -67,6 +67,8 @@ class Curator:
         #: Old journals record "restored" as a status entry; with gate entries those rows would repeat.
         self.has_gate_entries = has_gate_entries
         self._open: dict[str, _Open] = {}
+        self._closed = False  # a close may be journaled twice (close entry and status): one row
+
 
     def feed(self, entry: Entry) -> Row | None:
         handler = getattr(self, f"_{entry.kind}", None)
@@ -101,12 +103,16 @@ class Curator:
         what = f"Gate {'fell back to' if fell else 'reached'} {state}" if state else e.summary
         return self._row(e, "milestone", what, result=str(e.data.get("reason") or ""))
 
-    def _close(self, e: Entry) -> Row:
+    def _close(self, e: Entry) -> Row | None:
+        if self._closed:
+            return None
+        self._closed = True
         reason = str(e.data.get("reason") or "")
         what = "Closed with an override" if e.data.get("override") else "Closed"
         return self._row(e, "milestone", what, result=reason)
 
     def _reopen(self, e: Entry) -> Row:
+        self._closed = False
         return self._row(e, "milestone", "Reopened", result=str(e.data.get("reason") or ""))
 
     def _override(self, e: Entry) -> Row:
@@ -122,6 +128,9 @@ class Curator:
             return self._row(e, "milestone", "Service restored: gate green" if green else "Gate broken",
                              result="" if green else e.summary.removeprefix("gate broken: "))
         if d.get("status") == "closed":
+            if self._closed:
+                return None
+            self._closed = True
             override = d.get("override")
             return self._row(e, "milestone", "Closed with an override" if override else "Closed",
                              result=str(override or ""))
