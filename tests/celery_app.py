@@ -14,3 +14,9 @@ app.conf.worker_hijack_root_logger = False
 @app.task(name="shop.send_receipt")
 def send_receipt(order_id: int) -> int:
     return order_id
+
+
+@app.task(name="shop.ping")
+def ping() -> str:
+    """Sent to a second queue the worker keeps consuming: proof that it is alive and polling."""
+    return "pong"

@@ -32,6 +32,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def on_a_free_port(server, launch, tries: int = 3):
+    """Run `launch()` (start the process, wait until ready) with `server.port` set to a free
+    port. With parallel test workers another process may take the port between the probe and
+    the server's bind, so a failed start on a port we picked is tried again on another. A
+    port already set (a restart on the same port) is used as it is."""
+    if server.port:
+        launch()
+        return server
+    for attempt in range(tries):
+        server.port = free_port()
+        try:
+            launch()
+            return server
+        except ServerError:
+            server.stop_process()
+            server.port = 0
+            if attempt == tries - 1:
+                raise
+    return server
+
+
 def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None):
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
@@ -101,7 +122,11 @@ class PostgresServer:
                 os.chown(self.root, entry.pw_uid, entry.pw_gid)
             self._run([str(bindir / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
                        "-E", "UTF8", "--no-sync", "--no-instructions"])
-        self.port = self.port or free_port()
+        return on_a_free_port(self, self._launch)
+
+    def _launch(self) -> None:
+        assert self.root is not None
+        bindir = pg_bindir()
         log = self.root / "postgres.log"
         with open(log, "ab") as out:
             self.proc = subprocess.Popen(
@@ -111,7 +136,6 @@ class PostgresServer:
                 stdout=out, stderr=subprocess.STDOUT, user=self._user, cwd=self.root, start_new_session=True,
             )
         wait_for(self._ready, 30, "PostgreSQL", self.proc, log)
-        return self
 
     def _run(self, argv: list[str]) -> None:
         done = subprocess.run(argv, capture_output=True, text=True, user=self._user, cwd=self.root)
@@ -122,13 +146,19 @@ class PostgresServer:
         import psycopg
 
         with psycopg.connect(self.dsn(), connect_timeout=2) as conn:
-            conn.execute("SELECT 1")
+            row = conn.execute("SHOW data_directory").fetchone()
+        # Ours, not another worker's server that won the race for this port.
+        if row is None or Path(row[0]).resolve() != self.data_dir.resolve():
+            raise ServerError(f"port {self.port} is another PostgreSQL's ({row})")
         return True
 
-    def stop(self, remove: bool = True) -> None:
+    def stop_process(self) -> None:
         # SIGINT is PostgreSQL's "fast shutdown": it disconnects clients instead of waiting for them.
         _stop_process(self.proc, signal.SIGINT)
         self.proc = None
+
+    def stop(self, remove: bool = True) -> None:
+        self.stop_process()
         if remove and self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
@@ -155,7 +185,10 @@ class RedisServer:
         if not os.path.exists(binary):
             raise ServerError("redis-server not found: apt-get install -y redis-server")
         self.root = self.root or Path(tempfile.mkdtemp(prefix="cockpit-redis-"))
-        self.port = self.port or free_port()
+        return on_a_free_port(self, lambda: self._launch(binary))
+
+    def _launch(self, binary: str) -> None:
+        assert self.root is not None
         log = self.root / "redis.log"
         self.proc = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
@@ -164,20 +197,26 @@ class RedisServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         wait_for(self._ready, 15, "Redis", self.proc, log)
-        return self
 
     def _ready(self) -> bool:
         import redis
 
         client = redis.Redis.from_url(self.url, socket_timeout=1)
         try:
-            return bool(client.ping())
+            served_from = client.config_get("dir").get("dir", "")
+            # Ours, not another worker's server that won the race for this port.
+            if self.root is None or Path(served_from).resolve() != self.root.resolve():
+                raise ServerError(f"port {self.port} is another Redis's (dir {served_from})")
+            return True
         finally:
             client.close()
 
-    def stop(self, remove: bool = True) -> None:
+    def stop_process(self) -> None:
         _stop_process(self.proc)
         self.proc = None
+
+    def stop(self, remove: bool = True) -> None:
+        self.stop_process()
         if remove and self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
@@ -210,8 +249,9 @@ class MetricsExporter:
     def start(self) -> MetricsExporter:
         from prometheus_client import start_http_server
 
-        self.port = free_port()
-        self._server, _ = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
+        # Port 0: the kernel picks a free port as it binds (no probe that a parallel worker could race).
+        self._server, _ = start_http_server(0, addr="127.0.0.1", registry=self.registry)
+        self.port = int(self._server.server_port)
         self._thread = threading.Thread(target=self._tick, name="metrics-exporter", daemon=True)
         self._thread.start()
         return self
@@ -250,7 +290,10 @@ class PrometheusServer:
         if not os.path.exists(binary):
             raise ServerError("prometheus not found: apt-get install -y prometheus")
         self.root = Path(tempfile.mkdtemp(prefix="cockpit-prom-"))
-        self.port = free_port()
+        return on_a_free_port(self, lambda: self._launch(binary))
+
+    def _launch(self, binary: str) -> None:
+        assert self.root is not None
         config = self.root / "prometheus.yml"
         targets = ", ".join(f'"{t}"' for t in self.targets)
         config.write_text(
@@ -267,11 +310,13 @@ class PrometheusServer:
             )
         wait_for(lambda: urllib.request.urlopen(f"{self.url}/-/ready", timeout=1).status == 200,
                  60, "Prometheus", self.proc, log)
-        return self
 
-    def stop(self) -> None:
+    def stop_process(self) -> None:
         _stop_process(self.proc)
         self.proc = None
+
+    def stop(self) -> None:
+        self.stop_process()
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
@@ -307,7 +352,9 @@ class UnleashServer:
             self.database = f"unleash_{os.getpid()}_{free_port()}"
             with psycopg.connect(self.postgres.dsn(), autocommit=True) as admin:
                 admin.execute(f'CREATE DATABASE "{self.database}"')
-        self.port = self.port or free_port()
+        return on_a_free_port(self, lambda: self._launch(node))
+
+    def _launch(self, node: Path) -> None:
         assert self.postgres.root is not None
         self.log = self.postgres.root.parent / f"cockpit-unleash-{self.port}.log"
         env = dict(os.environ, DATABASE_URL=self.postgres.dsn(self.database), UNLEASH_PORT=str(self.port))
@@ -316,11 +363,13 @@ class UnleashServer:
                                          stderr=subprocess.STDOUT, start_new_session=True)
         wait_for(lambda: urllib.request.urlopen(f"{self.url}/health", timeout=1).status == 200,
                  120, "Unleash", self.proc, self.log)
-        return self
 
-    def stop(self) -> None:
+    def stop_process(self) -> None:
         _stop_process(self.proc)
         self.proc = None
+
+    def stop(self) -> None:
+        self.stop_process()
         if self.log is not None:
             self.log.unlink(missing_ok=True)
 

@@ -22,6 +22,7 @@ from cockpit.live import build_live
 from cockpit.session import Session
 from tests import jobs
 from tests.servers import kill_tree
+from tests.waits import wait_for
 from tests.http_apps import FlagEndpointState, black_hole, flag_endpoint_handler, serve
 from tests.test_source_flags_checks import unleash_setup
 
@@ -116,6 +117,7 @@ def results(tmp_path: Path, action: str) -> list:
 
 async def test_pause_risky_stops_a_real_rq_worker_and_the_staged_restart_drains_it(tmp_path: Path, redis_url: str) -> None:
     from rq import Queue, Worker
+    from rq.registry import StartedJobRegistry
 
     conn = redis.Redis.from_url(redis_url)
     q = Queue("payment_retry", connection=conn)
@@ -132,11 +134,14 @@ async def test_pause_risky_stops_a_real_rq_worker_and_the_staged_restart_drains_
         assert conn.exists("rq:suspended") and conn.hget("bull:invoices:meta", "paused") == b"1"
         for i in range(20):
             q.enqueue(jobs.slow_replay, 0.05)
-        time.sleep(1.5)
+        # A worker already blocked in its dequeue may take one job; then it sees rq:suspended,
+        # says so in its state, and takes nothing more until resumed.
+        wait_for(lambda: any(w.get_state() == "suspended" for w in Worker.all(connection=conn)), timeout=30,
+                 what="the rq worker to report itself suspended")
         waiting = q.count
-        time.sleep(2.5)
-        # A worker already blocked in its dequeue may take one job; after that, nothing.
-        assert waiting >= 19 and q.count == waiting
+        assert waiting >= 19
+        wait_for(lambda: not StartedJobRegistry(queue=q).count, timeout=30, what="the one job it may have taken")
+        assert q.count == waiting and any(w.get_state() == "suspended" for w in Worker.all(connection=conn))
         preview = results(tmp_path, "pause_risky")[-1]
         assert preview.data["ok"] and "before" in preview.data
         outcome = await session.run_action("restart_staged", yes)
@@ -390,7 +395,7 @@ def test_read_only_act_is_refused_and_writes_nothing(tmp_path: Path, redis_url: 
 async def test_celery_pause_is_a_real_cancel_consumer(tmp_path: Path, redis_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CELERY_BROKER_URL": redis_url}
     worker = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "tests.celery_app", "worker",
-                               "-Q", "emails", "--concurrency", "1", "--pool", "solo", "-n", "mailer@%h",
+                               "-Q", "emails,control", "--concurrency", "1", "--pool", "solo", "-n", "mailer@%h",
                                "--without-mingle", "--without-gossip"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     config = config_text(redis_url) + '[[queues]]\nname = "emails"\nredis = "jobs"\nkind = "celery"\nqueue = "emails"\n'
@@ -409,10 +414,14 @@ async def test_celery_pause_is_a_real_cancel_consumer(tmp_path: Path, redis_url:
         assert "not durable" in outcome.message
         output = [e.data["line"] for e in read(tmp_path / "j.jsonl").entries if e.data.get("phase") == "output"]
         assert any("acknowledged by mailer@" in line for line in output)
+        r = redis.Redis.from_url(redis_url)
         for i in range(5):
             app.send_task("shop.send_receipt", args=[i], queue="emails")
-        time.sleep(2)
-        r = redis.Redis.from_url(redis_url)
+        # The worker still consumes its other queue: two pings, one after the other, are each
+        # taken (Kombu polls its queues in turn), and meanwhile no receipt is.
+        for _ in range(2):
+            app.send_task("shop.ping", queue="control")
+            wait_for(lambda: r.llen("control") == 0, timeout=30, what="the worker to take a ping")
         assert r.llen("emails") == 5  # the worker no longer consumes the queue
         action = session.backends.targeted("resume_queue", "emails")
         session.actions[action.name] = action

@@ -210,7 +210,10 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
                 await wait_until(pilot, lambda: state("stop") is StepState.DONE, what="stop")
                 for i in range(10):
                     q.enqueue(jobs.slow_replay, 0.01)
-                time.sleep(2)
+                # It may take the one job its blocked dequeue was waiting for, then it sees
+                # rq:suspended and says so; from then on it takes nothing.
+                await wait_until(pilot, lambda: any(w.get_state() == "suspended" for w in Worker.all(connection=conn)),
+                                 timeout=30, what="the rq worker to report itself suspended")
                 assert q.count >= 9  # the real worker takes nothing while suspended
 
                 await confirm_step(pilot, "f", f"{FLAG}@eu-west: 25% -> off")

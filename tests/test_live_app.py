@@ -114,9 +114,11 @@ async def test_the_screen_on_real_backends_survives_redis_going_away(
                                                 ("payment-retry", "42", "12", "25%◐", "✔PASS", "LIVE")),
                              timeout=30, what="live values on screen")
             redis_server.stop(remove=False)
-            await wait_until(pilot, lambda: "UNREACHABLE" in screen_text(app), timeout=15, what="queues unreachable")
+            # The panel turns UNREACHABLE and keeps showing the last good value (under load the
+            # repaint may come a frame after the border's state).
+            await wait_until(pilot, lambda: "UNREACHABLE" in (text := screen_text(app)) and "42" in text, timeout=15,
+                             what="queues unreachable, the last good depth still shown")
             assert app.session.board.value(QUEUES, "payment-retry") == 42.0  # last good value kept
-            assert "42" in screen_text(app)
             await pilot.press("n")  # the UI still answers keys while Redis is down
             await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
             await pilot.press("escape")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -13,9 +14,16 @@ from pathlib import Path
 import pytest
 
 from tests.servers import RedisServer
+from tests.waits import wait_for
 
 pytestmark = pytest.mark.servers
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def summaries(path: Path) -> list[str]:
+    from cockpit.journal import read
+
+    return [entry.summary for entry in read(path).entries] if path.exists() else []
 
 
 def test_two_operators_see_one_order_locks_hold_and_an_outage_loses_nothing(tmp_path: Path) -> None:
@@ -27,9 +35,14 @@ def test_two_operators_see_one_order_locks_hold_and_an_outage_loses_nothing(tmp_
                 [sys.executable, "-m", "tests.shared_operator", str(tmp_path / f"{name}.jsonl"), store.url,
                  "checkout-drill", name, other], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 env={**os.environ, "PYTHONPATH": str(ROOT)})
-        time.sleep(2.0)
+        # Both are publishing and pulling: each has the other's third note.
+        wait_for(lambda: "bob 2" in summaries(tmp_path / "alice.jsonl") and "alice 2" in summaries(tmp_path / "bob.jsonl"),
+                 timeout=60, what="each operator's notes in the other's journal")
+        written = {name: len(summaries(tmp_path / f"{name}.jsonl")) for name in procs}
         store.stop(remove=False)   # the shared store goes away mid-incident...
-        time.sleep(1.5)
+        # ...while both go on writing (their entries wait for it)...
+        wait_for(lambda: all(len(summaries(tmp_path / f"{name}.jsonl")) >= written[name] + 3 for name in procs),
+                 timeout=60, what="three more entries in each journal while the store is down")
         store.start()              # ...and comes back (same port, same data)
         results = {}
         for name, proc in procs.items():
@@ -68,8 +81,15 @@ async def test_a_lock_held_by_a_dead_process_expires(tmp_path: Path, redis_url: 
         assert await alive.acquire("revert", "bob") == "alice@dead-1"
         await alive.sync_once()
         assert alive.locks == {"revert": "alice@dead-1"}          # shown to the others: who holds it
-        time.sleep(1.2)
-        assert await alive.acquire("revert", "bob") is None
+        # No refresh comes, so the lock expires by itself after its TTL; then bob gets it.
+        async def bob_got_it() -> bool:
+            return await alive.acquire("revert", "bob") is None
+
+        deadline = time.monotonic() + 30
+        while not await bob_got_it():
+            assert time.monotonic() < deadline, "the dead process's lock never expired"
+            await asyncio.sleep(0.05)
+        assert await alive.acquire("revert", "carol") == "bob@alive-2"
     finally:
         await dead.close()
         await alive.close()
