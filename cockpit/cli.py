@@ -236,6 +236,11 @@ def _act(args: argparse.Namespace) -> int:
         console.err(f"cockpit: {exc}")
         return EXIT_FAILURE
     session = Session(backends, journal, read_only=args.read_only)
+    for bad in journal.bad_lines:
+        console.err(f"{journal.path}:{bad.line_no}: skipped a {bad.reason} line")
+    for preview in session.mark_interrupted():  # like the TUI at resume: say so before anything else runs
+        console.err(f"cockpit act: INTERRUPTED, state unknown: {preview.data.get('action')} was running when a "
+                    "cockpit stopped; re-verify before retrying")
     name = args.action
     if args.target or name in ("pause_queue", "resume_queue"):
         if not args.target:
@@ -321,7 +326,7 @@ def _export(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfoNotFoundError
 
     from cockpit.journal import BadLine
-    from cockpit.report import build, from_file, write_html, write_json, write_markdown
+    from cockpit.report import build, from_file, write_html, write_json, write_markdown, zone
 
     redactor = _redactor_for(args)
     if redactor is None:
@@ -329,17 +334,22 @@ def _export(args: argparse.Namespace) -> int:
     if not os.access(args.journal, os.R_OK) or os.path.isdir(args.journal):
         print(f"cockpit export: cannot read {args.journal}", file=sys.stderr)
         return EXIT_FAILURE
-    bad: list[BadLine] = []
     try:
-        report = build(from_file(args.journal, bad, redactor), args.tz)
+        zone(args.tz)
     except (ZoneInfoNotFoundError, ValueError):
         print(f"cockpit export: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)", file=sys.stderr)
         return EXIT_USAGE
+    bad: list[BadLine] = []
+    try:
+        report = build(from_file(args.journal, bad, redactor), args.tz)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # the journal's content, not the zone
+        print(f"cockpit export: {args.journal}: cannot build the report: {visible(short_reason(exc))}", file=sys.stderr)
+        return EXIT_FAILURE
     except OSError as exc:
         print(f"cockpit export: cannot read {args.journal}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILURE
     for line in bad:
-        print(f"{args.journal}:{line.line_no}: skipped a {line.reason} line", file=sys.stderr)
+        print(visible(f"{args.journal}:{line.line_no}: skipped a {line.reason} line"), file=sys.stderr)
     appendix = not args.no_appendix
     handle = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
@@ -355,6 +365,11 @@ def _export(args: argparse.Namespace) -> int:
     if args.output:
         print(f"wrote {args.output}")
     return EXIT_OK
+
+
+def short_reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200]
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -29,6 +29,8 @@ REDACTED = "[redacted]"
 #: Keys whose values are secrets wherever they appear in an entry's data.
 SECRET_KEYS = re.compile(r"(pass(word|wd)?|secret|token|api[_-]?key|authorization|dsn|cookie)$", re.I)
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.I)
+#: A longer line is reported and skipped on reading (a journal line is one entry, never megabytes).
+MAX_LINE_BYTES = 16 * 1024 * 1024
 #: Shorter secret values are not searched for inside text: they would redact innocent digits.
 MIN_SECRET_LENGTH = 4
 
@@ -76,14 +78,17 @@ def parse_ts(text: str) -> datetime:
 
 
 def valid_ts(value: object) -> bool:
-    """A `ts` the journal can use: an ISO 8601 time with a UTC offset."""
+    """A `ts` the journal can use: an ISO 8601 time with a UTC offset, representable in UTC."""
     if not isinstance(value, str) or len(value) > 40:
         return False
     try:
         moment = parse_ts(value)
-    except ValueError:
+        if moment.tzinfo is None:
+            return False
+        moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return False
-    return moment.tzinfo is not None
+    return True
 
 
 @dataclass(frozen=True)
@@ -108,17 +113,33 @@ class Entry:
                 "kind": self.kind, "step": self.step, "summary": self.summary, "data": self.data}
 
     @classmethod
-    def from_dict(cls, obj: Mapping[str, Any]) -> Entry:
-        if not isinstance(obj.get("seq"), int) or not isinstance(obj.get("ts"), str):
-            raise ValueError("missing seq or ts")
-        data = obj.get("data") or {}
+    def from_dict(cls, obj: Any) -> Entry:
+        """One validated entry; raises `ValueError` naming what is wrong (the reader skips the line)."""
+        if not isinstance(obj, dict):
+            raise ValueError("not a JSON object")
+        seq = obj.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise ValueError(f"bad seq {_show(seq)}")
+        if not valid_ts(obj.get("ts")):
+            raise ValueError(f"bad ts {_show(obj.get('ts'))}")
+        for key in ("operator", "kind", "summary", "origin"):
+            if not isinstance(obj.get(key, ""), str):
+                raise ValueError(f"{key} is not text: {_show(obj.get(key))}")
         step = obj.get("step")
+        if step is not None and not isinstance(step, str):
+            raise ValueError(f"step is not text: {_show(step)}")
+        data = obj.get("data")
+        if data is not None and not isinstance(data, dict):
+            raise ValueError(f"data is not an object: {_show(data)}")
         # The file may hold another process's (or an old cockpit's) raw text: shown, never obeyed.
-        return cls(seq=obj["seq"], ts=visible(obj["ts"]), operator=visible(obj.get("operator", "")),
+        return cls(seq=seq, ts=obj["ts"], operator=visible(obj.get("operator", "")),
                    kind=visible(obj.get("kind", "")), summary=visible(obj.get("summary", ""), newlines=True, tabs=True),
                    step=None if step is None else visible(step),
-                   data=visible_data(data if isinstance(data, dict) else {"value": data}, newlines=True, tabs=True),
-                   origin=visible(obj.get("origin", "")))
+                   data=visible_data(data or {}, newlines=True, tabs=True), origin=visible(obj.get("origin", "")))
+
+
+def _show(value: Any) -> str:
+    return visible(repr(value))[:40]
 
 
 class Unsaved(NamedTuple):
@@ -223,24 +244,46 @@ def read(path: str | Path) -> ReadBack:
 
 def iter_entries(path: str | Path, bad: list[BadLine] | None = None,
                  redactor: Redactor | None = None) -> Iterator[Entry]:
-    """Every whole entry of a journal, one line at a time (memory bounded by the longest line).
+    """Every whole entry of a journal, one line at a time (memory bounded by MAX_LINE_BYTES).
 
     Lines that cannot be read are skipped and, when `bad` is given, reported into it.
     With a `redactor`, each entry is redacted again on the way in (as an export does)."""
     with open(path, "rb") as handle:
         line_no = 0
-        for line in handle:
+        while True:
+            line = handle.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
             line_no += 1
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                yield Entry.from_dict(redactor(obj) if redactor and redactor.could_change(line) else obj)
-            except (ValueError, UnicodeDecodeError, TypeError, AttributeError) as exc:
-                if bad is not None:
-                    torn = not line.endswith(b"\n")  # no newline after it: the write was cut off
-                    bad.append(BadLine(line_no, line[:80].decode("utf-8", "replace"),
-                                       "torn" if torn else f"unreadable: {exc}"))
+            length = len(line)
+            while len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):  # skip the rest, unread
+                rest = handle.readline(1 << 20)
+                if not rest:
+                    break
+                length += len(rest)
+                line = line[:MAX_LINE_BYTES + 1] + rest[-1:]
+            entry, problem = _entry_or_problem(line, length, not line.endswith(b"\n"), redactor)
+            if entry is not None:
+                yield entry
+            elif problem is not None and bad is not None:
+                bad.append(BadLine(line_no, line[:80].decode("utf-8", "replace"), problem))
+
+
+def _entry_or_problem(line: bytes, length: int, torn: bool,
+                      redactor: Redactor | None = None) -> tuple[Entry | None, str | None]:
+    """One line: its entry, or why it cannot be read (None, None for a blank line).
+    With a `redactor`, the entry is redacted again on the way in (as an export does)."""
+    if length > MAX_LINE_BYTES:
+        return None, f"too long ({length:,} bytes; a line may have {MAX_LINE_BYTES:,})"
+    if not line.strip():
+        return None, None
+    try:
+        obj = json.loads(line)
+        return Entry.from_dict(redactor(obj) if redactor and redactor.could_change(line) else obj), None
+    except UnicodeDecodeError:
+        return None, "torn" if torn else "unreadable: not UTF-8"
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        return None, "torn" if torn else f"unreadable: {visible(str(exc))[:120]}"
 
 
 def _parse(raw: bytes, first_line_no: int) -> ReadBack:
@@ -248,14 +291,12 @@ def _parse(raw: bytes, first_line_no: int) -> ReadBack:
     bad: list[BadLine] = []
     lines = raw.split(b"\n")
     for index, line in enumerate(lines):
-        if not line.strip():
-            continue
         is_last = index == len(lines) - 1  # no newline after it: the write was cut off
-        try:
-            entries.append(Entry.from_dict(json.loads(line)))
-        except (ValueError, UnicodeDecodeError, TypeError, AttributeError) as exc:
-            preview = line[:80].decode("utf-8", "replace")
-            bad.append(BadLine(first_line_no + index, preview, "torn" if is_last else f"unreadable: {exc}"))
+        entry, problem = _entry_or_problem(line, len(line), torn=is_last)
+        if entry is not None:
+            entries.append(entry)
+        elif problem is not None:
+            bad.append(BadLine(first_line_no + index, line[:80].decode("utf-8", "replace"), problem))
     return ReadBack(entries, bad, raw.count(b"\n"))
 
 

@@ -8,6 +8,8 @@ journal first, and only a durable entry is shown as done.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 from pathlib import Path
 from collections.abc import Awaitable, Callable
@@ -24,7 +26,7 @@ from cockpit.journal import Entry, Journal, JournalError
 from cockpit.polling import Poller, short_error
 from cockpit.readings import SUSPECTS, Board
 from cockpit.safe_text import visible
-from cockpit.runbook import Runbook, StepState, step_by_id
+from cockpit.runbook import STEP_IDS, Runbook, StepState, step_by_id
 
 if TYPE_CHECKING:
     from cockpit.shared import SharedLog
@@ -160,21 +162,23 @@ class Session:
     # -- resume ----------------------------------------------------------------------
     def interrupted_actions(self) -> list[Entry]:
         """Preview entries of actions that were confirmed but never reported a result:
-        the process died while they ran, so their effect is unknown."""
+        the process died while they ran, so their effect is unknown. An action another
+        cockpit on this host is still running (its process alive) is not interrupted."""
         open_actions: dict[str, Entry] = {}
         previews: dict[str, Entry] = {}
         for entry in self.journal.entries:
             name = entry.data.get("action")
-            if entry.data.get("interrupted"):
-                open_actions.pop(str(entry.data["interrupted"]), None)
-            if not name:
+            if isinstance(entry.data.get("interrupted"), str):
+                open_actions.pop(entry.data["interrupted"], None)
+            if not isinstance(name, str) or not name:
                 continue
             phase = entry.data.get("phase")
             if phase == "preview":
                 previews[name] = entry
                 open_actions.pop(name, None)
             elif phase == "confirm" and entry.data.get("choice") == "confirm" and name in previews:
-                open_actions[name] = previews[name]
+                if not _still_running(entry.data.get("runner")):
+                    open_actions[name] = previews[name]
             elif phase == "result":
                 open_actions.pop(name, None)
         return list(open_actions.values())
@@ -185,14 +189,24 @@ class Session:
             return
         self.record("status", f"cockpit resumed the incident ({len(self.journal.entries)} entries)",
                     data={"resumed": True, "operator_origin": self.journal.operator.origin()})
-        for preview in self.interrupted_actions():
+        self.mark_interrupted()
+
+    def mark_interrupted(self) -> list[Entry]:
+        """Journal every action found interrupted (state unknown) and fail its step; returns their previews."""
+        found = self.interrupted_actions()
+        if self.read_only:
+            return found
+        for preview in found:
             name = str(preview.data["action"])
-            touches = preview.data.get("touches", [])
+            raw = preview.data.get("touches")
+            touches = [str(t) for t in raw] if isinstance(raw, list) else []
+            counts = preview.data.get("counts")
             self.record("status", f"INTERRUPTED, state unknown: {name} was running when cockpit stopped; re-verify "
                         f"before retrying. It was to touch: {'; '.join(touches)}", step=preview.step,
-                        data={"interrupted": name, "touches": touches, "counts": preview.data.get("counts", {})})
-            if preview.step:
+                        data={"interrupted": name, "touches": touches, "counts": counts if isinstance(counts, dict) else {}})
+            if preview.step and preview.step in STEP_IDS:
                 self.set_step(preview.step, StepState.FAILED, "interrupted, state unknown: re-verify")
+        return found
 
     # -- polling ---------------------------------------------------------------------
     def _source_changed(self, kind: str) -> None:
@@ -370,7 +384,8 @@ class Session:
                         data={"action": action.name, "phase": "confirm", "choice": "cancel"})
             return ActionOutcome("cancelled", f"{action.title}: cancelled, nothing changed")
         if needs_confirm and self.record("action", f"{action.title}: confirmed", step=step,
-                                         data={"action": action.name, "phase": "confirm", "choice": "confirm"}) is None:
+                                         data={"action": action.name, "phase": "confirm", "choice": "confirm",
+                                               "runner": {"host": socket.gethostname(), "pid": os.getpid()}}) is None:
             return self._not_run(action)
         if step and self.set_step(step, StepState.RUNNING) is None and self.journal_error:
             return self._not_run(action)
@@ -426,3 +441,19 @@ class Session:
     def _not_run(self, action: Action) -> ActionOutcome:
         return ActionOutcome("failed", f"{action.title} NOT run: the journal cannot be written ({self.journal_error}); "
                              "an action never runs un-journaled; nothing was changed", state_left="nothing was changed")
+
+
+def _still_running(runner: object) -> bool:
+    """True when the process that confirmed an action is another one, alive, on this host."""
+    if not isinstance(runner, dict) or runner.get("host") != socket.gethostname():
+        return False
+    pid = runner.get("pid")
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (owned by someone else)
+    return True
