@@ -10,29 +10,22 @@ Secrets are redacted by the writer itself, never left to callers.
 from __future__ import annotations
 
 import fcntl
-import functools
 import getpass
 import json
 import os
-import re
 import socket
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from cockpit.redact import Redactor
 from cockpit.safe_text import visible, visible_data
 
 KINDS = ("declare", "note", "action", "reading", "status", "update", "step")
-REDACTED = "[redacted]"
-#: Keys whose values are secrets wherever they appear in an entry's data.
-SECRET_KEYS = re.compile(r"(pass(word|wd)?|secret|token|api[_-]?key|authorization|dsn|cookie)$", re.I)
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.I)
 #: A longer line is reported and skipped on reading (a journal line is one entry, never megabytes).
 MAX_LINE_BYTES = 16 * 1024 * 1024
-#: Shorter secret values are not searched for inside text: they would redact innocent digits.
-MIN_SECRET_LENGTH = 4
 
 
 class JournalError(Exception):
@@ -171,68 +164,6 @@ class ReadBack:
     def torn_tail(self) -> BadLine | None:
         """The bad line at the very end of the file, if the last write was cut off."""
         return self.bad_lines[-1] if self.bad_lines and self.bad_lines[-1].reason == "torn" else None
-
-
-#: A JSON object key that SECRET_KEYS would match (its end, then the closing quote and colon).
-_SECRET_KEY_IN_JSON = re.compile(rb'(pass(word|wd)?|secret|token|api[_-]?key|authorization|dsn|cookie)"\s*:', re.I)
-
-
-_SECRET_KEY_WORDS = (b"pass", b"secret", b"token", b"key", b"authorization", b"dsn", b"cookie")
-
-
-@functools.lru_cache(maxsize=4096)
-def _secret_key(key: str) -> bool:
-    """Whether a data key names a secret (asked once per distinct key: exports walk millions)."""
-    return bool(SECRET_KEYS.search(key))
-
-
-class Redactor:
-    """Replaces secret values (and values under secret-looking keys) before anything is written."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
-        # Longest first, so a secret containing another is replaced whole.
-        self._secrets = sorted(values, key=len, reverse=True)
-        # How each secret can appear in a JSON line: as it is, or with JSON's escapes.
-        self._secret_forms = {form for s in values for form in
-                              (s.encode(), json.dumps(s)[1:-1].encode(), json.dumps(s, ensure_ascii=False)[1:-1].encode())}
-
-    @classmethod
-    def from_env(cls, names: Iterable[str], environ: Mapping[str, str] = os.environ) -> Redactor:
-        values: list[str] = []
-        for name in names:
-            value = environ.get(name)
-            if value:
-                values.append(value)
-                # A DSN/URL's password alone is also a secret (it may be logged by a library).
-                values += [m.group("pw") for m in _URL_PASSWORD.finditer(value)]
-        return cls(values)
-
-    def text(self, value: str) -> str:
-        for secret in self._secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return _URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{REDACTED}@", value)
-
-    def could_change(self, line: bytes) -> bool:
-        """Whether redacting this JSON line could change anything (a cheap test on the raw text,
-        so an export skips the walk for the many lines that hold no secret, URL or secret key)."""
-        if b"://" in line or b"\\u" in line:
-            return True
-        lower = line.lower()  # substring tests in C first; the regex only for lines that might match
-        if any(word in lower for word in _SECRET_KEY_WORDS) and _SECRET_KEY_IN_JSON.search(line):
-            return True
-        return any(form in line for form in self._secret_forms)
-
-    def __call__(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if type(value) is dict or isinstance(value, Mapping):  # the exact type first: the ABC check is slow
-            return {str(k): (REDACTED if _secret_key(str(k)) and v not in (None, "") else self(v))
-                    for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self(v) for v in value]
-        return value
 
 
 def read(path: str | Path) -> ReadBack:

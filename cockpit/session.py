@@ -31,6 +31,8 @@ from cockpit.runbook import STEP_IDS, Runbook, StepState, step_by_id
 if TYPE_CHECKING:
     from cockpit.shared import SharedLog
 
+#: An output line longer than this is journaled as several entries (each redacted as part of the whole line).
+OUTPUT_PIECE = 4096
 #: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
 Confirm = Callable[[Preview], Awaitable[Preview | None]]
 Listener = Callable[[Entry], None]
@@ -393,10 +395,15 @@ class Session:
         started = time.monotonic()
 
         def stream(line: str) -> None:
-            line = visible(line)  # command output: shown, never obeyed
-            progress(line)
-            self.record("action", f"{action.name}: {line}", step=step, keep=True,
-                        data={"action": action.name, "phase": "output", "line": line})
+            # Command output: redacted whole (a secret is never cut in two), shown visibly, and
+            # a long line journaled in pieces, so no entry (and no screen update) is huge.
+            line = visible(self.journal.redactor.text(line))
+            for at in range(0, max(len(line), 1), OUTPUT_PIECE):
+                piece = line[at:at + OUTPUT_PIECE]
+                progress(piece)
+                self.record("action", f"{action.name}: {piece}", step=step, keep=True,
+                            data={"action": action.name, "phase": "output", "line": piece,
+                                  **({"part": at // OUTPUT_PIECE + 1} if len(line) > OUTPUT_PIECE else {})})
 
         try:
             result = (await action.execute(chosen, stream)).shown_safely()

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Mapping
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.config import RevertAction
 from cockpit.safe_text import visible
+
+
+#: Output is read this many bytes at a time, the loop free between reads.
+READ_CHUNK = 65536
+#: A line with no end in sight is passed on in pieces this long (the runner redacts each
+#: whole piece, then journals it in small entries: see Session's output stream).
+MAX_LINE = 1 << 20
 
 
 class RevertRelease(Action):
@@ -48,14 +56,28 @@ class RevertRelease(Action):
         except OSError as exc:
             return Result(False, f"could not start {self.revert.argv[0]}: {exc.strerror or exc}",
                           state_left="nothing ran: the release is unchanged", data={"exit_status": None})
-        lines: list[str] = []
+        lines: deque[str] = deque(maxlen=20)
+
+        def emit(line: str) -> None:
+            line = visible(line.rstrip())  # the command's escapes are shown, not obeyed
+            lines.append(line)
+            progress(line)
 
         async def pump() -> None:
             assert proc.stdout is not None
-            async for raw in proc.stdout:
-                line = visible(raw.decode(errors="replace").rstrip())  # the command's escapes are shown, not obeyed
-                lines.append(line)
-                progress(line)
+            pending = b""
+            # Not `async for line in stdout`: a line over 64 KiB would end the read with an error.
+            while chunk := await proc.stdout.read(READ_CHUNK):
+                pending += chunk
+                *whole, pending = pending.split(b"\n")
+                for raw in whole:
+                    emit(raw.decode(errors="replace"))
+                while len(pending) >= MAX_LINE:
+                    emit(pending[:MAX_LINE].decode(errors="replace"))
+                    pending = pending[MAX_LINE:]
+                await asyncio.sleep(0)  # a flood of output never holds the loop (the screen answers keys)
+            if pending:
+                emit(pending.decode(errors="replace"))
 
         try:
             await asyncio.wait_for(asyncio.gather(pump(), proc.wait()), self.revert.timeout)
@@ -66,7 +88,7 @@ class RevertRelease(Action):
                           state_left="unknown: the revert was interrupted part-way; check the deployment",
                           data={"exit_status": None, "duration_s": round(time.monotonic() - started, 3)})
         duration = round(time.monotonic() - started, 3)
-        data = {"exit_status": proc.returncode, "duration_s": duration, "output_tail": lines[-20:]}
+        data = {"exit_status": proc.returncode, "duration_s": duration, "output_tail": list(lines)}
         if proc.returncode != 0:
             return Result(False, f"revert command exited {proc.returncode} after {duration:g}s",
                           state_left="unknown: the command failed; read its output in the log before retrying", data=data)
