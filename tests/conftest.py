@@ -1,4 +1,13 @@
-"""Fixtures: real servers started by the harness itself (never the machine's own)."""
+"""Fixtures: real servers started by the harness itself (never the machine's own).
+
+The suite runs on several pytest-xdist workers (pyproject.toml), and a session fixture runs
+once per worker: each worker starts its own servers on free loopback ports (a server class
+in tests/servers.py launches through `on_a_free_port`, which retries when a parallel worker
+won the race for a port). Within a worker, tests share the server and isolate by data: a
+fresh database per test (`pg_dsn`), a flushed Redis (`redis_url`). To add a server: a class
+with start/stop_process/stop in servers.py, a session fixture here, and a per-test fixture
+if tests need throwaway data in it.
+"""
 
 from __future__ import annotations
 
