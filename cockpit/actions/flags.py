@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
-from cockpit.sources.flags import FlagRegionSource
+from cockpit.sources.flags import FlagRegionSource, url_with_path
 
 
 async def write_flag(source: FlagRegionSource, flag: str, enabled: bool) -> str:
@@ -19,8 +19,8 @@ async def write_flag(source: FlagRegionSource, flag: str, enabled: bool) -> str:
     region = source.region
     if region.backend == "unleash":
         env = region.environment or "production"
-        url = f"{source.base_url().rstrip('/')}/api/admin/projects/{region.project}/features/{flag}/environments/{env}/" \
-              f"{'on' if enabled else 'off'}"
+        url = url_with_path(source.base_url(), "api", "admin", "projects", region.project or "", "features", flag,
+                            "environments", env, "on" if enabled else "off")
         response = await source.http().post(url)
         if response.status_code == 409:
             raise RuntimeError(f"Unleash refused (409): {flag} has no strategy in {env}, so it cannot be turned on")
@@ -30,7 +30,7 @@ async def write_flag(source: FlagRegionSource, flag: str, enabled: bool) -> str:
     if region.backend == "redis-hash":
         await source.redis().hset(region.key or "", flag, "1" if enabled else "0")
         return f"HSET {region.key} {flag} {'1' if enabled else '0'}"
-    url = f"{source.base_url().rstrip('/')}/{flag}"
+    url = url_with_path(source.base_url(), flag)
     response = await source.http().request(region.write_method, url, json={"enabled": enabled})
     if response.status_code >= 300:
         raise RuntimeError(f"{region.write_method} {url} answered HTTP {response.status_code}: {response.text[:120]}")

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 
@@ -25,6 +26,15 @@ if TYPE_CHECKING:
 
 FlagState = tuple[bool, float]  # (enabled, rollout percent served)
 
+
+
+def url_with_path(base: str, *segments: str) -> str:
+    """`base` with path segments appended (each percent-quoted), its query string and
+    fragment kept: `https://h/flags?access_token=X` + `new_checkout` ->
+    `https://h/flags/new_checkout?access_token=X`, never `...?access_token=X/new_checkout`."""
+    parts = urlsplit(base)
+    path = parts.path.rstrip("/") + "".join("/" + quote(str(segment), safe="") for segment in segments)
+    return urlunsplit(parts._replace(path=path))
 
 class FlagReadError(ReadError):
     """The region answered, but not with something we can read."""
@@ -177,10 +187,10 @@ class FlagRegionSource:
     async def _fetch_unleash(self) -> dict[str, Any]:
         """One request lists the project's flags with `enabled` per environment; only flags
         enabled here need a second request, for the rollout % of their strategies."""
-        client, base = self.http(), self.base_url().rstrip("/")
+        client, base = self.http(), self.base_url()
         project, env = self.region.project, self.region.environment or "production"
         self.requests += 1
-        listing = await client.get(f"{base}/api/admin/projects/{project}/features")
+        listing = await client.get(url_with_path(base, "api", "admin", "projects", project, "features"))
         listing.raise_for_status()
         try:
             features = {f["name"]: f for f in listing.json()["features"]}
@@ -189,7 +199,7 @@ class FlagRegionSource:
 
         async def detail(flag: FlagConfig) -> tuple[str, Any]:
             self.requests += 1
-            response = await client.get(f"{base}/api/admin/projects/{project}/features/{flag.name}")
+            response = await client.get(url_with_path(base, "api", "admin", "projects", project, "features", flag.name))
             response.raise_for_status()
             try:
                 return flag.name, unleash_state(response.json(), env)
