@@ -174,11 +174,13 @@ def read(path: str | Path) -> ReadBack:
 
 
 def iter_entries(path: str | Path, bad: list[BadLine] | None = None,
-                 redactor: Redactor | None = None) -> Iterator[Entry]:
+                 redactor: Redactor | None = None, shown: bool = True) -> Iterator[Entry]:
     """Every whole entry of a journal, one line at a time (memory bounded by MAX_LINE_BYTES).
 
     Lines that cannot be read are skipped and, when `bad` is given, reported into it.
-    With a `redactor`, each entry is redacted again on the way in (as an export does)."""
+    With a `redactor`, each entry is redacted again on the way in (as an export does).
+    `shown=False` keeps text as written, for a caller that passes everything it outputs
+    through `safe_text.visible` itself (the report's renderers): it skips a walk of every value."""
     with open(path, "rb") as handle:
         line_no = 0
         while True:
@@ -193,15 +195,15 @@ def iter_entries(path: str | Path, bad: list[BadLine] | None = None,
                     break
                 length += len(rest)
                 line = line[:MAX_LINE_BYTES + 1] + rest[-1:]
-            entry, problem = _entry_or_problem(line, length, not line.endswith(b"\n"), redactor)
+            entry, problem = _entry_or_problem(line, length, not line.endswith(b"\n"), redactor, shown)
             if entry is not None:
                 yield entry
             elif problem is not None and bad is not None:
                 bad.append(BadLine(line_no, line[:80].decode("utf-8", "replace"), problem))
 
 
-def _entry_or_problem(line: bytes, length: int, torn: bool,
-                      redactor: Redactor | None = None) -> tuple[Entry | None, str | None]:
+def _entry_or_problem(line: bytes, length: int, torn: bool, redactor: Redactor | None = None,
+                      shown: bool = True) -> tuple[Entry | None, str | None]:
     """One line: its entry, or why it cannot be read (None, None for a blank line).
     With a `redactor`, the entry is redacted again on the way in (as an export does)."""
     if length > MAX_LINE_BYTES:
@@ -210,11 +212,23 @@ def _entry_or_problem(line: bytes, length: int, torn: bool,
         return None, None
     try:
         obj = json.loads(line)
-        return Entry.from_dict(redactor(obj) if redactor and redactor.could_change(line) else obj), None
+        obj = redactor(obj) if redactor and redactor.could_change(line) else obj
+        return (Entry.from_dict(obj) if shown else _as_written(obj)), None
     except UnicodeDecodeError:
         return None, "torn" if torn else "unreadable: not UTF-8"
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:
         return None, "torn" if torn else f"unreadable: {visible(str(exc))[:120]}"
+
+
+def _as_written(obj: Mapping[str, Any]) -> Entry:
+    """An entry with its text as written (see `iter_entries(shown=False)`)."""
+    if not isinstance(obj.get("seq"), int) or not isinstance(obj.get("ts"), str):
+        raise ValueError("missing seq or ts")
+    data = obj.get("data") or {}
+    step = obj.get("step")
+    return Entry(seq=obj["seq"], ts=obj["ts"], operator=str(obj.get("operator", "")), kind=str(obj.get("kind", "")),
+                 summary=str(obj.get("summary", "")), step=None if step is None else str(step),
+                 data=data if isinstance(data, dict) else {"value": data}, origin=str(obj.get("origin", "")))
 
 
 def _parse(raw: bytes, first_line_no: int) -> ReadBack:

@@ -243,3 +243,23 @@ def test_a_close_journaled_twice_is_one_row_and_one_moment() -> None:
                              {"status": "closed", "gate_green": True})]
     report = build(from_entries(twice))
     assert [r.what for r in report.timeline()].count("Closed") == 1 and report.moments.closed.seq == close.seq
+
+
+def test_outside_text_is_shown_not_obeyed_in_every_format(tmp_path: Path) -> None:
+    """Control characters (ESC, C1 CSI, bidi override) and odd kinds from a foreign journal line."""
+    nasty = "x\x1b]0;PWNED\x07 \x9b31m \u202egnp.exe"
+    lines = [{"seq": 1, "ts": "2026-11-21T12:00:00.000Z", "operator": f"mallory{nasty}", "kind": "declare",
+              "step": "declare", "summary": nasty, "data": {"title": nasty, "severity": "SEV1", "scope": nasty}},
+             {"seq": 2, "ts": "2026-11-21T12:00:01.000Z", "operator": "a", "kind": "row", "step": None,
+              "summary": nasty, "data": {}},
+             {"seq": 3, "ts": "2026-11-21T12:00:02.000Z", "operator": "a", "kind": "_init__", "step": nasty,
+              "summary": "s", "data": {"phase": "result", nasty: 1}}]
+    path = tmp_path / "j.jsonl"
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    for fmt in ("md", "json", "html"):
+        done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(path), "--format", fmt],
+                              capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        text = done.stdout.decode()
+        assert not any(c in text for c in ("\x1b", "\x9b", "\u202e", "\x07")), fmt
+        assert "PWNED" in text, fmt  # shown, as text

@@ -36,7 +36,8 @@ def from_file(path: str | Path, bad: list[BadLine] | None = None, redactor: Reda
 
     def entries() -> Iterator[Entry]:
         passes[0] += 1
-        return iter_entries(path, bad if passes[0] == 1 else None, redact)
+        # Text stays as written here: every renderer shows it through safe_text.visible.
+        return iter_entries(path, bad if passes[0] == 1 else None, redact, shown=False)
     return entries
 
 
@@ -80,7 +81,7 @@ def _with_summary(report: Report, found: Collected) -> Report:
 
 def _impact(found: Collected) -> Impact:
     def peaks(family: str) -> tuple[Peak, ...]:
-        return tuple(Peak(name, value, at) for (fam, name), (value, at) in found.peaks.items() if fam == family)
+        return tuple(Peak(name, value, at) for (fam, name), (value, at) in found.series.peaks.items() if fam == family)
 
     suspects = peaks("suspects")
     new = tuple(Peak(p.name, p.value - found.baseline[p.name], p.at) for p in suspects

@@ -48,7 +48,6 @@ class Collected:
     closed: Moment | None = None
     first_bad: Moment | None = None  # the first gate entry NOT RESTORED before the declaration
     baseline: dict[str, float] = field(default_factory=dict)
-    peaks: dict[tuple[str, str], tuple[float, datetime]] = field(default_factory=dict)
     step_states: dict[str, str] = field(default_factory=dict)
     step_reasons: dict[str, str] = field(default_factory=dict)
     step_actions: dict[str, Counter[str]] = field(default_factory=dict)
@@ -75,7 +74,9 @@ class Collected:
         self.last = at
         if e.kind == "gate":
             self.has_gate_entries = True
-        getattr(self, f"_{e.kind}", _ignore)(e, at)
+        handler = _HANDLERS.get(e.kind)  # by kind, named: outside text must not pick a method by name
+        if handler is not None:
+            handler(self, e, at)
         self._readings(e, at)
         row = curator.feed(e)
         if row is not None:
@@ -205,15 +206,6 @@ class Collected:
             sources.append((at, d["after"]))
         for moment, readings in sources:
             self.series.add_readings(moment, readings)
-            for family in ("error_rate", "queues", "suspects"):
-                values = readings.get(family)
-                if not isinstance(values, dict):
-                    continue
-                for name, value in values.items():
-                    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-                        key = (family, str(name))
-                        if key not in self.peaks or value > self.peaks[key][0]:
-                            self.peaks[key] = (float(value), moment)
 
     def _row(self, row: Row) -> None:
         if not row.is_action:
@@ -231,8 +223,10 @@ class Collected:
             self.owner_steps.setdefault(row.who, set()).add(row.step)
 
 
-def _ignore(_e: Entry, _at: datetime) -> None:
-    return None
+_HANDLERS = {"declare": Collected._declare, "status": Collected._status, "gate": Collected._gate,
+             "close": Collected._close, "reopen": Collected._reopen, "override": Collected._override,
+             "step": Collected._step, "note": Collected._note, "action": Collected._action,
+             "update": Collected._update}
 
 
 def _int(value: Any) -> int:

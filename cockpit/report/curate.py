@@ -68,10 +68,15 @@ class Curator:
         self.has_gate_entries = has_gate_entries
         self._open: dict[str, _Open] = {}
         self._closed = False  # a close may be journaled twice (close entry and status): one row
+        # By kind, named here: a journal's kind is outside text and must not pick a method by name.
+        self._handlers = {"declare": self._declare, "reading": self._reading, "step": self._step, "note": self._note,
+                          "gate": self._gate, "close": self._close, "reopen": self._reopen,
+                          "override": self._override, "status": self._status, "action": self._action,
+                          "update": self._update}
 
 
     def feed(self, entry: Entry) -> Row | None:
-        handler = getattr(self, f"_{entry.kind}", None)
+        handler = self._handlers.get(entry.kind)
         return handler(entry) if handler else self._row(entry, "status", entry.summary)
 
     @staticmethod

@@ -1,6 +1,7 @@
 """The report as JSON for tools: schema `cockpit.report/2` (docs/report-schema.md), streamed.
 
-Everything bounded comes first as one indented object; the curated `timeline` and the raw
+Plain ASCII (JSON's \\u escapes for everything else), so no control character of outside
+text reaches a terminal that shows the file. Everything bounded comes first as one indented object; the curated `timeline` and the raw
 `journal` follow as arrays written one element per line while the journal is read again.
 """
 
@@ -31,16 +32,16 @@ def render_json(r: Report) -> str:
 
 
 def json_chunks(r: Report) -> Iterator[str]:
-    head = json.dumps(head_object(r), indent=2, ensure_ascii=False)
+    head = json.dumps(head_object(r), indent=2)
     yield head[: head.rindex("}")].rstrip() + ',\n  "timeline": ['
     first = True
     for row in r.timeline():
-        yield ("\n    " if first else ",\n    ") + json.dumps(row_object(row, r), ensure_ascii=False)
+        yield ("\n    " if first else ",\n    ") + json.dumps(row_object(row, r))
         first = False
     yield '\n  ],\n  "journal": ['
     first = True
     for entry in r.raw():
-        yield ("\n    " if first else ",\n    ") + json.dumps(entry.to_dict(), ensure_ascii=False, default=str)
+        yield ("\n    " if first else ",\n    ") + json.dumps(entry.to_dict(), default=str)
         first = False
     yield "\n  ]\n}\n"
 

@@ -15,6 +15,8 @@ class SeriesBuilder:
     def __init__(self, max_points: int = MAX_POINTS) -> None:
         self.max_points = max_points
         self._points: dict[tuple[str, str], list[Point]] = {}
+        #: The highest value of each series and when it was read (kept exactly, not downsampled).
+        self.peaks: dict[tuple[str, str], tuple[float, datetime]] = {}
 
     def add_readings(self, at: datetime, readings: Any) -> None:
         """`readings` as the journal holds them: {"error_rate": {name: value}, "queues": …, "suspects": …}."""
@@ -27,7 +29,11 @@ class SeriesBuilder:
                 continue
             for name, value in values.items():
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-                    self._add((family, str(name)), Point(moment, float(value)))
+                    key = (family, str(name))
+                    self._add(key, Point(moment, float(value)))
+                    peak = self.peaks.get(key)
+                    if peak is None or value > peak[0]:
+                        self.peaks[key] = (float(value), at)
 
     def _add(self, key: tuple[str, str], point: Point) -> None:
         points = self._points.setdefault(key, [])
