@@ -32,6 +32,7 @@ class Condition:
     name: str
     ok: bool
     detail: str
+    level: str = ""  # the gate state it is needed for: "mitigated" or "restored"
 
 
 @dataclass
@@ -74,7 +75,8 @@ class LiveState:
         elif e.kind == "gate":
             self._curator.has_gate_entries = True
             self.gate, self.gate_reason, self.gate_at = str(d.get("state", "")), str(d.get("reason") or ""), e.at
-            self.conditions = tuple(Condition(str(c.get("name", "")), bool(c.get("ok")), str(c.get("detail", "")))
+            self.conditions = tuple(Condition(str(c.get("name", "")), bool(c.get("ok")), str(c.get("detail", "")),
+                                              str(c.get("level", "")))
                                     for c in d.get("conditions") or () if isinstance(c, dict))
             if self.status not in ("closed",):
                 self.status = {"MITIGATED": "mitigated", "RESTORED": "restored"}.get(self.gate, self.status)

@@ -74,7 +74,8 @@ def _gate(s: LiveState, zone: tzinfo) -> str:
     if s.conditions:
         out.append("<table>" + "".join(
             f'<tr><td>{e(c.name)}</td><td class="{"holds" if c.ok else "fails"}">{"holds" if c.ok else "fails"}</td>'
-            f"<td>{e(c.detail)}</td></tr>" for c in s.conditions) + "</table>")
+            f"<td>{e(c.detail)}</td><td class=\"muted\">{e(f'for {c.level.upper()}' if c.level else '')}</td></tr>"
+            for c in s.conditions) + "</table>")
     return "".join(out) + "</section>"
 
 
