@@ -106,8 +106,9 @@ class Entry:
                 "kind": self.kind, "step": self.step, "summary": self.summary, "data": self.data}
 
     @classmethod
-    def from_dict(cls, obj: Any) -> Entry:
-        """One validated entry; raises `ValueError` naming what is wrong (the reader skips the line)."""
+    def from_dict(cls, obj: Any, *, shown: bool = True) -> Entry:
+        """One validated entry; raises `ValueError` naming what is wrong (the reader skips the line).
+        `shown=False` keeps text as written (see `iter_entries`)."""
         if not isinstance(obj, dict):
             raise ValueError("not a JSON object")
         seq = obj.get("seq")
@@ -124,6 +125,9 @@ class Entry:
         data = obj.get("data")
         if data is not None and not isinstance(data, dict):
             raise ValueError(f"data is not an object: {_show(data)}")
+        if not shown:  # the caller shows every text it outputs through visible() itself
+            return cls(seq=seq, ts=obj["ts"], operator=obj.get("operator", ""), kind=obj.get("kind", ""),
+                       summary=obj.get("summary", ""), step=step, data=data or {}, origin=obj.get("origin", ""))
         # The file may hold another process's (or an old cockpit's) raw text: shown, never obeyed.
         return cls(seq=seq, ts=obj["ts"], operator=visible(obj.get("operator", "")),
                    kind=visible(obj.get("kind", "")), summary=visible(obj.get("summary", ""), newlines=True, tabs=True),
@@ -213,22 +217,11 @@ def _entry_or_problem(line: bytes, length: int, torn: bool, redactor: Redactor |
     try:
         obj = json.loads(line)
         obj = redactor(obj) if redactor and redactor.could_change(line) else obj
-        return (Entry.from_dict(obj) if shown else _as_written(obj)), None
+        return Entry.from_dict(obj, shown=shown), None
     except UnicodeDecodeError:
         return None, "torn" if torn else "unreadable: not UTF-8"
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:
         return None, "torn" if torn else f"unreadable: {visible(str(exc))[:120]}"
-
-
-def _as_written(obj: Mapping[str, Any]) -> Entry:
-    """An entry with its text as written (see `iter_entries(shown=False)`)."""
-    if not isinstance(obj.get("seq"), int) or not isinstance(obj.get("ts"), str):
-        raise ValueError("missing seq or ts")
-    data = obj.get("data") or {}
-    step = obj.get("step")
-    return Entry(seq=obj["seq"], ts=obj["ts"], operator=str(obj.get("operator", "")), kind=str(obj.get("kind", "")),
-                 summary=str(obj.get("summary", "")), step=None if step is None else str(step),
-                 data=data if isinstance(data, dict) else {"value": data}, origin=str(obj.get("origin", "")))
 
 
 def _parse(raw: bytes, first_line_no: int) -> ReadBack:
