@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cockpit.config_reader import Problem, Problems, Table, check_ref, check_unique
 
-QUEUE_KINDS = ("rq", "celery", "sidekiq", "bullmq", "list", "stream", "zset")
 FLAG_BACKENDS = ("unleash", "redis-hash", "http-json")
 SUSPECT_EXPECT = ("zero", "falling", "steady")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
@@ -85,8 +84,10 @@ class RedisInstance(NamedTuple):
 
 
 class QueueConfig(NamedTuple):
+    """One `[[queues]]` entry. Which keys a kind takes is the kind's own (cockpit.backends.queues)."""
+
     name: str
-    redis: str
+    redis: str | None  # the Redis instance, for the Redis kinds
     kind: str
     queue: str | None
     risky: bool = False
@@ -94,6 +95,15 @@ class QueueConfig(NamedTuple):
     discover: bool = False
     prefix: str | None = None
     pause_key: str | None = None
+    server: str | None = None  # the named server of the kind's channel ([rabbitmq.X], [databases.X], [sqs.X])
+    options: Any = None        # the kind's own frozen options
+    age_warn: float = 60.0     # the oldest waiting job's age that reads "slow", then "STUCK"
+    age_critical: float = 300.0
+
+    @property
+    def where(self) -> str:
+        """The server it lives on, for messages: `redis 'jobs'`, `rabbitmq 'main'`."""
+        return f"redis {self.redis!r}" if self.redis else f"{self.server!r}"
 
 
 class RegionConfig(NamedTuple):
@@ -258,6 +268,8 @@ class Config(NamedTuple):
     shared: SharedConfig | None = None
     source: Path | None = None
     notify: NotifyConfig = NotifyConfig()
+    #: Servers of the queue channels beyond Redis ([rabbitmq.X], [databases.X], [sqs.X]).
+    queue_servers: tuple[Any, ...] = ()
 
     def secret_env_names(self) -> tuple[str, ...]:
         """Every environment variable whose value must never be written anywhere."""
@@ -274,10 +286,23 @@ class Config(NamedTuple):
         names += [env for check in self.checks for step in check.steps for _, env in step.form_env]
         if self.actions.updates and self.actions.updates.webhook_url_env:
             names.append(self.actions.updates.webhook_url_env)
+        names += [n for server in self.queue_servers for n in server.secret_envs()]
         return tuple(dict.fromkeys(names))
 
     def redis_named(self, name: str) -> RedisInstance:
         return next(r for r in self.redis if r.name == name)
+
+    def queue_server(self, queue: QueueConfig) -> Any:
+        """The server a queue lives on: a `RedisInstance` or a channel's `ServerConfig`."""
+        if queue.redis:
+            return self.redis_named(queue.redis)
+        return next(s for s in self.queue_servers if s.name == queue.server and s.channel == _channel_of(queue.kind))
+
+
+def _channel_of(kind: str) -> str:
+    from cockpit.backends.queues.registry import kind as queue_kind
+
+    return str(queue_kind(kind).channel)
 
 
 # --- loading -------------------------------------------------------------------------
@@ -317,7 +342,8 @@ def _read_config(root: Table, base_dir: Path) -> Config | None:
     redis = _read_redis(root)
     redis_names = [r.name for r in redis]
     prometheus = _read_prometheus(root.table("prometheus"))
-    queues = _read_queues(root.tables("queues"), redis_names)
+    queue_servers = _read_queue_servers(root)
+    queues = _read_queues(root.tables("queues"), redis_names, queue_servers)
     regions = _read_regions(root, redis_names)
     region_names = [r.name for r in regions]
     flags = _read_flags(root.tables("flags"), region_names)
@@ -331,7 +357,7 @@ def _read_config(root: Table, base_dir: Path) -> Config | None:
     if incident is None:
         return None
     return Config(incident, prometheus, redis, queues, regions, flags, postgres, checks, actions, gate, shared,
-                  notify=notify)
+                  notify=notify, queue_servers=queue_servers)
 
 
 def _read_notify(t: Table | None) -> NotifyConfig:
@@ -411,25 +437,58 @@ def _read_redis(root: Table) -> tuple[RedisInstance, ...]:
     return tuple(result)
 
 
-def _read_queues(entries: list[Table], redis_names: list[str]) -> tuple[QueueConfig, ...]:
+def _read_queue_servers(root: Table) -> tuple[Any, ...]:
+    """The named servers of each queue channel with its own section ([rabbitmq.X], ...)."""
+    from cockpit.backends.queues.base import ServerConfig
+    from cockpit.backends.queues.registry import CHANNELS
+
+    result = []
+    for channel in CHANNELS.values():
+        if channel.section is None:
+            continue
+        for name, t in root.named_tables(channel.section):
+            result.append(ServerConfig(name, channel.name, t.duration("interval", 5.0), t.duration("timeout", 3.0),
+                                       channel.read_server(t)))
+            t.finish()
+    return tuple(result)
+
+
+def _read_queues(entries: list[Table], redis_names: list[str], servers: tuple[Any, ...] = ()) -> tuple[QueueConfig, ...]:
+    """Each entry's keys are the common ones plus its kind's (asked of the registry), so an
+    unknown key is reported against the kind that does not take it."""
+    from cockpit.backends.queues.registry import CHANNELS, KINDS
+
     result = []
     for t in entries:
-        kind = t.str("kind", required=True, choices=QUEUE_KINDS)
+        kind_name = t.str("kind", required=True, choices=tuple(KINDS))
+        kind = KINDS.get(kind_name)
+        if kind is None:
+            continue  # the other keys depend on the kind: nothing more to check
+        channel = CHANNELS[kind.channel]
         discover = t.bool("discover")
+        if discover and not kind.discovers:
+            discoverable = ", ".join(k.name for k in KINDS.values() if k.discovers)
+            t.error("discover", f"queue discovery is available for {discoverable}, not {kind_name}")
+            discover = False
         queue = t.str("queue")
-        if discover and kind not in ("rq", "sidekiq", "bullmq"):
-            t.error("discover", f"queue discovery is available for rq, sidekiq and bullmq, not {kind}")
-        redis = t.name("redis", required=True)
+        where = t.name(channel.server_key, required=True)
+        if channel.section is None:
+            check_ref(t, channel.server_key, where, redis_names, "a Redis instance")
+        else:
+            names = [s.name for s in servers if s.channel == channel.name]
+            check_ref(t, channel.server_key, where, names, f"a [{channel.section}.*] server")
         if not discover and queue is None and "name" not in t.data:
-            t.error("queue", "is required unless discover = true")
-        name = t.name("name", queue or (f"{kind}@{redis}" if discover else None))
-        check_ref(t, "redis", redis, redis_names, "a Redis instance")
+            t.error("queue", "is required unless discover = true" if kind.discovers else "is required")
+        name = t.name("name", queue or (f"{kind_name}@{where}" if discover else None))
         result.append(QueueConfig(
-            name=name, redis=redis, kind=kind, queue=queue or (None if discover else name),
-            risky=t.bool("risky"), stage=t.int("stage", 1, minimum=1, maximum=99), discover=discover,
-            prefix=t.str("prefix"), pause_key=t.str("pause_key"),
+            name=name, redis=where if channel.section is None else None, kind=kind_name,
+            queue=queue or (None if discover else name), risky=t.bool("risky"),
+            stage=t.int("stage", 1, minimum=1, maximum=99), discover=discover,
+            prefix=t.str("prefix") if "prefix" in kind.keys else None, pause_key=t.str("pause_key") if channel.section is None else None,
+            server=None if channel.section is None else where, options=kind.read_options(t),
+            age_warn=t.duration("age_warn", 60.0), age_critical=t.duration("age_critical", 300.0),
         ))
-        t.finish()
+        t.finish(f" (a {kind_name} queue takes: {', '.join(sorted(t.known()))})")
     check_unique(entries, "name", [q.name for q in result], "queue name")
     return tuple(result)
 

@@ -86,6 +86,10 @@ class Table:
     def error(self, key: str, message: str) -> None:
         self.problems.add(self.key_path(key), message)
 
+    def known(self) -> set[str]:
+        """The keys read so far (the valid keys of this table)."""
+        return set(self._known)
+
     def has(self, key: str) -> bool:
         self._known.add(key)
         return key in self.data
@@ -250,15 +254,16 @@ class Table:
             result.append((name, Table(value, outer.key_path(name), self.problems)))
         return result
 
-    def finish(self) -> None:
-        """Report keys nobody asked for; secrets in plain text get their own message."""
+    def finish(self, hint: str = "") -> None:
+        """Report keys nobody asked for; secrets in plain text get their own message.
+        `hint` says which keys are valid here (e.g. the keys of one queue kind)."""
         for key in self.data:
             if key in self._known:
                 continue
             if key.lower() in SECRET_KEY_NAMES:
                 self.error(key, f"secrets must not be written in the config; name an environment variable in {key}_env")
             else:
-                self.error(key, f"unknown key{_suggest(key, tuple(self._known))}")
+                self.error(key, f"unknown key{_suggest(key, tuple(self._known))}{hint}")
 
     def _in_range(self, key: str, value: float, minimum: float | None, maximum: float | None) -> bool:
         if minimum is not None and value < minimum:

@@ -14,11 +14,11 @@ from cockpit.actions.repair import RepairData
 from cockpit.actions.restart import RestartStaged
 from cockpit.backends import Backends, Targeted
 from cockpit.config import Config
-from cockpit.readings import CHECKS
+from cockpit.readings import CHECKS, QUEUES
 from cockpit.sources import Source
 from cockpit.sources.flags import FlagRegionSource
 from cockpit.sources.prometheus import PrometheusSource
-from cockpit.sources.queues import RedisQueueSource
+from cockpit.sources.queues import build_queue_sources
 from cockpit.sources.records import PostgresSuspectSource
 from cockpit.timebase import Timebase
 
@@ -30,10 +30,7 @@ def build_sources(config: Config, environ: Mapping[str, str] | None = None) -> l
     sources: list[Source] = []
     if config.prometheus is not None:
         sources.append(PrometheusSource(config.prometheus, env))
-    for instance in config.redis:
-        queues = [q for q in config.queues if q.redis == instance.name]
-        if queues:
-            sources.append(RedisQueueSource(instance, queues, env))
+    sources += build_queue_sources(config, env)
     for region in config.regions:
         source = FlagRegionSource(region, config.flags, config, env)
         if source.flags:
@@ -89,7 +86,7 @@ def build_actions(config: Config, sources: list[Source],
                   env: Mapping[str, str]) -> tuple[dict[str, Action], Targeted, list]:
     """The rollback actions the config makes possible, sharing the sources' clients, and a
     factory for the same actions aimed at one named target (`cockpit act ACTION TARGET`)."""
-    queue_sources = [s for s in sources if isinstance(s, RedisQueueSource)]
+    queue_sources = [s for s in sources if s.kind == QUEUES]
     flag_sources = [s for s in sources if isinstance(s, FlagRegionSource)]
     prometheus = next((s for s in sources if isinstance(s, PrometheusSource)), None)
     control = QueueControl(config, env, queue_sources)

@@ -1,4 +1,4 @@
-"""Queues: depth, in flight, failed, scheduled/retry, paused state, trend."""
+"""Queues: depth, in flight, failed, scheduled/retry, oldest waiting job's age, paused state, trend."""
 
 from __future__ import annotations
 
@@ -16,6 +16,37 @@ def _n(value: object) -> str:
     return "—" if value is None else f"{int(value):,}" if isinstance(value, (int, float)) else str(value)
 
 
+#: How long the oldest waiting job may wait before its queue is called slow, then stuck
+#: (unless the queue's config sets age_warn / age_critical).
+AGE_WARN, AGE_CRITICAL = 60.0, 300.0
+
+
+def _span(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f}h"
+    return f"{seconds / 86400:.0f}d"
+
+
+def age_cell(detail: object) -> Text:
+    """The oldest waiting job's age with a colour AND a word (ok / slow / STUCK), so it reads
+    without colour too; '—' when the kind cannot tell, '0s' for an empty queue."""
+    get = getattr(detail, "get", None)
+    age = get("oldest_age") if get else None
+    if not isinstance(age, (int, float)):
+        return Text("—", style="dim")
+    warn = get("age_warn") or AGE_WARN  # type: ignore[misc]
+    critical = get("age_critical") or AGE_CRITICAL  # type: ignore[misc]
+    if age >= critical:
+        return Text(f"{_span(age)} STUCK", style="bold red")
+    if age >= warn:
+        return Text(f"{_span(age)} slow", style="yellow")
+    return Text(f"{_span(age)} ok", style="green")
+
+
 class QueuesPanel(Panel):
     source = QUEUES
     max_rows = 25
@@ -26,7 +57,7 @@ class QueuesPanel(Panel):
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         table = Grid(Col("queue", flex=True), *(Col(c, justify="right") for c in ("depth", "run", "fail", "retry")),
-                     Col("state"))
+                     Col("oldest", justify="right"), Col("state"))
         key = []
         slots = list(board.slots(QUEUES))
         if len(slots) > self.max_rows:
@@ -46,10 +77,12 @@ class QueuesPanel(Panel):
             label = Text(name + ("!" if name in self.risky else ""), style="bold" if name in self.risky else "")
             trend = TREND[slot.series.trend()]
             depth = f"{_n(good.value if good else None)}{trend}"
-            row = (label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(detail.get("scheduled")), state)
+            age = age_cell(detail)
+            row = (label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(detail.get("scheduled")),
+                   age, state)
             table.add_row(*row)
-            key.append((name, depth, row[2], row[3], row[4], paused, fresh))
+            key.append((name, depth, row[2], row[3], row[4], age.plain, age.style, paused, fresh))
         if hidden:
-            table.add_row(Text(f"+{hidden:,} more queues (cockpit snapshot lists all)", style="dim"), "", "", "", "", "")
+            table.add_row(Text(f"+{hidden:,} more queues (cockpit snapshot lists all)", style="dim"), "", "", "", "", "", "")
             key.append(("hidden", hidden))
         return tuple(key), table

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer, UnleashServer
+from tests.servers import (MetricsExporter, PostgresServer, PrometheusServer, RabbitMQServer, RedisServer,
+                           UnleashServer)
 
 
 @pytest.fixture(scope="session")
@@ -76,5 +77,12 @@ def prometheus_server(metrics_exporter: MetricsExporter) -> Iterator[PrometheusS
 @pytest.fixture(scope="session")
 def unleash_server(postgres_server: PostgresServer) -> Iterator[UnleashServer]:
     server = UnleashServer(postgres_server).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[RabbitMQServer]:
+    server = RabbitMQServer().start()
     yield server
     server.stop()

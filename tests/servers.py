@@ -395,3 +395,98 @@ def kill_tree(pid: int) -> None:
             os.kill(victim, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+# --- RabbitMQ (Debian's rabbitmq-server, a private node) ------------------------------
+
+RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
+
+
+class RabbitMQServer:
+    """A private RabbitMQ node with the management plugin: its own node name, AMQP,
+    management, distribution and epmd ports, cookie, mnesia and log directories. The machine
+    may run a system RabbitMQ; nothing here uses or touches it. User guest/guest on loopback."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.management_port = 0
+        self.root: Path | None = None
+        self.proc: subprocess.Popen | None = None
+        self.epmd: subprocess.Popen | None = None
+        self.env: dict[str, str] = {}
+
+    @property
+    def amqp_url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.management_port}"
+
+    def start(self) -> RabbitMQServer:
+        if not (RABBITMQ_BIN / "rabbitmq-server").exists():
+            raise ServerError("rabbitmq-server not found: apt-get install -y rabbitmq-server")
+        self.root = Path(tempfile.mkdtemp(prefix="cockpit-rabbit-"))
+        self.port, self.management_port = free_port(), free_port()
+        dist_port, epmd_port = free_port(), free_port()
+        (self.root / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\n"
+            f"management.tcp.port = {self.management_port}\nmanagement.tcp.ip = 127.0.0.1\n"
+            "loopback_users = none\n"
+            # The cockpit polls every few seconds; the API's per-queue figures refresh this often.
+            "collect_statistics_interval = 500\n")
+        (self.root / "enabled_plugins").write_text("[rabbitmq_management].\n")
+        home = self.root / "home"
+        home.mkdir()
+        (home / ".erlang.cookie").write_text(f"cockpit{free_port()}{os.getpid()}")
+        (home / ".erlang.cookie").chmod(0o400)
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))},
+            "HOME": str(home),
+            "RABBITMQ_NODENAME": f"cockpit{self.port}@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(dist_port),
+            "ERL_EPMD_PORT": str(epmd_port),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+            "RABBITMQ_CONFIG_FILE": str(self.root / "rabbitmq"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.root / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(self.root / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.root / "log"),
+            "RABBITMQ_PID_FILE": str(self.root / "rabbit.pid"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.root / "advanced.config"),
+        }
+        # Our own epmd in the foreground (the node would otherwise start a daemon that outlives it).
+        epmd = shutil.which("epmd") or next(iter(glob.glob("/usr/lib/erlang/erts-*/bin/epmd")), "epmd")
+        self.epmd = subprocess.Popen([epmd, "-port", str(epmd_port), "-address", "127.0.0.1"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        log = self.root / "server.log"
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen([str(RABBITMQ_BIN / "rabbitmq-server")], env=self.env, cwd=self.root,
+                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for(self._ready, 90, "RabbitMQ", self.proc, log)
+        return self
+
+    def _ready(self) -> bool:
+        import base64
+
+        request = urllib.request.Request(f"{self.api_url}/api/overview",
+                                         headers={"Authorization": "Basic " + base64.b64encode(b"guest:guest").decode()})
+        return urllib.request.urlopen(request, timeout=2).status == 200
+
+    def ctl(self, *args: str) -> str:
+        done = subprocess.run([str(RABBITMQ_BIN / "rabbitmqctl"), *args], env=self.env, capture_output=True,
+                              text=True, timeout=60)
+        if done.returncode != 0:
+            raise ServerError(f"rabbitmqctl {' '.join(args)}: {done.stderr.strip()[-500:]}")
+        return done.stdout
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            kill_tree(self.proc.pid)  # the Erlang VM and its own epmd
+            self.proc.wait(10)
+        self.proc = None
+        _stop_process(self.epmd)
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None

@@ -118,16 +118,22 @@ async def test_celery_depth_matches_kombu_including_priority_lists(redis_url: st
 
 async def test_sidekiq_and_bullmq_layouts_as_those_systems_write_them(redis_url: str) -> None:
     r = redis.Redis.from_url(redis_url)
-    # Sidekiq (lib/sidekiq/client.rb, api.rb): queues set, queue:<q> list, retry/schedule/dead zsets,
-    # processes set with a hash per process whose `busy` field counts jobs in flight; Pro's `paused` set.
+    # Sidekiq (lib/sidekiq/client.rb, api.rb): queues set, queue:<q> list, retry/schedule/dead zsets
+    # shared by every queue (each job names its queue), a hash of busy threads per process.
+    def job(jid: str, queue: str) -> str:
+        return json.dumps({"class": "MailJob", "queue": queue, "jid": jid, "enqueued_at": time.time() - 30})
+
     r.sadd("queues", "mailers", "default")
-    r.lpush("queue:mailers", *[json.dumps({"jid": f"j{i}", "class": "MailJob"}) for i in range(4)])
-    r.zadd("retry", {json.dumps({"jid": "r1"}): time.time() + 60, json.dumps({"jid": "r2"}): time.time() + 90})
-    r.zadd("schedule", {json.dumps({"jid": "s1"}): time.time() + 600})
-    r.zadd("dead", {json.dumps({"jid": "d1"}): time.time()})
+    r.lpush("queue:mailers", *[job(f"j{i}", "mailers") for i in range(4)])
+    r.zadd("retry", {job("r1", "mailers"): time.time() + 60, job("r2", "mailers"): time.time() + 90,
+                     job("r3", "default"): time.time() + 90})
+    r.zadd("schedule", {job("s1", "mailers"): time.time() + 600, job("s2", "default"): time.time() + 600})
+    r.zadd("dead", {job("d1", "mailers"): time.time()})
     r.sadd("processes", "web-1:12:abc", "web-2:13:def")
-    r.hset("web-1:12:abc", mapping={"busy": 2, "beat": time.time()})
-    r.hset("web-2:13:def", mapping={"busy": 1, "beat": time.time()})
+    r.hset("web-1:12:abc:workers", mapping={"t1": json.dumps({"queue": "mailers", "payload": job("b1", "mailers")}),
+                                            "t2": json.dumps({"queue": "mailers", "payload": job("b2", "mailers")})})
+    r.hset("web-2:13:def:workers", mapping={"t3": json.dumps({"queue": "mailers", "payload": job("b3", "mailers")}),
+                                            "t4": json.dumps({"queue": "default", "payload": job("b4", "default")})})
     r.sadd("paused", "mailers")
     # BullMQ (src/classes/queue-keys.ts): wait/active lists, prioritized/delayed/failed zsets, meta hash.
     r.lpush("bull:invoices:wait", "1", "2", "3")
@@ -170,13 +176,13 @@ kind = "list"
 queue = "legacy-jobs"
 ''')
     try:
-        await src.read()  # the first tick learns the Sidekiq processes; the next reads their `busy`
-        got = await read(src)
+        got = await read(src)  # in flight on the first read: a one-off snapshot has it
     finally:
         await src.close()
     mailers = got["mailers"]
-    assert mailers.value == 4 and mailers.detail["scheduled"] == 3 and mailers.detail["failed"] == 1
-    assert mailers.detail["in_flight"] == 3 and mailers.detail["paused"] is True
+    assert mailers.value == 4 and mailers.detail["retrying"] == 2 and mailers.detail["scheduled"] == 1
+    assert mailers.detail["failed"] == 1 and mailers.detail["in_flight"] == 3 and mailers.detail["paused"] is True
+    assert 29 <= mailers.detail["oldest_age"] < 60
     invoices = got["invoices"]
     assert invoices.value == 4 and invoices.detail["in_flight"] == 1
     assert invoices.detail["failed"] == 2 and invoices.detail["scheduled"] == 1 and invoices.detail["paused"] is True
@@ -252,6 +258,7 @@ async def test_one_pipeline_per_instance_per_tick_whatever_the_number_of_queues(
         await src.close()
     assert len(readings) == 120
     assert len(writes) == 5
-    # rq's one suspension key is asked once per tick, and its answer reaches every queue.
-    assert len(src._plan_for([(q, q.queue or q.name) for q in src.queues]).calls) == 4 * 120 + 1
+    # rq's one suspension key is asked once per tick, and its answer reaches every queue
+    # (five commands per queue: depth, in flight, failed, scheduled, oldest age).
+    assert len(src._plan_for([(q, q.queue or q.name) for q in src.queues]).calls) == 5 * 120 + 1
     assert all(r.detail["paused"] is True for r in readings)

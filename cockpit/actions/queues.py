@@ -1,28 +1,23 @@
 """Pause and resume job queues, the way each system itself does it, and read the result back.
 
-- rq: `rq:suspended` (what `rq suspend` writes) — it stops EVERY rq queue on that Redis.
-- bullmq: `HSET bull:<q>:meta paused 1`, drop the `marker`, `XADD events paused` (BullMQ's pause).
-- sidekiq: the `paused` set that Sidekiq Pro reads; OSS can only quiet processes, irreversibly.
-- celery: `cancel_consumer` / `add_consumer` remote control through the broker — not durable:
-  a restarted worker consumes again. A cockpit marker key records that we paused it.
-- any kind: a configured `pause_key` for home-grown workers.
+What a pause does is the queue kind's (cockpit.backends.queues): rq's `rq:suspended`, BullMQ's
+meta field, Sidekiq Pro's `paused` set, Celery's remote control, Solid Queue's pause row, an
+SQS event-source mapping... or the kind says it has none and what to do instead, which the
+preview shows. A configured `pause_key` (home-grown workers on Redis) takes precedence.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-import redis.asyncio as aioredis
+from typing import Any
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
+from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.registry import kind as queue_kind
 from cockpit.config import Config, QueueConfig
 from cockpit.readings import Reading
-from cockpit.sources.queues import RedisQueueSource
-
-CELERY_MARKER = "cockpit:celery-paused:{queue}"
 
 
 class QueueActionError(LookupError):
@@ -30,7 +25,9 @@ class QueueActionError(LookupError):
 
 
 @dataclass(frozen=True)
-class QueueState:
+class LiveQueue:
+    """What an action needs to know of one queue right now."""
+
     name: str
     depth: float | None
     in_flight: int | None
@@ -39,13 +36,20 @@ class QueueState:
 
 
 class QueueControl:
-    """Reads and pauses the configured queues; one Redis client per instance."""
+    """Reads and pauses the configured queues through the sources (one per server)."""
 
-    def __init__(self, config: Config, environ: Mapping[str, str], sources: Sequence[RedisQueueSource] = ()) -> None:
+    def __init__(self, config: Config, environ: Mapping[str, str], sources: Sequence[Any] = ()) -> None:
         self.config = config
         self.environ = environ
-        self._sources = {s.instance.name: s for s in sources}
-        self._clients: dict[str, aioredis.Redis] = {}
+        self._sources: dict[tuple[str, str], Any] = {}
+        for source in sources:
+            for queue in getattr(source, "queues", ()):
+                self._sources.setdefault(self._where(queue), source)
+        self._own: list[Any] = []
+
+    @staticmethod
+    def _where(queue: QueueConfig) -> tuple[str, str]:
+        return (queue_kind(queue.kind).channel, queue.redis or queue.server or "")
 
     def queue(self, name: str) -> QueueConfig:
         for queue in self.config.queues:
@@ -54,43 +58,39 @@ class QueueControl:
         known = ", ".join(q.name for q in self.config.queues) or "none"
         raise QueueActionError(f"no queue named {name!r} (configured: {known})")
 
-    def client(self, redis_name: str) -> aioredis.Redis:
-        if redis_name not in self._clients:
-            instance = self.config.redis_named(redis_name)
-            self._clients[redis_name] = aioredis.Redis.from_url(instance.resolve_url(self.environ),
-                                                                socket_timeout=instance.timeout,
-                                                                socket_connect_timeout=instance.timeout)
-        return self._clients[redis_name]
+    def source(self, queue: QueueConfig) -> Any:
+        """The source reading the queue's server (the session's, or one of our own)."""
+        where = self._where(queue)
+        if where not in self._sources:
+            from cockpit.backends.queues.registry import channel
 
-    def _source(self, redis_name: str) -> RedisQueueSource:
-        if redis_name not in self._sources:
-            instance = self.config.redis_named(redis_name)
-            queues = [q for q in self.config.queues if q.redis == redis_name]
-            self._sources[redis_name] = RedisQueueSource(instance, queues, dict(self.environ))
-        return self._sources[redis_name]
+            queues = [q for q in self.config.queues if self._where(q) == where]
+            source = channel(where[0]).source(self.config.queue_server(queue), queues, dict(self.environ))
+            self._sources[where] = source
+            self._own.append(source)
+        return self._sources[where]
 
-    async def states(self, names: Sequence[str]) -> dict[str, QueueState]:
-        """Live state of the named queues (one pipeline per Redis instance)."""
+    async def states(self, names: Sequence[str]) -> dict[str, LiveQueue]:
+        """Live state of the named queues (one round trip per server)."""
         wanted = [self.queue(n) for n in names]
-        out: dict[str, QueueState] = {}
-        for redis_name in {q.redis for q in wanted}:
-            readings: list[Reading] = await self._source(redis_name).read()
+        out: dict[str, LiveQueue] = {}
+        seen: set[int] = set()
+        for queue in wanted:
+            source = self.source(queue)
+            if id(source) in seen:
+                continue
+            seen.add(id(source))
+            readings: list[Reading] = await source.read()
             for r in readings:
                 if r.name in names:
-                    out[r.name] = QueueState(r.name, r.value if isinstance(r.value, float) else None,
-                                             r.detail.get("in_flight"), r.detail.get("paused"), r.error)
+                    out[r.name] = LiveQueue(r.name, r.value if isinstance(r.value, float) else None,
+                                            r.detail.get("in_flight"), r.detail.get("paused"), r.error)
         return out
 
     def pause_scope(self, queue: QueueConfig) -> str:
         if queue.pause_key:
             return f"sets {queue.pause_key} (home-grown worker pause key)"
-        return {
-            "rq": f"SET rq:suspended on redis {queue.redis!r}: stops EVERY rq queue on that Redis, not just this one",
-            "bullmq": f"BullMQ pause of {queue.queue}: meta paused=1, marker removed, 'paused' event",
-            "sidekiq": "adds the queue to Sidekiq Pro's `paused` set (workers poll it every ~10 s); "
-                       "Sidekiq OSS ignores it and offers only quieting processes, which cannot be undone",
-            "celery": "remote-control cancel_consumer to every worker: NOT durable, a restarted worker consumes again",
-        }.get(queue.kind, f"a {queue.kind} queue can only be paused through a configured pause_key")
+        return str(queue_kind(queue.kind).pause_scope(queue))
 
     async def pause(self, queue: QueueConfig) -> str:
         return await self._set_paused(queue, True)
@@ -99,65 +99,22 @@ class QueueControl:
         return await self._set_paused(queue, False)
 
     async def _set_paused(self, queue: QueueConfig, paused: bool) -> str:
-        client = self.client(queue.redis)
+        source = self.source(queue)
         name = queue.queue or queue.name
         if queue.pause_key:
+            client = source.control_client()
             key = queue.pause_key.replace("{queue}", name)
             await (client.set(key, 1) if paused else client.delete(key))
             return f"{'SET' if paused else 'DEL'} {key}"
-        if queue.kind == "rq":
-            key = f"{queue.prefix or 'rq'}:suspended"
-            await (client.set(key, 1) if paused else client.delete(key))
-            return f"{'SET' if paused else 'DEL'} {key} (every rq queue on redis {queue.redis!r})"
-        if queue.kind == "bullmq":
-            base = f"{queue.prefix or 'bull'}:{name}"
-            async with client.pipeline(transaction=True) as pipe:
-                if paused:
-                    pipe.hset(f"{base}:meta", "paused", 1)
-                    pipe.delete(f"{base}:marker")
-                    pipe.xadd(f"{base}:events", {"event": "paused"}, maxlen=10000, approximate=True)
-                else:
-                    pipe.hdel(f"{base}:meta", "paused")
-                    pipe.xadd(f"{base}:events", {"event": "resumed"}, maxlen=10000, approximate=True)
-                    pipe.zadd(f"{base}:marker", {"0": 0})  # wake blocked workers, as BullMQ's resume does
-                await pipe.execute()
-            return f"BullMQ {'pause' if paused else 'resume'} of {name}"
-        if queue.kind == "sidekiq":
-            key = f"{queue.prefix}:paused" if queue.prefix else "paused"
-            await (client.sadd(key, name) if paused else client.srem(key, name))
-            return f"{'SADD' if paused else 'SREM'} {key} {name} (Sidekiq Pro)"
-        if queue.kind == "celery":
-            return await self._celery(queue, name, paused)
-        raise QueueActionError(f"{queue.name}: {self.pause_scope(queue)}")
-
-    async def _celery(self, queue: QueueConfig, name: str, paused: bool) -> str:
         try:
-            from celery import Celery
-        except ImportError:
-            raise QueueActionError("pausing a Celery queue needs the celery package: pip install 'cockpit[celery]'") from None
-        url = self.config.redis_named(queue.redis).resolve_url(self.environ)
-
-        def broadcast() -> list:
-            app = Celery("cockpit", broker=url)
-            try:
-                control = app.control.cancel_consumer if paused else app.control.add_consumer
-                return control(name, reply=True, timeout=2.0) or []
-            finally:
-                app.close()
-
-        replies = await asyncio.to_thread(broadcast)
-        marker = CELERY_MARKER.format(queue=name)
-        client = self.client(queue.redis)
-        await (client.set(marker, 1) if paused else client.delete(marker))
-        workers = sorted(w for reply in replies for w in reply)
-        if not workers:
-            return f"{'cancel_consumer' if paused else 'add_consumer'} {name}: no worker answered (none running?)"
-        return f"{'cancel_consumer' if paused else 'add_consumer'} {name}: acknowledged by {', '.join(workers)}"
+            return str(await queue_kind(queue.kind).set_paused(source, queue, paused))
+        except CannotPause as exc:
+            raise QueueActionError(str(exc)) from None
 
     async def close(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()
+        for source in self._own:
+            await source.close()
+        self._own.clear()
 
 
 class PauseQueues(Action):
@@ -177,7 +134,7 @@ class PauseQueues(Action):
             queue, state = self.control.queue(name), states.get(name)
             now = "unreadable" if state is None or state.error else (
                 f"{_n(state.depth)} waiting, {_n(state.in_flight)} in flight, {'PAUSED' if state.paused else 'running'}")
-            lines.append(f"{name} ({queue.kind} on redis {queue.redis!r}): {now}")
+            lines.append(f"{name} ({queue.kind} on {queue.where}): {now}")
             warnings.append(self.control.pause_scope(queue))
         waiting = sum(int(s.depth or 0) for s in states.values())
         return Preview(self.name, self.title, tuple(lines), {"queues": len(self.names), "waiting": waiting},
@@ -192,13 +149,16 @@ class PauseQueues(Action):
         unreadable = [f"{n} ({states[n].error if n in states else 'no reading'})" for n in self.names
                       if n not in states or states[n].error]
         running = [n for n in self.names if n in states and not states[n].error and not states[n].paused]
-        celery = [n for n in self.names if self.control.queue(n).kind == "celery"]
+        fleeting: dict[str, list[str]] = {}  # kinds whose pause a restarted worker forgets
+        for n in self.names:
+            if not getattr(queue_kind(self.control.queue(n).kind), "durable_pause", True):
+                fleeting.setdefault(self.control.queue(n).kind, []).append(n)
         if running or unreadable:
             said = ([f"still running: {', '.join(running)}"] if running else []) + \
                    ([f"cannot read back: {'; '.join(unreadable)}"] if unreadable else [])
             return Result(False, "; ".join(said), state_left=executed.state_left or "see the queues panel",
                           data={"running": running, "unreadable": unreadable})
-        note = f"; celery pause is not durable ({', '.join(celery)})" if celery else ""
+        note = "".join(f"; {k} pause is not durable ({', '.join(ns)})" for k, ns in fleeting.items())
         return Result(True, "paused: " + ", ".join(f"{n} ({_n(states[n].depth)} waiting)" for n in self.names) + note,
                       data={"states": {n: {"depth": states[n].depth, "in_flight": states[n].in_flight}
                                        for n in self.names}})

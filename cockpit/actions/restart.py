@@ -12,7 +12,7 @@ from itertools import groupby
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import describe
-from cockpit.actions.queues import QueueControl, QueueState, each_queue
+from cockpit.actions.queues import LiveQueue, QueueControl, each_queue
 from cockpit.config import Config
 from cockpit.sources.prometheus import PrometheusSource
 
@@ -49,7 +49,7 @@ class RestartStaged(Action):
         errors = [r.error for r in readings if r.error]
         return None, (errors[0] if errors else None)
 
-    async def _observe(self, names: list[str]) -> tuple[dict[str, QueueState], float | None, str | None]:
+    async def _observe(self, names: list[str]) -> tuple[dict[str, LiveQueue], float | None, str | None]:
         """What judges a stage — its queues' states and the error rate — or why it cannot be read."""
         rate, rate_problem = await self._error_rate()
         try:

@@ -81,11 +81,17 @@ class QueueSource(DrillSource):
             self._reading("payment-retry", float(int(retry.depth)), kind="rq", redis="jobs",
                           in_flight=0 if retry.paused else min(int(retry.depth), retry.concurrency),
                           failed=int(retry.failed), scheduled=int(retry.scheduled), paused=retry.paused,
-                          workers=retry.concurrency),
+                          workers=retry.concurrency, oldest_age=_wait(retry)),
             self._reading("emails", float(int(emails.depth)), kind="celery", redis="jobs",
                           in_flight=0 if emails.paused else min(int(emails.depth), emails.concurrency),
-                          failed=None, scheduled=None, paused=emails.paused, workers=emails.concurrency),
+                          failed=None, scheduled=None, paused=emails.paused, workers=emails.concurrency,
+                          oldest_age=_wait(emails)),
         ]
+
+
+def _wait(queue) -> float:
+    """How long the oldest job has waited, for a FIFO queue drained at the workers' rate."""
+    return queue.depth / max(1e-9, queue.concurrency * queue.per_worker_rate) if queue.depth >= 1 else 0.0
 
 
 class FlagSource(DrillSource):

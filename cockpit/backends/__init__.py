@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cockpit.actions import Action
-from cockpit.config import Config
-from cockpit.sources import Source
-from cockpit.timebase import Timebase
+if TYPE_CHECKING:  # the config imports the queue kinds from this package: no import cycle at run time
+    from cockpit.actions import Action
+    from cockpit.config import Config
+    from cockpit.sources import Source
+    from cockpit.timebase import Timebase
 
 
-Targeted = Callable[[str, str], Action]
+Targeted = Callable[[str, str], "Action"]
 
 
 @dataclass

@@ -1,0 +1,119 @@
+"""The queue seam: what every queue kind and every channel (the shared round trip) provides.
+
+A *kind* (rq, sidekiq, rabbitmq, procrastinate, ...) knows one system's layout: which config
+keys it takes, how to plan its reads into its channel's round trip, how to parse the answers
+into a `QueueState`, and how to pause/resume (or why it cannot, and what to do instead).
+A *channel* (redis, rabbitmq, postgres, sqs) knows one kind of server: which config section
+names its servers, and how to read every queue of one server in one round trip per tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from cockpit.config import QueueConfig
+    from cockpit.config_reader import Table
+    from cockpit.readings import Reading
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """One queue at one moment. None = this kind cannot tell (not zero)."""
+
+    depth: int | None
+    in_flight: int | None = None
+    failed: int | None = None
+    retrying: int | None = None
+    scheduled: int | None = None
+    oldest_age: float | None = None  # seconds the oldest waiting job has waited
+    paused: bool | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The reading's detail fields (what panels, gate, report and JSON export read)."""
+        out = asdict(self)
+        out.pop("depth")
+        return out
+
+
+class CannotPause(LookupError):
+    """This queue has no pause the cockpit can use; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """A named server of a channel's config section (`[rabbitmq.main]`, `[databases.jobs]`, ...)."""
+
+    name: str
+    channel: str
+    interval: float
+    timeout: float
+    options: Any  # the channel's own frozen record
+
+    def secret_envs(self) -> tuple[str, ...]:
+        return tuple(getattr(self.options, "secret_envs", lambda: ())())
+
+
+class QueueKind(Protocol):
+    """One queue system. Modules implement this with a frozen dataclass instance named KIND."""
+
+    name: str
+    #: The channel whose round trip it joins: "redis", "rabbitmq", "postgres" or "sqs".
+    channel: str
+    #: Its own config keys, beyond the ones every queue takes (listed by check-config).
+    keys: tuple[str, ...]
+    #: Whether `discover = true` may stand for every queue of the server.
+    discovers: bool
+
+    def read_options(self, t: Table) -> Any:
+        """Read (and so allow) the kind's own keys of one `[[queues]]` entry."""
+        ...
+
+    def pause_scope(self, queue: QueueConfig) -> str:
+        """What pausing this queue does (shown in the preview), or why it cannot and what instead."""
+        ...
+
+    async def set_paused(self, source: Any, queue: QueueConfig, paused: bool) -> str:
+        """Pause or resume through the system's own mechanism; returns what was done.
+        Raises `CannotPause` when there is none."""
+        ...
+
+
+class Channel(Protocol):
+    """One kind of server; reads every queue of one server in one round trip per tick."""
+
+    name: str
+    #: The config section of its servers (None: the core's own `[redis.*]`).
+    section: str | None
+    #: The queue key that names the server (`redis = "jobs"`, `rabbitmq = "main"`).
+    server_key: str
+
+    def read_server(self, t: Table) -> Any:
+        """Read one `[section.NAME]` table into the channel's frozen options."""
+        ...
+
+    def source(self, server: Any, queues: Sequence[QueueConfig], environ: dict[str, str]) -> Any:
+        """The poll source for all `queues` of one server (a `cockpit.sources.Source`)."""
+        ...
+
+
+def reading_detail(queue: QueueConfig, server: str, state: QueueState | None,
+                   name: str | None = None) -> dict[str, Any]:
+    """The detail of a queue reading: the state's fields plus where the queue lives."""
+    detail: dict[str, Any] = (state.fields() if state is not None else
+                              dict.fromkeys(("in_flight", "failed", "retrying", "scheduled", "oldest_age", "paused")))
+    detail.update(kind=queue.kind, server=server, queue=name or queue.queue or queue.name, risky=queue.risky,
+                  stage=queue.stage, age_warn=queue.age_warn, age_critical=queue.age_critical)
+    if queue.redis:
+        detail["redis"] = queue.redis
+    return detail
+
+
+def as_reading(queue: QueueConfig, label: str, server: str, state: QueueState | None, error: str | None,
+               at: Any, name: str | None = None) -> Reading:
+    from cockpit.readings import QUEUES, Reading
+
+    depth = None if state is None or state.depth is None else float(state.depth)
+    return Reading(QUEUES, label, depth, at, error, reading_detail(queue, server, state, name))

@@ -1,0 +1,62 @@
+"""RQ: `rq:queue:<q>` (list), `rq:wip:<q>` (StartedJobRegistry), `rq:failed:<q>`, `rq:scheduled:<q>`
+zsets, and one `rq:suspended` key for the whole Redis database (what `rq suspend` writes).
+The oldest job is the list's head; its `enqueued_at` is in the job's hash `rq:job:<id>`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from cockpit.backends.queues.redis_channel import Probe
+from cockpit.backends.queues.scripts import OLDEST_VIA_HASH
+
+
+def age_since_iso(value: Any) -> float | None:
+    """Seconds since an RQ timestamp such as 2026-11-29T09:00:00.123456Z."""
+    if not value:
+        return None
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return max(0.0, (datetime.now(timezone.utc) - at).total_seconds())
+
+
+@dataclass(frozen=True)
+class RqKind:
+    name: str = "rq"
+    channel: str = "redis"
+    keys: tuple[str, ...] = ("prefix",)
+    discovers: bool = True
+    pause_note: str = "every rq queue on this Redis"
+
+    def read_options(self, t: Any) -> None:
+        return None
+
+    def probes(self, queue: Any, q: str) -> list[Probe]:
+        p = queue.prefix or "rq"
+        return [Probe(q, "depth", ("LLEN", f"{p}:queue:{q}")), Probe(q, "in_flight", ("ZCARD", f"{p}:wip:{q}")),
+                Probe(q, "failed", ("ZCARD", f"{p}:failed:{q}")),
+                Probe(q, "scheduled", ("ZCARD", f"{p}:scheduled:{q}")),
+                Probe(q, "oldest_age", ("EVALSHA", OLDEST_VIA_HASH.sha, 1, f"{p}:queue:{q}", f"{p}:job:", 0,
+                                        "enqueued_at"), age_since_iso),
+                Probe(q, "paused", ("EXISTS", f"{p}:suspended"))]
+
+    async def discover(self, client: Any, queue: Any) -> set[str]:
+        prefix = f"{queue.prefix or 'rq'}:queue:"
+        return {(m.decode() if isinstance(m, bytes) else m).removeprefix(prefix)
+                async for m in client.sscan_iter(f"{queue.prefix or 'rq'}:queues")}
+
+    def pause_scope(self, queue: Any) -> str:
+        return (f"SET rq:suspended on redis {queue.redis!r}: stops EVERY rq queue on that Redis, "
+                "not just this one")
+
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+        client = source.control_client()
+        key = f"{queue.prefix or 'rq'}:suspended"
+        await (client.set(key, 1) if paused else client.delete(key))
+        return f"{'SET' if paused else 'DEL'} {key} (every rq queue on redis {queue.redis!r})"
+
+
+KIND = RqKind()

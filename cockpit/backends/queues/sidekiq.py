@@ -1,0 +1,71 @@
+"""Sidekiq: `queue:<q>` lists (LPUSH, workers take from the right, so the oldest job is at -1
+with its `enqueued_at`), and `retry`, `schedule` and `dead` zsets SHARED by every queue.
+
+Each job in those sets records its queue, so a script counts them per queue inside Redis:
+one EVALSHA per set per tick whatever the number of queues (the answer is a few pairs; the
+cost is the set's size in Redis, measured in bench/README.md). In-flight is read the same way
+from every process's busy-thread hash, so a one-off `snapshot` has it on its first read.
+Pause: Sidekiq Pro's `paused` set; OSS has none (quieting a process cannot be undone)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from cockpit.backends.queues.redis_channel import Probe
+from cockpit.backends.queues.scripts import COUNT_BY_QUEUE, SIDEKIQ_BUSY, count_of
+
+
+def _age_of_job(answer: Any) -> float | None:
+    if not answer:
+        return None
+    job = json.loads(answer[0] if isinstance(answer, list) else answer)
+    enqueued = job.get("enqueued_at") or job.get("created_at")
+    if enqueued is None:
+        return None
+    enqueued = float(enqueued)
+    if enqueued > 1e11:  # Sidekiq 8 writes milliseconds
+        enqueued /= 1000.0
+    return max(0.0, time.time() - enqueued)
+
+
+@dataclass(frozen=True)
+class SidekiqKind:
+    name: str = "sidekiq"
+    channel: str = "redis"
+    keys: tuple[str, ...] = ("prefix",)
+    discovers: bool = True
+
+    def read_options(self, t: Any) -> None:
+        return None
+
+    def probes(self, queue: Any, q: str) -> list[Probe]:
+        p = f"{queue.prefix}:" if queue.prefix else ""
+        per_queue = count_of(q)
+        return [Probe(q, "depth", ("LLEN", f"{p}queue:{q}")),
+                Probe(q, "oldest_age", ("LRANGE", f"{p}queue:{q}", -1, -1), _age_of_job),
+                Probe(q, "in_flight", ("EVALSHA", SIDEKIQ_BUSY.sha, 0, p), per_queue),
+                Probe(q, "failed", ("EVALSHA", COUNT_BY_QUEUE.sha, 1, f"{p}dead"), per_queue),
+                Probe(q, "retrying", ("EVALSHA", COUNT_BY_QUEUE.sha, 1, f"{p}retry"), per_queue),
+                Probe(q, "scheduled", ("EVALSHA", COUNT_BY_QUEUE.sha, 1, f"{p}schedule"), per_queue),
+                Probe(q, "paused", ("SISMEMBER", f"{p}paused", q))]
+
+    async def discover(self, client: Any, queue: Any) -> set[str]:
+        p = f"{queue.prefix}:" if queue.prefix else ""
+        return {m.decode() if isinstance(m, bytes) else m async for m in client.sscan_iter(f"{p}queues")}
+
+    def pause_scope(self, queue: Any) -> str:
+        return ("adds the queue to Sidekiq Pro's `paused` set (workers poll it every ~10 s); "
+                "Sidekiq OSS ignores it and offers only quieting processes, which cannot be undone")
+
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+        client = source.control_client()
+        name = queue.queue or queue.name
+        key = f"{queue.prefix}:paused" if queue.prefix else "paused"
+        await (client.sadd(key, name) if paused else client.srem(key, name))
+        return f"{'SADD' if paused else 'SREM'} {key} {name} (Sidekiq Pro)"
+
+
+KIND = SidekiqKind()
