@@ -32,8 +32,8 @@ def _span(seconds: float) -> str:
 
 
 def age_cell(detail: object) -> Text:
-    """The oldest waiting job's age with a colour AND a word (ok / slow / STUCK), so it reads
-    without colour too; '—' when the kind cannot tell, '0s' for an empty queue."""
+    """The oldest waiting job's age, coloured, with a word once over a threshold (slow / STUCK)
+    so it reads without colour too; '—' when the kind cannot tell, '0s' for an empty queue."""
     get = getattr(detail, "get", None)
     age = get("oldest_age") if get else None
     if not isinstance(age, (int, float)):
@@ -44,7 +44,7 @@ def age_cell(detail: object) -> Text:
         return Text(f"{_span(age)} STUCK", style="bold red")
     if age >= warn:
         return Text(f"{_span(age)} slow", style="yellow")
-    return Text(f"{_span(age)} ok", style="green")
+    return Text(_span(age), style="green")
 
 
 class QueuesPanel(Panel):
@@ -57,7 +57,7 @@ class QueuesPanel(Panel):
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         table = Grid(Col("queue", flex=True), *(Col(c, justify="right") for c in ("depth", "run", "fail", "retry")),
-                     Col("oldest", justify="right"), Col("state"))
+                     Col("wait", justify="right"), Col("state"))
         key = []
         slots = list(board.slots(QUEUES))
         if len(slots) > self.max_rows:
