@@ -488,7 +488,8 @@ def _read_queues(entries: list[Table], redis_names: list[str], servers: tuple[An
             server=None if channel.section is None else where, options=kind.read_options(t),
             age_warn=t.duration("age_warn", 60.0), age_critical=t.duration("age_critical", 300.0),
         ))
-        t.finish(f" (a {kind_name} queue takes: {', '.join(sorted(t.known()))})")
+        takes = sorted(t.known() - (set() if kind.discovers else {"discover"}))
+        t.finish(f" (a {kind_name} queue takes: {', '.join(takes)})")
     check_unique(entries, "name", [q.name for q in result], "queue name")
     return tuple(result)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cockpit.backends.queues import bullmq, celery, plain, rabbitmq, redis_channel, rq, sidekiq
+from cockpit.backends.queues import (bullmq, celery, plain, postgres_channel, procrastinate, rabbitmq, redis_channel,
+                                     rq, sidekiq, solid_queue, sql)
 
 #: Every queue kind, by the `kind = "..."` a config names it with.
 KINDS: dict[str, Any] = {k.name: k for k in (
@@ -16,12 +17,16 @@ KINDS: dict[str, Any] = {k.name: k for k in (
     plain.STREAM,
     plain.ZSET,
     rabbitmq.KIND,
+    procrastinate.KIND,
+    solid_queue.KIND,
+    sql.KIND,
 )}
 
 #: Every channel (the shared round trip of one server), by name.
 CHANNELS: dict[str, Any] = {c.name: c for c in (
     redis_channel.CHANNEL,
     rabbitmq.CHANNEL,
+    postgres_channel.CHANNEL,
 )}
 
 

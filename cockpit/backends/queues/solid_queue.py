@@ -1,0 +1,79 @@
+"""Solid Queue (Rails, PostgreSQL): one execution table per job state.
+
+depth = rows of `solid_queue_ready_executions`, in flight = `solid_queue_claimed_executions`,
+failed = `solid_queue_failed_executions`, scheduled = `solid_queue_scheduled_executions`
+(claimed and failed rows name their queue through `solid_queue_jobs`), oldest age = now −
+min(created_at) of the ready rows (Solid Queue's own latency), paused = a row in
+`solid_queue_pauses` — which is also how the cockpit pauses it (what `SolidQueue::Queue#pause`
+writes; workers skip paused queues on their next poll), through `pause_dsn_env`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.procrastinate import schema_sql
+
+SQL = """
+SELECT q.name,
+  (SELECT count(*) FROM {schema}.solid_queue_ready_executions r WHERE r.queue_name = q.name),
+  (SELECT count(*) FROM {schema}.solid_queue_claimed_executions c
+     JOIN {schema}.solid_queue_jobs j ON j.id = c.job_id WHERE j.queue_name = q.name),
+  (SELECT count(*) FROM {schema}.solid_queue_failed_executions f
+     JOIN {schema}.solid_queue_jobs j ON j.id = f.job_id WHERE j.queue_name = q.name),
+  NULL::bigint,
+  (SELECT count(*) FROM {schema}.solid_queue_scheduled_executions s WHERE s.queue_name = q.name),
+  coalesce((SELECT extract(epoch FROM now() - min(r.created_at))::float8
+            FROM {schema}.solid_queue_ready_executions r WHERE r.queue_name = q.name), 0),
+  EXISTS (SELECT 1 FROM {schema}.solid_queue_pauses p WHERE p.queue_name = q.name)
+FROM unnest(%(queues)s::text[]) AS q(name)
+"""
+
+
+@dataclass(frozen=True)
+class Options:
+    schema: str
+
+
+@dataclass(frozen=True)
+class SolidQueueKind:
+    name: str = "solid-queue"
+    channel: str = "postgres"
+    keys: tuple[str, ...] = ("schema",)
+    discovers: bool = False
+
+    def read_options(self, t: Any) -> Options:
+        return Options(schema=t.name("schema", "public"))
+
+    def statements(self, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
+        by_schema: dict[str, list[Any]] = {}
+        for queue in queues:
+            by_schema.setdefault(queue.options.schema, []).append(queue)
+        return [(schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
+                for schema, members in by_schema.items()]
+
+    def pause_scope(self, queue: Any) -> str:
+        return (f"inserts {queue.queue!r} into solid_queue_pauses (Solid Queue's own pause; workers skip it "
+                "from their next poll; durable until resumed)")
+
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+        table = schema_sql("{schema}.solid_queue_pauses", queue.options.schema)
+        from psycopg import sql
+
+        name = queue.queue or queue.name
+        try:
+            if paused:
+                query = sql.SQL("INSERT INTO {} (queue_name, created_at) VALUES (%s, now()) "
+                                "ON CONFLICT (queue_name) DO NOTHING").format(table)
+            else:
+                query = sql.SQL("DELETE FROM {} WHERE queue_name = %s").format(table)
+            rows = await source.write(query, [name])
+        except LookupError as exc:
+            raise CannotPause(f"{queue.name}: {exc}") from None
+        verb = "paused (row in solid_queue_pauses)" if paused else "resumed (row removed from solid_queue_pauses)"
+        return f"{name}: {verb}" + ("" if rows else " — it already was")
+
+
+KIND = SolidQueueKind()
