@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import (MetricsExporter, PostgresServer, PrometheusServer, RabbitMQServer, RedisServer,
+from tests.servers import (MetricsExporter, MotoServer, PostgresServer, PrometheusServer, RabbitMQServer, RedisServer,
                            UnleashServer)
 
 
@@ -84,5 +84,12 @@ def unleash_server(postgres_server: PostgresServer) -> Iterator[UnleashServer]:
 @pytest.fixture(scope="session")
 def rabbitmq_server() -> Iterator[RabbitMQServer]:
     server = RabbitMQServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    server = MotoServer().start()
     yield server
     server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cockpit.backends.queues import (bullmq, celery, plain, postgres_channel, procrastinate, rabbitmq, redis_channel,
-                                     rq, sidekiq, solid_queue, sql)
+                                     rq, sidekiq, solid_queue, sql, sqs)
 
 #: Every queue kind, by the `kind = "..."` a config names it with.
 KINDS: dict[str, Any] = {k.name: k for k in (
@@ -20,6 +20,7 @@ KINDS: dict[str, Any] = {k.name: k for k in (
     procrastinate.KIND,
     solid_queue.KIND,
     sql.KIND,
+    sqs.KIND,
 )}
 
 #: Every channel (the shared round trip of one server), by name.
@@ -27,6 +28,7 @@ CHANNELS: dict[str, Any] = {c.name: c for c in (
     redis_channel.CHANNEL,
     rabbitmq.CHANNEL,
     postgres_channel.CHANNEL,
+    sqs.CHANNEL,
 )}
 
 
