@@ -3,7 +3,6 @@ exact key layouts Sidekiq and BullMQ write."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -116,25 +115,9 @@ async def test_celery_depth_matches_kombu_including_priority_lists(redis_url: st
     assert got["emails"].detail["in_flight"] == 0  # nothing unacked: no worker has taken any
 
 
-async def test_sidekiq_and_bullmq_layouts_as_those_systems_write_them(redis_url: str) -> None:
+async def test_bullmq_and_plain_layouts_as_those_systems_write_them(redis_url: str) -> None:
+    # (Sidekiq is checked against a real Sidekiq: tests/test_queues_sidekiq.py.)
     r = redis.Redis.from_url(redis_url)
-    # Sidekiq (lib/sidekiq/client.rb, api.rb): queues set, queue:<q> list, retry/schedule/dead zsets
-    # shared by every queue (each job names its queue), a hash of busy threads per process.
-    def job(jid: str, queue: str) -> str:
-        return json.dumps({"class": "MailJob", "queue": queue, "jid": jid, "enqueued_at": time.time() - 30})
-
-    r.sadd("queues", "mailers", "default")
-    r.lpush("queue:mailers", *[job(f"j{i}", "mailers") for i in range(4)])
-    r.zadd("retry", {job("r1", "mailers"): time.time() + 60, job("r2", "mailers"): time.time() + 90,
-                     job("r3", "default"): time.time() + 90})
-    r.zadd("schedule", {job("s1", "mailers"): time.time() + 600, job("s2", "default"): time.time() + 600})
-    r.zadd("dead", {job("d1", "mailers"): time.time()})
-    r.sadd("processes", "web-1:12:abc", "web-2:13:def")
-    r.hset("web-1:12:abc:workers", mapping={"t1": json.dumps({"queue": "mailers", "payload": job("b1", "mailers")}),
-                                            "t2": json.dumps({"queue": "mailers", "payload": job("b2", "mailers")})})
-    r.hset("web-2:13:def:workers", mapping={"t3": json.dumps({"queue": "mailers", "payload": job("b3", "mailers")}),
-                                            "t4": json.dumps({"queue": "default", "payload": job("b4", "default")})})
-    r.sadd("paused", "mailers")
     # BullMQ (src/classes/queue-keys.ts): wait/active lists, prioritized/delayed/failed zsets, meta hash.
     r.lpush("bull:invoices:wait", "1", "2", "3")
     r.zadd("bull:invoices:prioritized", {"4": 1})
@@ -149,11 +132,6 @@ async def test_sidekiq_and_bullmq_layouts_as_those_systems_write_them(redis_url:
     r.zadd("delayed-emails", {"a": 1, "b": 2})
     r.rpush("legacy-jobs", "x")
     src = queue_source(redis_url, '''
-[[queues]]
-name = "mailers"
-redis = "jobs"
-kind = "sidekiq"
-queue = "mailers"
 [[queues]]
 name = "invoices"
 redis = "jobs"
@@ -176,13 +154,9 @@ kind = "list"
 queue = "legacy-jobs"
 ''')
     try:
-        got = await read(src)  # in flight on the first read: a one-off snapshot has it
+        got = await read(src)
     finally:
         await src.close()
-    mailers = got["mailers"]
-    assert mailers.value == 4 and mailers.detail["retrying"] == 2 and mailers.detail["scheduled"] == 1
-    assert mailers.detail["failed"] == 1 and mailers.detail["in_flight"] == 3 and mailers.detail["paused"] is True
-    assert 29 <= mailers.detail["oldest_age"] < 60
     invoices = got["invoices"]
     assert invoices.value == 4 and invoices.detail["in_flight"] == 1
     assert invoices.detail["failed"] == 2 and invoices.detail["scheduled"] == 1 and invoices.detail["paused"] is True
