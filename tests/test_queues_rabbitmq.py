@@ -178,9 +178,9 @@ async def test_pausing_a_celery_consumer_on_rabbitmq_stops_new_messages(rabbit: 
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     cfg = loads(rabbit_config(rabbit, queue("emails").replace('queue = "emails"', 'queue = "emails"\nrisky = true')))
     session = Session(build_live(cfg, env_for(rabbit)), Journal.open(tmp_path / "j.jsonl", Operator("alice")))
-    from tests.celery_app import app
+    from celery import Celery
 
-    app.conf.broker_url = rabbit.amqp_url  # the test's own node, never the machine's
+    app = Celery("shop", broker=rabbit.amqp_url)  # the test's own node; not the shared app other tests point at Redis
     control = None
     try:
         deadline = time.monotonic() + 60
