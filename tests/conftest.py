@@ -11,8 +11,12 @@ if tests need throwaway data in it.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -81,11 +85,45 @@ def unleash_server(postgres_server: PostgresServer) -> Iterator[UnleashServer]:
     server.stop()
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def rabbitmq_server() -> Iterator[RabbitMQServer]:
-    server = RabbitMQServer().start()
+def rabbitmq_server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[RabbitMQServer]:
+    """One RabbitMQ node for the whole run, shared by the xdist workers (an Erlang node takes
+    ~10-20 s of CPU to boot): the first worker starts it, the last one to finish stops it."""
+    if worker_id == "master":
+        server = RabbitMQServer().start()
+        yield server
+        server.stop()
+        return
+    shared = tmp_path_factory.getbasetemp().parent
+    lock, state = shared / "rabbitmq.lock", shared / "rabbitmq.json"
+    with _locked(lock):
+        described = json.loads(state.read_text()) if state.exists() else None
+        if described is None:
+            server = RabbitMQServer().start()
+            described = {**server.describe(), "users": 0}
+        else:
+            server = RabbitMQServer.attach(described)
+        described["users"] += 1
+        state.write_text(json.dumps(described))
     yield server
-    server.stop()
+    with _locked(lock):
+        described = json.loads(state.read_text())
+        described["users"] -= 1
+        if described["users"] == 0:
+            (server if server.proc is not None else RabbitMQServer.attach(described)).stop()
+            state.unlink()
+        else:
+            state.write_text(json.dumps(described))
 
 
 @pytest.fixture(scope="session")

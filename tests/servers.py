@@ -474,6 +474,20 @@ class RabbitMQServer:
                                          headers={"Authorization": "Basic " + base64.b64encode(b"guest:guest").decode()})
         return urllib.request.urlopen(request, timeout=2).status == 200
 
+    def describe(self) -> dict:
+        """What another process needs to use (and finally stop) this node."""
+        return {"port": self.port, "management_port": self.management_port, "root": str(self.root),
+                "pid": self.proc.pid if self.proc else 0, "epmd": self.epmd.pid if self.epmd else 0, "env": self.env}
+
+    @classmethod
+    def attach(cls, described: dict) -> RabbitMQServer:
+        """The node another test process started (pytest-xdist workers share one node)."""
+        server = cls()
+        server.port, server.management_port = described["port"], described["management_port"]
+        server.root, server.env = Path(described["root"]), described["env"]
+        server._pids = (described["pid"], described["epmd"])
+        return server
+
     def ctl(self, *args: str) -> str:
         done = subprocess.run([str(RABBITMQ_BIN / "rabbitmqctl"), *args], env=self.env, capture_output=True,
                               text=True, timeout=60)
@@ -487,6 +501,9 @@ class RabbitMQServer:
             self.proc.wait(10)
         self.proc = None
         _stop_process(self.epmd)
+        for pid in getattr(self, "_pids", ()):  # a node another process started
+            if pid:
+                kill_tree(pid)
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None

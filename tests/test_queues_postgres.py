@@ -270,3 +270,37 @@ redis = "jobs"
     finally:
         for source in sources:
             await source.close()
+
+
+PGBOSS = Path(__file__).resolve().parent / "pgboss"
+
+
+async def test_pgboss_figures_equal_its_own_queue_sizes(pg_dsn: str) -> None:
+    import json
+    import shutil
+    import subprocess
+
+    if not (PGBOSS / "node_modules" / "pg-boss").exists() or not shutil.which("node"):
+        pytest.fail("pg-boss is not installed: run scripts/install-servers (npm install in tests/pgboss)")
+    # pg-boss itself creates its schema, sends, fetches and fails the jobs, and says what it counts.
+    done = subprocess.run(["node", str(PGBOSS / "fill.js"), pg_dsn], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    own = json.loads(done.stdout.strip().splitlines()[-1])
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:  # the read-only role may read pg-boss's schema
+        role_dsn = readonly_dsn(pg_dsn)
+        role = role_dsn.split("//")[1].split("@")[0]
+        conn.execute(f'GRANT USAGE ON SCHEMA pgboss TO "{role}"')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA pgboss TO "{role}"')
+    text = config(queue("mail", "pg-boss") + queue("fail", "pg-boss") + queue("busy", "pg-boss"))
+    got, source = await read_all(text, {"JOBS_RO": role_dsn})
+    assert all(r.error is None for r in got.values()), {n: r.error for n, r in got.items()}
+    for name in ("mail", "fail", "busy"):
+        r = got[name]
+        waiting = int(r.value) + r.detail["retrying"] + r.detail["scheduled"]
+        assert waiting == own[name]["queued"], (name, r.detail, own[name])  # pg-boss's getQueueSize
+        assert r.detail["in_flight"] == own[name]["upToActive"] - own[name]["queued"]
+    assert got["mail"].value == 4 and got["mail"].detail["scheduled"] == 2
+    assert got["fail"].detail["failed"] == 2 and got["fail"].detail["retrying"] == 1
+    assert got["busy"].detail["in_flight"] == 2 and got["busy"].value == 1
+    assert 0 <= got["mail"].detail["oldest_age"] < 120 and got["mail"].detail["paused"] is None
+    assert source.round_trips == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cockpit.backends.queues import (bullmq, celery, plain, postgres_channel, procrastinate, rabbitmq, redis_channel,
+from cockpit.backends.queues import (bullmq, celery, pgboss, plain, postgres_channel, procrastinate, rabbitmq, redis_channel,
                                      rq, sidekiq, solid_queue, sql, sqs)
 
 #: Every queue kind, by the `kind = "..."` a config names it with.
@@ -20,6 +20,7 @@ KINDS: dict[str, Any] = {k.name: k for k in (
     procrastinate.KIND,
     solid_queue.KIND,
     sql.KIND,
+    pgboss.KIND,
     sqs.KIND,
 )}
 

@@ -26,16 +26,27 @@ if not id then return false end
 return redis.call('HGET', ARGV[1] .. id, ARGV[3])
 """)
 
-#: Count the members of a zset of JSON jobs by their "queue" field: a flat [queue, n, ...] list.
-#: O(size of the set) inside Redis, one command in the pipeline; no data crosses the wire.
+#: Count the members of a zset of JSON jobs by their "queue" field, one window of ARGV[1]
+#: members at a time: the whole set when it is no bigger, else the window that Redis's clock
+#: (TIME, in steps of ARGV[2] seconds) points at, so successive ticks read successive windows.
+#: Answers {size of the set, window offset, members read, queue, n, queue, n, ...}: the cost
+#: per tick is bounded by the window, whatever the size of the set.
 COUNT_BY_QUEUE = Script("""
+local total = redis.call('ZCARD', KEYS[1])
+local window = tonumber(ARGV[1])
+local offset = 0
+if total > window then
+  local now = redis.call('TIME')
+  local windows = math.ceil(total / window)
+  offset = (math.floor(tonumber(now[1]) / tonumber(ARGV[2])) % windows) * window
+end
+local members = redis.call('ZRANGE', KEYS[1], offset, offset + window - 1)
 local counts = {}
-local members = redis.call('ZRANGE', KEYS[1], 0, -1)
 for i = 1, #members do
   local q = string.match(members[i], '"queue":%s*"([^"]*)"')
   if q then counts[q] = (counts[q] or 0) + 1 end
 end
-local out = {}
+local out = {total, offset, #members}
 for q, n in pairs(counts) do out[#out + 1] = q; out[#out + 1] = n end
 return out
 """)
@@ -63,6 +74,45 @@ return out
 """)
 
 ALL = (OLDEST_VIA_HASH, COUNT_BY_QUEUE, SIDEKIQ_BUSY)
+
+
+class Tally:
+    """Per-queue counts of one shared set, from the windows COUNT_BY_QUEUE reads in turn:
+    exact when the set fits in one window, else the counts of the windows seen (the latest
+    answer of each) scaled to the set's exact size."""
+
+    def __init__(self) -> None:
+        self._last: object = None
+        self.total = 0
+        self.windows: dict[int, tuple[int, dict[str, int]]] = {}  # offset -> (members read, counts)
+
+    def feed(self, answer) -> None:
+        if answer is self._last:  # every queue's probe reads the same answer: take it once
+            return
+        self._last = answer
+        total, offset, read, *pairs = answer
+        self.total = int(total)
+        counts = {(pairs[i].decode() if isinstance(pairs[i], bytes) else str(pairs[i])): int(pairs[i + 1])
+                  for i in range(0, len(pairs) - 1, 2)}
+        if int(offset) == 0 and int(read) >= self.total:
+            self.windows = {}
+        self.windows = {o: w for o, w in self.windows.items() if o < self.total}
+        self.windows[int(offset)] = (int(read), counts)
+
+    def count(self, queue: str) -> int:
+        read = sum(n for n, _ in self.windows.values())
+        found = sum(c.get(queue, 0) for _, c in self.windows.values())
+        if read == 0 or read >= self.total:
+            return found
+        return round(found * self.total / read)
+
+
+def windowed_count_of(queue: str, tally: Tally):
+    def parse(answer) -> int:
+        tally.feed(answer)
+        return tally.count(queue)
+
+    return parse
 
 
 def count_of(queue: str):

@@ -2,8 +2,9 @@
 with its `enqueued_at`), and `retry`, `schedule` and `dead` zsets SHARED by every queue.
 
 Each job in those sets records its queue, so a script counts them per queue inside Redis:
-one EVALSHA per set per tick whatever the number of queues (the answer is a few pairs; the
-cost is the set's size in Redis, measured in bench/README.md). In-flight is read the same way
+one EVALSHA per set per tick whatever the number of queues (the answer is a few pairs). Its
+Redis time is bounded: up to WINDOW jobs per set per tick; a bigger set is read one window
+per tick in turn and its per-queue split scaled to the set's exact size (bench/README.md). In-flight is read the same way
 from every process's busy-thread hash, so a one-off `snapshot` has it on its first read.
 Pause: Sidekiq Pro's `paused` set; OSS has none (quieting a process cannot be undone)."""
 
@@ -15,7 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.redis_channel import Probe
-from cockpit.backends.queues.scripts import COUNT_BY_QUEUE, SIDEKIQ_BUSY, count_of
+from cockpit.backends.queues.scripts import COUNT_BY_QUEUE, SIDEKIQ_BUSY, Tally, count_of, windowed_count_of
+
+#: Members of a shared set read per tick (bounded Redis time: ~0.5 ms per 1,000 jobs); a bigger
+#: set is read a window per tick in turn and its per-queue split scaled to its exact size.
+WINDOW = 2000
+#: The tallies of the shared sets, per Redis instance and key (they persist across ticks).
+_TALLIES: dict[tuple[str | None, str], Tally] = {}
+
+
+def _tally(queue: Any, key: str) -> Tally:
+    return _TALLIES.setdefault((queue.redis, key), Tally())
 
 
 def _age_of_job(answer: Any) -> float | None:
@@ -43,13 +54,16 @@ class SidekiqKind:
 
     def probes(self, queue: Any, q: str) -> list[Probe]:
         p = f"{queue.prefix}:" if queue.prefix else ""
-        per_queue = count_of(q)
+        step = max(1, int(getattr(queue, "interval", 2)))
+
+        def shared(metric: str, key: str) -> Probe:
+            return Probe(q, metric, ("EVALSHA", COUNT_BY_QUEUE.sha, 1, key, WINDOW, step),
+                         windowed_count_of(q, _tally(queue, key)))
+
         return [Probe(q, "depth", ("LLEN", f"{p}queue:{q}")),
                 Probe(q, "oldest_age", ("LRANGE", f"{p}queue:{q}", -1, -1), _age_of_job),
-                Probe(q, "in_flight", ("EVALSHA", SIDEKIQ_BUSY.sha, 0, p), per_queue),
-                Probe(q, "failed", ("EVALSHA", COUNT_BY_QUEUE.sha, 1, f"{p}dead"), per_queue),
-                Probe(q, "retrying", ("EVALSHA", COUNT_BY_QUEUE.sha, 1, f"{p}retry"), per_queue),
-                Probe(q, "scheduled", ("EVALSHA", COUNT_BY_QUEUE.sha, 1, f"{p}schedule"), per_queue),
+                Probe(q, "in_flight", ("EVALSHA", SIDEKIQ_BUSY.sha, 0, p), count_of(q)),
+                shared("failed", f"{p}dead"), shared("retrying", f"{p}retry"), shared("scheduled", f"{p}schedule"),
                 Probe(q, "paused", ("SISMEMBER", f"{p}paused", q))]
 
     async def discover(self, client: Any, queue: Any) -> set[str]:
