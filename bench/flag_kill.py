@@ -68,9 +68,14 @@ async def run(args) -> None:
         for i in range(10):
             handler, state = region_handler(args.slow if i == SLOW_REGION else args.rtt)
             regions.append((stack.enter_context(serve(handler)), state))
-        text = '[incident]\ntitle = "t"\nservice = "s"\n' + "".join(
-            f'[regions.r{i}]\nbackend = "http-json"\nurl = "{url}/flags"\ntimeout = "5s"\n'
-            for i, (url, _) in enumerate(regions)) + '[[flags]]\nname = "new_checkout"\nsafe = false\n'
+        text = (
+            '[incident]\ntitle = "t"\nservice = "s"\n'
+            + "".join(
+                f'[regions.r{i}]\nbackend = "http-json"\nurl = "{url}/flags"\ntimeout = "5s"\n'
+                for i, (url, _) in enumerate(regions)
+            )
+            + '[[flags]]\nname = "new_checkout"\nsafe = false\n'
+        )
         cfg = loads(text)
         sources = [FlagRegionSource(r, cfg.flags, cfg, {}) for r in cfg.regions]
         for source in sources:  # connections open, as in a running cockpit
@@ -99,20 +104,26 @@ async def run(args) -> None:
             parallel.append(figures(started))
             assert result.ok and verified.ok, (result, verified)
             reset()
-            one_by_one = [SetFlags([s], {"new_checkout": False}, name="flags_safe", title="t", step=None) for s in sources]
+            one_by_one = [
+                SetFlags([s], {"new_checkout": False}, name="flags_safe", title="t", step=None) for s in sources
+            ]
             previews = [await one.preview() for one in one_by_one]
             started = time.perf_counter()
-            for one, p in zip(one_by_one, previews):  # write, read back, next region: a shell loop's way
+            for one, p in zip(one_by_one, previews, strict=True):  # write, read back, next region: a shell loop's way
                 await one.verify(p, await one.execute(p, lines))
             sequential.append(figures(started))
         for source in sources:
             await source.close()
-    print(f"10 regions {args.rtt * 1000:.0f} ms away, one answering in {args.slow:g} s (region {SLOW_REGION + 1}); "
-          f"write + read back each region; median of {args.rounds} rounds")
+    print(
+        f"10 regions {args.rtt * 1000:.0f} ms away, one answering in {args.slow:g} s (region {SLOW_REGION + 1}); "
+        f"write + read back each region; median of {args.rounds} rounds"
+    )
     print(f"{'':22}{'9 healthy regions off':>24}{'all written + read back':>26}")
     for label, runs in (("parallel (cockpit)", parallel), ("one region at a time", sequential)):
-        print(f"{label:22}{statistics.median(r[0] for r in runs) * 1000:21.0f} ms"
-              f"{statistics.median(r[1] for r in runs) * 1000:23.0f} ms")
+        print(
+            f"{label:22}{statistics.median(r[0] for r in runs) * 1000:21.0f} ms"
+            f"{statistics.median(r[1] for r in runs) * 1000:23.0f} ms"
+        )
     ph, pa = statistics.median(r[0] for r in parallel), statistics.median(r[1] for r in parallel)
     sh, sa = statistics.median(r[0] for r in sequential), statistics.median(r[1] for r in sequential)
     print(f"ratio one-at-a-time / parallel: healthy regions off {sh / ph:.1f}x, all done {sa / pa:.2f}x")

@@ -65,9 +65,11 @@ def main() -> None:
         print(f"  t={t:5.1f}s  RSS {rss / 1024:6.1f} MiB  CPU so far {cpu:5.1f} s")
     (t0, r0, c0), (t1, r1, c1) = samples[0], samples[-1]
     _, rh, _ = samples[len(samples) // 2]  # by then every history ring buffer is full
-    print(f"RSS first sample {r0 / 1024:.1f} MiB -> last {r1 / 1024:.1f} MiB (ratio {r1 / r0:.2f}); "
-          f"over the second half {rh / 1024:.1f} -> {r1 / 1024:.1f} MiB (ratio {r1 / rh:.2f}); "
-          f"CPU {100 * (c1 - c0) / (t1 - t0):.0f}% of one core while running {args.speed:g}x")
+    print(
+        f"RSS first sample {r0 / 1024:.1f} MiB -> last {r1 / 1024:.1f} MiB (ratio {r1 / r0:.2f}); "
+        f"over the second half {rh / 1024:.1f} -> {r1 / 1024:.1f} MiB (ratio {r1 / rh:.2f}); "
+        f"CPU {100 * (c1 - c0) / (t1 - t0):.0f}% of one core while running {args.speed:g}x"
+    )
 
 
 if __name__ == "__main__":

@@ -32,9 +32,11 @@ SIZES = (64 << 10, 256 << 10, 1 << 20)
 
 def shapes(size: int) -> dict[str, str]:
     url = "see postgresql://svc:hunter2hunter2@db.internal:5432/shop?sslmode=require and token-ABCDEFGH1234 "
-    return {"letters": "a" * size,
-            "base64": base64.b64encode(os.urandom(size * 3 // 4)).decode()[:size],
-            "urls+secrets": (url * (size // len(url) + 1))[:size]}
+    return {
+        "letters": "a" * size,
+        "base64": base64.b64encode(os.urandom(size * 3 // 4)).decode()[:size],
+        "urls+secrets": (url * (size // len(url) + 1))[:size],
+    }
 
 
 def best_of(repeat: int, work) -> float:
@@ -49,12 +51,22 @@ def best_of(repeat: int, work) -> float:
 def export_seconds(size: int, repeat: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "j.jsonl"
-        entry = {"seq": 1, "ts": "2026-11-29T09:00:00.000Z", "operator": "alice", "origin": "h", "kind": "note",
-                 "step": None, "summary": shapes(size)["base64"], "data": {}}
+        entry = {
+            "seq": 1,
+            "ts": "2026-11-29T09:00:00.000Z",
+            "operator": "alice",
+            "origin": "h",
+            "kind": "note",
+            "step": None,
+            "summary": shapes(size)["base64"],
+            "data": {},
+        }
         path.write_text(json.dumps(entry) + "\n")
         cmd = [sys.executable, "-m", "cockpit.cli", "export", str(path), "-o", str(Path(tmp) / "r.md")]
-        floor = best_of(repeat, lambda: subprocess.run([sys.executable, "-c", "import cockpit.cli, cockpit.report"],
-                                                       check=True, cwd=ROOT))
+        floor = best_of(
+            repeat,
+            lambda: subprocess.run([sys.executable, "-c", "import cockpit.cli, cockpit.report"], check=True, cwd=ROOT),
+        )
         return best_of(repeat, lambda: subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)) - floor
 
 
@@ -68,23 +80,30 @@ def main() -> None:
         per_size = {}
         for size in SIZES:
             text = shapes(size)[shape]
-            per_size[size] = best_of(args.repeat, lambda: redactor.text(text))
-        row = "  ".join(f"{size >> 10:>5} KiB {per_size[size] * 1e3:8.2f} ms ({per_size[size] / (size / (1 << 20)) * 1e3:6.2f} ms/MiB)"
-                        for size in SIZES)
+            per_size[size] = best_of(args.repeat, lambda text=text: redactor.text(text))
+        row = "  ".join(
+            f"{size >> 10:>5} KiB {per_size[size] * 1e3:8.2f} ms ({per_size[size] / (size / (1 << 20)) * 1e3:6.2f} ms/MiB)"
+            for size in SIZES
+        )
         print(f"  {shape:<13} {row}   1 MiB / 64 KiB: {per_size[SIZES[-1]] / per_size[SIZES[0]]:5.1f}x (16x = linear)")
     # The pattern redaction used before (kept here only to show the difference): quadratic.
     import re
+
     old = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.I)
-    old_times = {size: best_of(1, lambda: old.sub("", "a" * size)) for size in (4 << 10, 8 << 10, 16 << 10)}
-    print("  the previous URL-password pattern on letters: " + "  ".join(
-        f"{size >> 10} KiB {t * 1e3:.0f} ms" for size, t in old_times.items()) +
-        f"   16 KiB / 4 KiB: {old_times[16 << 10] / old_times[4 << 10]:.1f}x (4x = linear, 16x = quadratic)")
+    old_times = {size: best_of(1, lambda size=size: old.sub("", "a" * size)) for size in (4 << 10, 8 << 10, 16 << 10)}
+    print(
+        "  the previous URL-password pattern on letters: "
+        + "  ".join(f"{size >> 10} KiB {t * 1e3:.0f} ms" for size, t in old_times.items())
+        + f"   16 KiB / 4 KiB: {old_times[16 << 10] / old_times[4 << 10]:.1f}x (4x = linear, 16x = quadratic)"
+    )
     print(f"export of a journal with one line of that size (Markdown, minus the import floor), best of {args.repeat}")
     exports = {size: export_seconds(size, args.repeat) for size in SIZES}
     for size in SIZES:
         print(f"  {size >> 10:>5} KiB  {exports[size] * 1e3:8.1f} ms")
-    print(f"  1 MiB / 64 KiB: {exports[SIZES[-1]] / max(exports[SIZES[0]], 1e-6):5.1f}x (16x = linear; the fixed "
-          f"cost of a report dominates small lines); median per MiB {statistics.median(exports[s] / (s / (1 << 20)) for s in SIZES) * 1e3:.0f} ms")
+    print(
+        f"  1 MiB / 64 KiB: {exports[SIZES[-1]] / max(exports[SIZES[0]], 1e-6):5.1f}x (16x = linear; the fixed "
+        f"cost of a report dominates small lines); median per MiB {statistics.median(exports[s] / (s / (1 << 20)) for s in SIZES) * 1e3:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -23,17 +23,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DRILL = ROOT / "tests" / "golden" / "drill-incident.jsonl"
 OLD_COMMIT = "90e0993"  # the last main commit with the in-memory cockpit/report.py
-NAMES = {"error_rate": [f"{svc} 5xx ratio" for svc in ("checkout", "cart", "search", "login")],
-         "queues": [f"queue-{i}" for i in range(12)],
-         "suspects": ["duplicate discount holds", "paid without captured payment", "orders with wrong total"]}
-ACTIONS = [("pause_risky", "Pause the risky queues", "stop"), ("flags_safe", "Set every flag to its safe value", "flags"),
-           ("clear_caches", "Clear the named caches", "cache"), ("restart_staged", "Restart the paused jobs", "restart")]
+NAMES = {
+    "error_rate": [f"{svc} 5xx ratio" for svc in ("checkout", "cart", "search", "login")],
+    "queues": [f"queue-{i}" for i in range(12)],
+    "suspects": ["duplicate discount holds", "paid without captured payment", "orders with wrong total"],
+}
+ACTIONS = [
+    ("pause_risky", "Pause the risky queues", "stop"),
+    ("flags_safe", "Set every flag to its safe value", "flags"),
+    ("clear_caches", "Clear the named caches", "cache"),
+    ("restart_staged", "Restart the paused jobs", "restart"),
+]
 
 
 def readings(i: int) -> dict:
-    return {"error_rate": {n: round(0.05 / (1 + i % 97) + k * 0.001, 5) for k, n in enumerate(NAMES["error_rate"])},
-            "queues": {n: float((i * 7 + k * 13) % 900) for k, n in enumerate(NAMES["queues"])},
-            "suspects": {n: float((i + k) % 250) for k, n in enumerate(NAMES["suspects"])}}
+    return {
+        "error_rate": {n: round(0.05 / (1 + i % 97) + k * 0.001, 5) for k, n in enumerate(NAMES["error_rate"])},
+        "queues": {n: float((i * 7 + k * 13) % 900) for k, n in enumerate(NAMES["queues"])},
+        "suspects": {n: float((i + k) % 250) for k, n in enumerate(NAMES["suspects"])},
+    }
 
 
 def make_journal(path: Path, megabytes: int) -> int:
@@ -52,27 +60,86 @@ def make_journal(path: Path, megabytes: int) -> int:
             for r in range(20):
                 block.append(("reading", None, "readings", {**readings(i * 20 + r)}))
             name, title, step = ACTIONS[i % len(ACTIONS)]
-            block += [("action", step, f"{title}: preview: queue-{i % 12}: 212 waiting, 8 in flight",
-                       {"action": name, "phase": "preview", "touches": [f"queue-{i % 12}: 212 waiting"], "counts": {},
-                        "warnings": []}),
-                      ("action", step, f"{title}: confirmed", {"action": name, "phase": "confirm", "choice": "confirm"}),
-                      ("step", step, f"step {step}: running", {"state": "running"})]
-            block += [("action", step, f"{name}: output line {k}", {"action": name, "phase": "output",
-                                                                    "line": f"output line {k} of block {i}"}) for k in range(5)]
-            block += [("action", step, f"{title}: done; verify: read back", {
-                "action": name, "phase": "result", "ok": i % 9 != 0, "result": "done", "verify": "read back",
-                "state_left": "", "duration_s": 2.5, "before": readings(i), "after": readings(i + 1), "details": []}),
-                ("step", step, f"step {step}: done", {"state": "done"})]
+            block += [
+                (
+                    "action",
+                    step,
+                    f"{title}: preview: queue-{i % 12}: 212 waiting, 8 in flight",
+                    {
+                        "action": name,
+                        "phase": "preview",
+                        "touches": [f"queue-{i % 12}: 212 waiting"],
+                        "counts": {},
+                        "warnings": [],
+                    },
+                ),
+                ("action", step, f"{title}: confirmed", {"action": name, "phase": "confirm", "choice": "confirm"}),
+                ("step", step, f"step {step}: running", {"state": "running"}),
+            ]
+            block += [
+                (
+                    "action",
+                    step,
+                    f"{name}: output line {k}",
+                    {"action": name, "phase": "output", "line": f"output line {k} of block {i}"},
+                )
+                for k in range(5)
+            ]
+            block += [
+                (
+                    "action",
+                    step,
+                    f"{title}: done; verify: read back",
+                    {
+                        "action": name,
+                        "phase": "result",
+                        "ok": i % 9 != 0,
+                        "result": "done",
+                        "verify": "read back",
+                        "state_left": "",
+                        "duration_s": 2.5,
+                        "before": readings(i),
+                        "after": readings(i + 1),
+                        "details": [],
+                    },
+                ),
+                ("step", step, f"step {step}: done", {"state": "done"}),
+            ]
             if i % 10 == 0:
                 block.append(("note", None, f"note {i}: watching queue-{i % 12}", {"follow_up": i % 50 == 0}))
             if i % 25 == 0:
                 state = ("MITIGATED", "NOT RESTORED")[i % 2]
-                block.append(("gate", "watch", f"gate: {state}", {"v": 1, "state": state, "previous": "MITIGATED",
-                                                                  "reason": "queue-3 900 waiting", "conditions": []}))
+                block.append(
+                    (
+                        "gate",
+                        "watch",
+                        f"gate: {state}",
+                        {
+                            "v": 1,
+                            "state": state,
+                            "previous": "MITIGATED",
+                            "reason": "queue-3 900 waiting",
+                            "conditions": [],
+                        },
+                    )
+                )
             for kind, step_id, summary, data in block:
                 seq += 1
-                line = json.dumps({"seq": seq, "ts": last["ts"], "operator": "alice", "origin": "bastion",
-                                   "kind": kind, "step": step_id, "summary": summary, "data": data}) + "\n"
+                line = (
+                    json.dumps(
+                        {
+                            "seq": seq,
+                            "ts": last["ts"],
+                            "operator": "alice",
+                            "origin": "bastion",
+                            "kind": kind,
+                            "step": step_id,
+                            "summary": summary,
+                            "data": data,
+                        }
+                    )
+                    + "\n"
+                )
                 out.write(line)
                 size += len(line)
     return seq
@@ -86,7 +153,9 @@ def measure(argv: list[str]) -> tuple[float, float, float]:
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1)) / 1024
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     hours, minutes, seconds = wall.groups()
-    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", done.stderr).group(1)) for kind in ("User", "System"))
+    cpu = sum(
+        float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", done.stderr).group(1)) for kind in ("User", "System")
+    )
     return rss, int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds), cpu
 
 
@@ -120,16 +189,28 @@ def main() -> None:
             for fmt in args.formats.split(","):
                 out = Path(tmp) / f"report.{fmt}"
                 rss, wall, cpu = measure([*cockpit, str(journal), "--format", fmt, "-o", str(out)])
-                print(f"{real_mb:7.1f}MB {entries:9,} {fmt:>6} {rss:8.1f}MB {wall:7.1f}s {cpu:7.1f}s "
-                      f"{out.stat().st_size / 1e6:7.1f}MB", flush=True)
+                print(
+                    f"{real_mb:7.1f}MB {entries:9,} {fmt:>6} {rss:8.1f}MB {wall:7.1f}s {cpu:7.1f}s "
+                    f"{out.stat().st_size / 1e6:7.1f}MB",
+                    flush=True,
+                )
             if mb == args.old:
                 old = Path(tmp) / "old_report.py"
-                old.write_text(subprocess.run(["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:cockpit/report.py"],
-                                              capture_output=True, text=True, check=True).stdout)
+                old.write_text(
+                    subprocess.run(
+                        ["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:cockpit/report.py"],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                )
                 for fmt in ("md", "json"):
                     rss, wall, cpu = measure([sys.executable, "-c", OLD_RUNNER, str(old), str(journal), fmt])
-                    print(f"{real_mb:7.1f}MB {entries:9,} {fmt:>6} {rss:8.1f}MB {wall:7.1f}s {cpu:7.1f}s  "
-                          f"(in-memory report, {OLD_COMMIT})", flush=True)
+                    print(
+                        f"{real_mb:7.1f}MB {entries:9,} {fmt:>6} {rss:8.1f}MB {wall:7.1f}s {cpu:7.1f}s  "
+                        f"(in-memory report, {OLD_COMMIT})",
+                        flush=True,
+                    )
             journal.unlink()
             print(f"          (journal written in {made:.1f} s)", flush=True)
         print(f"floor: importing the report and CLI modules alone peaks at {baseline_rss:.1f} MB")

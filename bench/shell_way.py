@@ -14,6 +14,7 @@ Run: .venv/bin/python bench/shell_way.py [--seconds 30]
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import pty
 import select
@@ -23,7 +24,6 @@ import struct
 import sys
 import tempfile
 import termios
-import fcntl
 import time
 from pathlib import Path
 
@@ -80,7 +80,7 @@ def run_window(children: list[tuple[int, int]], seconds: float) -> int:
 
 
 def stop(children: list[tuple[int, int]]) -> None:
-    for pid, fd in children:
+    for pid, _fd in children:
         os.kill(pid, signal.SIGTERM)
     for pid, fd in children:
         os.waitpid(pid, 0)
@@ -109,10 +109,13 @@ def measure(label, start_children, seconds, servers, r, pg_dsn):
     client = client_live1 - client_live0  # each pane with the children it reaped, over the window only
     refreshes = seconds  # one refresh a second
     return {
-        "label": label, "client_cpu": client, "server_cpu": cpu_srv1 - cpu_srv0,
+        "label": label,
+        "client_cpu": client,
+        "server_cpu": cpu_srv1 - cpu_srv0,
         "forks": (pid1 - pid0) / refreshes,
         "redis_conns": (r2 - r1) / refreshes,  # our INFO calls reuse one pooled connection
-        "pg_sessions": (s2 - s1 - 1) / refreshes, "bytes_per_min": written / seconds * 60,
+        "pg_sessions": (s2 - s1 - 1) / refreshes,
+        "bytes_per_min": written / seconds * 60,
         "warmup_conns": (r1 - r0, s1 - s0),
     }
 
@@ -140,10 +143,38 @@ def main() -> None:
 
         def shell_panes():
             panes = [["watch", "-n1", "-x", "redis-cli", "-p", str(rd.port), "LLEN", key] for key in QUEUES]
-            panes += [["watch", "-n1", "-x", psql, "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d", "postgres",
-                       "-Atc", sql] for sql in SUSPECTS]
-            panes.append(["watch", "-n1", "-x", "curl", "-s", "--get", f"{prom.url}/api/v1/query",
-                          "--data-urlencode", f"query={QUERY}"])
+            panes += [
+                [
+                    "watch",
+                    "-n1",
+                    "-x",
+                    psql,
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(pg.port),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-Atc",
+                    sql,
+                ]
+                for sql in SUSPECTS
+            ]
+            panes.append(
+                [
+                    "watch",
+                    "-n1",
+                    "-x",
+                    "curl",
+                    "-s",
+                    "--get",
+                    f"{prom.url}/api/v1/query",
+                    "--data-urlencode",
+                    f"query={QUERY}",
+                ]
+            )
             return [spawn(p, {}) for p in panes]
 
         config = tmp / "c.toml"
@@ -151,7 +182,7 @@ def main() -> None:
 [incident]
 title = "bench"
 service = "checkout"
-journal = "{tmp / 'j.jsonl'}"
+journal = "{tmp / "j.jsonl"}"
 [prometheus]
 url = "{prom.url}"
 interval = "1s"
@@ -201,17 +232,25 @@ sql = "{SUSPECTS[1]}"
         for server in (prom, rd, pg):
             server.stop()
         exporter.stop()
-    print(f"one run, {args.seconds:g} s each after a 3 s warm-up, refreshing every second, 80x24 terminals; "
-          f"forks/refresh net of the machine's background ({background:.1f}/s with no client running)")
-    print(f"{'':34} {'client CPU/refresh':>18} {'server CPU/refresh':>18} {'forks/refresh':>14} "
-          f"{'new Redis conns':>15} {'new PG sessions':>15} {'bytes/min':>10}")
+    print(
+        f"one run, {args.seconds:g} s each after a 3 s warm-up, refreshing every second, 80x24 terminals; "
+        f"forks/refresh net of the machine's background ({background:.1f}/s with no client running)"
+    )
+    print(
+        f"{'':34} {'client CPU/refresh':>18} {'server CPU/refresh':>18} {'forks/refresh':>14} "
+        f"{'new Redis conns':>15} {'new PG sessions':>15} {'bytes/min':>10}"
+    )
     for m in (shell, ours):
-        print(f"{m['label']:34} {1000 * m['client_cpu'] / args.seconds:15.1f} ms {1000 * m['server_cpu'] / args.seconds:15.1f} ms "
-              f"{m['forks'] - background:14.1f} {m['redis_conns']:15.2f} {m['pg_sessions']:15.2f} {m['bytes_per_min'] / 1024:8.1f} KB")
+        print(
+            f"{m['label']:34} {1000 * m['client_cpu'] / args.seconds:15.1f} ms {1000 * m['server_cpu'] / args.seconds:15.1f} ms "
+            f"{m['forks'] - background:14.1f} {m['redis_conns']:15.2f} {m['pg_sessions']:15.2f} {m['bytes_per_min'] / 1024:8.1f} KB"
+        )
     total_shell = shell["client_cpu"] + shell["server_cpu"]
     total_ours = ours["client_cpu"] + ours["server_cpu"]
-    print(f"total CPU (client + servers) per refresh: shell {1000 * total_shell / args.seconds:.1f} ms, "
-          f"cockpit {1000 * total_ours / args.seconds:.1f} ms, ratio cockpit/shell {total_ours / total_shell:.2f}")
+    print(
+        f"total CPU (client + servers) per refresh: shell {1000 * total_shell / args.seconds:.1f} ms, "
+        f"cockpit {1000 * total_ours / args.seconds:.1f} ms, ratio cockpit/shell {total_ours / total_shell:.2f}"
+    )
 
 
 if __name__ == "__main__":

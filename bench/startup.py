@@ -38,8 +38,9 @@ Floor().run()
 LIBRARY_FLOOR_APP = "import redis.asyncio, psycopg, prometheus_api_client.prometheus_connect\n" + FLOOR_APP
 
 
-def time_to_markers(argv: list[str], markers: tuple[bytes, ...], env: dict[str, str] | None = None,
-                    timeout: float = 20.0) -> float:
+def time_to_markers(
+    argv: list[str], markers: tuple[bytes, ...], env: dict[str, str] | None = None, timeout: float = 20.0
+) -> float:
     """Seconds from fork until every marker has appeared in what the program writes to its terminal."""
     started = time.perf_counter()
     pid, fd = pty.fork()
@@ -82,7 +83,7 @@ class LoopbackSystems:
 [incident]
 title = "start-up bench"
 service = "checkout"
-journal = "{tmp / 'loopback.jsonl'}"
+journal = "{tmp / "loopback.jsonl"}"
 [prometheus]
 url = "{self.prom.url}"
 backfill = "1m"
@@ -120,7 +121,9 @@ sql = "SELECT count(*) FROM orders WHERE status = 'paid'"
         from tests.servers import wait_for
 
         with psycopg.connect(self.pg.dsn(), autocommit=True) as conn:
-            conn.execute("CREATE TABLE orders AS SELECT g AS id, 'paid'::text AS status FROM generate_series(1, 1717) g")
+            conn.execute(
+                "CREATE TABLE orders AS SELECT g AS id, 'paid'::text AS status FROM generate_series(1, 1717) g"
+            )
         r = redis.Redis.from_url(self.redis.url)
         r.rpush("rq:queue:payment_retry", *range(4242))
         r.hset("flags:eu-west", "new_checkout", "25")
@@ -129,8 +132,11 @@ sql = "SELECT count(*) FROM orders WHERE status = 'paid'"
         import httpx
 
         query = 'sum(rate(http_requests_total{code=~"5.."}[5s])) / sum(rate(http_requests_total[5s]))'
-        wait_for(lambda: httpx.get(f"{self.prom.url}/api/v1/query", params={"query": query}).json()["data"]["result"],
-                 30, "a first error-rate value in Prometheus")
+        wait_for(
+            lambda: httpx.get(f"{self.prom.url}/api/v1/query", params={"query": query}).json()["data"]["result"],
+            30,
+            "a first error-rate value in Prometheus",
+        )
 
     def stop(self) -> None:
         for server in (self.prom, self.exporter, self.redis, self.pg):
@@ -153,14 +159,30 @@ def main() -> None:
             for run in range(args.runs):
                 floor.append(time_to_markers([sys.executable, str(floor_script)], (b"FLOOR-READY",)))
                 # "CRIT" appears only once the error-rate panel shows a live value.
-                drill.append(time_to_markers([str(VENV_BIN / "cockpit"), "drill", "--journal", f"{tmp}/d{run}.jsonl"],
-                                             (b"CRIT",)))
+                drill.append(
+                    time_to_markers(
+                        [str(VENV_BIN / "cockpit"), "drill", "--journal", f"{tmp}/d{run}.jsonl"], (b"CRIT",)
+                    )
+                )
                 if systems is not None:
-                    library_floor.append(time_to_markers([sys.executable, str(library_floor_script)], (b"FLOOR-READY",)))
+                    library_floor.append(
+                        time_to_markers([sys.executable, str(library_floor_script)], (b"FLOOR-READY",))
+                    )
                     # Every panel live: the error rate (CRIT), the queue depth, the suspect count, the flag.
-                    live.append(time_to_markers(
-                        [str(VENV_BIN / "cockpit"), "run", "--config", str(systems.config),
-                         "--journal", f"{tmp}/l{run}.jsonl"], (b"CRIT", b"4,242", b"1,717", b"25%"), systems.env))
+                    live.append(
+                        time_to_markers(
+                            [
+                                str(VENV_BIN / "cockpit"),
+                                "run",
+                                "--config",
+                                str(systems.config),
+                                "--journal",
+                                f"{tmp}/l{run}.jsonl",
+                            ],
+                            (b"CRIT", b"4,242", b"1,717", b"25%"),
+                            systems.env,
+                        )
+                    )
         finally:
             if systems is not None:
                 systems.stop()
@@ -175,13 +197,17 @@ def main() -> None:
     print(f"ratio drill / floor: {statistics.median(drill) / f:.2f}x")
     if live:
         print(f"ratio run / floor:   {statistics.median(live) / f:.2f}x")
-        print(f"ratio run / floor with the same client libraries: "
-              f"{statistics.median(live) / statistics.median(library_floor):.2f}x")
+        print(
+            f"ratio run / floor with the same client libraries: "
+            f"{statistics.median(live) / statistics.median(library_floor):.2f}x"
+        )
 
 
 def report(label: str, runs: list[float]) -> None:
-    print(f"{label + ':':40} median {statistics.median(runs) * 1000:6.0f} ms  "
-          f"(runs: {', '.join(f'{x * 1000:.0f}' for x in runs)})")
+    print(
+        f"{label + ':':40} median {statistics.median(runs) * 1000:6.0f} ms  "
+        f"(runs: {', '.join(f'{x * 1000:.0f}' for x in runs)})"
+    )
 
 
 if __name__ == "__main__":

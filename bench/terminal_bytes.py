@@ -10,6 +10,7 @@ Run: .venv/bin/python bench/terminal_bytes.py [--seconds 30]
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import pty
 import select
@@ -18,7 +19,6 @@ import struct
 import sys
 import tempfile
 import termios
-import fcntl
 import time
 from pathlib import Path
 
@@ -75,7 +75,7 @@ def main() -> None:
 [incident]
 title = "Checkout failing after release 2026.11.3"
 service = "checkout"
-journal = "{tmp / 'idle.jsonl'}"
+journal = "{tmp / "idle.jsonl"}"
 [redis.jobs]
 url = "{rd.url}"
 interval = "2s"
@@ -94,10 +94,20 @@ sql = "SELECT count(*) FROM orders WHERE id > 90"
         env = {"BENCH_PG": pg.dsn()}
         print(f"bytes written to the pty per minute (measured over {args.seconds:g} s after a 3 s warm-up)")
         for cols, rows in ((80, 24), (200, 50)):
-            idle = measure([COCKPIT, "run", "--config", str(config), "--journal", str(tmp / f"i{cols}.jsonl")],
-                           cols, rows, args.seconds, env)
-            busy = measure([COCKPIT, "drill", "--speed", "10", "--journal", str(tmp / f"b{cols}.jsonl")],
-                           cols, rows, args.seconds, {})
+            idle = measure(
+                [COCKPIT, "run", "--config", str(config), "--journal", str(tmp / f"i{cols}.jsonl")],
+                cols,
+                rows,
+                args.seconds,
+                env,
+            )
+            busy = measure(
+                [COCKPIT, "drill", "--speed", "10", "--journal", str(tmp / f"b{cols}.jsonl")],
+                cols,
+                rows,
+                args.seconds,
+                {},
+            )
             print(f"  {cols}x{rows}: idle {idle / 1024:6.1f} KB/min   busy drill (speed 10) {busy / 1024:6.1f} KB/min")
     finally:
         pg.stop()

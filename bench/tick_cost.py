@@ -28,30 +28,37 @@ import redis.asyncio.connection as aio_connection  # noqa: E402
 from cockpit.config import loads  # noqa: E402
 from cockpit.live import build_sources  # noqa: E402
 from tests.http_apps import FlagEndpointState, flag_endpoint_handler, serve  # noqa: E402
-from tests.servers import (MetricsExporter, PostgresServer, PrometheusServer, RedisServer,  # noqa: E402
-                           UnleashServer)
+from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer, UnleashServer  # noqa: E402
 
 QUEUES_PER_REDIS, FLAGS, REGIONS, SUSPECTS, PROMQL = 300, 100, 10, 20, 5
 
 
 def build_config(redis_urls, pg_env, prom_url, http_url, unleash_url) -> str:
-    parts = ['[incident]\ntitle = "bench"\nservice = "checkout"\n',
-             f'[prometheus]\nurl = "{prom_url}"\ntimeout = "5s"\n']
+    parts = [
+        '[incident]\ntitle = "bench"\nservice = "checkout"\n',
+        f'[prometheus]\nurl = "{prom_url}"\ntimeout = "5s"\n',
+    ]
     for i in range(PROMQL):
-        parts.append(f'[[prometheus.queries]]\nname = "q{i}"\nquery = \'sum(rate(http_requests_total{{code=~"5.."}}[1m])) '
-                     f'/ sum(rate(http_requests_total[1m]))\'\n')
+        parts.append(
+            f'[[prometheus.queries]]\nname = "q{i}"\nquery = \'sum(rate(http_requests_total{{code=~"5.."}}[1m])) '
+            f"/ sum(rate(http_requests_total[1m]))'\n"
+        )
     for i, url in enumerate(redis_urls):
         parts.append(f'[redis.r{i}]\nurl = "{url}"\ntimeout = "5s"\n')
     for i in range(len(redis_urls)):
         for q in range(QUEUES_PER_REDIS):
             parts.append(f'[[queues]]\nname = "r{i}-q{q}"\nredis = "r{i}"\nkind = "rq"\nqueue = "q{q}"\n')
     for i in range(REGIONS):
-        parts.append(f'[regions.region{i}]\nbackend = "redis-hash"\nredis = "r{i % len(redis_urls)}"\n'
-                     f'key = "flags:region{i}"\ntimeout = "5s"\n')
+        parts.append(
+            f'[regions.region{i}]\nbackend = "redis-hash"\nredis = "r{i % len(redis_urls)}"\n'
+            f'key = "flags:region{i}"\ntimeout = "5s"\n'
+        )
     parts.append(f'[regions.http-json]\nbackend = "http-json"\nurl = "{http_url}"\ntimeout = "5s"\n')
     if unleash_url:
-        parts.append(f'[regions.unleash]\nbackend = "unleash"\nurl = "{unleash_url}"\nenvironment = "production"\n'
-                     f'timeout = "10s"\n')
+        parts.append(
+            f'[regions.unleash]\nbackend = "unleash"\nurl = "{unleash_url}"\nenvironment = "production"\n'
+            f'timeout = "10s"\n'
+        )
     for f in range(FLAGS):
         parts.append(f'[[flags]]\nname = "flag{f}"\nsafe = false\n')
     parts.append('[postgres]\nreadonly_dsn_env = "BENCH_PG"\nstatement_timeout = "5s"\n')
@@ -96,33 +103,52 @@ async def run(args) -> None:
             pg_source = by_kind["PostgresSuspectSource"][0]
             flag_sources = by_kind["FlagRegionSource"]
             walls, cpus = [], []
-            before = {"pg": pg_source.round_trips, "redis": 0,
-                      "http": {s.ident: s.requests for s in flag_sources if s.region.backend != "redis-hash"},
-                      "prom": by_kind["PrometheusSource"][0].requests}
+            before = {
+                "pg": pg_source.round_trips,
+                "redis": 0,
+                "http": {s.ident: s.requests for s in flag_sources if s.region.backend != "redis-hash"},
+                "prom": by_kind["PrometheusSource"][0].requests,
+            }
             with psycopg.connect(pg.dsn()) as c:
-                xact_before = c.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'").fetchone()[0]
+                xact_before = c.execute(
+                    "SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'"
+                ).fetchone()[0]
             for _ in range(args.ticks):
                 cpu0, wall0 = time.process_time(), time.perf_counter()
                 await asyncio.gather(*(s.read() for s in sources))
                 walls.append(time.perf_counter() - wall0)
                 cpus.append(time.process_time() - cpu0)
             with psycopg.connect(pg.dsn()) as c:
-                xact_after = c.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'").fetchone()[0]
+                xact_after = c.execute(
+                    "SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'"
+                ).fetchone()[0]
             ticks = args.ticks
-            redis_sources = len(by_kind["RedisQueueSource"]) + sum(1 for s in flag_sources if s.region.backend == "redis-hash")
-            print(f"setup: 3 Redis x {QUEUES_PER_REDIS} queues, {REGIONS} Redis-hash regions x {FLAGS} flags, "
-                  f"{SUSPECTS} suspect queries, {PROMQL} PromQL queries, +1 http-json and "
-                  f"{'+1 Unleash' if unleash else 'no Unleash'} region x {FLAGS} flags; {ticks} ticks")
-            print(f"Redis round trips per tick:       {writes['n'] / ticks:.1f} over {redis_sources} sources "
-                  f"(3 queue instances + {REGIONS} flag regions: one pipeline/HMGET each)")
-            print(f"PostgreSQL round trips per tick:  {(pg_source.round_trips - before['pg']) / ticks:.1f} "
-                  f"(server-side transactions per tick incl. the stats query: {(xact_after - xact_before) / ticks:.1f})")
+            redis_sources = len(by_kind["RedisQueueSource"]) + sum(
+                1 for s in flag_sources if s.region.backend == "redis-hash"
+            )
+            print(
+                f"setup: 3 Redis x {QUEUES_PER_REDIS} queues, {REGIONS} Redis-hash regions x {FLAGS} flags, "
+                f"{SUSPECTS} suspect queries, {PROMQL} PromQL queries, +1 http-json and "
+                f"{'+1 Unleash' if unleash else 'no Unleash'} region x {FLAGS} flags; {ticks} ticks"
+            )
+            print(
+                f"Redis round trips per tick:       {writes['n'] / ticks:.1f} over {redis_sources} sources "
+                f"(3 queue instances + {REGIONS} flag regions: one pipeline/HMGET each)"
+            )
+            print(
+                f"PostgreSQL round trips per tick:  {(pg_source.round_trips - before['pg']) / ticks:.1f} "
+                f"(server-side transactions per tick incl. the stats query: {(xact_after - xact_before) / ticks:.1f})"
+            )
             for s in flag_sources:
                 if s.region.backend != "redis-hash":
-                    print(f"HTTP requests per tick, {s.region.backend:<9}: {(s.requests - before['http'][s.ident]) / ticks:.0f}"
-                          f" for {FLAGS} flags")
-            print(f"Prometheus requests per tick:     {(by_kind['PrometheusSource'][0].requests - before['prom']) / ticks:.0f}"
-                  f" ({PROMQL} queries)")
+                    print(
+                        f"HTTP requests per tick, {s.region.backend:<9}: {(s.requests - before['http'][s.ident]) / ticks:.0f}"
+                        f" for {FLAGS} flags"
+                    )
+            print(
+                f"Prometheus requests per tick:     {(by_kind['PrometheusSource'][0].requests - before['prom']) / ticks:.0f}"
+                f" ({PROMQL} queries)"
+            )
             print(f"tick wall time: median {statistics.median(walls) * 1000:.1f} ms, max {max(walls) * 1000:.1f} ms")
             print(f"tick CPU (this process): median {statistics.median(cpus) * 1000:.1f} ms")
             per_kind: dict[str, list[float]] = {}
@@ -132,8 +158,9 @@ async def run(args) -> None:
                     cpu0 = time.process_time()
                     await s.read()
                     spent.append(time.process_time() - cpu0)
-                per_kind.setdefault(f"{type(s).__name__}" + (f"({s.region.backend})" if hasattr(s, "region") else ""),
-                                    []).append(statistics.median(spent))
+                per_kind.setdefault(
+                    f"{type(s).__name__}" + (f"({s.region.backend})" if hasattr(s, "region") else ""), []
+                ).append(statistics.median(spent))
             for kind, values in sorted(per_kind.items()):
                 print(f"  CPU per tick, {kind:<36} {sum(values) * 1000:7.1f} ms over {len(values)} source(s)")
             for s in sources:

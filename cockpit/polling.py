@@ -4,6 +4,7 @@ slow source only delays itself."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -34,8 +35,9 @@ def short_error(exc: BaseException) -> str:
 class Poller:
     """Reads one source forever; results (or failures) go to the board."""
 
-    def __init__(self, source: Source, board: Board, timebase: Timebase,
-                 on_change: Callable[[str], None] = lambda kind: None) -> None:
+    def __init__(
+        self, source: Source, board: Board, timebase: Timebase, on_change: Callable[[str], None] = lambda kind: None
+    ) -> None:
         self.source = source
         self.board = board
         self.timebase = timebase
@@ -47,7 +49,9 @@ class Poller:
         self._spent = 0.0
         self.interval = max(source.interval, MIN_REAL_INTERVAL * timebase.speed)
         staleness = max(self.interval, MIN_REAL_STALENESS * timebase.speed)
-        board.set_interval(source.kind, max(staleness, board.interval(source.kind) if board.has_interval(source.kind) else 0))
+        board.set_interval(
+            source.kind, max(staleness, board.interval(source.kind) if board.has_interval(source.kind) else 0)
+        )
 
     def prime(self) -> asyncio.Task[None]:
         """Start the first read now (the screen waits briefly for it); `run` continues from it."""
@@ -59,10 +63,10 @@ class Poller:
         await self.prime()
         while True:
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.timebase.real_seconds(max(0.0, self.interval - self._spent)))
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):  # the interval is over; or a wake-up came first
+                await asyncio.wait_for(
+                    self._wake.wait(), self.timebase.real_seconds(max(0.0, self.interval - self._spent))
+                )
             started = time.monotonic()
             await self.tick()
             self._spent = (time.monotonic() - started) * self.timebase.speed

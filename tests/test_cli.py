@@ -41,15 +41,21 @@ def test_help_lists_global_options() -> None:
 def test_version_is_the_installed_distributions() -> None:
     from importlib.metadata import version
 
-    for argv in ([sys.executable, "-m", "cockpit", "--version"], [str(Path(sys.executable).parent / "cockpit"), "--version"]):
+    for argv in (
+        [sys.executable, "-m", "cockpit", "--version"],
+        [str(Path(sys.executable).parent / "cockpit"), "--version"],
+    ):
         done = subprocess.run(argv, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout == f"cockpit {version('cockpit')}\n"
 
 
 def test_python_dash_m_cockpit_is_the_command_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "cockpit", "check-config", str(ROOT / "config.example.toml")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit", "check-config", str(ROOT / "config.example.toml")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "config.example.toml: OK (" in done.stdout
     done = subprocess.run([sys.executable, "-m", "cockpit", "launch-rockets"], capture_output=True, text=True)
@@ -59,6 +65,7 @@ def test_python_dash_m_cockpit_is_the_command_line() -> None:
 def test_scripts_drill_starts_the_drill_on_a_terminal(tmp_path: Path) -> None:
     """The README's one drill command, on a real pseudo-terminal: it installs nothing more
     here (the suite's .venv is installed) and shows the drill's screen."""
+    import contextlib
     import fcntl
     import os
     import pty
@@ -72,8 +79,15 @@ def test_scripts_drill_starts_the_drill_on_a_terminal(tmp_path: Path) -> None:
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
     journal = tmp_path / "drill.jsonl"
     env = dict(os.environ, TERM="xterm-256color")
-    proc = subprocess.Popen([str(ROOT / "scripts" / "drill"), "--journal", str(journal), "--operator", "tess"],
-                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=tmp_path, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(ROOT / "scripts" / "drill"), "--journal", str(journal), "--operator", "tess"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
     os.close(slave)
     seen = b""
     try:
@@ -82,10 +96,8 @@ def test_scripts_drill_starts_the_drill_on_a_terminal(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, f"no drill screen after 90 s; got {seen[-500:]!r}"
             assert proc.poll() is None, f"scripts/drill exited {proc.returncode}: {seen[-500:]!r}"
             if select.select([master], [], [], 0.5)[0]:
-                try:
+                with contextlib.suppress(OSError):  # the terminal closed under us: the poll above reports why
                     seen += os.read(master, 65536)
-                except OSError:  # the terminal closed under us: the poll above reports why
-                    pass
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(15)
