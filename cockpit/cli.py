@@ -215,100 +215,12 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _act(args: argparse.Namespace) -> int:
-    import asyncio
-    import json
-
-    from cockpit.actions import Preview
-    from cockpit.console import Console
-    from cockpit.journal import Journal, JournalError, Operator, Redactor
-    from cockpit.live import build_live
-    from cockpit.session import Session
+    from cockpit.headless import act
 
     cfg = _load_config(args.config)
     if cfg is None:
         return EXIT_USAGE
-    backends = build_live(cfg)
-    redactor = Redactor.from_env(cfg.secret_env_names())
-    console = Console(redactor)
-    try:
-        journal = Journal.open(args.journal or cfg.incident.journal, Operator.detect(args.operator), redactor)
-    except JournalError as exc:
-        console.err(f"cockpit: {exc}")
-        return EXIT_FAILURE
-    session = Session(backends, journal, read_only=args.read_only)
-    for bad in journal.bad_lines:
-        console.err(f"{journal.path}:{bad.line_no}: skipped a {bad.reason} line")
-    for preview in session.mark_interrupted():  # like the TUI at resume: say so before anything else runs
-        console.err(f"cockpit act: INTERRUPTED, state unknown: {preview.data.get('action')} was running when a "
-                    "cockpit stopped; re-verify before retrying")
-    name = args.action
-    if args.target or name in ("pause_queue", "resume_queue"):
-        if not args.target:
-            print(f"cockpit act: {name} needs a TARGET (a queue name)", file=sys.stderr)
-            return EXIT_USAGE
-        try:
-            action = backends.targeted(name, args.target) if backends.targeted else None
-        except LookupError as exc:
-            console.err(f"cockpit act: {exc}")
-            return EXIT_USAGE
-        if action is None:
-            print(f"cockpit act: {name} takes no TARGET here", file=sys.stderr)
-            return EXIT_USAGE
-        name = action.name
-        session.actions[name] = action
-
-    async def confirm(preview: Preview) -> Preview | None:
-        if args.yes:
-            return preview
-        if not sys.stdin.isatty():
-            console.err("not confirmed: no terminal to ask on; pass --yes to confirm from a script")
-            return None
-        answer = await asyncio.to_thread(input, "Proceed? [y/N] ")
-        return preview if answer.strip().lower() in ("y", "yes") else None
-
-    def show(preview: Preview) -> None:
-        console.out(f"{preview.title}:")
-        for line in preview.touches:
-            console.out(f"  - {line}")
-        if preview.counts:
-            console.out("  counts: " + ", ".join(f"{k} {v:,}" for k, v in preview.counts.items()))
-        for warning in preview.warnings:
-            console.out(f"  ! {warning}")
-        if preview.text is not None:
-            console.out("  message:\n    " + preview.text.replace("\n", "\n    "))
-
-    async def confirm_and_show(preview: Preview) -> Preview | None:
-        show(preview)
-        return await confirm(preview)
-
-    async def run() -> int:
-        try:
-            await session.refresh_now()  # the "before" readings the journal entry carries
-            outcome = await session.run_action(name, confirm_and_show, lambda line: console.out(f"  | {line}"),
-                                               dry_run=args.dry_run)
-            if outcome.status == "dry-run" and session.last_preview is not None:
-                show(session.last_preview)
-        finally:
-            await backends.close()
-        status = outcome.status
-        if status == "unjournaled" and not session.retry_unsaved():
-            # Done, but not durable: loud, non-zero, and the entries on stderr so nobody loses them.
-            console.err(f"cockpit act: {outcome.message}")
-            console.err("cockpit act: these journal entries could NOT be written; copy them into the journal:")
-            for unsaved in journal.unsaved:
-                console.err(json.dumps({"ts": unsaved.ts, "operator": unsaved.who.name, "kind": unsaved.kind,
-                                        "step": unsaved.step, "summary": unsaved.summary,
-                                        "data": redactor(unsaved.data)}, ensure_ascii=False, default=str))
-            return EXIT_FAILURE
-        if status == "unjournaled":  # the retry wrote it after all
-            status = "failed" if outcome.state_left else "done"
-        console.out(outcome.message)
-        return EXIT_OK if status in ("done", "dry-run") else EXIT_FAILURE
-
-    try:
-        return asyncio.run(run())
-    finally:
-        journal.close()
+    return act(args, cfg)
 
 
 def _redactor_for(args: argparse.Namespace):

@@ -174,10 +174,14 @@ class SharedLog:
         """Take the step's lock; None when taken, else who holds it. Raises when Redis is away."""
         value = f"{holder}@{self.instance}"
         client = self.client()
-        if await client.set(self._lock_key(step), value, nx=True, px=int(self.lock_ttl * 1000)):
-            return None
-        current = await client.get(self._lock_key(step))
-        return current.decode() if current else None
+        for _ in range(3):
+            if await client.set(self._lock_key(step), value, nx=True, px=int(self.lock_ttl * 1000)):
+                return None
+            current = await client.get(self._lock_key(step))
+            if current:
+                return current.decode()
+            # Released between our SET and GET: try again; never report "taken" as "ours".
+        return "another cockpit (the lock changed hands three times while we asked)"
 
     async def refresh(self, step: str, holder: str) -> None:
         value = f"{holder}@{self.instance}"
