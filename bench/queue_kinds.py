@@ -45,28 +45,38 @@ async def ticks(source, n: int, counter: str) -> dict[str, float]:
         walls.append(time.perf_counter() - wall0)
         counts.append(getattr(source, counter) - before)
         assert not [r for r in readings if r.error], [r.error for r in readings if r.error][:3]
-    return {"queues": len(readings), "per_tick": statistics.mean(counts), "wall_ms": statistics.median(walls) * 1000,
-            "cpu_ms": statistics.median(cpus) * 1000}
+    return {
+        "queues": len(readings),
+        "per_tick": statistics.mean(counts),
+        "wall_ms": statistics.median(walls) * 1000,
+        "cpu_ms": statistics.median(cpus) * 1000,
+    }
 
 
 async def rabbitmq(n: int) -> None:
     server = RabbitMQServer().start()
     try:
-        with httpx.Client(base_url=server.api_url, auth=("guest", "guest"), timeout=30) as api:
+        async with httpx.AsyncClient(base_url=server.api_url, auth=("guest", "guest"), timeout=30) as api:
             for i in range(300):
-                api.put(f"/api/queues/%2F/q{i}", json={"durable": False}).raise_for_status()
+                (await api.put(f"/api/queues/%2F/q{i}", json={"durable": False})).raise_for_status()
             for i in range(0, 300, 10):
-                api.post("/api/exchanges/%2F/amq.default/publish", json={
-                    "properties": {}, "routing_key": f"q{i}", "payload": "x", "payload_encoding": "string"})
-        text = HEAD + f'[rabbitmq.main]\nurl = "{server.api_url}"\nuser = "guest"\npassword_env = "PW"\ntimeout = "10s"\n'
+                await api.post(
+                    "/api/exchanges/%2F/amq.default/publish",
+                    json={"properties": {}, "routing_key": f"q{i}", "payload": "x", "payload_encoding": "string"},
+                )
+        text = (
+            HEAD + f'[rabbitmq.main]\nurl = "{server.api_url}"\nuser = "guest"\npassword_env = "PW"\ntimeout = "10s"\n'
+        )
         text += "".join(f'[[queues]]\nname = "q{i}"\nkind = "rabbitmq"\nrabbitmq = "main"\n' for i in range(300))
         [source] = build_queue_sources(loads(text), {"PW": "guest"})
         try:
             got = await ticks(source, n, "requests")
         finally:
             await source.close()
-        print(f"RabbitMQ, {got['queues']} queues in one vhost: {got['per_tick']:.1f} HTTP request(s) per tick; "
-              f"tick wall {got['wall_ms']:.1f} ms, CPU {got['cpu_ms']:.1f} ms")
+        print(
+            f"RabbitMQ, {got['queues']} queues in one vhost: {got['per_tick']:.1f} HTTP request(s) per tick; "
+            f"tick wall {got['wall_ms']:.1f} ms, CPU {got['cpu_ms']:.1f} ms"
+        )
     finally:
         server.stop()
 
@@ -89,21 +99,30 @@ async def postgres(n: int) -> None:
 
             conn.execute(SOLID_QUEUE_SCHEMA)
             for i in range(300):
-                job = conn.execute("INSERT INTO solid_queue_jobs (queue_name, class_name, created_at, updated_at) "
-                                   "VALUES (%s, 'J', now(), now()) RETURNING id", [f"sq{i % 30}"]).fetchone()[0]
-                conn.execute("INSERT INTO solid_queue_ready_executions (job_id, queue_name, created_at) "
-                             "VALUES (%s, %s, now())", [job, f"sq{i % 30}"])
+                job = conn.execute(
+                    "INSERT INTO solid_queue_jobs (queue_name, class_name, created_at, updated_at) "
+                    "VALUES (%s, 'J', now(), now()) RETURNING id",
+                    [f"sq{i % 30}"],
+                ).fetchone()[0]
+                conn.execute(
+                    "INSERT INTO solid_queue_ready_executions (job_id, queue_name, created_at) VALUES (%s, %s, now())",
+                    [job, f"sq{i % 30}"],
+                )
         text = HEAD + '[databases.jobs]\ndsn_env = "DSN"\nstatement_timeout = "5s"\n'
-        text += "".join(f'[[queues]]\nname = "queue{q}"\nkind = "procrastinate"\ndatabase = "jobs"\n' for q in range(30))
+        text += "".join(
+            f'[[queues]]\nname = "queue{q}"\nkind = "procrastinate"\ndatabase = "jobs"\n' for q in range(30)
+        )
         text += "".join(f'[[queues]]\nname = "sq{q}"\nkind = "solid-queue"\ndatabase = "jobs"\n' for q in range(30))
         [source] = build_queue_sources(loads(text), {"DSN": dsn})
         try:
             got = await ticks(source, n, "round_trips")
         finally:
             await source.close()
-        print(f"PostgreSQL, 300 Procrastinate jobs over 30 queues + 300 Solid Queue rows over 30 queues "
-              f"({got['queues']} queues, one database): {got['per_tick']:.1f} round trip(s) per tick; "
-              f"tick wall {got['wall_ms']:.1f} ms, CPU {got['cpu_ms']:.1f} ms")
+        print(
+            f"PostgreSQL, 300 Procrastinate jobs over 30 queues + 300 Solid Queue rows over 30 queues "
+            f"({got['queues']} queues, one database): {got['per_tick']:.1f} round trip(s) per tick; "
+            f"tick wall {got['wall_ms']:.1f} ms, CPU {got['cpu_ms']:.1f} ms"
+        )
     finally:
         server.stop()
 
@@ -120,8 +139,14 @@ async def sidekiq(n: int) -> None:
             for zset in ("retry", "schedule", "dead"):
                 pipe = r.pipeline(transaction=False)
                 for i in range(size):
-                    job = {"class": "MailJob", "queue": queues[i % 3], "jid": f"{zset}{i:08x}", "args": [i],
-                           "retry_count": 1, "error_message": "payment provider timed out after 30 s"}
+                    job = {
+                        "class": "MailJob",
+                        "queue": queues[i % 3],
+                        "jid": f"{zset}{i:08x}",
+                        "args": [i],
+                        "retry_count": 1,
+                        "error_message": "payment provider timed out after 30 s",
+                    }
                     pipe.zadd(zset, {json.dumps(job, separators=(",", ":")): time.time() + i})
                 pipe.execute()
             r.config_resetstat()
@@ -144,10 +169,12 @@ async def sidekiq(n: int) -> None:
             finally:
                 await source.close()
             exact = {q: size // 3 + (1 if i < size % 3 else 0) for i, q in enumerate(queues)}
-            print(f"Sidekiq, 3 queues, retry/schedule/dead sets of {size:,} jobs each: {got['per_tick']:.1f} round "
-                  f"trip(s) per tick; Redis time per script call {per_call / 1000:.2f} ms (3 sets + busy per tick) "
-                  f"vs ZCARD {zcard / 1000:.3f} ms; tick wall {got['wall_ms']:.1f} ms, CPU {got['cpu_ms']:.1f} ms; "
-                  f"retry per queue {counted} (exact {exact})")
+            print(
+                f"Sidekiq, 3 queues, retry/schedule/dead sets of {size:,} jobs each: {got['per_tick']:.1f} round "
+                f"trip(s) per tick; Redis time per script call {per_call / 1000:.2f} ms (3 sets + busy per tick) "
+                f"vs ZCARD {zcard / 1000:.3f} ms; tick wall {got['wall_ms']:.1f} ms, CPU {got['cpu_ms']:.1f} ms; "
+                f"retry per queue {counted} (exact {exact})"
+            )
         r.close()
     finally:
         server.stop()

@@ -20,8 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import (MetricsExporter, MotoServer, PostgresServer, PrometheusServer, RabbitMQServer, RedisServer,
-                           UnleashServer)
+from tests.servers import (
+    MetricsExporter,
+    MotoServer,
+    PostgresServer,
+    PrometheusServer,
+    RabbitMQServer,
+    RedisServer,
+    UnleashServer,
+)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ once it crosses the queue's thresholds, so it reads without colour too."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from textual.app import App, ComposeResult
 
@@ -18,14 +18,27 @@ class PanelApp(App):
 
 
 def reading(name: str, age: float | None, **detail) -> Reading:
-    return Reading(QUEUES, name, 10.0, datetime.now(timezone.utc), None,
-                   {"in_flight": 1, "failed": 0, "scheduled": 0, "paused": False, "oldest_age": age, **detail})
+    return Reading(
+        QUEUES,
+        name,
+        10.0,
+        datetime.now(UTC),
+        None,
+        {"in_flight": 1, "failed": 0, "scheduled": 0, "paused": False, "oldest_age": age, **detail},
+    )
 
 
 async def test_wait_column_words_and_colours_follow_each_queues_thresholds() -> None:
     board = Board()
-    board.update([reading("busy", 12.0), reading("slowish", 130.0), reading("stuck", 1800.0),
-                  reading("strict", 45.0, age_warn=10.0, age_critical=30.0), reading("blind", None)])
+    board.update(
+        [
+            reading("busy", 12.0),
+            reading("slowish", 130.0),
+            reading("stuck", 1800.0),
+            reading("strict", 45.0, age_warn=10.0, age_critical=30.0),
+            reading("blind", None),
+        ]
+    )
     app = PanelApp()
     async with app.run_test(size=(80, 12)) as pilot:
         panel = app.query_one(QueuesPanel)
@@ -40,5 +53,5 @@ async def test_wait_column_words_and_colours_follow_each_queues_thresholds() -> 
         styles = {}
         for line in app.query_one(QueuesPanel).render_board(board)[1].lines(70):
             for span in line.spans:
-                styles[line.plain[span.start:span.end].strip()] = str(span.style)
+                styles[line.plain[span.start : span.end].strip()] = str(span.style)
         assert styles["2m slow"] == "yellow" and styles["30m STUCK"] == "bold red" and styles["12s"] == "green"

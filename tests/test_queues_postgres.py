@@ -36,7 +36,7 @@ def readonly_dsn(dsn: str) -> str:
 
 
 def config(queues: str, *, pause: bool = False) -> str:
-    return f'''
+    return f"""
 [incident]
 title = "t"
 service = "s"
@@ -46,7 +46,7 @@ dsn_env = "JOBS_RO"
 statement_timeout = "2s"
 interval = "1s"
 {queues}
-'''
+"""
 
 
 def queue(name: str, kind: str, extra: str = "") -> str:
@@ -101,6 +101,7 @@ async def test_procrastinate_figures_equal_its_own_job_manager(pg_dsn: str) -> N
         env = {"JOBS_RO": readonly_dsn(pg_dsn)}
         text = config(queue("mail", "procrastinate") + queue("fail", "procrastinate") + queue("slow", "procrastinate"))
         try:
+
             async def two_held():
                 stats = {q["name"]: q for q in await app.job_manager.list_queues_async()}
                 return stats.get("slow", {}).get("doing") == 2
@@ -117,7 +118,11 @@ async def test_procrastinate_figures_equal_its_own_job_manager(pg_dsn: str) -> N
             await asyncio.gather(worker, return_exceptions=True)
     mail, fail, slow = got["mail"], got["fail"], got["slow"]
     assert all(r.error is None for r in got.values()), {n: r.error for n, r in got.items()}
-    assert mail.value == 3 and mail.detail["scheduled"] == 2 and mail.value + mail.detail["scheduled"] == own["mail"]["todo"]
+    assert (
+        mail.value == 3
+        and mail.detail["scheduled"] == 2
+        and mail.value + mail.detail["scheduled"] == own["mail"]["todo"]
+    )
     assert fail.detail["failed"] == own["fail"]["failed"] == 2
     assert fail.detail["retrying"] == own["fail"]["todo"] == 1 and fail.value == 0
     assert slow.detail["in_flight"] == own["slow"]["doing"] == 2 and slow.value == own["slow"]["todo"] == 1
@@ -149,21 +154,33 @@ def solid_queue_rows(dsn: str) -> None:
         conn.execute(SOLID_QUEUE_SCHEMA)
 
         def job(queue: str, state: str, age: float = 0.0) -> None:
-            job_id = conn.execute("INSERT INTO solid_queue_jobs (queue_name, class_name, created_at, updated_at) "
-                                  "VALUES (%s, 'ReceiptJob', now() - make_interval(secs => %s), now()) RETURNING id",
-                                  [queue, age]).fetchone()[0]
+            job_id = conn.execute(
+                "INSERT INTO solid_queue_jobs (queue_name, class_name, created_at, updated_at) "
+                "VALUES (%s, 'ReceiptJob', now() - make_interval(secs => %s), now()) RETURNING id",
+                [queue, age],
+            ).fetchone()[0]
             if state == "ready":
-                conn.execute("INSERT INTO solid_queue_ready_executions (job_id, queue_name, created_at) "
-                             "VALUES (%s, %s, now() - make_interval(secs => %s))", [job_id, queue, age])
+                conn.execute(
+                    "INSERT INTO solid_queue_ready_executions (job_id, queue_name, created_at) "
+                    "VALUES (%s, %s, now() - make_interval(secs => %s))",
+                    [job_id, queue, age],
+                )
             elif state == "claimed":
-                conn.execute("INSERT INTO solid_queue_claimed_executions (job_id, process_id, created_at) VALUES (%s, 1, now())",
-                             [job_id])
+                conn.execute(
+                    "INSERT INTO solid_queue_claimed_executions (job_id, process_id, created_at) VALUES (%s, 1, now())",
+                    [job_id],
+                )
             elif state == "failed":
-                conn.execute("INSERT INTO solid_queue_failed_executions (job_id, error, created_at) VALUES (%s, 'boom', now())",
-                             [job_id])
+                conn.execute(
+                    "INSERT INTO solid_queue_failed_executions (job_id, error, created_at) VALUES (%s, 'boom', now())",
+                    [job_id],
+                )
             else:
-                conn.execute("INSERT INTO solid_queue_scheduled_executions (job_id, queue_name, scheduled_at, created_at) "
-                             "VALUES (%s, %s, now() + interval '1 hour', now())", [job_id, queue])
+                conn.execute(
+                    "INSERT INTO solid_queue_scheduled_executions (job_id, queue_name, scheduled_at, created_at) "
+                    "VALUES (%s, %s, now() + interval '1 hour', now())",
+                    [job_id, queue],
+                )
 
         for age in (400.0, 20.0, 5.0):
             job("receipts", "ready", age)
@@ -181,8 +198,10 @@ async def test_solid_queue_figures_and_pause_row(pg_dsn: str, tmp_path: Path) ->
     receipts = got["receipts"]
     # What SolidQueue::Queue#size and #latency compute: ready executions of the queue, and now − the oldest.
     with psycopg.connect(pg_dsn) as conn:
-        size, latency = conn.execute("SELECT count(*), extract(epoch FROM now() - min(created_at)) "
-                                     "FROM solid_queue_ready_executions WHERE queue_name = 'receipts'").fetchone()
+        size, latency = conn.execute(
+            "SELECT count(*), extract(epoch FROM now() - min(created_at)) "
+            "FROM solid_queue_ready_executions WHERE queue_name = 'receipts'"
+        ).fetchone()
     assert receipts.value == size == 3
     assert abs(receipts.detail["oldest_age"] - float(latency)) < 2 and receipts.detail["oldest_age"] >= 400
     assert receipts.detail["in_flight"] == 1 and receipts.detail["failed"] == 1 and receipts.detail["scheduled"] == 1
@@ -212,16 +231,26 @@ async def test_solid_queue_figures_and_pause_row(pg_dsn: str, tmp_path: Path) ->
 async def test_generic_sql_kind_a_missing_library_and_a_smuggled_statement(pg_dsn: str) -> None:
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE jobs (id serial, state text, created_at timestamptz DEFAULT now())")
-        conn.execute("INSERT INTO jobs (state, created_at) VALUES ('ready', now() - interval '90 seconds'), "
-                     "('ready', now()), ('running', now()), ('dead', now())")
-    sql_queue = queue("homegrown", "sql", '''depth_sql = "SELECT count(*) FROM jobs WHERE state = 'ready'"
+        conn.execute(
+            "INSERT INTO jobs (state, created_at) VALUES ('ready', now() - interval '90 seconds'), "
+            "('ready', now()), ('running', now()), ('dead', now())"
+        )
+    sql_queue = queue(
+        "homegrown",
+        "sql",
+        '''depth_sql = "SELECT count(*) FROM jobs WHERE state = 'ready'"
 in_flight_sql = "SELECT count(*) FROM jobs WHERE state = 'running'"
 failed_sql = "SELECT count(*) FROM jobs WHERE state = 'dead'"
-oldest_age_sql = "SELECT extract(epoch FROM now() - min(created_at)) FROM jobs WHERE state = 'ready'"''')
-    sneaky = queue("sneaky", "sql", '''depth_sql = "SELECT count(*) FROM jobs WHERE state = 'ready' UNION ALL SELECT 1 FROM (SELECT pg_sleep(0)) x; DELETE FROM jobs"''')
+oldest_age_sql = "SELECT extract(epoch FROM now() - min(created_at)) FROM jobs WHERE state = 'ready'"''',
+    )
+    sneaky = queue(
+        "sneaky",
+        "sql",
+        '''depth_sql = "SELECT count(*) FROM jobs WHERE state = 'ready' UNION ALL SELECT 1 FROM (SELECT pg_sleep(0)) x; DELETE FROM jobs"''',
+    )
     text = config(sql_queue + queue("mail", "procrastinate"))
     env = {"JOBS_RO": readonly_dsn(pg_dsn)}
-    got, source = await read_all(text, env)
+    got, _ = await read_all(text, env)
     home = got["homegrown"]
     assert home.error is None and home.value == 2 and home.detail["in_flight"] == 1 and home.detail["failed"] == 1
     assert 89 <= home.detail["oldest_age"] < 100 and home.detail["scheduled"] is None
@@ -235,11 +264,15 @@ oldest_age_sql = "SELECT extract(epoch FROM now() - min(created_at)) FROM jobs W
         assert conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == 4
 
 
-async def test_unreachable_and_unknown_role_are_named_and_other_queues_keep_updating(pg_dsn: str, redis_url: str) -> None:
+async def test_unreachable_and_unknown_role_are_named_and_other_queues_keep_updating(
+    pg_dsn: str, redis_url: str
+) -> None:
     import redis
 
     redis.Redis.from_url(redis_url).rpush("legacy", "a")
-    text = config(queue("mail", "sql", 'depth_sql = "SELECT 1"')) + f'''
+    text = (
+        config(queue("mail", "sql", 'depth_sql = "SELECT 1"'))
+        + f'''
 [databases.down]
 dsn_env = "DOWN"
 [redis.jobs]
@@ -254,9 +287,12 @@ name = "legacy"
 kind = "list"
 redis = "jobs"
 '''
+    )
     board = Board()
-    env = {"JOBS_RO": pg_dsn.replace("postgresql://postgres@", "postgresql://nobody_here@"),
-           "DOWN": "postgresql://postgres@127.0.0.1:9/x"}
+    env = {
+        "JOBS_RO": pg_dsn.replace("postgresql://postgres@", "postgresql://nobody_here@"),
+        "DOWN": "postgresql://postgres@127.0.0.1:9/x",
+    }
     sources = build_queue_sources(loads(text), env)
     try:
         for source in sources:

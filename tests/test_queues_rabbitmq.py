@@ -103,22 +103,33 @@ async def test_depth_in_flight_and_oldest_age_equal_rabbitmqs_own_figures(rabbit
         held = []
         consumer_channel = consumer_conn.channel()
         consumer_channel.basic_qos(0, 2, False)
-        consumer = Queue("orders", channel=consumer_channel)
         consumer_channel.basic_consume("orders", callback=held.append)
         while len(held) < 2:
             consumer_conn.drain_events(timeout=5)
     with Connection(rabbit.amqp_url[:-1] + "shop") as conn:
         Queue("refunds", Exchange(""), routing_key="refunds", channel=conn.channel()).declare()
         Producer(conn.channel()).publish({"n": 1}, routing_key="refunds")
-    cfg = loads(rabbit_config(rabbit, queue("orders") + queue("invoices") + queue("refunds", "shop")
-                              + queue("missing", "nowhere")))
+    cfg = loads(
+        rabbit_config(
+            rabbit, queue("orders") + queue("invoices") + queue("refunds", "shop") + queue("missing", "nowhere")
+        )
+    )
     [source] = build_queue_sources(cfg, env_for(rabbit))
     try:
+
         async def settled():
             got = {r.name: r for r in await source.read()}
-            ready, consumers = own_counts(rabbit, "orders")
-            return got if (got["orders"].value == ready == 5 and got["orders"].detail["in_flight"] == 2
-                           and got["invoices"].value == 3 and got["refunds"].value == 1) else None
+            ready, _ = own_counts(rabbit, "orders")
+            return (
+                got
+                if (
+                    got["orders"].value == ready == 5
+                    and got["orders"].detail["in_flight"] == 2
+                    and got["invoices"].value == 3
+                    and got["refunds"].value == 1
+                )
+                else None
+            )
 
         requests_before = source.requests
         got = await until(settled, what="the management API's figures to settle")
@@ -142,14 +153,20 @@ async def test_depth_in_flight_and_oldest_age_equal_rabbitmqs_own_figures(rabbit
 
 
 async def test_wrong_password_and_unreachable_are_named_and_other_queues_keep_updating(
-        rabbit: RabbitMQServer, redis_url: str) -> None:
+    rabbit: RabbitMQServer, redis_url: str
+) -> None:
     import redis
 
     redis.Redis.from_url(redis_url).rpush("legacy", "a", "b")
-    text = rabbit_config(rabbit, queue("orders"), extra=f'[redis.jobs]\nurl = "{redis_url}"\n'
-                         '[rabbitmq.down]\nurl = "http://127.0.0.1:9"\ntimeout = "1s"\n') \
-        + '[[queues]]\nname = "legacy"\nkind = "list"\nredis = "jobs"\n' \
+    text = (
+        rabbit_config(
+            rabbit,
+            queue("orders"),
+            extra=f'[redis.jobs]\nurl = "{redis_url}"\n[rabbitmq.down]\nurl = "http://127.0.0.1:9"\ntimeout = "1s"\n',
+        )
+        + '[[queues]]\nname = "legacy"\nkind = "list"\nredis = "jobs"\n'
         + '[[queues]]\nname = "elsewhere"\nkind = "rabbitmq"\nrabbitmq = "down"\n'
+    )
     cfg = loads(text)
     board = Board()
     sources = build_queue_sources(cfg, {"RABBIT_PW": "not-the-password"})
@@ -158,9 +175,15 @@ async def test_wrong_password_and_unreachable_are_named_and_other_queues_keep_up
         for poller in pollers:
             await poller.tick()
         assert board.freshness(QUEUES, "orders") is Freshness.UNREACHABLE
-        assert "RabbitMQ refused user 'guest' (HTTP 401): wrong user or password" in dict(board.slots(QUEUES))["orders"].latest.error
+        assert (
+            "RabbitMQ refused user 'guest' (HTTP 401): wrong user or password"
+            in dict(board.slots(QUEUES))["orders"].latest.error
+        )
         assert board.freshness(QUEUES, "elsewhere") is Freshness.UNREACHABLE
-        assert "RabbitMQ management API at http://127.0.0.1:9 unreachable" in dict(board.slots(QUEUES))["elsewhere"].latest.error
+        assert (
+            "RabbitMQ management API at http://127.0.0.1:9 unreachable"
+            in dict(board.slots(QUEUES))["elsewhere"].latest.error
+        )
         assert board.freshness(QUEUES, "legacy") is Freshness.OK and board.value(QUEUES, "legacy") == 2.0
     finally:
         for source in sources:
@@ -172,10 +195,29 @@ async def test_pausing_a_celery_consumer_on_rabbitmq_stops_new_messages(rabbit: 
     from cockpit.session import Session
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CELERY_BROKER_URL": rabbit.amqp_url}
-    worker = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "tests.celery_app", "worker",
-                               "-Q", "emails", "--concurrency", "1", "--pool", "solo", "-n", "rabbit-mailer@%h",
-                               "--without-mingle", "--without-gossip"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "tests.celery_app",
+            "worker",
+            "-Q",
+            "emails,control",
+            "--concurrency",
+            "1",
+            "--pool",
+            "solo",
+            "-n",
+            "rabbit-mailer@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     cfg = loads(rabbit_config(rabbit, queue("emails").replace('queue = "emails"', 'queue = "emails"\nrisky = true')))
     session = Session(build_live(cfg, env_for(rabbit)), Journal.open(tmp_path / "j.jsonl", Operator("alice")))
     from celery import Celery
@@ -185,7 +227,7 @@ async def test_pausing_a_celery_consumer_on_rabbitmq_stops_new_messages(rabbit: 
     try:
         deadline = time.monotonic() + 60
         while not (app.control.ping(timeout=0.5) or []) and time.monotonic() < deadline:
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
         assert own_counts(rabbit, "emails")[1] == 1  # the worker consumes
         action = session.actions["pause_risky"]
         preview = await action.preview()
@@ -200,15 +242,21 @@ async def test_pausing_a_celery_consumer_on_rabbitmq_stops_new_messages(rabbit: 
         assert own_counts(rabbit, "emails")[1] == 0
         for i in range(4):
             app.send_task("shop.send_receipt", args=[i], queue="emails")
-        # Give a consuming worker ample time to take them; a paused one takes none.
-        time.sleep(3)
+        # The worker still consumes its other queue: two pings, one after the other, are each
+        # taken, and meanwhile no receipt is.
+        for _ in range(2):
+            app.send_task("shop.ping", queue="control")
+            deadline = time.monotonic() + 30
+            while own_counts(rabbit, "control")[0] and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert own_counts(rabbit, "control")[0] == 0, "the worker stopped consuming altogether"
         assert own_counts(rabbit, "emails") == (4, 0)
         control = session.backends.targeted("resume_queue", "emails")
         session.actions[control.name] = control
         assert (await session.run_action(control.name, yes)).status == "done"
         deadline = time.monotonic() + 30
         while own_counts(rabbit, "emails")[0] and time.monotonic() < deadline:
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
         assert own_counts(rabbit, "emails")[0] == 0
     finally:
         kill_tree(worker.pid)

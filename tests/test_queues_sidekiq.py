@@ -5,6 +5,7 @@ shared retry/schedule/dead sets counted per queue, busy threads by queue — and
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -26,8 +27,14 @@ QUEUES = ("mailers", "flaky", "default", "slow")
 
 
 def sidekiq_stats(redis_url: str) -> dict:
-    done = subprocess.run(["ruby", str(APP / "stats.rb"), *QUEUES], env={**os.environ, "REDIS_URL": redis_url},
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        ["ruby", str(APP / "stats.rb"), *QUEUES],
+        env={**os.environ, "REDIS_URL": redis_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -42,9 +49,14 @@ def sidekiq_worker(redis_url: str):
         pytest.fail("sidekiq not found: scripts/install-servers installs Debian's ruby-sidekiq")
     env = {**os.environ, "REDIS_URL": redis_url}
     subprocess.run(["ruby", str(APP / "enqueue.rb")], env=env, check=True, timeout=60, capture_output=True)
-    worker = subprocess.Popen(["sidekiq", "-r", str(APP / "app.rb"), "-q", "flaky", "-q", "default", "-q", "slow",
-                               "-c", "3", "-t", "1"], cwd=APP, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen(
+        ["sidekiq", "-r", str(APP / "app.rb"), "-q", "flaky", "-q", "default", "-q", "slow", "-c", "3", "-t", "1"],
+        cwd=APP,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     yield worker
     kill_tree(worker.pid)
     worker.wait(15)
@@ -61,16 +73,24 @@ async def test_every_figure_per_queue_equals_sidekiqs_own_api(redis_url: str, si
         finally:
             await source.close()
         own = sidekiq_stats(redis_url)
-        ours = {q: {"depth": int(got[q].value), "retrying": got[q].detail["retrying"],
-                    "scheduled": got[q].detail["scheduled"], "failed": got[q].detail["failed"],
-                    "in_flight": got[q].detail["in_flight"]} for q in QUEUES}
+        ours = {
+            q: {
+                "depth": int(got[q].value),
+                "retrying": got[q].detail["retrying"],
+                "scheduled": got[q].detail["scheduled"],
+                "failed": got[q].detail["failed"],
+                "in_flight": got[q].detail["in_flight"],
+            }
+            for q in QUEUES
+        }
         theirs = {q: {k: v for k, v in own[q].items() if k != "latency"} for q in QUEUES}
-        settled = (theirs["slow"]["in_flight"] == 3 and theirs["flaky"]["retrying"] == 3
-                   and theirs["default"]["failed"] == 2)
+        settled = (
+            theirs["slow"]["in_flight"] == 3 and theirs["flaky"]["retrying"] == 3 and theirs["default"]["failed"] == 2
+        )
         if settled and ours == theirs:
             break
         assert time.monotonic() < deadline, f"cockpit {ours} != sidekiq {theirs}"
-        time.sleep(0.5)
+        await asyncio.sleep(0.5)
     # The shared sets are counted per queue, not shown whole on every queue.
     assert ours["mailers"] == {"depth": 4, "retrying": 0, "scheduled": 2, "failed": 0, "in_flight": 0}
     assert ours["flaky"]["retrying"] == 3 and ours["flaky"]["failed"] == 0
@@ -96,8 +116,12 @@ def test_snapshot_shows_in_flight_on_its_first_read(redis_url: str, sidekiq_work
         time.sleep(0.5)
     path = tmp_path / "cockpit.toml"
     path.write_text(config(redis_url))
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode in (0, 2), done.stderr
     queues = json.loads(done.stdout)["queues"]
     slow = queues["slow"] if isinstance(queues, dict) else next(q for q in queues if q["name"] == "slow")

@@ -34,7 +34,7 @@ region = "eu-west-1"
 endpoint_url = "{url}"
 access_key_id_env = "AWS_KEY"
 secret_access_key_env = "AWS_SECRET"
-timeout = "3s"
+timeout = "10s"
 {extra}
 {queues}
 '''
@@ -51,13 +51,22 @@ def lambda_consumer(moto: MotoServer, queue_url: str) -> str:
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "def handle(event, context):\n    return None\n")
     aws = moto.client("lambda")
-    aws.create_function(FunctionName="receipts", Runtime="python3.11", Role=role, Handler="handler.handle",
-                        Code={"ZipFile": code.getvalue()})
-    arn = moto.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws.create_function(
+        FunctionName="receipts",
+        Runtime="python3.11",
+        Role=role,
+        Handler="handler.handle",
+        Code={"ZipFile": code.getvalue()},
+    )
+    arn = moto.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     return aws.create_event_source_mapping(EventSourceArn=arn, FunctionName="receipts", Enabled=True)["UUID"]
 
 
-async def test_figures_equal_get_queue_attributes_and_the_mapping_pause(moto_server: MotoServer, tmp_path: Path) -> None:
+async def test_figures_equal_get_queue_attributes_and_the_mapping_pause(
+    moto_server: MotoServer, tmp_path: Path
+) -> None:
     sqs = moto_server.client("sqs")
     orders = sqs.create_queue(QueueName="orders")["QueueUrl"]
     refunds = sqs.create_queue(QueueName="refunds")["QueueUrl"]
@@ -67,8 +76,10 @@ async def test_figures_equal_get_queue_attributes_and_the_mapping_pause(moto_ser
     sqs.receive_message(QueueUrl=orders, MaxNumberOfMessages=2, VisibilityTimeout=600)  # two in flight
     sqs.send_message(QueueUrl=refunds, MessageBody="r")
     mapping = lambda_consumer(moto_server, orders)
-    text = sqs_config(moto_server.url, queue("orders", f'risky = true\nevent_source_mapping = "{mapping}"')
-                      + queue("refunds") + queue("missing"))
+    text = sqs_config(
+        moto_server.url,
+        queue("orders", f'risky = true\nevent_source_mapping = "{mapping}"') + queue("refunds") + queue("missing"),
+    )
     [source] = build_queue_sources(loads(text), ENV)
     try:
         got = {r.name: r for r in await source.read()}
@@ -116,7 +127,10 @@ async def test_wrong_credentials_and_an_unreachable_endpoint_are_named(redis_url
     try:
         moto.client("sqs").create_queue(QueueName="orders")
         redis.Redis.from_url(redis_url).rpush("legacy", "a")
-        text = sqs_config(moto.url, queue("orders"), extra=f'''
+        text = sqs_config(
+            moto.url,
+            queue("orders"),
+            extra=f'''
 [sqs.down]
 region = "eu-west-1"
 endpoint_url = "http://127.0.0.1:9"
@@ -131,10 +145,15 @@ sqs = "down"
 name = "legacy"
 kind = "list"
 redis = "jobs"
-''')
+''',
+        )
         board = Board()
-        env = {"AWS_KEY": moto.credentials["aws_access_key_id"], "AWS_SECRET": "not-the-secret",
-               "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
+        env = {
+            "AWS_KEY": moto.credentials["aws_access_key_id"],
+            "AWS_SECRET": "not-the-secret",
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "y",
+        }
         sources = build_queue_sources(loads(text), env)
         try:
             for source in sources:

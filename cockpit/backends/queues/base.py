@@ -99,20 +99,38 @@ class Channel(Protocol):
         ...
 
 
-def reading_detail(queue: QueueConfig, server: str, state: QueueState | None,
-                   name: str | None = None) -> dict[str, Any]:
+def reading_detail(
+    queue: QueueConfig, server: str, state: QueueState | None, name: str | None = None
+) -> dict[str, Any]:
     """The detail of a queue reading: the state's fields plus where the queue lives."""
-    detail: dict[str, Any] = (state.fields() if state is not None else
-                              dict.fromkeys(("in_flight", "failed", "retrying", "scheduled", "oldest_age", "paused")))
-    detail.update(kind=queue.kind, server=server, queue=name or queue.queue or queue.name, risky=queue.risky,
-                  stage=queue.stage, age_warn=queue.age_warn, age_critical=queue.age_critical)
+    detail: dict[str, Any] = (
+        state.fields()
+        if state is not None
+        else dict.fromkeys(("in_flight", "failed", "retrying", "scheduled", "oldest_age", "paused"))
+    )
+    detail.update(
+        kind=queue.kind,
+        server=server,
+        queue=name or queue.queue or queue.name,
+        risky=queue.risky,
+        stage=queue.stage,
+        age_warn=queue.age_warn,
+        age_critical=queue.age_critical,
+    )
     if queue.redis:
         detail["redis"] = queue.redis
     return detail
 
 
-def as_reading(queue: QueueConfig, label: str, server: str, state: QueueState | None, error: str | None,
-               at: Any, name: str | None = None) -> Reading:
+def as_reading(
+    queue: QueueConfig,
+    label: str,
+    server: str,
+    state: QueueState | None,
+    error: str | None,
+    at: Any,
+    name: str | None = None,
+) -> Reading:
     from cockpit.readings import QUEUES, Reading
 
     depth = None if state is None or state.depth is None else float(state.depth)

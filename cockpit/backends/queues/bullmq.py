@@ -30,19 +30,28 @@ class BullmqKind:
 
     def probes(self, queue: Any, q: str) -> list[Probe]:
         base = f"{queue.prefix or 'bull'}:{q}"
-        return [Probe(q, "depth", ("LLEN", f"{base}:wait")), Probe(q, "depth", ("ZCARD", f"{base}:prioritized")),
-                Probe(q, "depth", ("LLEN", f"{base}:paused")), Probe(q, "in_flight", ("LLEN", f"{base}:active")),
-                Probe(q, "failed", ("ZCARD", f"{base}:failed")), Probe(q, "scheduled", ("ZCARD", f"{base}:delayed")),
-                Probe(q, "oldest_age", ("EVALSHA", OLDEST_VIA_HASH.sha, 1, f"{base}:wait", f"{base}:", -1,
-                                        "timestamp"), _age_ms),
-                Probe(q, "paused", ("HGET", f"{base}:meta", "paused"))]
+        return [
+            Probe(q, "depth", ("LLEN", f"{base}:wait")),
+            Probe(q, "depth", ("ZCARD", f"{base}:prioritized")),
+            Probe(q, "depth", ("LLEN", f"{base}:paused")),
+            Probe(q, "in_flight", ("LLEN", f"{base}:active")),
+            Probe(q, "failed", ("ZCARD", f"{base}:failed")),
+            Probe(q, "scheduled", ("ZCARD", f"{base}:delayed")),
+            Probe(
+                q,
+                "oldest_age",
+                ("EVALSHA", OLDEST_VIA_HASH.sha, 1, f"{base}:wait", f"{base}:", -1, "timestamp"),
+                _age_ms,
+            ),
+            Probe(q, "paused", ("HGET", f"{base}:meta", "paused")),
+        ]
 
     async def discover(self, client: Any, queue: Any) -> set[str]:
         p = queue.prefix or "bull"
         found = set()
         async for key in client.scan_iter(match=f"{p}:*:meta", count=500):
             text = key.decode() if isinstance(key, bytes) else key
-            found.add(text[len(p) + 1: -len(":meta")])
+            found.add(text[len(p) + 1 : -len(":meta")])
         return found
 
     def pause_scope(self, queue: Any) -> str:

@@ -55,8 +55,11 @@ class CeleryKind:
     def probes(self, queue: Any, q: str) -> list[Probe]:
         rows = [Probe(q, "depth", ("LLEN", q))]
         rows += [Probe(q, "depth", ("LLEN", f"{q}{CELERY_PRIORITY_SEP}{n}")) for n in CELERY_PRIORITIES]
-        return rows + [Probe(q, "in_flight", ("HLEN", "unacked")),
-                       Probe(q, "paused", ("EXISTS", CELERY_MARKER.format(queue=q)))]
+        return [
+            *rows,
+            Probe(q, "in_flight", ("HLEN", "unacked")),
+            Probe(q, "paused", ("EXISTS", CELERY_MARKER.format(queue=q))),
+        ]
 
     def pause_scope(self, queue: Any) -> str:
         return NOT_DURABLE

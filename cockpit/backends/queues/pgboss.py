@@ -53,12 +53,16 @@ class PgBossKind:
         by_schema: dict[str, list[Any]] = {}
         for queue in queues:
             by_schema.setdefault(queue.options.schema, []).append(queue)
-        return [(schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
-                for schema, members in by_schema.items()]
+        return [
+            (schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
+            for schema, members in by_schema.items()
+        ]
 
     def pause_scope(self, queue: Any) -> str:
-        return ("pg-boss has no queue pause: stop the workers of this queue (boss.offWork in the application, "
-                "or stop its service); the cockpit can only show the queue")
+        return (
+            "pg-boss has no queue pause: stop the workers of this queue (boss.offWork in the application, "
+            "or stop its service); the cockpit can only show the queue"
+        )
 
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")

@@ -47,8 +47,10 @@ class PlainKind:
         return rows
 
     def pause_scope(self, queue: Any) -> str:
-        return (f"a {self.name} queue has no pause of its own; set pause_key to a key its workers check, "
-                "or stop its workers")
+        return (
+            f"a {self.name} queue has no pause of its own; set pause_key to a key its workers check, "
+            "or stop its workers"
+        )
 
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")

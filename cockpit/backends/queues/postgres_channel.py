@@ -40,10 +40,15 @@ def _int(value: Any) -> int | None:
 
 def state_of(row: Sequence[Any]) -> QueueState:
     _, depth, in_flight, failed, retrying, scheduled, oldest, paused = row
-    return QueueState(depth=_int(depth) or 0, in_flight=_int(in_flight), failed=_int(failed),
-                      retrying=_int(retrying), scheduled=_int(scheduled),
-                      oldest_age=None if oldest is None else max(0.0, float(oldest)),
-                      paused=None if paused is None else bool(paused))
+    return QueueState(
+        depth=_int(depth) or 0,
+        in_flight=_int(in_flight),
+        failed=_int(failed),
+        retrying=_int(retrying),
+        scheduled=_int(scheduled),
+        oldest_age=None if oldest is None else max(0.0, float(oldest)),
+        paused=None if paused is None else bool(paused),
+    )
 
 
 class PgQueueSource:
@@ -80,8 +85,10 @@ class PgQueueSource:
             return self._conn
         try:
             self._conn = await psycopg.AsyncConnection.connect(
-                self._dsn(self.options.dsn_env, "dsn_env"), connect_timeout=max(1, int(self.options.connect_timeout)),
-                application_name="cockpit-queues")
+                self._dsn(self.options.dsn_env, "dsn_env"),
+                connect_timeout=max(1, int(self.options.connect_timeout)),
+                application_name="cockpit-queues",
+            )
         except psycopg.OperationalError as exc:
             raise ReadError(f"PostgreSQL {self.server.name!r}: {_first_line(exc)}") from None
         await self._conn.set_read_only(True)
@@ -139,7 +146,7 @@ class PgQueueSource:
             _, members, _, _ = pending[failed_at]
             kind_name = members[0].kind
             results.update({q.name: f"{kind_name} tables: {error}" for q in members})
-            pending = pending[failed_at + 1:]
+            pending = pending[failed_at + 1 :]
         return results
 
     async def _pipeline(self, conn: Any, statements: list):
@@ -153,23 +160,26 @@ class PgQueueSource:
         self.round_trips += 1
         failure: Exception | None = None
         try:
-            async with conn.pipeline():
-                async with conn.transaction():
-                    await conn.execute("SELECT set_config('statement_timeout', %s, true)", [timeout_ms])
-                    for _, _, query, params in statements:
-                        cursor = conn.cursor()
-                        await cursor.execute(query, params, binary=True)
-                        cursors.append(cursor)
+            async with conn.pipeline(), conn.transaction():
+                await conn.execute("SELECT set_config('statement_timeout', %s, true)", [timeout_ms])
+                for _, _, query, params in statements:
+                    cursor = conn.cursor()
+                    await cursor.execute(query, params, binary=True)
+                    cursors.append(cursor)
         except psycopg.Error as exc:
             if conn.closed:
                 raise
             failure = exc
         done: dict[str, QueueState | str] = {}
-        for index, ((_, members, _, _), cursor) in enumerate(zip(statements, cursors)):
+        for index, ((_, members, _, _), cursor) in enumerate(zip(statements, cursors, strict=False)):
             try:
                 rows = await cursor.fetchall()
             except psycopg.Error:
-                return done, index, explain_sql_failure(failure or Exception("no result"), self.options.statement_timeout)
+                return (
+                    done,
+                    index,
+                    explain_sql_failure(failure or Exception("no result"), self.options.statement_timeout),
+                )
             by_queue = {str(row[0]): row for row in rows}
             for queue in members:
                 row = by_queue.get(queue.queue or queue.name)
@@ -190,13 +200,15 @@ class PgQueueSource:
         if not self.options.pause_dsn_env:
             raise LookupError(f"databases.{self.server.name}.pause_dsn_env is not set: the read-only DSN cannot pause")
         dsn = self._dsn(self.options.pause_dsn_env, "pause_dsn_env")
-        async with await psycopg.AsyncConnection.connect(dsn, connect_timeout=max(1, int(self.options.connect_timeout)),
-                                                         application_name="cockpit-queues-pause") as conn:
-            async with conn.transaction():
-                await conn.execute("SELECT set_config('statement_timeout', %s, true)",
-                                   [str(int(self.options.statement_timeout * 1000))])
-                cursor = await conn.execute(query, params, binary=True)
-                return cursor.rowcount
+        connect = psycopg.AsyncConnection.connect(
+            dsn, connect_timeout=max(1, int(self.options.connect_timeout)), application_name="cockpit-queues-pause"
+        )
+        async with await connect as conn, conn.transaction():
+            await conn.execute(
+                "SELECT set_config('statement_timeout', %s, true)", [str(int(self.options.statement_timeout * 1000))]
+            )
+            cursor = await conn.execute(query, params, binary=True)
+            return cursor.rowcount
 
 
 def _first_line(exc: BaseException) -> str:
@@ -211,9 +223,12 @@ class PostgresChannel:
     server_key: str = "database"
 
     def read_server(self, t: Any) -> DatabaseServer:
-        return DatabaseServer(dsn_env=t.env_name("dsn_env", required=True), pause_dsn_env=t.env_name("pause_dsn_env"),
-                              statement_timeout=t.duration("statement_timeout", 2.0),
-                              connect_timeout=t.duration("connect_timeout", 3.0))
+        return DatabaseServer(
+            dsn_env=t.env_name("dsn_env", required=True),
+            pause_dsn_env=t.env_name("pause_dsn_env"),
+            statement_timeout=t.duration("statement_timeout", 2.0),
+            connect_timeout=t.duration("connect_timeout", 3.0),
+        )
 
     def source(self, server: Any, queues: Sequence[Any], environ: dict[str, str]) -> PgQueueSource:
         return PgQueueSource(server, queues, environ)

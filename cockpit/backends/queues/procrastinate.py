@@ -64,12 +64,16 @@ class ProcrastinateKind:
         by_schema: dict[str, list[Any]] = {}
         for queue in queues:
             by_schema.setdefault(queue.options.schema, []).append(queue)
-        return [(schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
-                for schema, members in by_schema.items()]
+        return [
+            (schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
+            for schema, members in by_schema.items()
+        ]
 
     def pause_scope(self, queue: Any) -> str:
-        return ("Procrastinate has no queue pause: stop the workers that listen on this queue "
-                f"(procrastinate worker --queues {queue.queue}); the cockpit can only show the queue")
+        return (
+            "Procrastinate has no queue pause: stop the workers that listen on this queue "
+            f"(procrastinate worker --queues {queue.queue}); the cockpit can only show the queue"
+        )
 
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")

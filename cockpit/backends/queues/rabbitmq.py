@@ -70,10 +70,13 @@ class RabbitSource:
             if self.options.password_env:
                 password = self.environ.get(self.options.password_env, "")
                 if not password:
-                    raise ReadError(f"environment variable {self.options.password_env} "
-                                    f"(rabbitmq.{self.server.name}.password_env) is not set")
-            self._client = httpx.AsyncClient(base_url=self.options.url, auth=(self.options.user, password),
-                                             timeout=self.timeout)
+                    raise ReadError(
+                        f"environment variable {self.options.password_env} "
+                        f"(rabbitmq.{self.server.name}.password_env) is not set"
+                    )
+            self._client = httpx.AsyncClient(
+                base_url=self.options.url, auth=(self.options.user, password), timeout=self.timeout
+            )
         return self._client
 
     async def close(self) -> None:
@@ -88,7 +91,9 @@ class RabbitSource:
         try:
             response = await self.client().get(f"/api/queues/{quote(vhost, safe='')}", params={"columns": COLUMNS})
         except httpx.TimeoutException:
-            raise ReadError(f"RabbitMQ management API at {self.options.url} did not answer within {self.timeout:g} s") from None
+            raise ReadError(
+                f"RabbitMQ management API at {self.options.url} did not answer within {self.timeout:g} s"
+            ) from None
         except httpx.HTTPError as exc:
             raise ReadError(f"RabbitMQ management API at {self.options.url} unreachable: {exc}") from None
         finally:
@@ -119,7 +124,7 @@ class RabbitSource:
 
     async def read(self) -> list[Reading]:
         vhosts = sorted({q.options.vhost for q in self.queues})
-        answers = dict(zip(vhosts, await asyncio.gather(*(self._vhost(v) for v in vhosts))))
+        answers = dict(zip(vhosts, await asyncio.gather(*(self._vhost(v) for v in vhosts)), strict=True))
         now = self.clock()
         readings = []
         for queue in self.queues:
@@ -128,8 +133,16 @@ class RabbitSource:
             if isinstance(found, str):
                 readings.append(as_reading(queue, queue.name, self.server.name, None, found, now))
             elif name not in found:
-                readings.append(as_reading(queue, queue.name, self.server.name, None,
-                                           f"no queue {name!r} in vhost {queue.options.vhost!r}", now))
+                readings.append(
+                    as_reading(
+                        queue,
+                        queue.name,
+                        self.server.name,
+                        None,
+                        f"no queue {name!r} in vhost {queue.options.vhost!r}",
+                        now,
+                    )
+                )
             else:
                 reading = as_reading(queue, queue.name, self.server.name, parse(found[name]), None, now)
                 reading.detail["consumers"] = found[name].get("consumers")  # type: ignore[index]
@@ -141,10 +154,13 @@ def parse(item: dict[str, Any]) -> QueueState:
     head = item.get("head_message_timestamp")
     consumers = item.get("consumers")
     return QueueState(
-        depth=int(item.get("messages_ready") or 0), in_flight=int(item.get("messages_unacknowledged") or 0),
-        oldest_age=max(0.0, time.time() - float(head)) if isinstance(head, (int, float)) else
-        (0.0 if not item.get("messages_ready") else None),
-        paused=None if consumers is None else consumers == 0)
+        depth=int(item.get("messages_ready") or 0),
+        in_flight=int(item.get("messages_unacknowledged") or 0),
+        oldest_age=max(0.0, time.time() - float(head))
+        if isinstance(head, (int, float))
+        else (0.0 if not item.get("messages_ready") else None),
+        paused=None if consumers is None else consumers == 0,
+    )
 
 
 @dataclass(frozen=True)
@@ -154,8 +170,12 @@ class RabbitChannel:
     server_key: str = "rabbitmq"
 
     def read_server(self, t: Any) -> RabbitServer:
-        return RabbitServer(url=t.url("url", required=True), user=t.str("user", "guest"),
-                            password_env=t.env_name("password_env"), broker_url_env=t.env_name("broker_url_env"))
+        return RabbitServer(
+            url=t.url("url", required=True),
+            user=t.str("user", "guest"),
+            password_env=t.env_name("password_env"),
+            broker_url_env=t.env_name("broker_url_env"),
+        )
 
     def source(self, server: Any, queues: Sequence[Any], environ: dict[str, str]) -> RabbitSource:
         return RabbitSource(server, queues, environ)
@@ -173,19 +193,25 @@ class RabbitKind:
         return RabbitOptions(vhost=t.str("vhost", "/"))
 
     def pause_scope(self, queue: Any) -> str:
-        return ("Celery remote control cancel_consumer over the broker (rabbitmq.*.broker_url_env): every Celery "
-                "worker stops consuming this queue; NOT durable, a restarted worker consumes again. "
-                "Other consumers: stop them (RabbitMQ has no queue pause)")
+        return (
+            "Celery remote control cancel_consumer over the broker (rabbitmq.*.broker_url_env): every Celery "
+            "worker stops consuming this queue; NOT durable, a restarted worker consumes again. "
+            "Other consumers: stop them (RabbitMQ has no queue pause)"
+        )
 
     async def set_paused(self, source: RabbitSource, queue: Any, paused: bool) -> str:
         env_name = source.options.broker_url_env
         if not env_name:
-            raise CannotPause(f"{queue.name}: RabbitMQ has no queue pause; set rabbitmq.{source.server.name}."
-                              "broker_url_env to pause Celery consumers by remote control, or stop the consumers")
+            raise CannotPause(
+                f"{queue.name}: RabbitMQ has no queue pause; set rabbitmq.{source.server.name}."
+                "broker_url_env to pause Celery consumers by remote control, or stop the consumers"
+            )
         url = source.environ.get(env_name)
         if not url:
-            raise CannotPause(f"environment variable {env_name} (rabbitmq.{source.server.name}.broker_url_env) "
-                              "is not set: nothing was changed")
+            raise CannotPause(
+                f"environment variable {env_name} (rabbitmq.{source.server.name}.broker_url_env) "
+                "is not set: nothing was changed"
+            )
         said = await remote_control(url, queue.queue or queue.name, paused)
         # The API's consumer count refreshes every collect_statistics_interval (5 s by default):
         # wait for it, so the read-back that follows sees what the workers did.

@@ -108,8 +108,13 @@ class RedisQueueSource:
 
     kind = QUEUES
 
-    def __init__(self, instance: RedisInstance, queues: Sequence[QueueConfig], environ: dict[str, str] | None = None,
-                 clock=wall_clock) -> None:
+    def __init__(
+        self,
+        instance: RedisInstance,
+        queues: Sequence[QueueConfig],
+        environ: dict[str, str] | None = None,
+        clock=wall_clock,
+    ) -> None:
         self.instance = instance
         self.queues = list(queues)
         self.ident = f"queues@{instance.name}"
@@ -137,8 +142,9 @@ class RedisQueueSource:
 
             # No per-reply socket timeout: `read` puts one deadline on the whole round trip
             # (a timeout context per reply costs more CPU than parsing the reply).
-            self._client = aioredis.Redis.from_url(self._url(), socket_timeout=None,
-                                                   socket_connect_timeout=self.timeout, health_check_interval=0)
+            self._client = aioredis.Redis.from_url(
+                self._url(), socket_timeout=None, socket_connect_timeout=self.timeout, health_check_interval=0
+            )
         return self._client
 
     def control_client(self) -> aioredis.Redis:
@@ -146,8 +152,9 @@ class RedisQueueSource:
         if self._control is None:
             import redis.asyncio as aioredis
 
-            self._control = aioredis.Redis.from_url(self._url(), socket_timeout=self.timeout,
-                                                    socket_connect_timeout=self.timeout)
+            self._control = aioredis.Redis.from_url(
+                self._url(), socket_timeout=self.timeout, socket_connect_timeout=self.timeout
+            )
         return self._control
 
     async def close(self) -> None:
@@ -211,7 +218,7 @@ class RedisQueueSource:
         now = self.clock()
         metrics: dict[str, dict[str, Any]] = {}
         errors: dict[str, str] = {}
-        for (queue, name, probe), answer in zip(probes, answers):
+        for (queue, name, probe), answer in zip(probes, answers, strict=True):
             label = name if queue.discover else queue.name
             slot = metrics.setdefault(label, {})
             if isinstance(answer, ResponseError):

@@ -5,7 +5,7 @@ The oldest job is the list's head; its `enqueued_at` is in the job's hash `rq:jo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.backends.queues.redis_channel import Probe
@@ -19,8 +19,8 @@ def age_since_iso(value: Any) -> float | None:
     text = value.decode() if isinstance(value, bytes) else str(value)
     at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return max(0.0, (datetime.now(timezone.utc) - at).total_seconds())
+        at = at.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - at).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -36,21 +36,29 @@ class RqKind:
 
     def probes(self, queue: Any, q: str) -> list[Probe]:
         p = queue.prefix or "rq"
-        return [Probe(q, "depth", ("LLEN", f"{p}:queue:{q}")), Probe(q, "in_flight", ("ZCARD", f"{p}:wip:{q}")),
-                Probe(q, "failed", ("ZCARD", f"{p}:failed:{q}")),
-                Probe(q, "scheduled", ("ZCARD", f"{p}:scheduled:{q}")),
-                Probe(q, "oldest_age", ("EVALSHA", OLDEST_VIA_HASH.sha, 1, f"{p}:queue:{q}", f"{p}:job:", 0,
-                                        "enqueued_at"), age_since_iso),
-                Probe(q, "paused", ("EXISTS", f"{p}:suspended"))]
+        return [
+            Probe(q, "depth", ("LLEN", f"{p}:queue:{q}")),
+            Probe(q, "in_flight", ("ZCARD", f"{p}:wip:{q}")),
+            Probe(q, "failed", ("ZCARD", f"{p}:failed:{q}")),
+            Probe(q, "scheduled", ("ZCARD", f"{p}:scheduled:{q}")),
+            Probe(
+                q,
+                "oldest_age",
+                ("EVALSHA", OLDEST_VIA_HASH.sha, 1, f"{p}:queue:{q}", f"{p}:job:", 0, "enqueued_at"),
+                age_since_iso,
+            ),
+            Probe(q, "paused", ("EXISTS", f"{p}:suspended")),
+        ]
 
     async def discover(self, client: Any, queue: Any) -> set[str]:
         prefix = f"{queue.prefix or 'rq'}:queue:"
-        return {(m.decode() if isinstance(m, bytes) else m).removeprefix(prefix)
-                async for m in client.sscan_iter(f"{queue.prefix or 'rq'}:queues")}
+        return {
+            (m.decode() if isinstance(m, bytes) else m).removeprefix(prefix)
+            async for m in client.sscan_iter(f"{queue.prefix or 'rq'}:queues")
+        }
 
     def pause_scope(self, queue: Any) -> str:
-        return (f"SET rq:suspended on redis {queue.redis!r}: stops EVERY rq queue on that Redis, "
-                "not just this one")
+        return f"SET rq:suspended on redis {queue.redis!r}: stops EVERY rq queue on that Redis, not just this one"
 
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
         client = source.control_client()

@@ -92,8 +92,10 @@ class Tally:
         self._last = answer
         total, offset, read, *pairs = answer
         self.total = int(total)
-        counts = {(pairs[i].decode() if isinstance(pairs[i], bytes) else str(pairs[i])): int(pairs[i + 1])
-                  for i in range(0, len(pairs) - 1, 2)}
+        counts = {
+            (pairs[i].decode() if isinstance(pairs[i], bytes) else str(pairs[i])): int(pairs[i + 1])
+            for i in range(0, len(pairs) - 1, 2)
+        }
         if int(offset) == 0 and int(read) >= self.total:
             self.windows = {}
         self.windows = {o: w for o, w in self.windows.items() if o < self.total}
@@ -123,7 +125,7 @@ def count_of(queue: str):
         items = answer or []
         for i in range(0, len(items) - 1, 2):
             name = items[i]
-            if name == wanted or name == queue:
+            if name in (wanted, queue):
                 return int(items[i + 1])
         return 0
 

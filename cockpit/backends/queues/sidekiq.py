@@ -57,22 +57,32 @@ class SidekiqKind:
         step = max(1, int(getattr(queue, "interval", 2)))
 
         def shared(metric: str, key: str) -> Probe:
-            return Probe(q, metric, ("EVALSHA", COUNT_BY_QUEUE.sha, 1, key, WINDOW, step),
-                         windowed_count_of(q, _tally(queue, key)))
+            return Probe(
+                q,
+                metric,
+                ("EVALSHA", COUNT_BY_QUEUE.sha, 1, key, WINDOW, step),
+                windowed_count_of(q, _tally(queue, key)),
+            )
 
-        return [Probe(q, "depth", ("LLEN", f"{p}queue:{q}")),
-                Probe(q, "oldest_age", ("LRANGE", f"{p}queue:{q}", -1, -1), _age_of_job),
-                Probe(q, "in_flight", ("EVALSHA", SIDEKIQ_BUSY.sha, 0, p), count_of(q)),
-                shared("failed", f"{p}dead"), shared("retrying", f"{p}retry"), shared("scheduled", f"{p}schedule"),
-                Probe(q, "paused", ("SISMEMBER", f"{p}paused", q))]
+        return [
+            Probe(q, "depth", ("LLEN", f"{p}queue:{q}")),
+            Probe(q, "oldest_age", ("LRANGE", f"{p}queue:{q}", -1, -1), _age_of_job),
+            Probe(q, "in_flight", ("EVALSHA", SIDEKIQ_BUSY.sha, 0, p), count_of(q)),
+            shared("failed", f"{p}dead"),
+            shared("retrying", f"{p}retry"),
+            shared("scheduled", f"{p}schedule"),
+            Probe(q, "paused", ("SISMEMBER", f"{p}paused", q)),
+        ]
 
     async def discover(self, client: Any, queue: Any) -> set[str]:
         p = f"{queue.prefix}:" if queue.prefix else ""
         return {m.decode() if isinstance(m, bytes) else m async for m in client.sscan_iter(f"{p}queues")}
 
     def pause_scope(self, queue: Any) -> str:
-        return ("adds the queue to Sidekiq Pro's `paused` set (workers poll it every ~10 s); "
-                "Sidekiq OSS ignores it and offers only quieting processes, which cannot be undone")
+        return (
+            "adds the queue to Sidekiq Pro's `paused` set (workers poll it every ~10 s); "
+            "Sidekiq OSS ignores it and offers only quieting processes, which cannot be undone"
+        )
 
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
         client = source.control_client()

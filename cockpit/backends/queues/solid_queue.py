@@ -51,12 +51,16 @@ class SolidQueueKind:
         by_schema: dict[str, list[Any]] = {}
         for queue in queues:
             by_schema.setdefault(queue.options.schema, []).append(queue)
-        return [(schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
-                for schema, members in by_schema.items()]
+        return [
+            (schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
+            for schema, members in by_schema.items()
+        ]
 
     def pause_scope(self, queue: Any) -> str:
-        return (f"inserts {queue.queue!r} into solid_queue_pauses (Solid Queue's own pause; workers skip it "
-                "from their next poll; durable until resumed)")
+        return (
+            f"inserts {queue.queue!r} into solid_queue_pauses (Solid Queue's own pause; workers skip it "
+            "from their next poll; durable until resumed)"
+        )
 
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
         table = schema_sql("{schema}.solid_queue_pauses", queue.options.schema)
@@ -65,8 +69,9 @@ class SolidQueueKind:
         name = queue.queue or queue.name
         try:
             if paused:
-                query = sql.SQL("INSERT INTO {} (queue_name, created_at) VALUES (%s, now()) "
-                                "ON CONFLICT (queue_name) DO NOTHING").format(table)
+                query = sql.SQL(
+                    "INSERT INTO {} (queue_name, created_at) VALUES (%s, now()) ON CONFLICT (queue_name) DO NOTHING"
+                ).format(table)
             else:
                 query = sql.SQL("DELETE FROM {} WHERE queue_name = %s").format(table)
             rows = await source.write(query, [name])

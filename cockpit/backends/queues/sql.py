@@ -47,7 +47,8 @@ class SqlKind:
             # protocol refuses a second statement smuggled into any of them.
             columns = ", ".join(
                 f"({given[f]})::{CASTS.get(f, 'bigint')}" if f in given else f"NULL::{CASTS.get(f, 'bigint')}"
-                for f in FIGURES)
+                for f in FIGURES
+            )
             out.append((f"SELECT %(queue)s::text, {columns}", {"queue": queue.queue or queue.name}, [queue]))
         return out
 

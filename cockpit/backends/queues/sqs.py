@@ -20,11 +20,21 @@ from cockpit.backends.queues.base import CannotPause, QueueState, as_reading
 from cockpit.readings import QUEUES, Reading, wall_clock
 from cockpit.sources import ReadError
 
-ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-              "ApproximateNumberOfMessagesDelayed"]
+ATTRIBUTES = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+]
 #: Error codes that mean the credentials themselves are wrong (every queue would fail alike).
-CREDENTIAL_ERRORS = {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
-                     "AuthFailure", "ExpiredToken", "InvalidAccessKeyId", "MissingAuthenticationToken"}
+CREDENTIAL_ERRORS = {
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "AuthFailure",
+    "ExpiredToken",
+    "InvalidAccessKeyId",
+    "MissingAuthenticationToken",
+}
 
 
 @dataclass(frozen=True)
@@ -73,19 +83,22 @@ class SqsSource:
             from botocore.config import Config
 
             keys: dict[str, str] = {}
-            for arg, env_name, key in (("aws_access_key_id", self.options.access_key_id_env, "access_key_id_env"),
-                                       ("aws_secret_access_key", self.options.secret_access_key_env,
-                                        "secret_access_key_env"),
-                                       ("aws_session_token", self.options.session_token_env, "session_token_env")):
+            for arg, env_name, key in (
+                ("aws_access_key_id", self.options.access_key_id_env, "access_key_id_env"),
+                ("aws_secret_access_key", self.options.secret_access_key_env, "secret_access_key_env"),
+                ("aws_session_token", self.options.session_token_env, "session_token_env"),
+            ):
                 if env_name:
                     value = self.environ.get(env_name)
                     if not value:
                         raise ReadError(f"environment variable {env_name} (sqs.{self.server.name}.{key}) is not set")
                     keys[arg] = value
-            config = Config(connect_timeout=self.timeout, read_timeout=self.timeout,
-                            retries={"max_attempts": 1, "mode": "standard"})
+            config = Config(
+                connect_timeout=self.timeout, read_timeout=self.timeout, retries={"max_attempts": 1, "mode": "standard"}
+            )
             self._clients[service] = boto3.session.Session().client(
-                service, region_name=self.options.region, endpoint_url=self.options.endpoint_url, config=config, **keys)
+                service, region_name=self.options.region, endpoint_url=self.options.endpoint_url, config=config, **keys
+            )
         return self._clients[service]
 
     async def close(self) -> None:
@@ -108,8 +121,9 @@ class SqsSource:
 
         try:
             self.calls += 1
-            attributes = self.client("sqs").get_queue_attributes(QueueUrl=self._url(queue),
-                                                                 AttributeNames=ATTRIBUTES)["Attributes"]
+            attributes = self.client("sqs").get_queue_attributes(QueueUrl=self._url(queue), AttributeNames=ATTRIBUTES)[
+                "Attributes"
+            ]
             paused = None
             if queue.options.event_source_mapping:
                 self.calls += 1
@@ -127,10 +141,12 @@ class SqsSource:
             return f"SQS: {code}: {str(error.get('Message', ''))[:120]}"
         except BotoCoreError as exc:
             raise ReadError(f"SQS endpoint of sqs.{self.server.name} unreachable: {exc}") from None
-        return QueueState(depth=int(attributes.get("ApproximateNumberOfMessages", 0)),
-                          in_flight=int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
-                          scheduled=int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
-                          paused=paused)
+        return QueueState(
+            depth=int(attributes.get("ApproximateNumberOfMessages", 0)),
+            in_flight=int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+            scheduled=int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
+            paused=paused,
+        )
 
     async def read(self) -> list[Reading]:
         await asyncio.to_thread(self.client, "sqs")  # credentials first: one clear error, not one per queue
@@ -138,13 +154,18 @@ class SqsSource:
             await asyncio.to_thread(self.client, "lambda")  # built once, not raced by the threads
         results = await asyncio.gather(*(asyncio.to_thread(self._read_one, q) for q in self.queues))
         now = self.clock()
-        return [as_reading(q, q.name, self.server.name, None if isinstance(r, str) else r,
-                           r if isinstance(r, str) else None, now) for q, r in zip(self.queues, results)]
+        return [
+            as_reading(
+                q, q.name, self.server.name, None if isinstance(r, str) else r, r if isinstance(r, str) else None, now
+            )
+            for q, r in zip(self.queues, results, strict=True)
+        ]
 
     async def set_mapping(self, queue: Any, enabled: bool) -> str:
         def update() -> str:
-            answer = self.client("lambda").update_event_source_mapping(UUID=queue.options.event_source_mapping,
-                                                                       Enabled=enabled)
+            answer = self.client("lambda").update_event_source_mapping(
+                UUID=queue.options.event_source_mapping, Enabled=enabled
+            )
             return str(answer.get("State", "?"))
 
         return await asyncio.to_thread(update)
@@ -157,10 +178,13 @@ class SqsChannel:
     server_key: str = "sqs"
 
     def read_server(self, t: Any) -> SqsServer:
-        return SqsServer(region=t.str("region", required=True), endpoint_url=t.url("endpoint_url"),
-                         access_key_id_env=t.env_name("access_key_id_env"),
-                         secret_access_key_env=t.env_name("secret_access_key_env"),
-                         session_token_env=t.env_name("session_token_env"))
+        return SqsServer(
+            region=t.str("region", required=True),
+            endpoint_url=t.url("endpoint_url"),
+            access_key_id_env=t.env_name("access_key_id_env"),
+            secret_access_key_env=t.env_name("secret_access_key_env"),
+            session_token_env=t.env_name("session_token_env"),
+        )
 
     def source(self, server: Any, queues: Sequence[Any], environ: dict[str, str]) -> SqsSource:
         return SqsSource(server, queues, environ)
@@ -178,10 +202,14 @@ class SqsKind:
 
     def pause_scope(self, queue: Any) -> str:
         if queue.options.event_source_mapping:
-            return (f"disables Lambda event-source mapping {queue.options.event_source_mapping}: the function stops "
-                    "receiving from this queue (messages stay in SQS; durable until re-enabled)")
-        return ("SQS has no pause and no event_source_mapping is configured: stop or scale down the consumers "
-                "(the cockpit can only watch this queue)")
+            return (
+                f"disables Lambda event-source mapping {queue.options.event_source_mapping}: the function stops "
+                "receiving from this queue (messages stay in SQS; durable until re-enabled)"
+            )
+        return (
+            "SQS has no pause and no event_source_mapping is configured: stop or scale down the consumers "
+            "(the cockpit can only watch this queue)"
+        )
 
     async def set_paused(self, source: SqsSource, queue: Any, paused: bool) -> str:
         if not queue.options.event_source_mapping:
