@@ -4,7 +4,6 @@ slow source only delays itself."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -44,7 +43,6 @@ class Poller:
         self.on_change = on_change
         self.ticks = 0
         self._names: list[str] = list(source.expected_names())
-        self._wake = asyncio.Event()
         self._first: asyncio.Task[None] | None = None
         self._spent = 0.0
         self.interval = max(source.interval, MIN_REAL_INTERVAL * timebase.speed)
@@ -62,11 +60,7 @@ class Poller:
     async def run(self) -> None:
         await self.prime()
         while True:
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):  # the interval is over; or a wake-up came first
-                await asyncio.wait_for(
-                    self._wake.wait(), self.timebase.real_seconds(max(0.0, self.interval - self._spent))
-                )
+            await asyncio.sleep(self.timebase.real_seconds(max(0.0, self.interval - self._spent)))
             started = time.monotonic()
             await self.tick()
             self._spent = (time.monotonic() - started) * self.timebase.speed
@@ -82,10 +76,6 @@ class Poller:
         started = time.monotonic()
         await self.tick()
         self._spent = (time.monotonic() - started) * self.timebase.speed
-
-    def poke(self) -> None:
-        """Read again now (after an action), instead of waiting for the next tick."""
-        self._wake.set()
 
     async def tick(self) -> list[Reading]:
         self.ticks += 1

@@ -124,7 +124,6 @@ class Board:
         self.history = history
         self._slots: dict[tuple[str, str], Slot] = {}
         self._intervals: dict[str, float] = {}
-        self.version = 0  # bumps on every change, so views can skip identical redraws
         #: The journal's redaction, applied to every error before anyone sees it (the session sets it).
         self.redact: Callable[[str], str] | None = None
 
@@ -147,7 +146,6 @@ class Board:
             slot.latest, slot.last_good = reading, good
             if reading.error is None and isinstance(reading.value, (int, float)):
                 slot.series.add(reading.at, float(reading.value))
-        self.version += 1
 
     def backfill(self, source: str, name: str, points: Iterable[tuple[datetime, float]]) -> None:
         """Seed a series from a range query so a sparkline is full from the first second."""
@@ -159,7 +157,6 @@ class Board:
             at, value = series.points[-1]
             reading = Reading(source, name, value, at)
             self._slots[(source, name)] = Slot(reading, reading, series)
-        self.version += 1
 
     def fail(self, source: str, names: Iterable[str], error: str) -> None:
         """A read failed: mark those readings UNREACHABLE, keeping their last good values."""
@@ -171,7 +168,6 @@ class Board:
                 self._slots[(source, name)] = Slot(Reading(source, name, None, now, error), None, Series(self.history))
             else:
                 slot.latest = Reading(source, name, slot.latest.value, now, error, slot.latest.detail)
-        self.version += 1
 
     def names(self, source: str) -> list[str]:
         return [name for (src, name) in self._slots if src == source]
