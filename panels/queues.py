@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -31,15 +32,14 @@ def _span(seconds: float) -> str:
     return f"{seconds / 86400:.0f}d"
 
 
-def age_cell(detail: object) -> Text:
+def age_cell(detail: Mapping[str, Any]) -> Text:
     """The oldest waiting job's age, coloured, with a word once over a threshold (slow / STUCK)
     so it reads without colour too; '—' when the kind cannot tell, '0s' for an empty queue."""
-    get = getattr(detail, "get", None)
-    age = get("oldest_age") if get else None
+    age = detail.get("oldest_age")
     if not isinstance(age, (int, float)):
         return Text("—", style="dim")
-    warn = get("age_warn") or AGE_WARN  # type: ignore[misc]
-    critical = get("age_critical") or AGE_CRITICAL  # type: ignore[misc]
+    warn = detail.get("age_warn") or AGE_WARN
+    critical = detail.get("age_critical") or AGE_CRITICAL
     if age >= critical:
         return Text(f"{_span(age)} STUCK", style="bold red")
     if age >= warn:
@@ -58,7 +58,7 @@ class QueuesPanel(Panel):
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         table = Grid(Col("queue", flex=True), *(Col(c, justify="right") for c in ("depth", "run", "fail", "retry")),
                      Col("wait", justify="right"), Col("state"))
-        key = []
+        key: list[Hashable] = []
         slots = list(board.slots(QUEUES))
         if len(slots) > self.max_rows:
             # Risky queues first, then the deepest: the ones an operator must see.

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cockpit.backends.queues.redis_channel import DISCOVER_EVERY, Probe, RedisQueueSource, plan_for
-from cockpit.config import Config
+from cockpit.config import Config, QueueConfig
 
 __all__ = ["DISCOVER_EVERY", "Probe", "RedisQueueSource", "build_queue_sources", "plan_for"]
 
@@ -18,7 +18,7 @@ def build_queue_sources(config: Config, environ: Mapping[str, str]) -> list[Any]
     from cockpit.backends.queues.registry import channel, kind
 
     env = dict(environ)
-    groups: dict[tuple[str, str], list] = {}
+    groups: dict[tuple[str, str], list[QueueConfig]] = {}
     for queue in config.queues:
         key = (kind(queue.kind).channel, queue.redis or queue.server or "")
         groups.setdefault(key, []).append(queue)

@@ -25,7 +25,7 @@ async def remote_control(broker_url: str, name: str, paused: bool) -> str:
     except ImportError:
         raise CannotPause("pausing a Celery queue needs the celery package: pip install 'cockpit[celery]'") from None
 
-    def broadcast() -> list:
+    def broadcast() -> list[dict[str, Any]]:
         app = Celery("cockpit", broker=broker_url)
         try:
             control = app.control.cancel_consumer if paused else app.control.add_consumer

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import QueueState, as_reading
-from cockpit.readings import QUEUES, Reading, wall_clock
+from cockpit.readings import QUEUES, Clock, Reading, wall_clock
 from cockpit.sources import ReadError
 
+#: (kind, its queues, SQL, parameters): one statement of the round trip.
+Statement = tuple[Any, list[Any], Any, dict[str, Any]]
 #: The columns every kind's statement returns, in this order.
 COLUMNS = ("queue", "depth", "in_flight", "failed", "retrying", "scheduled", "oldest_age", "paused")
 
@@ -57,7 +59,7 @@ class PgQueueSource:
     kind = QUEUES
     channel = "postgres"
 
-    def __init__(self, server: Any, queues: Sequence[Any], environ: dict[str, str], clock=wall_clock) -> None:
+    def __init__(self, server: Any, queues: Sequence[Any], environ: dict[str, str], clock: Clock = wall_clock) -> None:
         self.server = server
         self.options: DatabaseServer = server.options
         self.queues = list(queues)
@@ -135,7 +137,7 @@ class PgQueueSource:
                 readings.append(as_reading(queue, queue.name, self.server.name, found, None, now))
         return readings
 
-    async def _run_all(self, conn: Any, statements: list) -> dict[str, QueueState | str]:
+    async def _run_all(self, conn: Any, statements: list[Statement]) -> dict[str, QueueState | str]:
         results: dict[str, QueueState | str] = {}
         pending = statements
         while pending:
@@ -149,7 +151,9 @@ class PgQueueSource:
             pending = pending[failed_at + 1 :]
         return results
 
-    async def _pipeline(self, conn: Any, statements: list):
+    async def _pipeline(
+        self, conn: Any, statements: list[Statement]
+    ) -> tuple[dict[str, QueueState | str], int | None, str | None]:
         """One round trip: BEGIN READ ONLY, the timeout, every kind's statement, COMMIT."""
         import psycopg
 

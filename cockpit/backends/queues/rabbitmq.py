@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from cockpit.backends.queues.base import CannotPause, QueueState, as_reading
 from cockpit.backends.queues.celery import remote_control
-from cockpit.readings import QUEUES, Reading, wall_clock
+from cockpit.readings import QUEUES, Clock, Reading, wall_clock
 from cockpit.sources import ReadError
 
 COLUMNS = "name,messages_ready,messages_unacknowledged,consumers,head_message_timestamp"
@@ -48,7 +48,7 @@ class RabbitSource:
     kind = QUEUES
     channel = "rabbitmq"
 
-    def __init__(self, server: Any, queues: Sequence[Any], environ: dict[str, str], clock=wall_clock) -> None:
+    def __init__(self, server: Any, queues: Sequence[Any], environ: dict[str, str], clock: Clock = wall_clock) -> None:
         self.server = server
         self.options: RabbitServer = server.options
         self.queues = list(queues)

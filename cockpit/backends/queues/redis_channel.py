@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cockpit.backends.queues.base import QueueState, as_reading
-from cockpit.readings import QUEUES, Reading, wall_clock
+from cockpit.readings import QUEUES, Clock, Reading, wall_clock
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -79,7 +79,7 @@ def plan_for(targets: Sequence[tuple[QueueConfig, str]]) -> Plan:
         if queue.pause_key:
             rows.append(Probe(name, "paused", ("EXISTS", queue.pause_key.replace("{queue}", name))))
         probes += [(queue, name, p) for p in rows]
-    index: dict[tuple, int] = {}
+    index: dict[tuple[str | int, ...], int] = {}
     calls: list[Probe] = []
     answer_of: list[int] = []
     for _, _, probe in probes:
@@ -113,7 +113,7 @@ class RedisQueueSource:
         instance: RedisInstance,
         queues: Sequence[QueueConfig],
         environ: dict[str, str] | None = None,
-        clock=wall_clock,
+        clock: Clock = wall_clock,
     ) -> None:
         self.instance = instance
         self.queues = list(queues)
@@ -212,7 +212,9 @@ class RedisQueueSource:
             self._plan = (key, plan_for(targets))
         return self._plan[1]
 
-    def _readings(self, targets, probes, answers) -> list[Reading]:
+    def _readings(
+        self, targets: list[tuple[QueueConfig, str]], probes: list[tuple[QueueConfig, str, Probe]], answers: list[Any]
+    ) -> list[Reading]:
         from redis.exceptions import ResponseError
 
         now = self.clock()

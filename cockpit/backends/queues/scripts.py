@@ -6,7 +6,9 @@ hash) or a transfer of a whole set (counting a shared set's jobs per queue)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Tally:
         self.total = 0
         self.windows: dict[int, tuple[int, dict[str, int]]] = {}  # offset -> (members read, counts)
 
-    def feed(self, answer) -> None:
+    def feed(self, answer: Any) -> None:
         if answer is self._last:  # every queue's probe reads the same answer: take it once
             return
         self._last = answer
@@ -109,19 +111,19 @@ class Tally:
         return round(found * self.total / read)
 
 
-def windowed_count_of(queue: str, tally: Tally):
-    def parse(answer) -> int:
+def windowed_count_of(queue: str, tally: Tally) -> Callable[[Any], int]:
+    def parse(answer: Any) -> int:
         tally.feed(answer)
         return tally.count(queue)
 
     return parse
 
 
-def count_of(queue: str):
+def count_of(queue: str) -> Callable[[Any], int]:
     """A parser that picks one queue's count out of a flat [queue, n, ...] answer."""
     wanted = queue.encode()
 
-    def parse(answer) -> int:
+    def parse(answer: Any) -> int:
         items = answer or []
         for i in range(0, len(items) - 1, 2):
             name = items[i]

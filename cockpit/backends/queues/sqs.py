@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, QueueState, as_reading
-from cockpit.readings import QUEUES, Reading, wall_clock
+from cockpit.readings import QUEUES, Clock, Reading, wall_clock
 from cockpit.sources import ReadError
 
 ATTRIBUTES = [
@@ -61,7 +61,7 @@ class SqsSource:
     kind = QUEUES
     channel = "sqs"
 
-    def __init__(self, server: Any, queues: Sequence[Any], environ: dict[str, str], clock=wall_clock) -> None:
+    def __init__(self, server: Any, queues: Sequence[Any], environ: dict[str, str], clock: Clock = wall_clock) -> None:
         self.server = server
         self.options: SqsServer = server.options
         self.queues = list(queues)
@@ -96,7 +96,7 @@ class SqsSource:
             config = Config(
                 connect_timeout=self.timeout, read_timeout=self.timeout, retries={"max_attempts": 1, "mode": "standard"}
             )
-            self._clients[service] = boto3.session.Session().client(
+            self._clients[service] = boto3.session.Session().client(  # type: ignore[call-overload]  # service named at run time
                 service, region_name=self.options.region, endpoint_url=self.options.endpoint_url, config=config, **keys
             )
         return self._clients[service]
