@@ -263,17 +263,29 @@ def _export(args: argparse.Namespace) -> int:
     for line in bad:
         print(visible(f"{args.journal}:{line.line_no}: skipped a {line.reason} line"), file=sys.stderr)
     appendix = not args.no_appendix
-    handle = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    write = {"json": write_json, "html": lambda r, out: write_html(r, out, appendix),
+             "md": lambda r, out: write_markdown(r, out, appendix)}[args.format]
+    # The report streams (the journal is read again while writing): a file appears whole or not at all.
+    partial = f"{args.output}.partial" if args.output else None
     try:
-        if args.format == "json":
-            write_json(report, handle)
-        elif args.format == "html":
-            write_html(report, handle, appendix)
+        if partial:
+            with open(partial, "w", encoding="utf-8") as handle:
+                write(report, handle)
+            os.replace(partial, args.output)
         else:
-            write_markdown(report, handle, appendix)
+            write(report, sys.stdout)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        print(f"cockpit export: {args.journal}: cannot write the report: {visible(short_reason(exc))}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:  # the reader (`| head`) has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the exit-time flush stays quiet
+        return EXIT_OK
+    except OSError as exc:
+        print(f"cockpit export: cannot write {args.output or 'the report'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
     finally:
-        if args.output:
-            handle.close()
+        if partial and os.path.exists(partial):
+            os.unlink(partial)
     if args.output:
         print(f"wrote {args.output}")
     return EXIT_OK

@@ -263,3 +263,12 @@ def test_outside_text_is_shown_not_obeyed_in_every_format(tmp_path: Path) -> Non
         text = done.stdout.decode()
         assert not any(c in text for c in ("\x1b", "\x9b", "\u202e", "\x07")), fmt
         assert "PWNED" in text, fmt  # shown, as text
+
+
+def test_an_export_that_cannot_be_written_says_so_in_one_line_and_leaves_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "report.html"
+    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(JOURNAL), "--format", "html",
+                           "-o", str(target)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.startswith(f"cockpit export: cannot write {target}")
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.rglob("*.partial")) and not target.exists()
