@@ -57,7 +57,8 @@ def build(source: Source, tz_name: str = "UTC") -> Report:
                       closed=found.closed)
     spans, omitted = durations(moments, found.has_gate_entries)
     impact = _impact(found)
-    header = Header(found.title, found.severity, found.status, found.gate, found.gate_reason, found.lead, found.scope,
+    header = Header(found.title, found.severity, found.status, found.gate, found.gate_reason, found.lead, found.declared_by,
+                    found.scope,
                     found.release, found.rolled_back_to, found.changes, tuple(sorted(found.operators)))
     has_gate = found.has_gate_entries
 

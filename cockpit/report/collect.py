@@ -26,6 +26,7 @@ class Collected:
     title: str = ""
     severity: str = ""
     lead: str = ""
+    declared_by: str = ""
     scope: str = ""
     release: str = ""
     rolled_back_to: str = ""
@@ -91,6 +92,7 @@ class Collected:
             self.changes = tuple(str(c) for c in d["changes"])
         if self.declared is None:
             self.declared = Moment(at, f"the declaration (entry {e.seq})", e.seq)
+            self.declared_by = e.operator
         for key, words in (("started_at", "the start time given at declaration"),
                            ("release_at", "the release time given at declaration")):
             if isinstance(d.get(key), str) and self.started is None:

@@ -65,7 +65,7 @@ def head_object(r: Report) -> dict[str, Any]:
         "version": VERSION,
         "time_zone": r.zone_name,
         "incident": {"title": h.title, "severity": h.severity, "status": h.status, "gate": h.gate,
-                     "gate_reason": h.gate_reason, "lead": h.lead, "scope": h.scope, "release": h.release or None,
+                     "gate_reason": h.gate_reason, "lead": h.lead, "declared_by": h.declared_by, "scope": h.scope, "release": h.release or None,
                      "rolled_back_to": h.rolled_back_to or None, "changes": list(h.changes),
                      "operators": list(h.operators)},
         "summary": list(r.summary),

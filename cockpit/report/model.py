@@ -195,6 +195,7 @@ class Header:
     gate: str | None  # the latest gate state: NOT RESTORED, MITIGATED, RESTORED (None: no gate entries)
     gate_reason: str
     lead: str
+    declared_by: str
     scope: str
     release: str
     rolled_back_to: str

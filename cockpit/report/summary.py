@@ -69,7 +69,8 @@ def summary(r: Report, found: Collected) -> tuple[str, ...]:
         what += " Changes: " + "; ".join(h.changes) + "."
     out.append(what)
     if m.declared:
-        when = [f"Declared {words.when(m.declared.at, tz)}" + (f" by {h.lead}" if h.lead else "")]
+        when = [f"Declared {words.when(m.declared.at, tz)}" + (f" by {h.declared_by}" if h.declared_by else "")
+                + (f" (rollback lead {h.lead})" if h.lead and h.lead != h.declared_by else "")]
         if m.started:
             when.append(f"started {words.when(m.started.at, tz)}")
         spans = {d.name: d for d in r.durations}
