@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from cockpit import config as config_module
 from cockpit.safe_text import visible
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from cockpit.redact import Redactor
+    from cockpit.report import Report
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 ACT_NAMES = ("pause_risky", "pause_queue", "resume_queue", "maintenance", "flags_safe", "revert", "clear_caches",
@@ -223,9 +230,9 @@ def _act(args: argparse.Namespace) -> int:
     return act(args, cfg)
 
 
-def _redactor_for(args: argparse.Namespace):
-    """The export's redactor: the built-in rules, plus the secrets a given config names. False: bad config."""
-    from cockpit.journal import Redactor
+def _redactor_for(args: argparse.Namespace) -> Redactor | None:
+    """The export's redactor: the built-in rules, plus the secrets a given config names. None: bad config."""
+    from cockpit.redact import Redactor
 
     if not args.config:
         return Redactor()
@@ -263,8 +270,10 @@ def _export(args: argparse.Namespace) -> int:
     for line in bad:
         print(visible(f"{args.journal}:{line.line_no}: skipped a {line.reason} line"), file=sys.stderr)
     appendix = not args.no_appendix
-    write = {"json": write_json, "html": lambda r, out: write_html(r, out, appendix),
-             "md": lambda r, out: write_markdown(r, out, appendix)}[args.format]
+    writers: dict[str, Callable[[Report, TextIO], None]] = {
+        "json": write_json, "html": lambda r, out: write_html(r, out, appendix),
+        "md": lambda r, out: write_markdown(r, out, appendix)}
+    write = writers[args.format]
     # The report streams (the journal is read again while writing): a file appears whole or not at all.
     partial = f"{args.output}.partial" if args.output else None
     try:

@@ -231,7 +231,7 @@ def test_the_export_redacts_every_line_the_full_redaction_would_change(tmp_path:
         for i, d in enumerate(data, start=1):
             handle.write(json.dumps({"seq": i, "ts": "2026-11-21T12:00:00.000Z", "operator": "a", "kind": "note",
                                      "summary": "s", "data": d}, ensure_ascii=i % 2 == 0) + "\n")
-    for entry, original in zip(iter_entries(path, redactor=redactor), data):
+    for entry, original in zip(iter_entries(path, redactor=redactor), data, strict=True):
         assert entry.data == redactor(original)
         assert not any(s in json.dumps(entry.data, ensure_ascii=False) for s in secrets) and "pw@" not in str(entry.data)
 

@@ -11,5 +11,18 @@ from cockpit.report.jsonout import SCHEMA, VERSION, render_json, write_json
 from cockpit.report.markdown import render_markdown, write_markdown
 from cockpit.report.model import Report
 
-__all__ = ["SCHEMA", "VERSION", "Report", "build", "from_entries", "from_file", "render_json", "render_html", "render_markdown",
-           "write_html", "write_json", "write_markdown", "zone"]
+__all__ = [
+           "SCHEMA",
+           "VERSION",
+           "Report",
+           "build",
+           "from_entries",
+           "from_file",
+           "render_html",
+           "render_json",
+           "render_markdown",
+           "write_html",
+           "write_json",
+           "write_markdown",
+           "zone",
+]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timezone, tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from cockpit.journal import BadLine, Entry, Redactor, iter_entries
+from cockpit.journal import BadLine, Entry, iter_entries
+from cockpit.redact import Redactor
 from cockpit.report.collect import Collected, collect
 from cockpit.report.curate import curate
-from cockpit.report.model import (Charts, Header, Impact, Marker, Moments, OwnerDone, Peak, Report, Row,
-                                  StepDone)
+from cockpit.report.model import Charts, Header, Impact, Marker, Moments, OwnerDone, Peak, Report, Row, StepDone
 from cockpit.report.summary import durations, open_items, summary
 from cockpit.runbook import STEPS
 
@@ -20,7 +20,7 @@ Source = Callable[[], Iterator[Entry]]
 
 def zone(name: str) -> tzinfo:
     """The time zone by IANA name; raises ZoneInfoNotFoundError or ValueError for an unknown one."""
-    return timezone.utc if name.upper() == "UTC" else ZoneInfo(name)
+    return UTC if name.upper() == "UTC" else ZoneInfo(name)
 
 
 def redacted(entries: Iterable[Entry], redactor: Redactor) -> Source:
@@ -96,7 +96,7 @@ def _impact(found: Collected) -> Impact:
 def _steps(found: Collected) -> tuple[StepDone, ...]:
     out = []
     for step in STEPS:
-        tally = found.step_actions.get(step.id, {})
+        tally: dict[str, int] = found.step_actions.get(step.id, {})
         actions = tuple(f"{what} ×{n}" if n > 1 else what for what, n in list(tally.items())[:50])
         out.append(StepDone(step.id, step.title, found.step_states.get(step.id, "pending"),
                             found.step_reasons.get(step.id), actions, tuple(sorted(found.step_owners.get(step.id, ())))))

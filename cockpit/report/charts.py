@@ -90,7 +90,7 @@ def svg(family: str, label: str, series: list[Series], charts: Charts, zone: tzi
         colour = COLOURS[i % len(COLOURS)]
         # A step line: a reading stays true until the next one (and the last one to the end).
         coords = [(x(s.points[0].at), y(s.points[0].value))]
-        for before, p in zip(s.points, s.points[1:]):
+        for before, p in zip(s.points, s.points[1:], strict=False):
             coords += [(x(p.at), y(before.value)), (x(p.at), y(p.value))]
         coords.append((x(end), y(s.points[-1].value)))
         points = " ".join(f"{a},{b}" for a, b in coords)

@@ -95,17 +95,9 @@ class Collected:
             self.declared_by = e.operator
         for key, words in (("started_at", "the start time given at declaration"),
                            ("release_at", "the release time given at declaration")):
-            if isinstance(d.get(key), str) and self.started is None:
-                try:
-                    self.started = Moment(datetime.fromisoformat(d[key].replace("Z", "+00:00")), words, e.seq)
-                except ValueError:
-                    pass
-        if isinstance(d.get("acknowledged_at"), str):
-            try:
-                self.acknowledged = Moment(datetime.fromisoformat(d["acknowledged_at"].replace("Z", "+00:00")),
-                                           "the acknowledgement time given at declaration", e.seq)
-            except ValueError:
-                pass
+            self.started = self.started or _given(d.get(key), words, e.seq)
+        self.acknowledged = _given(d.get("acknowledged_at"), "the acknowledgement time given at declaration",
+                                   e.seq) or self.acknowledged
 
     def _status(self, e: Entry, at: datetime) -> None:
         d = e.data
@@ -180,7 +172,7 @@ class Collected:
                 self.release = self.release or found[0]
                 self.rolled_back_to = found[1]
         if d.get("phase") == "result" and d.get("action") == "repair":
-            applied = d.get("applied") if isinstance(d.get("applied"), dict) else {}
+            applied = d["applied"] if isinstance(d.get("applied"), dict) else {}
             self.repairs.append(Repair(at, e.operator, str(d.get("script") or ""), str(d.get("reviewed_by") or ""),
                                        str(d.get("sha256") or ""), tuple((str(k), _int(v)) for k, v in applied.items()),
                                        _int(d.get("marked_for_review")), bool(d.get("ok"))))
@@ -229,6 +221,17 @@ _HANDLERS = {"declare": Collected._declare, "status": Collected._status, "gate":
              "close": Collected._close, "reopen": Collected._reopen, "override": Collected._override,
              "step": Collected._step, "note": Collected._note, "action": Collected._action,
              "update": Collected._update}
+
+
+def _given(text: Any, words: str, seq: int) -> Moment | None:
+    """A moment typed in at declaration (ISO 8601 with a zone), or None when absent or not a time."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return Moment(moment, words, seq) if moment.tzinfo is not None else None
 
 
 def _int(value: Any) -> int:

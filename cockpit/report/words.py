@@ -27,7 +27,7 @@ def reading(family: str, value: float | None) -> str:
 
 def duration(seconds: float) -> str:
     """'45 s', '3 min 07 s', '2 h 05 min' (never '0s' for something that took time)."""
-    whole = int(round(seconds))
+    whole = round(seconds)
     if whole < 60:
         return f"{seconds:.1f} s" if seconds < 10 and whole != seconds else f"{whole} s"
     if whole < 3600:

@@ -11,7 +11,7 @@ import socket
 import sys
 from pathlib import Path
 
-from cockpit.journal import Redactor
+from cockpit.redact import Redactor
 
 
 def serve(journal: str | Path, host: str = "127.0.0.1", port: int = 8650, tz_name: str = "UTC",

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from cockpit.journal import Redactor
+from cockpit.journal import Entry
+from cockpit.redact import Redactor
 from cockpit.report import zone as zone_named
 from cockpit.web.live import FileReplaced, JournalFollower, LiveState
 from cockpit.web.page import LIVE_JS, document, live_section
@@ -46,15 +47,15 @@ class LiveJournal:
         self.state = LiveState()
         self.changed = asyncio.Condition()
 
-    def read(self) -> list:
+    def read(self) -> list[Entry | None]:
         """New entries (in a worker thread: file reads never stall the event loop)."""
         try:
-            return self.follower.poll()
+            return list[Entry | None](self.follower.poll())
         except FileReplaced:
             self.follower = JournalFollower(self.path, self.redactor)
             return [None, *self.follower.poll()]  # None: start the state afresh
 
-    def apply(self, fresh: list) -> bool:
+    def apply(self, fresh: list[Entry | None]) -> bool:
         """Fold entries into the state (on the event loop, so a page never renders a half-applied state)."""
         for entry in fresh:
             if entry is None:

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cockpit.journal import Entry, Redactor
+from cockpit.journal import Entry
+from cockpit.redact import Redactor
 from cockpit.report.curate import Curator
 from cockpit.report.model import Row
 from cockpit.runbook import Runbook
