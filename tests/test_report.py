@@ -13,7 +13,7 @@ from pathlib import Path
 from cockpit.journal import Entry, parse_ts, read
 from cockpit.report import SCHEMA, build, from_entries, from_file, render_html, render_json, render_markdown
 from tests.golden.record import JOURNAL, SECRET
-from tests.report_journals import OPEN_ITEM, drill_with_gate, gate_entry, write
+from tests.report_journals import drill_with_gate, gate_entry, open_items, write
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -63,7 +63,9 @@ def test_the_summary_states_release_times_impact_and_open_items() -> None:
     assert f"error rate peaked at {peak(entries, 'error_rate') * 100:.1f}% (checkout 5xx ratio" in text
     assert f"{sum(repair['applied'].values()) - marked} records repaired, {marked} marked for manual review" in text
     assert f"queue backlog peaked at {peak(entries, 'queues'):.0f} (payment-retry)" in text
-    assert f"Still open: {OPEN_ITEM}; follow-up: retry worker needs an idempotency key" in text
+    still_open = text.split("Still open: ", 1)[1]
+    assert all(item in still_open for item in open_items(entries)) and open_items(entries)
+    assert "follow-up: retry worker needs an idempotency key per payment event (owner bob)" in still_open
     assert report.header.status == "closed" and report.header.gate == "RESTORED"
 
 
@@ -116,8 +118,10 @@ def test_the_curated_timeline_has_one_row_per_action_with_its_readings() -> None
     assert held > 0 and f"duplicate discount holds {held:,.0f} → 0" in render_markdown(report, appendix=False)
     assert {c.name: (c.before, c.after) for c in repair.changes}["duplicate discount holds"] == (held, 0.0)
     milestones = [r.what for r in rows if r.kind == "milestone"]
-    assert milestones == ["Declared SEV2: DRILL: checkout failing after release 2026.11.3", "Gate reached NOT RESTORED",
-                          "Gate reached MITIGATED", "Gate reached RESTORED", "Closed"]
+    gates = sum(1 for e in entries if e.kind == "gate")
+    assert milestones[0] == "Declared SEV2: DRILL: checkout failing after release 2026.11.3" and milestones[-1] == "Closed"
+    assert len(milestones) == gates + 2  # each gate change is a milestone
+    assert milestones.index("Gate reached MITIGATED") < milestones.index("Gate reached RESTORED")
 
 
 def test_overrides_skips_falls_back_and_reopen_are_reported_with_their_reasons(tmp_path: Path) -> None:
@@ -146,12 +150,14 @@ def test_overrides_skips_falls_back_and_reopen_are_reported_with_their_reasons(t
 
 
 def test_charts_have_a_marker_per_action_in_svg_and_the_sparkline() -> None:
-    report = build(from_entries(drill_with_gate()))
+    entries = drill_with_gate()
+    report = build(from_entries(entries))
+    actions = sum(1 for e in entries if e.data.get("phase") == "result")
     html = render_html(report)
     charts = re.findall(r'<svg class="chart" data-family="(\w+)".*?</svg>', html, re.S)
     assert charts == ["error_rate", "suspects", "queues"]
     for svg in re.findall(r'<svg class="chart".*?</svg>', html, re.S):
-        assert svg.count('class="marker action"') == report.action_count == 9
+        assert svg.count('class="marker action"') == report.action_count == actions
         assert svg.count('class="marker milestone"') == 3  # mitigated, restored, closed
         assert "<polyline" in svg
     markdown = render_markdown(report, appendix=False)
