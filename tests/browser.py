@@ -46,6 +46,13 @@ def png_size(png: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+def print_to_pdf(url: str, pdf: Path) -> int:
+    """Print `url` as Chromium's print dialog would (print CSS applies); returns the page count."""
+    done = _run(["--no-pdf-header-footer", f"--print-to-pdf={pdf}", url])
+    assert pdf.exists(), done.stderr[-2000:]
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
 def dump_dom(url: str) -> str:
     """The DOM after the page loaded, serialised (what the browser made of the file)."""
     done = _run(["--dump-dom", url])

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.browser import dump_dom, png_size, screenshot
+from tests.browser import dump_dom, png_size, print_to_pdf, screenshot
 from tests.report_journals import drill_with_gate, open_items, write
 
 
@@ -36,6 +36,19 @@ def test_the_html_report_renders_in_chromium_with_its_text_and_charts(tmp_path: 
     assert len(re.findall(r'<tr class="(action|update)', dom)) == actions
     svgs = re.findall(r'<svg class="chart".*?</svg>', dom, re.S)
     assert len(svgs) == 3 and all(s.count('class="marker action"') == actions for s in svgs)
+
+
+def test_the_html_report_prints(tmp_path: Path) -> None:
+    """Print CSS: the journal appendix stays out of the printout, the rest fits a few pages."""
+    journal = write(drill_with_gate(), tmp_path / "incident.jsonl")
+    with_appendix, without = tmp_path / "a.html", tmp_path / "b.html"
+    for page, extra in ((with_appendix, []), (without, ["--no-appendix"])):
+        done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(journal), "--format", "html",
+                               "-o", str(page), *extra], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    assert 'id="journal"' in with_appendix.read_text() and 'id="journal"' not in without.read_text()
+    pages = print_to_pdf(with_appendix.as_uri(), tmp_path / "a.pdf")
+    assert 2 <= pages <= 8 and pages == print_to_pdf(without.as_uri(), tmp_path / "b.pdf")
 
 
 def test_the_readme_screenshot_is_small_and_current_in_size() -> None:
