@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate a config file and print every problem")
     check.add_argument("path", metavar="PATH", help="the TOML config file")
+    check.add_argument("--env", action="store_true",
+                       help="also check the environment: every *_env variable set, the suspect-query role SELECT-only")
     check.set_defaults(handler=_check_config)
     return parser
 
@@ -333,6 +335,16 @@ def _check_config(args: argparse.Namespace) -> int:
         print(f"{args.path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{args.path}: OK ({_summary(cfg)})")
+    if getattr(args, "env", False):
+        from cockpit.envcheck import check_environment
+
+        lines, ok = check_environment(cfg)
+        print("environment:" if lines else "environment: nothing to check")
+        for line in lines:
+            print(line)
+        if not ok:
+            print(f"{args.path}: the environment is not ready (see above)", file=sys.stderr)
+            return EXIT_FAILURE
     return EXIT_OK
 
 

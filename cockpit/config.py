@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from cockpit.sql_guard import problem as sql_problem
 from cockpit.config_reader import Problem, Problems, Table, check_ref, check_unique
 
 FLAG_BACKENDS = ("unleash", "redis-hash", "http-json")
@@ -542,8 +543,8 @@ def _read_postgres(t: Table | None) -> PostgresConfig | None:
     suspects = []
     for s in entries:
         sql = s.str("sql", required=True)
-        if sql and ";" in sql.rstrip().rstrip(";"):
-            s.error("sql", "must be a single statement (found a ';' inside)")
+        if sql and (refused := sql_problem(sql)):  # one SELECT, nothing that acts outside it
+            s.error("sql", refused)
         suspects.append(SuspectQuery(s.str("name", required=True), sql, s.str("expect", "zero", choices=SUSPECT_EXPECT)))
         s.finish()
     check_unique(entries, "name", [q.name for q in suspects], "suspect query name")

@@ -51,6 +51,26 @@ def pg_dsn(postgres_server: PostgresServer) -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def select_only_dsn(dsn: str) -> str:
+    """A login role in this database that may only SELECT (also from tables created later by
+    the owner): what the cockpit's suspect queries are given (see README, "Security")."""
+    import psycopg
+
+    role = f"ro_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+        conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO "{role}"')
+    user = dsn.split("://", 1)[1].split("@", 1)[0]
+    return dsn.replace(f"://{user}@", f"://{role}@", 1)
+
+
+@pytest.fixture
+def pg_ro_dsn(pg_dsn: str) -> str:
+    """The same fresh database as `pg_dsn`, through a SELECT-only role (for suspect queries)."""
+    return select_only_dsn(pg_dsn)
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer().start()

@@ -24,6 +24,7 @@ from cockpit.readings import ERROR_RATE
 from cockpit.runbook import StepState
 from cockpit.session import Session
 from tests import jobs
+from tests.conftest import select_only_dsn
 from tests.servers import kill_tree
 from tests.drill_helpers import wait_until
 from tests.http_apps import ShopState, serve, shop_handler
@@ -110,7 +111,7 @@ interval = "1s"
 name = "{FLAG}"
 safe = false
 [postgres]
-readonly_dsn_env = "E2E_PG"
+readonly_dsn_env = "E2E_PG_RO"
 repair_dsn_env = "E2E_PG"
 interval = "1s"
 [[postgres.suspects]]
@@ -195,7 +196,8 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
         with serve(shop_handler(shop)) as shop_url, CheckoutApp(unleash_server.url, metrics_exporter, shop, marker):
             cfg = loads(e2e_config(prometheus_server.url, redis_url, unleash_server.url, shop_url, marker, path))
             journal = Journal.open(path, Operator("alice"))
-            app = CockpitApp(Session(build_live(cfg, {"E2E_PG": pg_dsn, "E2E_PW": "s3cret-pw"}), journal))
+            app = CockpitApp(Session(build_live(cfg, {"E2E_PG": pg_dsn, "E2E_PG_RO": select_only_dsn(pg_dsn),
+                                                     "E2E_PW": "s3cret-pw"}), journal))
             board = app.session.board
             state = app.session.runbook.state
             async with app.run_test(size=(160, 50)) as pilot:

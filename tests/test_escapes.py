@@ -15,6 +15,7 @@ import redis
 
 from cockpit.journal import read
 from cockpit.safe_text import visible, visible_data
+from tests.conftest import select_only_dsn
 from tests.terminal import PtyProcess, cockpit_argv
 
 TITLE = "\x1b]0;PWNED\x07"          # OSC 0: retitle the operator's window
@@ -107,7 +108,7 @@ def test_snapshot_shows_names_and_a_database_error_echoing_row_text_visibly(
     _evil_queues(redis_url)
     _evil_rows(pg_dsn)
     config = _config(tmp_path, redis_url, suspects=True)
-    env = {**os.environ, "TEST_PG_RO": pg_dsn}
+    env = {**os.environ, "TEST_PG_RO": select_only_dsn(pg_dsn)}
     for fmt in ([], ["--json"]):
         done = subprocess.run(cockpit_argv("snapshot", "--config", str(config), *fmt), capture_output=True,
                               env=env, timeout=60)

@@ -25,6 +25,7 @@ from cockpit.live import build_live
 from cockpit.readings import Freshness
 from cockpit.screens import NoteScreen
 from cockpit.session import Session
+from tests.conftest import select_only_dsn
 from tests.drill_helpers import wait_until
 from tests.faults import FaultProxy
 from tests.http_apps import FlagEndpointState, ShopState, flag_endpoint_handler, serve, shop_handler
@@ -164,7 +165,8 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
         proxy = FaultProxy(target.hostname, target.port).start()
         make_wrong, make_right = wrong_answer(kind, proxy, request)
         if kind == "postgres":
-            env["FAULT_PG"] = f"postgresql://postgres@{proxy.address}{urlsplit(dsn).path}"
+            role = urlsplit(select_only_dsn(dsn)).username  # suspect queries run as a SELECT-only role
+            env["FAULT_PG"] = f"postgresql://{role}@{proxy.address}{urlsplit(dsn).path}"
         proxy.set_mode("down")  # down at start
         path = tmp_path / "faults.jsonl"
         journal = Journal.open(path, Operator("alice"))

@@ -19,6 +19,7 @@ from cockpit.live import build_live
 from cockpit.readings import QUEUES
 from cockpit.screens import NoteScreen
 from cockpit.session import Session
+from tests.conftest import select_only_dsn
 from tests.drill_helpers import wait_until
 from tests.http_apps import FlagEndpointState, ShopState, flag_endpoint_handler, serve, shop_handler
 from tests.screen import screen_text
@@ -106,7 +107,7 @@ async def test_the_screen_on_real_backends_survives_redis_going_away(
     with serve(shop_handler(ShopState())) as shop_url, \
             serve(flag_endpoint_handler(FlagEndpointState({"new_checkout": {"enabled": True, "rollout": 25}}))) as flags_url:
         cfg = loads(live_config_text(prometheus_server.url, redis_url, flags_url, shop_url, tmp_path / "j.jsonl"))
-        env = {"TEST_PG_RO": pg_dsn, "SYNTH_PW": "s3cret-pw"}
+        env = {"TEST_PG_RO": select_only_dsn(pg_dsn), "SYNTH_PW": "s3cret-pw"}
         journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
         app = CockpitApp(Session(build_live(cfg, env), journal))
         async with app.run_test(size=(140, 45)) as pilot:
@@ -137,7 +138,7 @@ def test_snapshot_prints_every_panel_as_json(tmp_path: Path, prometheus_server, 
             serve(flag_endpoint_handler(FlagEndpointState({"new_checkout": False}))) as flags_url:
         path = tmp_path / "cockpit.toml"
         path.write_text(live_config_text(prometheus_server.url, redis_url, flags_url, shop_url, tmp_path / "j.jsonl"))
-        env = {**os.environ, "TEST_PG_RO": pg_dsn, "SYNTH_PW": "s3cret-pw"}
+        env = {**os.environ, "TEST_PG_RO": select_only_dsn(pg_dsn), "SYNTH_PW": "s3cret-pw"}
         done = subprocess.run([sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
                               capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode in (0, 1), done.stderr

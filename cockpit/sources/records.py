@@ -5,12 +5,19 @@ inside a READ ONLY transaction with a transaction-local statement timeout
 (`set_config(..., true)`), each query sent with the extended protocol (`binary=True`), so a
 string such as `SELECT 1; DELETE FROM orders` is rejected instead of run. A query that
 fails (timeout, garbage) marks only its own reading; the others are re-run without it.
+
+Defence in depth (a READ ONLY transaction alone does not stop dblink, COPY PROGRAM or
+session-level locks): at connect the role is checked and refused when it is a superuser,
+belongs to a role that writes data, files or signals other sessions, or can write to any
+table (see `RoleCheck`); the end of every tick releases session-level state a query could
+have left (advisory locks, settings); the config refuses side-effecting SQL (`sql_guard`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +26,7 @@ from psycopg import errors as pg_errors
 
 from cockpit.config import PostgresConfig, SuspectQuery
 from cockpit.readings import SUSPECTS, Reading, wall_clock
+from cockpit.sources import ReadError
 
 
 def explain_sql_failure(exc: BaseException, timeout: float) -> str:
@@ -32,6 +40,56 @@ def explain_sql_failure(exc: BaseException, timeout: float) -> str:
         return "refused: more than one statement (only a single SELECT is allowed)"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"{type(exc).__name__}: {text[:120]}"
+
+
+#: What the connected role may do beyond SELECT: read in one query at connect.
+ROLE_QUERY = """
+SELECT current_user::text, r.rolsuper,
+  ARRAY(SELECT m.rolname::text FROM pg_roles m
+        WHERE m.rolname IN ('pg_write_all_data', 'pg_execute_server_program', 'pg_write_server_files',
+                            'pg_read_server_files', 'pg_signal_backend')
+          AND pg_has_role(current_user, m.oid, 'MEMBER') ORDER BY 1),
+  ARRAY(SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg\\_%' AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+        ORDER BY 1 LIMIT 4)
+FROM pg_roles r WHERE r.rolname = current_user
+"""
+#: Run at the end of every tick: nothing a query did at session level outlives it.
+RELEASE_SESSION_STATE = ("SELECT pg_advisory_unlock_all()", "RESET ALL")
+
+
+@dataclass(frozen=True)
+class RoleCheck:
+    """The role the suspect queries run as, and whatever it may do beyond SELECT."""
+
+    user: str
+    superuser: bool
+    memberships: tuple[str, ...]
+    writable_tables: tuple[str, ...]
+
+    @property
+    def problem(self) -> str | None:
+        if self.superuser:
+            return f"role {self.user!r} is a superuser"
+        if self.memberships:
+            return f"role {self.user!r} is a member of {', '.join(self.memberships)}"
+        if self.writable_tables:
+            return f"role {self.user!r} can write to {', '.join(self.writable_tables)}"
+        return None
+
+    def describe(self) -> str:
+        problem = self.problem
+        return (f"REFUSED: {problem}; suspect queries need a SELECT-only role (GRANT SELECT only; see README)"
+                if problem else f"role {self.user!r}: SELECT only (no superuser, no write privilege, no server roles)")
+
+
+async def check_role(conn: psycopg.AsyncConnection) -> RoleCheck:
+    async with conn.transaction():
+        cursor = await conn.execute(ROLE_QUERY)
+        user, superuser, memberships, writable = await cursor.fetchone() or ("?", True, [], [])
+    return RoleCheck(str(user), bool(superuser), tuple(memberships or ()), tuple(writable or ()))
 
 
 def _count(rows: list[tuple[Any, ...]]) -> float:
@@ -56,6 +114,7 @@ class PostgresSuspectSource:
         self._environ = environ if environ is not None else os.environ
         self._conn: psycopg.AsyncConnection | None = None
         self.round_trips = 0
+        self.role: RoleCheck | None = None
 
     def expected_names(self) -> Sequence[str]:
         return [q.name for q in self.config.suspects]
@@ -66,10 +125,15 @@ class PostgresSuspectSource:
         dsn = self._environ.get(self.config.readonly_dsn_env)
         if not dsn:
             raise LookupError(f"environment variable {self.config.readonly_dsn_env} (postgres.readonly_dsn_env) is not set")
-        self._conn = await psycopg.AsyncConnection.connect(dsn, connect_timeout=max(1, int(self.config.connect_timeout)),
-                                                           application_name="cockpit-suspects")
-        await self._conn.set_read_only(True)
-        return self._conn
+        conn = await psycopg.AsyncConnection.connect(dsn, connect_timeout=max(1, int(self.config.connect_timeout)),
+                                                     application_name="cockpit-suspects")
+        await conn.set_read_only(True)
+        self.role = await check_role(conn)
+        if self.role.problem:  # fail closed: no suspect query runs with rights beyond SELECT
+            await conn.close()
+            raise ReadError(self.role.describe())
+        self._conn = conn
+        return conn
 
     async def read(self) -> list[Reading]:
         try:
@@ -112,10 +176,17 @@ class PostgresSuspectSource:
                         cursor = conn.cursor()
                         await cursor.execute(query.sql, binary=True)
                         cursors.append(cursor)
+                    for statement in RELEASE_SESSION_STATE:  # same round trip, after the queries
+                        await conn.execute(statement)
         except psycopg.Error as exc:
             if conn.closed:
                 raise
             failure = exc
+            # The transaction failed before its clean-up: release anything session-level now
+            # (a session advisory lock survives a rollback).
+            async with conn.transaction():
+                for statement in RELEASE_SESSION_STATE:
+                    await conn.execute(statement)
         done: dict[str, tuple[float | None, str | None]] = {}
         for index, (query, cursor) in enumerate(zip(queries, cursors)):
             try:
