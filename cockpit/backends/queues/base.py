@@ -10,7 +10,7 @@ names its servers, and how to read every queue of one server in one round trip p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -33,9 +33,15 @@ class QueueState:
 
     def fields(self) -> dict[str, Any]:
         """The reading's detail fields (what panels, gate, report and JSON export read)."""
-        out = asdict(self)
-        out.pop("depth")
-        return out
+        # Built by hand: dataclasses.asdict deep-copies and costs ~5x more, 300 times a tick.
+        return {
+            "in_flight": self.in_flight,
+            "failed": self.failed,
+            "retrying": self.retrying,
+            "scheduled": self.scheduled,
+            "oldest_age": self.oldest_age,
+            "paused": self.paused,
+        }
 
 
 class CannotPause(LookupError):
