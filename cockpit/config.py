@@ -98,6 +98,9 @@ class QueueConfig(NamedTuple):
     pause_key: str | None = None
     server: str | None = None  # the named server of the kind's channel ([rabbitmq.X], [databases.X], [sqs.X])
     options: Any = None        # the kind's own frozen options
+    #: A command (no shell) that pauses / resumes the queue's workers, for systems without a pause.
+    pause_argv: tuple[str, ...] = ()
+    resume_argv: tuple[str, ...] = ()
     age_warn: float = 60.0     # the oldest waiting job's age that reads "slow", then "STUCK"
     age_critical: float = 300.0
 
@@ -481,12 +484,16 @@ def _read_queues(entries: list[Table], redis_names: list[str], servers: tuple[An
         if not discover and queue is None and "name" not in t.data:
             t.error("queue", "is required unless discover = true" if kind.discovers else "is required")
         name = t.name("name", queue or (f"{kind_name}@{where}" if discover else None))
+        pause_argv, resume_argv = t.str_list("pause_argv", nonempty=True), t.str_list("resume_argv", nonempty=True)
+        if bool(pause_argv) != bool(resume_argv):
+            t.error("resume_argv" if pause_argv else "pause_argv", "set pause_argv and resume_argv together")
         result.append(QueueConfig(
             name=name, redis=where if channel.section is None else None, kind=kind_name,
             queue=queue or (None if discover else name), risky=t.bool("risky"),
             stage=t.int("stage", 1, minimum=1, maximum=99), discover=discover,
             prefix=t.str("prefix") if "prefix" in kind.keys else None, pause_key=t.str("pause_key") if channel.section is None else None,
             server=None if channel.section is None else where, options=kind.read_options(t),
+            pause_argv=pause_argv, resume_argv=resume_argv,
             age_warn=t.duration("age_warn", 60.0), age_critical=t.duration("age_critical", 300.0),
         ))
         takes = sorted(t.known() - (set() if kind.discovers else {"discover"}))

@@ -340,3 +340,46 @@ async def test_pgboss_figures_equal_its_own_queue_sizes(pg_dsn: str) -> None:
     assert got["busy"].detail["in_flight"] == 2 and got["busy"].value == 1
     assert 0 <= got["mail"].detail["oldest_age"] < 120 and got["mail"].detail["paused"] is None
     assert source.round_trips == 1
+
+
+async def test_a_queue_without_a_pause_runs_the_configured_command_instead(pg_dsn: str, tmp_path: Path) -> None:
+    import sys
+
+    from cockpit.config import ConfigError
+
+    marker = tmp_path / "workers-stopped"
+    stop = f'pause_argv = ["{sys.executable}", "-c", "open(\'{marker}\', \'w\').write(\'x\'); print(\'workers stopped\')"]'
+    start = f'resume_argv = ["{sys.executable}", "-c", "import os; os.remove(\'{marker}\')"]'
+    broken = f'pause_argv = ["{sys.executable}", "-c", "import sys; print(\'no such unit\'); sys.exit(3)"]'
+    text = config(queue("mail", "procrastinate", f"{stop}\n{start}")
+                  + queue("other", "sql", f'depth_sql = "SELECT 1"\n{broken}\n{start}'))
+    env = {"JOBS_RO": readonly_dsn(pg_dsn)}
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE procrastinate_jobs (queue_name text, id bigint, status text, attempts int, "
+                     "scheduled_at timestamptz); CREATE TABLE procrastinate_events (job_id bigint, type text, at timestamptz)")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC")
+    session = Session(build_live(loads(text), env), Journal.open(tmp_path / "j.jsonl", Operator("alice")))
+
+    async def yes(preview):
+        return preview
+
+    try:
+        pause = session.backends.targeted("pause_queue", "mail")
+        preview = await pause.preview()
+        assert any("runs " in w and "the cockpit cannot read back" in w for w in preview.warnings)
+        session.actions[pause.name] = pause
+        outcome = await session.run_action(pause.name, yes)
+        assert outcome.status == "done", outcome.message
+        assert marker.exists() and "not read back" in outcome.message
+        resume = session.backends.targeted("resume_queue", "mail")
+        session.actions[resume.name] = resume
+        assert (await session.run_action(resume.name, yes)).status == "done"
+        assert not marker.exists()
+        failing = session.backends.targeted("pause_queue", "other")
+        session.actions[failing.name] = failing
+        outcome = await session.run_action(failing.name, yes)
+        assert outcome.status != "done" and "exited with status 3: no such unit" in outcome.message
+    finally:
+        await session.backends.close()
+    with pytest.raises(ConfigError, match=r"resume_argv: set pause_argv and resume_argv together"):
+        loads(config(queue("mail", "procrastinate", stop)))

@@ -8,6 +8,7 @@ preview shows. A configured `pause_key` (home-grown workers on Redis) takes prec
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from cockpit.backends.queues.base import CannotPause
 from cockpit.backends.queues.registry import kind as queue_kind
 from cockpit.config import Config, QueueConfig
 from cockpit.readings import Reading
+from cockpit.safe_text import visible
 
 
 class QueueActionError(LookupError):
@@ -90,6 +92,9 @@ class QueueControl:
     def pause_scope(self, queue: QueueConfig) -> str:
         if queue.pause_key:
             return f"sets {queue.pause_key} (home-grown worker pause key)"
+        if queue.pause_argv:
+            return (f"runs {' '.join(queue.pause_argv)} (configured; resume runs {' '.join(queue.resume_argv)}); "
+                    "the cockpit cannot read back whether the workers stopped")
         return str(queue_kind(queue.kind).pause_scope(queue))
 
     async def pause(self, queue: QueueConfig) -> str:
@@ -106,6 +111,8 @@ class QueueControl:
             key = queue.pause_key.replace("{queue}", name)
             await (client.set(key, 1) if paused else client.delete(key))
             return f"{'SET' if paused else 'DEL'} {key}"
+        if queue.pause_argv:
+            return await run_argv(queue.pause_argv if paused else queue.resume_argv, queue.name)
         try:
             return str(await queue_kind(queue.kind).set_paused(source, queue, paused))
         except CannotPause as exc:
@@ -115,6 +122,27 @@ class QueueControl:
         for source in self._own:
             await source.close()
         self._own.clear()
+
+
+#: How long a configured pause/resume command may take.
+ARGV_TIMEOUT = 60.0
+
+
+async def run_argv(argv: Sequence[str], name: str) -> str:
+    """Run a configured command without a shell; a non-zero exit or a timeout is a failure."""
+    timeout = ARGV_TIMEOUT
+    proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.DEVNULL,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise TimeoutError(f"{name}: {argv[0]} did not finish within {timeout:g} s (killed)") from None
+    last = visible(out.decode(errors="replace").strip().splitlines()[-1][:160]) if out.strip() else ""
+    if proc.returncode != 0:
+        raise QueueActionError(f"{name}: {argv[0]} exited with status {proc.returncode}" + (f": {last}" if last else ""))
+    return f"{name}: ran {' '.join(argv)}" + (f" ({last})" if last else "")
 
 
 class PauseQueues(Action):
@@ -148,7 +176,9 @@ class PauseQueues(Action):
         states = await self.control.states(self.names)
         unreadable = [f"{n} ({states[n].error if n in states else 'no reading'})" for n in self.names
                       if n not in states or states[n].error]
-        running = [n for n in self.names if n in states and not states[n].error and not states[n].paused]
+        blind = [n for n in self.names if self.control.queue(n).pause_argv and n in states and states[n].paused is None]
+        running = [n for n in self.names if n in states and not states[n].error and not states[n].paused
+                   and n not in blind]
         fleeting: dict[str, list[str]] = {}  # kinds whose pause a restarted worker forgets
         for n in self.names:
             if not getattr(queue_kind(self.control.queue(n).kind), "durable_pause", True):
@@ -159,6 +189,8 @@ class PauseQueues(Action):
             return Result(False, "; ".join(said), state_left=executed.state_left or "see the queues panel",
                           data={"running": running, "unreadable": unreadable})
         note = "".join(f"; {k} pause is not durable ({', '.join(ns)})" for k, ns in fleeting.items())
+        if blind:
+            note += f"; not read back (a configured command, no pause state to read): {', '.join(blind)}"
         return Result(True, "paused: " + ", ".join(f"{n} ({_n(states[n].depth)} waiting)" for n in self.names) + note,
                       data={"states": {n: {"depth": states[n].depth, "in_flight": states[n].in_flight}
                                        for n in self.names}})
@@ -185,7 +217,7 @@ class ResumeQueues(Action):
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         states = await self.control.states(self.names)
-        still = [n for n in self.names if states.get(n) and states[n].paused]
+        still = [n for n in self.names if n in states and states[n].paused]
         unreadable = [n for n in self.names if n not in states or states[n].error]
         if still or unreadable:
             said = ([f"still paused: {', '.join(still)}"] if still else []) + \
