@@ -134,7 +134,7 @@ async def test_wrong_credentials_and_an_unreachable_endpoint_are_named(redis_url
 [sqs.down]
 region = "eu-west-1"
 endpoint_url = "http://127.0.0.1:9"
-timeout = "1s"
+timeout = "5s"  # building a boto3 client alone can take a second on a busy machine
 [redis.jobs]
 url = "{redis_url}"
 [[queues]]
