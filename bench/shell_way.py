@@ -34,6 +34,7 @@ import psycopg  # noqa: E402
 import redis  # noqa: E402
 
 from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer, pg_bindir  # noqa: E402
+from tests.servers import select_only_dsn  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 COCKPIT = str(Path(sys.executable).parent / "cockpit")
@@ -220,7 +221,7 @@ sql = "{SUSPECTS[1]}"
 ''')
 
         def cockpit():
-            return [spawn([COCKPIT, "run", "--config", str(config)], {"BENCH_PG": pg.dsn()})]
+            return [spawn([COCKPIT, "run", "--config", str(config)], {"BENCH_PG": select_only_dsn(pg.dsn())})]
 
         # The PID counter is the whole machine's: what ticks with no client running is background.
         pid0 = last_pid()

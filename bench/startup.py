@@ -70,14 +70,14 @@ class LoopbackSystems:
     """Throwaway servers and a config that reads every one of them."""
 
     def __init__(self, tmp: Path) -> None:
-        from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer
+        from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer, select_only_dsn
 
         self.pg, self.redis = PostgresServer().start(), RedisServer().start()
         self.exporter = MetricsExporter().start()
         self.exporter.set_error_ratio(0.4)
         self.prom = PrometheusServer([f"127.0.0.1:{self.exporter.port}"]).start()
         self.config = tmp / "loopback.toml"
-        self.env = {"BENCH_PG": self.pg.dsn()}
+        self.env = {"BENCH_PG": select_only_dsn(self.pg.dsn())}
         self._seed()
         self.config.write_text(f'''
 [incident]

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.servers import PostgresServer, RedisServer  # noqa: E402
+from tests.servers import select_only_dsn  # noqa: E402
 
 COCKPIT = str(Path(sys.executable).parent / "cockpit")
 
@@ -91,7 +92,7 @@ interval = "5s"
 name = "duplicate discount holds"
 sql = "SELECT count(*) FROM orders WHERE id > 90"
 ''')
-        env = {"BENCH_PG": pg.dsn()}
+        env = {"BENCH_PG": select_only_dsn(pg.dsn())}
         print(f"bytes written to the pty per minute (measured over {args.seconds:g} s after a 3 s warm-up)")
         for cols, rows in ((80, 24), (200, 50)):
             idle = measure(

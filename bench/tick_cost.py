@@ -29,6 +29,7 @@ from cockpit.config import loads  # noqa: E402
 from cockpit.live import build_sources  # noqa: E402
 from tests.http_apps import FlagEndpointState, flag_endpoint_handler, serve  # noqa: E402
 from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer, UnleashServer  # noqa: E402
+from tests.servers import select_only_dsn  # noqa: E402
 
 QUEUES_PER_REDIS, FLAGS, REGIONS, SUSPECTS, PROMQL = 300, 100, 10, 20, 5
 
@@ -87,7 +88,7 @@ async def run(args) -> None:
                     c.post("/api/admin/projects/default/features", json={"name": f"flag{f}"})
         with serve(flag_endpoint_handler(FlagEndpointState({f"flag{f}": True for f in range(FLAGS)}))) as http_url:
             cfg = loads(build_config([s.url for s in reds], None, prom.url, http_url, unleash.url if unleash else None))
-            sources = build_sources(cfg, {"BENCH_PG": pg.dsn()})
+            sources = build_sources(cfg, {"BENCH_PG": select_only_dsn(pg.dsn())})
             await asyncio.gather(*(s.read() for s in sources))  # connect everything once (steady state)
             writes = {"n": 0}
             original = aio_connection.AbstractConnection.send_packed_command

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import select_only_dsn  # noqa: F401 - tests import it from here too
 from tests.servers import (
     MetricsExporter,
     MotoServer,
@@ -49,20 +50,6 @@ def pg_dsn(postgres_server: PostgresServer) -> Iterator[str]:
     yield postgres_server.dsn(name)
     with psycopg.connect(postgres_server.dsn(), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def select_only_dsn(dsn: str) -> str:
-    """A login role in this database that may only SELECT (also from tables created later by
-    the owner): what the cockpit's suspect queries are given (see README, "Security")."""
-    import psycopg
-
-    role = f"ro_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE ROLE "{role}" LOGIN')
-        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
-        conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO "{role}"')
-    user = dsn.split("://", 1)[1].split("@", 1)[0]
-    return dsn.replace(f"://{user}@", f"://{role}@", 1)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import uuid
 import time
 import urllib.request
 from pathlib import Path
@@ -557,3 +558,17 @@ class MotoServer:
     def stop(self) -> None:
         _stop_process(self.proc)
         self.proc = None
+
+
+def select_only_dsn(dsn: str) -> str:
+    """A login role in this database that may only SELECT (also from tables created later by
+    the owner): what the cockpit's suspect queries are given (see README, "Security")."""
+    import psycopg  # only the PostgreSQL fixtures need it
+
+    role = f"ro_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+        conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO "{role}"')
+    user = dsn.split("://", 1)[1].split("@", 1)[0]
+    return dsn.replace(f"://{user}@", f"://{role}@", 1)
