@@ -327,3 +327,4 @@ async def test_e_exports_the_report_next_to_the_journal(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: (tmp_path / "exp-report.md").exists(), what="report written")
     assert (tmp_path / "exp-report.md").read_text().startswith("# Post-incident report: DRILL")
     assert '"schema": "cockpit.report/2"' in (tmp_path / "exp-report.json").read_text()
+    assert (tmp_path / "exp-report.html").read_text().startswith("<!DOCTYPE html>")

@@ -7,6 +7,7 @@ systems, and holds no credentials (secrets are redacted from what it shows, as i
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import sys
 from pathlib import Path
@@ -32,6 +33,9 @@ def serve(journal: str | Path, host: str = "127.0.0.1", port: int = 8650, tz_nam
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"serving {Path(journal)} read-only at http://{shown}:{bound}/ (Ctrl-C stops)", flush=True)
+    if not ipaddress.ip_address(sock.getsockname()[0]).is_loopback:
+        print("cockpit serve: listening beyond this machine: anyone who can reach the port can read the incident "
+              "(put an authenticating proxy in front)", file=sys.stderr, flush=True)
     config = uvicorn.Config(create_app(journal, tz_name, redactor), log_level="warning", access_log=False,
                             timeout_graceful_shutdown=2, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
