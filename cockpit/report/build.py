@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -57,9 +58,9 @@ def build(source: Source, tz_name: str = "UTC") -> Report:
                       closed=found.closed)
     spans, omitted = durations(moments, found.has_gate_entries)
     impact = _impact(found)
-    header = Header(found.title, found.severity, found.status, found.gate, found.gate_reason, found.lead, found.declared_by,
-                    found.scope,
-                    found.release, found.rolled_back_to, found.changes, tuple(sorted(found.operators)))
+    header = Header(found.title, found.severity, found.status, found.gate, found.gate_reason, found.lead,
+                    found.declared_by, found.scope, found.release, found.rolled_back_to, found.changes,
+                    tuple(sorted(found.operators)))
     has_gate = found.has_gate_entries
 
     def timeline() -> Iterator[Row]:
@@ -75,8 +76,6 @@ def build(source: Source, tz_name: str = "UTC") -> Report:
 
 
 def _with_summary(report: Report, found: Collected) -> Report:
-    from dataclasses import replace
-
     return replace(report, summary=summary(report, found))
 
 
@@ -106,11 +105,11 @@ def _steps(found: Collected) -> tuple[StepDone, ...]:
 def _owners(found: Collected) -> tuple[OwnerDone, ...]:
     titles = {s.id: s.title for s in STEPS}
     return tuple(OwnerDone(who, found.owner_actions[who], found.owner_failed[who], found.owner_notes[who],
-                           tuple(titles.get(s, s) for s in STEPS_ORDER(found.owner_steps.get(who, set()))))
+                           tuple(titles.get(s, s) for s in _in_runbook_order(found.owner_steps.get(who, set()))))
                  for who in sorted(found.operators))
 
 
-def STEPS_ORDER(ids: set[str]) -> list[str]:  # noqa: N802 - reads like the constant it orders by
+def _in_runbook_order(ids: set[str]) -> list[str]:
     order = [s.id for s in STEPS]
     return sorted(ids, key=lambda i: order.index(i) if i in order else len(order))
 

@@ -175,7 +175,9 @@ class Collected:
             applied = d["applied"] if isinstance(d.get("applied"), dict) else {}
             self.repairs.append(Repair(at, e.operator, str(d.get("script") or ""), str(d.get("reviewed_by") or ""),
                                        str(d.get("sha256") or ""), tuple((str(k), _int(v)) for k, v in applied.items()),
-                                       _int(d.get("marked_for_review")), bool(d.get("ok"))))
+                                       _int(d.get("marked_for_review")),
+                                       # committed when rows were applied, whatever the read-back said after
+                                       bool(applied) and not d.get("commit_unknown")))
 
     def _update(self, e: Entry, at: datetime) -> None:
         d = e.data
