@@ -52,7 +52,8 @@ def markdown_chunks(r: Report, appendix: bool = True) -> Iterator[str]:
 
 
 def _durations(r: Report) -> Iterator[str]:
-    yield "## Durations\n\n| duration | length | from | to |\n|---|---|---|---|\n"
+    yield "## Durations\n\n"
+    yield "| duration | length | from | to |\n|---|---|---|---|\n" if r.durations else "No span can be measured yet.\n"
     for d in r.durations:
         yield (f"| {d.name} | {words.duration(d.seconds)} | {cell(d.start.source)}, {words.clock(d.start.at, r.zone)} "
                f"| {cell(d.end.source)}, {words.clock(d.end.at, r.zone)} |\n")

@@ -59,6 +59,9 @@ def open_items(found: Collected, impact: Impact) -> tuple[str, ...]:
 def summary(r: Report, found: Collected) -> tuple[str, ...]:
     h, m, tz, imp = r.header, r.moments, r.zone, r.impact
     out: list[str] = []
+    if m.declared is None:
+        out.append(f"Not declared: the journal has {words.plural(r.entry_count, 'entry', 'entries')} and no "
+                   "declaration, so there is no incident to summarise yet.")
     what = f"{h.title or 'An incident'}" + (f" ({h.severity})" if h.severity else "") + "."
     if h.scope:
         what += f" Scope: {h.scope.rstrip('.')}."
@@ -67,7 +70,8 @@ def summary(r: Report, found: Collected) -> tuple[str, ...]:
                                            " was the release in question.")
     if h.changes:
         what += " Changes: " + "; ".join(h.changes) + "."
-    out.append(what)
+    if m.declared is not None:
+        out.append(what)
     if m.declared:
         when = [f"Declared {words.when(m.declared.at, tz)}" + (f" by {h.declared_by}" if h.declared_by else "")
                 + (f" (rollback lead {h.lead})" if h.lead and h.lead != h.declared_by else "")]
