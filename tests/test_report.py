@@ -134,6 +134,12 @@ def test_overrides_skips_falls_back_and_reopen_are_reported_with_their_reasons(t
             gate_entry(0, ts, "carol", "MITIGATED", "RESTORED", "queue: payment-retry 900 waiting"),
             Entry(0, ts, "carol", "close", "incident closed", "close",
                   {"override": True, "reason": "handing over to day shift", "open_items": ["gate MITIGATED"]}),
+            Entry(0, ts, "carol", "reopen", "incident reopened", "close", {"reason": "not yet"}),
+            # The session journals a close before RESTORED as an override, then the close: one override.
+            Entry(0, ts, "carol", "override", "override: closed at MITIGATED", "close",
+                  {"what": "close before RESTORED (gate MITIGATED: queue)", "reason": "second shift takes over"}),
+            Entry(0, ts, "carol", "close", "incident closed", "close",
+                  {"override": True, "reason": "second shift takes over", "open_items": []}),
             Entry(0, ts, "dave", "reopen", "incident reopened", "close", {"reason": "errors are back"})]
     entries = [Entry.from_dict({**e.to_dict(), "seq": i}) for i, e in enumerate([*base, *more], start=1)]
     report = build(from_entries(entries))
@@ -141,6 +147,8 @@ def test_overrides_skips_falls_back_and_reopen_are_reported_with_their_reasons(t
     assert overrides == [("carol", "skipped step Clear named caches", "no cache in this release"),
                          ("carol", "restart before the repair step", "queue backlog hurting customers"),
                          ("carol", "closed before the service was restored", "handing over to day shift"),
+                         ("carol", "reopened the incident", "not yet"),
+                         ("carol", "close before RESTORED (gate MITIGATED: queue)", "second shift takes over"),
                          ("dave", "reopened the incident", "errors are back")]
     assert report.header.status == "reopened" and report.moments.closed is None
     rows = [r.what for r in report.timeline()]

@@ -65,6 +65,7 @@ class Collected:
     markers: list[Marker] = field(default_factory=list)
     action_count: int = 0
     series: SeriesBuilder = field(default_factory=SeriesBuilder)
+    _close_override_journaled: bool = False
 
     # -- the pass -------------------------------------------------------------------
     def feed(self, e: Entry, curator: Curator) -> None:
@@ -137,15 +138,19 @@ class Collected:
         if self.closed is not None:
             return  # the same close journaled twice (a close entry and a status entry)
         self.closed = Moment(at, f"the close entry (entry {e.seq})", e.seq)
-        if override:
+        journaled, self._close_override_journaled = self._close_override_journaled, False
+        if override and not journaled:
             self.overrides.append(Override(at, e.operator, "closed before the service was restored", reason))
 
     def _reopen(self, e: Entry, at: datetime) -> None:
         self.status = "reopened"
+        self._close_override_journaled = False
         self.closed = None
         self.overrides.append(Override(at, e.operator, "reopened the incident", str(e.data.get("reason") or "")))
 
     def _override(self, e: Entry, at: datetime) -> None:
+        if e.step == "close":
+            self._close_override_journaled = True  # the close entry that follows says the same
         self.overrides.append(Override(at, e.operator, str(e.data.get("what") or e.summary), str(e.data.get("reason") or "")))
 
     def _step(self, e: Entry, at: datetime) -> None:
@@ -192,7 +197,7 @@ class Collected:
         if e.kind == "reading" and d.get("baseline") and isinstance(d.get("suspects"), dict):
             self.baseline = {str(k): float(v) for k, v in d["suspects"].items() if isinstance(v, (int, float))}
         sources: list[tuple[datetime, Any]] = []
-        if e.kind in ("reading", "status", "gate"):
+        if e.kind in ("reading", "status", "gate", "close"):
             sources.append((at, d))
         if isinstance(d.get("before"), dict):
             took = d.get("duration_s")
