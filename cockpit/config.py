@@ -333,8 +333,17 @@ def loads(text: str, filename: str = "<config>", base_dir: Path | None = None) -
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(filename, [Problem("", f"TOML syntax error: {exc}")]) from None
+    return from_data(data, filename, base_dir)
+
+
+def from_data(data: dict[str, Any], filename: str = "<config>", base_dir: Path | None = None) -> Config:
+    """Validate parsed TOML; raises `ConfigError` with one line per problem, never anything else."""
     problems = Problems()
-    config = _read_config(Table(data, "", problems), base_dir or Path.cwd())
+    try:
+        config = _read_config(Table(data, "", problems), base_dir or Path.cwd())
+    except Exception as exc:  # noqa: BLE001 - a validator bug must still end in one line, not a traceback
+        problems.add("", f"could not be validated: {type(exc).__name__}: {str(exc)[:120]} (a cockpit bug: please report)")
+        config = None
     if problems:
         raise ConfigError(filename, list(problems))
     assert config is not None

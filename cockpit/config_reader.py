@@ -8,6 +8,7 @@ read a value at a key path, check its type and range, and remember every problem
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,12 @@ from urllib.parse import urlsplit
 
 _MISSING = object()
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+#: No duration (interval, timeout, window, settle…) means anything beyond a week.
+MAX_DURATION = 7 * 24 * 3600.0
+#: No count (rows, batch size, retries…) beyond this; a bigger one is a typo.
+MAX_COUNT = 1_000_000_000
+#: No number (a rate, a threshold) beyond this in absolute value.
+MAX_NUMBER = 1e12
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$")
@@ -148,7 +155,7 @@ class Table:
         return value
 
     def int(self, key: str, default: Any = None, *, required: bool = False,
-            minimum: int | None = None, maximum: int | None = None) -> Any:
+            minimum: int | None = None, maximum: int | None = MAX_COUNT) -> Any:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
@@ -164,15 +171,18 @@ class Table:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self._wrong_type(key, "a number", value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self._wrong_type(key, "a finite number", value)
+            return default
+        if abs(value) > MAX_NUMBER:
+            self.error(key, f"is out of any sensible range (got {describe(value)})")
             return default
         if not self._in_range(key, value, minimum, maximum):
             return default
         return float(value)
 
     def duration(self, key: str, default: Any = None, *, required: bool = False,
-                 minimum: float = 0.0) -> Any:
+                 minimum: float = 0.0, maximum: float = MAX_DURATION) -> Any:
         """Seconds, from a number of seconds or a string such as "500ms", "30s", "5m", "1h"."""
         value = self._raw(key, required)
         if value is _MISSING:
@@ -185,8 +195,14 @@ class Table:
         if seconds is None:
             self.error(key, f'must be a duration such as 30, "500ms", "30s", "5m" or "1h" (got {describe(value)})')
             return default
+        if not math.isfinite(seconds):
+            self.error(key, f"must be a finite duration (got {describe(value)})")
+            return default
         if seconds <= minimum:
             self.error(key, f"must be longer than {minimum:g} seconds (got {describe(value)})")
+            return default
+        if seconds > maximum:
+            self.error(key, f"must be at most {maximum:g} seconds ({maximum / 86400:g} days) (got {describe(value)})")
             return default
         return seconds
 
@@ -284,7 +300,7 @@ def check_unique(tables: list[Table], key: str, values: list[Any], what: str) ->
     """Report a second entry that reuses a name already taken by an earlier one."""
     seen: dict[Any, str] = {}
     for table, value in zip(tables, values):
-        if value is None:
+        if value is None or isinstance(value, (dict, list)):  # a wrong type is reported where it is read
             continue
         if value in seen:
             table.error(key, f"duplicate {what} {value!r} (first defined at {seen[value]})")
@@ -294,6 +310,9 @@ def check_unique(tables: list[Table], key: str, values: list[Any], what: str) ->
 
 def check_ref(table: Table, key: str, value: Any, names: list[str], what: str) -> None:
     """Report a reference to a named entry that does not exist."""
-    if value is not None and value not in names:
+    if not isinstance(value, str):
+        return  # missing, or of the wrong type: reported where it is read
+    names = [n for n in names if isinstance(n, str)]  # an entry whose own name is bad is reported on its own
+    if value not in names:
         listing = ", ".join(names) if names else "none are defined"
         table.error(key, f"names {what} {value!r} that does not exist{_suggest(value, names)} (defined: {listing})")

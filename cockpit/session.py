@@ -130,8 +130,11 @@ class Session:
 
     def _baseline_from_journal(self) -> dict[str, float]:
         for entry in self.journal.entries:
-            if entry.kind == "reading" and entry.data.get("baseline"):
-                return {str(k): float(v) for k, v in entry.data.get(SUSPECTS, {}).items()}
+            counts = entry.data.get(SUSPECTS)
+            if entry.kind == "reading" and entry.data.get("baseline") and isinstance(counts, dict):
+                # A hand-edited or damaged entry may hold anything: keep only the numbers.
+                return {str(k): float(v) for k, v in counts.items()
+                        if isinstance(v, (int, float)) and not isinstance(v, bool)}
         return {}
 
     # -- several operators --------------------------------------------------------------
