@@ -20,7 +20,8 @@ def durations(m: Moments, has_gate_entries: bool) -> tuple[tuple[Duration, ...],
         ("to first status update", m.declared, m.first_update, "no status update was sent"),
         ("to mitigate", m.declared, m.mitigated,
          "the gate never reported MITIGATED" if has_gate_entries else
-         "this journal predates the gate's MITIGATED entries, so when the damage stopped is not recorded"),
+         "the journal has no gate entries (cockpits before the three-state gate did not journal it), "
+         "so when the damage stopped is not recorded"),
         ("to restore", m.declared, m.restored, "the service was not reported restored"),
         ("to close", m.declared, m.closed, "the incident is not closed"),
     ]
