@@ -286,3 +286,13 @@ def test_an_export_that_cannot_be_written_says_so_in_one_line_and_leaves_no_file
     assert done.returncode == 1 and done.stderr.startswith(f"cockpit export: cannot write {target}")
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.rglob("*.partial")) and not target.exists()
+
+
+def test_a_follow_up_names_its_owner_with_an_at_sign() -> None:
+    ts = "2026-11-21T12:00:00.000Z"
+    entries = [Entry(1, ts, "alice", "note", "add an idempotency key to the retry worker @dana.k.", None, {"follow_up": True}),
+               Entry(2, ts, "alice", "note", "mail ops@example.com about the page", None, {"follow_up": True}),
+               Entry(3, ts, "bob", "note", "not a follow-up @carol", None, {})]
+    report = build(from_entries(entries))
+    assert [(f.owner, f.raised_by) for f in report.follow_ups] == [("dana.k", "alice"), ("alice", "alice")]
+    assert "owner **dana.k** (raised by alice" in render_markdown(report)

@@ -6,6 +6,7 @@ per-owner tallies, overrides, follow-ups, repairs, messages, chart series and ma
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from cockpit.report.curate import Curator, release_from_touches
 from cockpit.report.model import FollowUp, Marker, Message, Moment, Override, Repair, Row
 from cockpit.report.series import SeriesBuilder
 
+#: "@dana" in a follow-up note names its owner (the note dialog has one text field).
+_MENTION = re.compile(r"(?<![\w.])@([A-Za-z][\w.-]*[\w])")
 #: Markers drawn per chart at most; beyond it the chart says how many more actions ran.
 MAX_MARKERS = 2000
 
@@ -166,7 +169,8 @@ class Collected:
     def _note(self, e: Entry, at: datetime) -> None:
         self.owner_notes[e.operator] += 1
         if e.data.get("follow_up"):
-            owner = str(e.data.get("owner") or e.operator)
+            mention = _MENTION.search(e.summary)
+            owner = str(e.data.get("owner") or (mention.group(1) if mention else e.operator))
             self.follow_ups.append(FollowUp(at, e.summary, owner, e.operator))
 
     def _action(self, e: Entry, at: datetime) -> None:
