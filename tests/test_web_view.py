@@ -83,6 +83,12 @@ def test_the_page_follows_the_journal_live(served: tuple[str, Path, list]) -> No
             assert "customers confirm" not in page.evaluate("document.body.innerText")
             handle.write(note[30:] + "\n")
         page.wait_for("document.body.innerText", lambda v: "customers confirm checkout works" in v, "the note")
+        # The charts follow too: one dashed marker per action in each chart, the gate's moments labelled.
+        actions = sum(1 for e in entries if e.data.get("phase") == "result")
+        markers = page.evaluate("Array.from(document.querySelectorAll('#charts svg.chart'))"
+                                ".map(s => s.querySelectorAll('line.marker.action').length)")
+        assert markers == [actions] * 3
+        assert "RESTORED" in page.evaluate("document.querySelector('#charts svg.chart').textContent")
     finally:
         page.close()
 
@@ -99,3 +105,24 @@ def test_nothing_can_be_written_and_unknown_paths_are_404(served: tuple[str, Pat
         assert request(url, "POST", path)[0] == 404, path
     assert request(url, "GET", "/")[0] == 200
     assert journal.stat().st_size == size
+
+
+def test_the_follower_waits_for_whole_lines_and_starts_over_when_the_journal_is_replaced(tmp_path: Path) -> None:
+    from cockpit.web.live import FileReplaced, JournalFollower, LiveState
+
+    path = tmp_path / "later.jsonl"
+    follower, state = JournalFollower(path), LiveState()
+    assert follower.poll() == []  # not there yet: nothing, no error
+    entries = drill_with_gate()
+    lines = [json.dumps(e.to_dict()) + "\n" for e in entries[:5]]
+    path.write_text(lines[0] + lines[1][:20])
+    first = follower.poll()
+    assert [e.seq for e in first] == [1]  # the torn second line waits for its newline
+    with open(path, "a") as handle:
+        handle.write(lines[1][20:] + "".join(lines[2:]))
+    for entry in [*first, *follower.poll()]:
+        state.apply(entry)
+    assert state.entries == 5 and state.title.startswith("DRILL") and state.version == 5
+    path.write_text(lines[0])  # replaced by a shorter file (a new incident, or a restore)
+    with pytest.raises(FileReplaced):
+        follower.poll()

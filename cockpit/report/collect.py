@@ -10,13 +10,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from cockpit.journal import Entry
 from cockpit.report.curate import Curator, release_from_touches
 from cockpit.report.model import FollowUp, Marker, Message, Moment, Override, Repair, Row
-from cockpit.report.series import SeriesBuilder
+from cockpit.report.series import SeriesBuilder, readings_in
 
 #: "@dana" in a follow-up note names its owner (the note dialog has one text field).
 _MENTION = re.compile(r"(?<![\w.])@([A-Za-z][\w.-]*[\w])")
@@ -200,16 +200,7 @@ class Collected:
         d = e.data
         if e.kind == "reading" and d.get("baseline") and isinstance(d.get("suspects"), dict):
             self.baseline = {str(k): float(v) for k, v in d["suspects"].items() if isinstance(v, (int, float))}
-        sources: list[tuple[datetime, Any]] = []
-        if e.kind in ("reading", "status", "gate", "close"):
-            sources.append((at, d))
-        if isinstance(d.get("before"), dict):
-            took = d.get("duration_s")
-            start = at - timedelta(seconds=float(took)) if isinstance(took, (int, float)) else at
-            sources.append((start, d["before"]))
-        if isinstance(d.get("after"), dict):
-            sources.append((at, d["after"]))
-        for moment, readings in sources:
+        for moment, readings in readings_in(e.kind, d, at):
             self.series.add_readings(moment, readings)
 
     def _row(self, row: Row) -> None:

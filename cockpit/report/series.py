@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cockpit.report.model import FAMILIES, Point, Series
 
 #: Points kept per series; above it, neighbours are merged keeping the higher value (peaks matter).
 MAX_POINTS = 256
+
+
+def readings_in(kind: str, data: dict[str, Any], at: datetime) -> list[tuple[datetime, Any]]:
+    """Where an entry carries readings, and when each was read: its own data (readings, status,
+    gate and close entries), an action's `before` (when it started) and `after` (when it ended)."""
+    found: list[tuple[datetime, Any]] = []
+    if kind in ("reading", "status", "gate", "close"):
+        found.append((at, data))
+    if isinstance(data.get("before"), dict):
+        took = data.get("duration_s")
+        started = at
+        if isinstance(took, (int, float)) and not isinstance(took, bool) and 0 <= took < 1e7:
+            started = at - timedelta(seconds=float(took))
+        found.append((started, data["before"]))
+    if isinstance(data.get("after"), dict):
+        found.append((at, data["after"]))
+    return found
 
 
 class SeriesBuilder:

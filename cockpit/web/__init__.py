@@ -8,11 +8,16 @@ systems, and holds no credentials (secrets are redacted from what it shows, as i
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cockpit.redact import Redactor
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def serve(journal: str | Path, host: str = "127.0.0.1", port: int = 8650, tz_name: str = "UTC",
@@ -38,5 +43,19 @@ def serve(journal: str | Path, host: str = "127.0.0.1", port: int = 8650, tz_nam
               "(put an authenticating proxy in front)", file=sys.stderr, flush=True)
     config = uvicorn.Config(create_app(journal, tz_name, redactor), log_level="warning", access_log=False,
                             timeout_graceful_shutdown=2, lifespan="on")
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    logging.getLogger("uvicorn.error").addFilter(_QuietStop(server))
+    server.run(sockets=[sock])
     return 0
+
+
+class _QuietStop(logging.Filter):
+    """At Ctrl-C the viewers' live streams are cut mid-response, which uvicorn logs as an app
+    error for each one; nothing went wrong, so those lines are dropped while stopping."""
+
+    def __init__(self, server: uvicorn.Server) -> None:
+        super().__init__()
+        self.server = server
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (self.server.should_exit and "without completing response" in record.getMessage())

@@ -19,11 +19,14 @@ from typing import Any
 from cockpit.journal import Entry
 from cockpit.redact import Redactor
 from cockpit.report.curate import Curator
-from cockpit.report.model import Row
+from cockpit.report.model import Charts, Marker, Row
+from cockpit.report.series import SeriesBuilder, readings_in
 from cockpit.runbook import Runbook
 
 #: Timeline rows the page keeps (newest first on the page).
 MAX_ROWS = 200
+#: Action markers the charts keep (the newest).
+MAX_MARKERS = 500
 #: Bytes read per poll at most, so a huge journal is taken in over a few polls, not one gulp.
 READ_CHUNK = 4 << 20
 
@@ -52,12 +55,16 @@ class LiveState:
     readings_at: datetime | None = None
     runbook: Runbook = field(default_factory=Runbook)
     rows: deque[Row] = field(default_factory=lambda: deque(maxlen=MAX_ROWS))
+    first_at: datetime | None = None
+    series: SeriesBuilder = field(default_factory=SeriesBuilder)
+    markers: deque[Marker] = field(default_factory=lambda: deque(maxlen=MAX_MARKERS))
     entries: int = 0
     version: int = 0
     _curator: Curator = field(default_factory=lambda: Curator(has_gate_entries=False))
 
     def apply(self, e: Entry) -> None:
         self.entries += 1
+        self.first_at = self.first_at or e.at
         self.last_at = e.at
         d = e.data
         if e.kind == "declare":
@@ -87,10 +94,23 @@ class LiveState:
             self.status = "reopened"
         self.runbook.apply(e)
         self._take_readings(e)
+        for moment, readings in readings_in(e.kind, d, e.at):
+            self.series.add_readings(moment, readings)
         row = self._curator.feed(e)
         if row is not None:
             self.rows.append(row)
+            if row.is_action:
+                self.markers.append(Marker(row.at.timestamp(), f"{row.what} ({row.outcome}, {row.who})",
+                                           row.outcome == "done"))
+            elif e.kind == "gate" and self.gate in ("MITIGATED", "RESTORED"):
+                self.markers.append(Marker(row.at.timestamp(), row.what, True, self.gate.lower()))
         self.version += 1
+
+    def charts(self) -> Charts:
+        """The readings so far as the report's charts (a marker per action, gate moments labelled)."""
+        start = self.first_at.timestamp() if self.first_at else None
+        end = self.last_at.timestamp() if self.last_at else None
+        return Charts(self.series.build(), tuple(self.markers), start, end)
 
     def _take_readings(self, e: Entry) -> None:
         d = e.data

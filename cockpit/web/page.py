@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from html import escape
 
-from cockpit.report import words
+from cockpit.report import charts, words
 from cockpit.runbook import STEPS, StepState
 from cockpit.safe_text import visible
 from cockpit.web.live import LiveState
@@ -28,6 +28,10 @@ td, th { text-align: left; padding: .2em .4em; border-bottom: 1px solid #eee; ve
 .step-done { color: #1e8449; } .step-failed { color: #c0392b; font-weight: 600; } .step-running { font-weight: 600; }
 .muted { color: #666; font-size: .9em; }
 #timeline { grid-column: 1 / -1; }
+h3 { font-size: .95em; margin: .6em 0 .2em; } .chart { max-width: 100%; height: auto; }
+.axis { font-size: 11px; fill: #666; } .milestone-label { font-size: 10px; font-weight: 600; }
+.legend { font-size: .85em; color: #444; margin-top: 0; } .key { margin-right: 1.2em; white-space: nowrap; }
+.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .3em; }
 #connection { float: right; font-size: .85em; }
 """
 
@@ -47,7 +51,7 @@ def document(state: LiveState, zone: tzinfo, zone_name: str) -> str:
 
 def live_section(s: LiveState, zone: tzinfo, zone_name: str) -> str:
     return _header(s, zone, zone_name) + "<main>" + _gate(s, zone) + _readings(s, zone) + _runbook(s) + \
-        _timeline(s, zone) + "</main>"
+        _charts(s, zone) + _timeline(s, zone) + "</main>"
 
 
 def _header(s: LiveState, zone: tzinfo, zone_name: str) -> str:
@@ -105,6 +109,17 @@ def _runbook(s: LiveState) -> str:
     done = sum(1 for st in STEPS if s.runbook.state(st.id) in (StepState.DONE, StepState.SKIPPED))
     return (f'<section id="runbook"><h2>Runbook: {done} of {len(STEPS)} steps done</h2>'
             f"<table>{''.join(rows)}</table></section>")
+
+
+def _charts(s: LiveState, zone: tzinfo) -> str:
+    drawn = s.charts()
+    found = charts.families(drawn)
+    if not found:
+        return '<section id="charts"><h2>Charts</h2><p class="muted">No readings in the journal yet.</p></section>'
+    return ('<section id="charts"><h2>Over the incident</h2><p class="muted">Dashed: an action (red when it '
+            "failed); solid: the gate reaching MITIGATED or RESTORED.</p>"
+            + "".join(f"<h3>{e(label)}</h3>" + charts.svg(family, label, series, drawn, zone, height=140)
+                      for family, label, series in found) + "</section>")
 
 
 def _timeline(s: LiveState, zone: tzinfo) -> str:
