@@ -333,14 +333,14 @@ class Session:
                     return ActionOutcome("locked", f"{action.title} is being run by {other}")
                 refresher = asyncio.create_task(self._keep_lock(lock, holder))
                 try:
-                    return await self._run(action, confirm, progress, dry_run, warning)
+                    return self._redacted(await self._run(action, confirm, progress, dry_run, warning))
                 finally:
                     refresher.cancel()
                     try:
                         await self.shared.release(lock, holder)
                     except SHARED_ERRORS():
                         pass  # it expires by itself
-            return await self._run(action, confirm, progress, dry_run)
+            return self._redacted(await self._run(action, confirm, progress, dry_run))
         finally:
             self.in_flight.discard(name)
 
@@ -360,6 +360,9 @@ class Session:
         step = action.step
         try:
             preview = (await action.preview()).shown_safely()
+            redact = self.journal.redactor.text  # the dialog and `act` show what the journal would keep
+            preview = replace(preview, touches=tuple(map(redact, preview.touches)),
+                              warnings=tuple(map(redact, preview.warnings)))
         except Exception as exc:  # noqa: BLE001 - a backend failure becomes a message and a journal entry
             self.record("action", f"{action.title}: preview failed: {short_error(exc)}", step=step,
                         data={"action": action.name, "phase": "preview", "error": short_error(exc)})
@@ -447,6 +450,11 @@ class Session:
                                  "" if ok else (result.state_left or verified.state_left))
         return ActionOutcome("done" if ok else "failed", summary, result,
                              "" if ok else (result.state_left or verified.state_left))
+
+    def _redacted(self, outcome: ActionOutcome) -> ActionOutcome:
+        """The outcome as the screen shows it: redacted like the journal (a 404 may echo a token)."""
+        redact = self.journal.redactor.text
+        return outcome._replace(message=redact(outcome.message), state_left=redact(outcome.state_left))
 
     def _not_run(self, action: Action) -> ActionOutcome:
         return ActionOutcome("failed", f"{action.title} NOT run: the journal cannot be written ({self.journal_error}); "
