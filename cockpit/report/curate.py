@@ -16,7 +16,8 @@ from typing import Any
 from cockpit.journal import Entry
 from cockpit.report.model import Change, Row
 
-FAMILIES = ("error_rate", "queues", "suspects")
+#: The reading families an action's before/after shows, in the order people read them.
+CHANGE_FAMILIES = ("error_rate", "queues", "suspects")
 MAX_CHANGES = 8
 _GATE_STATES = ("NOT RESTORED", "MITIGATED", "RESTORED")
 
@@ -45,7 +46,7 @@ def reading_changes(before: Any, after: Any) -> tuple[Change, ...]:
     if not isinstance(before, dict) or not isinstance(after, dict):
         return ()
     out: list[Change] = []
-    for family in FAMILIES:
+    for family in CHANGE_FAMILIES:
         old, new = before.get(family) or {}, after.get(family) or {}
         if not isinstance(old, dict) or not isinstance(new, dict):
             continue

@@ -7,9 +7,6 @@ from datetime import datetime, tzinfo
 
 from cockpit.report.model import Change, Peak
 
-FAMILY_WORDS = {"error_rate": "error rate", "suspects": "suspect records", "queues": "queue depth"}
-
-
 def percent(ratio: float | None) -> str:
     if ratio is None:
         return "unknown"
