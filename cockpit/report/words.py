@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 
 from cockpit.report.model import Change, Peak
 
+
 def percent(ratio: float | None) -> str:
     if ratio is None:
         return "unknown"
