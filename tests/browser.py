@@ -16,8 +16,17 @@ from typing import Any
 
 import pytest
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 
 
 def chromium() -> str:
@@ -29,8 +38,9 @@ def chromium() -> str:
 
 def _run(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory(prefix="cockpit-chromium-", ignore_cleanup_errors=True) as profile:
-        return subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [chromium(), *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=timeout
+        )
 
 
 def screenshot(url: str, png: Path, width: int, height: int) -> tuple[int, int]:
@@ -67,9 +77,19 @@ class LivePage:
         from websockets.sync.client import connect
 
         self._profile = tempfile.TemporaryDirectory(prefix="cockpit-chromium-", ignore_cleanup_errors=True)
-        self.process = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={self._profile.name}",
-                                         "--remote-debugging-port=0", "--remote-allow-origins=*", url],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [
+                chromium(),
+                *FLAGS,
+                f"--user-data-dir={self._profile.name}",
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+                url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         port = self._devtools_port()
         page = self._page_target(port, url)
         self.ws = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30).__enter__()
@@ -101,8 +121,15 @@ class LivePage:
 
     def evaluate(self, expression: str) -> Any:
         self._id += 1
-        self.ws.send(json.dumps({"id": self._id, "method": "Runtime.evaluate",
-                                 "params": {"expression": expression, "returnByValue": True}}))
+        self.ws.send(
+            json.dumps(
+                {
+                    "id": self._id,
+                    "method": "Runtime.evaluate",
+                    "params": {"expression": expression, "returnByValue": True},
+                }
+            )
+        )
         while True:
             reply = json.loads(self.ws.recv(timeout=30))
             if reply.get("id") == self._id:

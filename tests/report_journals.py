@@ -19,10 +19,19 @@ OPEN_ITEM = "orders marked needs_review: the payments team checks each by hand"
 
 
 def gate_entry(seq: int, ts: str, operator: str, state: str, previous: str, reason: str) -> Entry:
-    conditions = [{"name": "error rate", "ok": state != "NOT RESTORED", "detail": "checkout 5xx ratio", "level": "mitigated"},
-                  {"name": "data", "ok": state == "RESTORED", "detail": reason or "suspect counts 0", "level": "restored"}]
-    return Entry(seq, ts, operator, "gate", f"gate: {state}" + (f" — {reason}" if reason else ""), "watch",
-                 {"v": 1, "state": state, "previous": previous, "reason": reason, "conditions": conditions})
+    conditions = [
+        {"name": "error rate", "ok": state != "NOT RESTORED", "detail": "checkout 5xx ratio", "level": "mitigated"},
+        {"name": "data", "ok": state == "RESTORED", "detail": reason or "suspect counts 0", "level": "restored"},
+    ]
+    return Entry(
+        seq,
+        ts,
+        operator,
+        "gate",
+        f"gate: {state}" + (f" — {reason}" if reason else ""),
+        "watch",
+        {"v": 1, "state": state, "previous": previous, "reason": reason, "conditions": conditions},
+    )
 
 
 def open_items(entries: list[Entry]) -> list[str]:
@@ -38,18 +47,38 @@ def drill_with_gate() -> list[Entry]:
     for e in recorded:
         d = e.data
         if e.kind == "status" and d.get("status") == "closed":
-            out.append(Entry(0, e.ts, e.operator, "close", "incident closed", "close",
-                             {"override": False, "reason": "", "open_items": [OPEN_ITEM]}).to_dict())
+            out.append(
+                Entry(
+                    0,
+                    e.ts,
+                    e.operator,
+                    "close",
+                    "incident closed",
+                    "close",
+                    {"override": False, "reason": "", "open_items": [OPEN_ITEM]},
+                ).to_dict()
+            )
             continue
         if e.kind == "status" and d.get("gate") == "green":
             out.append(gate_entry(0, e.ts, e.operator, "RESTORED", "MITIGATED", "").to_dict())
         out.append(e.to_dict())
         if e.kind == "declare":
-            out.append(gate_entry(0, e.ts, e.operator, "NOT RESTORED", "NOT RESTORED",
-                                  "error rate: checkout 5xx ratio 7.5% (limit 1%)").to_dict())
+            out.append(
+                gate_entry(
+                    0,
+                    e.ts,
+                    e.operator,
+                    "NOT RESTORED",
+                    "NOT RESTORED",
+                    "error rate: checkout 5xx ratio 7.5% (limit 1%)",
+                ).to_dict()
+            )
         if e.kind == "action" and d.get("action") == "flags_safe" and d.get("phase") == "result":
-            out.append(gate_entry(0, e.ts, e.operator, "MITIGATED", "NOT RESTORED",
-                                  "data: 221 duplicate discount holds (target 0)").to_dict())
+            out.append(
+                gate_entry(
+                    0, e.ts, e.operator, "MITIGATED", "NOT RESTORED", "data: 221 duplicate discount holds (target 0)"
+                ).to_dict()
+            )
     return [Entry.from_dict({**obj, "seq": i}) for i, obj in enumerate(out, start=1)]
 
 

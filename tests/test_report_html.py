@@ -15,8 +15,24 @@ def test_the_html_report_renders_in_chromium_with_its_text_and_charts(tmp_path: 
     entries = drill_with_gate()
     journal = write(entries, tmp_path / "incident.jsonl")
     page = tmp_path / "report.html"
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(journal), "--format", "html",
-                           "-o", str(page), "--tz", "Europe/Berlin"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cockpit.cli",
+            "export",
+            str(journal),
+            "--format",
+            "html",
+            "-o",
+            str(page),
+            "--tz",
+            "Europe/Berlin",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     html = page.read_text()
     # One self-contained file: no script, no stylesheet or image fetched from anywhere.
@@ -43,8 +59,12 @@ def test_the_html_report_prints(tmp_path: Path) -> None:
     journal = write(drill_with_gate(), tmp_path / "incident.jsonl")
     with_appendix, without = tmp_path / "a.html", tmp_path / "b.html"
     for page, extra in ((with_appendix, []), (without, ["--no-appendix"])):
-        done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(journal), "--format", "html",
-                               "-o", str(page), *extra], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "cockpit.cli", "export", str(journal), "--format", "html", "-o", str(page), *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
     assert 'id="journal"' in with_appendix.read_text() and 'id="journal"' not in without.read_text()
     pages = print_to_pdf(with_appendix.as_uri(), tmp_path / "a.pdf")

@@ -24,8 +24,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, list]]:
     entries = drill_with_gate()
     cut = next(i for i, e in enumerate(entries) if e.kind == "gate" and e.data["state"] == "RESTORED")
     journal = write(entries[:cut], tmp_path / "incident.jsonl")
-    process = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--journal", str(journal), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cockpit.cli", "serve", "--journal", str(journal), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -57,25 +61,42 @@ def test_the_page_follows_the_journal_live(served: tuple[str, Path, list]) -> No
         assert so_far != "RESTORED"
         page.wait_for(gate, lambda v: v == so_far, "the gate as journaled so far")
         text = page.evaluate("document.body.innerText")
-        assert "DRILL: checkout failing after release 2026.11.3" in text and f"status {'mitigated' if so_far == 'MITIGATED' else 'open'}" in text
+        assert (
+            "DRILL: checkout failing after release 2026.11.3" in text
+            and f"status {'mitigated' if so_far == 'MITIGATED' else 'open'}" in text
+        )
         book = Runbook.from_entries(entries)
         done = sum(1 for s in STEPS if book.state(s.id) in (StepState.DONE, StepState.SKIPPED))
         assert 0 < done < len(STEPS) and f"Runbook: {done} of {len(STEPS)} steps done" in text
         assert "checkout 5xx ratio" in text  # latest readings
         rows = page.evaluate("document.querySelectorAll('#timeline tbody tr').length")
-        assert rows == sum(1 for e in entries if e.kind in ("declare", "note", "gate")
-                           or e.data.get("phase") == "result")
+        assert rows == sum(
+            1 for e in entries if e.kind in ("declare", "note", "gate") or e.data.get("phase") == "result"
+        )
         # Another cockpit appends to the journal: the open page changes without a reload.
         last = entries[-1]
         with open(journal, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(gate_entry(last.seq + 1, last.ts, "bob", "RESTORED", "MITIGATED", "").to_dict()) + "\n")
+            handle.write(
+                json.dumps(gate_entry(last.seq + 1, last.ts, "bob", "RESTORED", "MITIGATED", "").to_dict()) + "\n"
+            )
         page.wait_for(gate, lambda v: v == "RESTORED", "the appended gate entry on the page")
         assert "status restored" in page.evaluate("document.body.innerText")
-        assert page.evaluate("document.querySelector('#timeline tbody tr td:nth-child(3)').textContent") == \
-            "Gate reached RESTORED"
+        assert (
+            page.evaluate("document.querySelector('#timeline tbody tr td:nth-child(3)').textContent")
+            == "Gate reached RESTORED"
+        )
         # A half-written line is not shown until its newline arrives.
-        note = json.dumps({"seq": last.seq + 2, "ts": last.ts, "operator": "carol", "kind": "note",
-                           "step": None, "summary": "customers confirm checkout works", "data": {}})
+        note = json.dumps(
+            {
+                "seq": last.seq + 2,
+                "ts": last.ts,
+                "operator": "carol",
+                "kind": "note",
+                "step": None,
+                "summary": "customers confirm checkout works",
+                "data": {},
+            }
+        )
         with open(journal, "a", encoding="utf-8") as handle:
             handle.write(note[:30])
             handle.flush()
@@ -85,8 +106,10 @@ def test_the_page_follows_the_journal_live(served: tuple[str, Path, list]) -> No
         page.wait_for("document.body.innerText", lambda v: "customers confirm checkout works" in v, "the note")
         # The charts follow too: one dashed marker per action in each chart, the gate's moments labelled.
         actions = sum(1 for e in entries if e.data.get("phase") == "result")
-        markers = page.evaluate("Array.from(document.querySelectorAll('#charts svg.chart'))"
-                                ".map(s => s.querySelectorAll('line.marker.action').length)")
+        markers = page.evaluate(
+            "Array.from(document.querySelectorAll('#charts svg.chart'))"
+            ".map(s => s.querySelectorAll('line.marker.action').length)"
+        )
         assert markers == [actions] * 3
         assert "RESTORED" in page.evaluate("document.querySelector('#charts svg.chart').textContent")
     finally:

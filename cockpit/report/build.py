@@ -39,6 +39,7 @@ def from_file(path: str | Path, bad: list[BadLine] | None = None, redactor: Reda
         passes[0] += 1
         # Text stays as written here: every renderer shows it through safe_text.visible.
         return iter_entries(path, bad if passes[0] == 1 else None, redact, shown=False)
+
     return entries
 
 
@@ -51,27 +52,58 @@ def build(source: Source, tz_name: str = "UTC") -> Report:
     tz = zone(tz_name)
     clean = source
     found = collect(clean())
-    moments = Moments(started=found.started or found.first_bad, declared=found.declared,
-                      acknowledged=found.acknowledged, first_update=found.first_update,
-                      mitigated=found.mitigated if found.has_gate_entries else None,
-                      restored=found.restored if found.has_gate_entries else found.restored_fallback,
-                      closed=found.closed)
+    moments = Moments(
+        started=found.started or found.first_bad,
+        declared=found.declared,
+        acknowledged=found.acknowledged,
+        first_update=found.first_update,
+        mitigated=found.mitigated if found.has_gate_entries else None,
+        restored=found.restored if found.has_gate_entries else found.restored_fallback,
+        closed=found.closed,
+    )
     spans, omitted = durations(moments, found.has_gate_entries)
     impact = _impact(found)
-    header = Header(found.title, found.severity, found.status, found.gate, found.gate_reason, found.lead,
-                    found.declared_by, found.scope, found.release, found.rolled_back_to, found.changes,
-                    tuple(sorted(found.operators)))
+    header = Header(
+        found.title,
+        found.severity,
+        found.status,
+        found.gate,
+        found.gate_reason,
+        found.lead,
+        found.declared_by,
+        found.scope,
+        found.release,
+        found.rolled_back_to,
+        found.changes,
+        tuple(sorted(found.operators)),
+    )
     has_gate = found.has_gate_entries
 
     def timeline() -> Iterator[Row]:
         return curate(clean(), has_gate)
 
     report = Report(
-        zone=tz, zone_name=tz_name, header=header, summary=(), moments=moments, durations=spans, omitted=omitted,
-        impact=impact, steps=_steps(found), owners=_owners(found), overrides=tuple(found.overrides),
-        follow_ups=tuple(found.follow_ups), open_items=open_items(found, impact), repairs=tuple(found.repairs),
-        messages=tuple(found.messages), charts=_charts(found, moments), action_count=found.action_count,
-        entry_count=found.entry_count, timeline=timeline, raw=clean)
+        zone=tz,
+        zone_name=tz_name,
+        header=header,
+        summary=(),
+        moments=moments,
+        durations=spans,
+        omitted=omitted,
+        impact=impact,
+        steps=_steps(found),
+        owners=_owners(found),
+        overrides=tuple(found.overrides),
+        follow_ups=tuple(found.follow_ups),
+        open_items=open_items(found, impact),
+        repairs=tuple(found.repairs),
+        messages=tuple(found.messages),
+        charts=_charts(found, moments),
+        action_count=found.action_count,
+        entry_count=found.entry_count,
+        timeline=timeline,
+        raw=clean,
+    )
     return _with_summary(report, found)
 
 
@@ -84,8 +116,11 @@ def _impact(found: Collected) -> Impact:
         return tuple(Peak(name, value, at) for (fam, name), (value, at) in found.series.peaks.items() if fam == family)
 
     suspects = peaks("suspects")
-    new = tuple(Peak(p.name, p.value - found.baseline[p.name], p.at) for p in suspects
-                if p.name in found.baseline and p.value > found.baseline[p.name])
+    new = tuple(
+        Peak(p.name, p.value - found.baseline[p.name], p.at)
+        for p in suspects
+        if p.name in found.baseline and p.value > found.baseline[p.name]
+    )
     committed = [r for r in found.repairs if r.committed]
     marked = sum(r.marked_for_review for r in committed) if found.repairs else None
     repaired = sum(sum(v for _k, v in r.applied) - r.marked_for_review for r in committed) if found.repairs else None
@@ -97,16 +132,31 @@ def _steps(found: Collected) -> tuple[StepDone, ...]:
     for step in STEPS:
         tally: dict[str, int] = found.step_actions.get(step.id, {})
         actions = tuple(f"{what} ×{n}" if n > 1 else what for what, n in list(tally.items())[:50])
-        out.append(StepDone(step.id, step.title, found.step_states.get(step.id, "pending"),
-                            found.step_reasons.get(step.id), actions, tuple(sorted(found.step_owners.get(step.id, ())))))
+        out.append(
+            StepDone(
+                step.id,
+                step.title,
+                found.step_states.get(step.id, "pending"),
+                found.step_reasons.get(step.id),
+                actions,
+                tuple(sorted(found.step_owners.get(step.id, ()))),
+            )
+        )
     return tuple(out)
 
 
 def _owners(found: Collected) -> tuple[OwnerDone, ...]:
     titles = {s.id: s.title for s in STEPS}
-    return tuple(OwnerDone(who, found.owner_actions[who], found.owner_failed[who], found.owner_notes[who],
-                           tuple(titles.get(s, s) for s in _in_runbook_order(found.owner_steps.get(who, set()))))
-                 for who in sorted(found.operators))
+    return tuple(
+        OwnerDone(
+            who,
+            found.owner_actions[who],
+            found.owner_failed[who],
+            found.owner_notes[who],
+            tuple(titles.get(s, s) for s in _in_runbook_order(found.owner_steps.get(who, set()))),
+        )
+        for who in sorted(found.operators)
+    )
 
 
 def _in_runbook_order(ids: set[str]) -> list[str]:

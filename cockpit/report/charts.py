@@ -62,8 +62,9 @@ def marker_line(charts: Charts, width: int = 48) -> str:
     return "".join(" " if n == 0 else "^" if n == 1 else "*" for n in counts)
 
 
-def svg(family: str, label: str, series: list[Series], charts: Charts, zone: tzinfo,
-        width: int = 720, height: int = 180) -> str:
+def svg(
+    family: str, label: str, series: list[Series], charts: Charts, zone: tzinfo, width: int = 720, height: int = 180
+) -> str:
     """One self-contained SVG chart: a line per series, a dashed marker per action, milestones labelled."""
     start, end = _span(charts)
     left, right, top_pad, bottom = 64, 12, 14, 26
@@ -76,14 +77,16 @@ def svg(family: str, label: str, series: list[Series], charts: Charts, zone: tzi
     def y(value: float) -> float:
         return round(top_pad + plot_h - value / top * plot_h, 1)
 
-    parts = [f'<svg class="chart" data-family="{family}" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(label)} over the incident">',
-             f'<title>{escape(label)} over the incident</title>',
-             f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}" stroke="#999"/>',
-             f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="axis">{escape(words.reading(family, top))}</text>',
-             f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end" class="axis">0</text>',
-             f'<text x="{left}" y="{height - 6}" class="axis">{escape(_clock(start, zone))}</text>',
-             f'<text x="{left + plot_w}" y="{height - 6}" text-anchor="end" class="axis">{escape(_clock(end, zone))}</text>']
+    parts = [
+        f'<svg class="chart" data-family="{family}" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(label)} over the incident">',
+        f"<title>{escape(label)} over the incident</title>",
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}" stroke="#999"/>',
+        f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="axis">{escape(words.reading(family, top))}</text>',
+        f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end" class="axis">0</text>',
+        f'<text x="{left}" y="{height - 6}" class="axis">{escape(_clock(start, zone))}</text>',
+        f'<text x="{left + plot_w}" y="{height - 6}" text-anchor="end" class="axis">{escape(_clock(end, zone))}</text>',
+    ]
     for marker in charts.markers:
         parts.append(_marker(marker, x(marker.at), top_pad, top_pad + plot_h, zone))
     for i, s in enumerate(series):
@@ -94,13 +97,17 @@ def svg(family: str, label: str, series: list[Series], charts: Charts, zone: tzi
             coords += [(x(p.at), y(before.value)), (x(p.at), y(p.value))]
         coords.append((x(end), y(s.points[-1].value)))
         points = " ".join(f"{a},{b}" for a, b in coords)
-        parts.append(f'<polyline class="series" data-name="{escape(s.name)}" fill="none" stroke="{colour}" '
-                     f'stroke-width="2" points="{points}"><title>{escape(s.name)}</title></polyline>')
+        parts.append(
+            f'<polyline class="series" data-name="{escape(s.name)}" fill="none" stroke="{colour}" '
+            f'stroke-width="2" points="{points}"><title>{escape(s.name)}</title></polyline>'
+        )
     parts.append("</svg>")
-    legend = " ".join(f'<span class="key"><span class="swatch" style="background:{COLOURS[i % len(COLOURS)]}"></span>'
-                      f'{escape(s.name)}: peak {escape(words.reading(family, max(p.value for p in s.points)))}, '
-                      f'last {escape(words.reading(family, s.points[-1].value))}</span>'
-                      for i, s in enumerate(series))
+    legend = " ".join(
+        f'<span class="key"><span class="swatch" style="background:{COLOURS[i % len(COLOURS)]}"></span>'
+        f"{escape(s.name)}: peak {escape(words.reading(family, max(p.value for p in s.points)))}, "
+        f"last {escape(words.reading(family, s.points[-1].value))}</span>"
+        for i, s in enumerate(series)
+    )
     return "".join(parts) + f'<p class="legend">{legend}</p>'
 
 
@@ -108,13 +115,17 @@ def _marker(m: Marker, at_x: float, y_top: float, y_bottom: float, zone: tzinfo)
     tip = escape(f"{_clock(m.at, zone)} {m.label}")
     if m.kind == "action":
         colour = "#555" if m.ok else "#c0392b"
-        return (f'<line class="marker action" x1="{at_x}" y1="{y_top}" x2="{at_x}" y2="{y_bottom}" stroke="{colour}" '
-                f'stroke-dasharray="3,3"><title>{tip}</title></line>')
+        return (
+            f'<line class="marker action" x1="{at_x}" y1="{y_top}" x2="{at_x}" y2="{y_bottom}" stroke="{colour}" '
+            f'stroke-dasharray="3,3"><title>{tip}</title></line>'
+        )
     colour = MILESTONE_COLOUR.get(m.kind, "#424949")
-    return (f'<line class="marker milestone" x1="{at_x}" y1="{y_top}" x2="{at_x}" y2="{y_bottom}" stroke="{colour}" '
-            f'stroke-width="2"><title>{tip}</title></line>'
-            f'<text x="{at_x - 3}" y="{y_top + 10 + 11 * _ROWS.get(m.kind, 0)}" text-anchor="end" '
-            f'class="milestone-label" fill="{colour}">{escape(m.kind.upper())}</text>')
+    return (
+        f'<line class="marker milestone" x1="{at_x}" y1="{y_top}" x2="{at_x}" y2="{y_bottom}" stroke="{colour}" '
+        f'stroke-width="2"><title>{tip}</title></line>'
+        f'<text x="{at_x - 3}" y="{y_top + 10 + 11 * _ROWS.get(m.kind, 0)}" text-anchor="end" '
+        f'class="milestone-label" fill="{colour}">{escape(m.kind.upper())}</text>'
+    )
 
 
 def _clock(at: float, zone: tzinfo) -> str:

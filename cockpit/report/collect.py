@@ -97,11 +97,15 @@ class Collected:
         if self.declared is None:
             self.declared = Moment(at, f"the declaration (entry {e.seq})", e.seq)
             self.declared_by = e.operator
-        for key, words in (("started_at", "the start time given at declaration"),
-                           ("release_at", "the release time given at declaration")):
+        for key, words in (
+            ("started_at", "the start time given at declaration"),
+            ("release_at", "the release time given at declaration"),
+        ):
             self.started = self.started or _given(d.get(key), words, e.seq)
-        self.acknowledged = _given(d.get("acknowledged_at"), "the acknowledgement time given at declaration",
-                                   e.seq) or self.acknowledged
+        self.acknowledged = (
+            _given(d.get("acknowledged_at"), "the acknowledgement time given at declaration", e.seq)
+            or self.acknowledged
+        )
 
     def _status(self, e: Entry, at: datetime) -> None:
         d = e.data
@@ -111,7 +115,9 @@ class Collected:
         if "status" in d:
             self.status = str(d["status"])
         if d.get("gate") == "green" and self.restored_fallback is None:
-            self.restored_fallback = Moment(at, f"the status entry 'service restored: gate green' (entry {e.seq})", e.seq)
+            self.restored_fallback = Moment(
+                at, f"the status entry 'service restored: gate green' (entry {e.seq})", e.seq
+            )
         if d.get("status") == "closed":
             self._closed(e, at, str(d.get("override") or ""), bool(d.get("override")))
 
@@ -154,7 +160,9 @@ class Collected:
     def _override(self, e: Entry, at: datetime) -> None:
         if e.step == "close":
             self._close_override_journaled = True  # the close entry that follows says the same
-        self.overrides.append(Override(at, e.operator, str(e.data.get("what") or e.summary), str(e.data.get("reason") or "")))
+        self.overrides.append(
+            Override(at, e.operator, str(e.data.get("what") or e.summary), str(e.data.get("reason") or ""))
+        )
 
     def _step(self, e: Entry, at: datetime) -> None:
         if not e.step:
@@ -182,17 +190,28 @@ class Collected:
                 self.rolled_back_to = found[1]
         if d.get("phase") == "result" and d.get("action") == "repair":
             applied = d["applied"] if isinstance(d.get("applied"), dict) else {}
-            self.repairs.append(Repair(at, e.operator, str(d.get("script") or ""), str(d.get("reviewed_by") or ""),
-                                       str(d.get("sha256") or ""), tuple((str(k), _int(v)) for k, v in applied.items()),
-                                       _int(d.get("marked_for_review")),
-                                       # committed when rows were applied, whatever the read-back said after
-                                       bool(applied) and not d.get("commit_unknown")))
+            self.repairs.append(
+                Repair(
+                    at,
+                    e.operator,
+                    str(d.get("script") or ""),
+                    str(d.get("reviewed_by") or ""),
+                    str(d.get("sha256") or ""),
+                    tuple((str(k), _int(v)) for k, v in applied.items()),
+                    _int(d.get("marked_for_review")),
+                    # committed when rows were applied, whatever the read-back said after
+                    bool(applied) and not d.get("commit_unknown"),
+                )
+            )
 
     def _update(self, e: Entry, at: datetime) -> None:
         d = e.data
         if d.get("phase") == "result" and d.get("ok"):
-            self.messages.append(Message(at, e.operator, str(d.get("audience") or ""), str(d.get("sent_to") or ""),
-                                         str(d.get("text") or "")))
+            self.messages.append(
+                Message(
+                    at, e.operator, str(d.get("audience") or ""), str(d.get("sent_to") or ""), str(d.get("text") or "")
+                )
+            )
             if d.get("audience") == "status" and self.first_update is None:
                 self.first_update = Moment(at, f"the first status update sent (entry {e.seq})", e.seq)
 
@@ -219,10 +238,18 @@ class Collected:
             self.owner_steps.setdefault(row.who, set()).add(row.step)
 
 
-_HANDLERS = {"declare": Collected._declare, "status": Collected._status, "gate": Collected._gate,
-             "close": Collected._close, "reopen": Collected._reopen, "override": Collected._override,
-             "step": Collected._step, "note": Collected._note, "action": Collected._action,
-             "update": Collected._update}
+_HANDLERS = {
+    "declare": Collected._declare,
+    "status": Collected._status,
+    "gate": Collected._gate,
+    "close": Collected._close,
+    "reopen": Collected._reopen,
+    "override": Collected._override,
+    "step": Collected._step,
+    "note": Collected._note,
+    "action": Collected._action,
+    "update": Collected._update,
+}
 
 
 def _given(text: Any, words: str, seq: int) -> Moment | None:

@@ -70,11 +70,19 @@ class Curator:
         self._open: dict[str, _Open] = {}
         self._closed = False  # a close may be journaled twice (close entry and status): one row
         # By kind, named here: a journal's kind is outside text and must not pick a method by name.
-        self._handlers = {"declare": self._declare, "reading": self._reading, "step": self._step, "note": self._note,
-                          "gate": self._gate, "close": self._close, "reopen": self._reopen,
-                          "override": self._override, "status": self._status, "action": self._action,
-                          "update": self._update}
-
+        self._handlers = {
+            "declare": self._declare,
+            "reading": self._reading,
+            "step": self._step,
+            "note": self._note,
+            "gate": self._gate,
+            "close": self._close,
+            "reopen": self._reopen,
+            "override": self._override,
+            "status": self._status,
+            "action": self._action,
+            "update": self._update,
+        }
 
     def feed(self, entry: Entry) -> Row | None:
         handler = self._handlers.get(entry.kind)
@@ -85,8 +93,12 @@ class Curator:
         return Row(entry.seq, entry.at, entry.operator, kind, what, step=entry.step, **extra)
 
     def _declare(self, e: Entry) -> Row:
-        return self._row(e, "milestone", f"Declared {e.data.get('severity', '')}: {e.data.get('title', '')}".strip(),
-                         result=str(e.data.get("scope", "")))
+        return self._row(
+            e,
+            "milestone",
+            f"Declared {e.data.get('severity', '')}: {e.data.get('title', '')}".strip(),
+            result=str(e.data.get("scope", "")),
+        )
 
     def _reading(self, e: Entry) -> None:
         return None
@@ -104,8 +116,11 @@ class Curator:
 
     def _gate(self, e: Entry) -> Row:
         state, previous = str(e.data.get("state", "")), str(e.data.get("previous", ""))
-        fell = previous in _GATE_STATES and state in _GATE_STATES and \
-            _GATE_STATES.index(state) < _GATE_STATES.index(previous)
+        fell = (
+            previous in _GATE_STATES
+            and state in _GATE_STATES
+            and _GATE_STATES.index(state) < _GATE_STATES.index(previous)
+        )
         what = f"Gate {'fell back to' if fell else 'reached'} {state}" if state else e.summary
         return self._row(e, "milestone", what, result=str(e.data.get("reason") or ""))
 
@@ -122,8 +137,9 @@ class Curator:
         return self._row(e, "milestone", "Reopened", result=str(e.data.get("reason") or ""))
 
     def _override(self, e: Entry) -> Row:
-        return self._row(e, "override", f"Override: {e.data.get('what') or e.summary}",
-                         result=str(e.data.get("reason") or ""))
+        return self._row(
+            e, "override", f"Override: {e.data.get('what') or e.summary}", result=str(e.data.get("reason") or "")
+        )
 
     def _status(self, e: Entry) -> Row | None:
         d = e.data
@@ -131,15 +147,20 @@ class Curator:
             if self.has_gate_entries:
                 return None
             green = d.get("gate") == "green"
-            return self._row(e, "milestone", "Service restored: gate green" if green else "Gate broken",
-                             result="" if green else e.summary.removeprefix("gate broken: "))
+            return self._row(
+                e,
+                "milestone",
+                "Service restored: gate green" if green else "Gate broken",
+                result="" if green else e.summary.removeprefix("gate broken: "),
+            )
         if d.get("status") == "closed":
             if self._closed:
                 return None
             self._closed = True
             override = d.get("override")
-            return self._row(e, "milestone", "Closed with an override" if override else "Closed",
-                             result=str(override or ""))
+            return self._row(
+                e, "milestone", "Closed with an override" if override else "Closed", result=str(override or "")
+            )
         if d.get("status") in ("restored", "mitigated"):
             return None  # the gate's own row says it
         if d.get("interrupted"):
@@ -151,10 +172,19 @@ class Curator:
         phase = e.data.get("phase")
         if phase == "preview":
             if e.data.get("error"):
-                return self._row(e, "action", action_title(e), result=f"preview failed: {e.data['error']}",
-                                 outcome="failed", folded=("nothing was changed",))
-            self._open[name] = _Open(action_title(e), [str(t) for t in e.data.get("touches") or ()],
-                                     [str(w) for w in e.data.get("warnings") or ()])
+                return self._row(
+                    e,
+                    "action",
+                    action_title(e),
+                    result=f"preview failed: {e.data['error']}",
+                    outcome="failed",
+                    folded=("nothing was changed",),
+                )
+            self._open[name] = _Open(
+                action_title(e),
+                [str(t) for t in e.data.get("touches") or ()],
+                [str(w) for w in e.data.get("warnings") or ()],
+            )
             return None
         if phase == "confirm":
             choice = e.data.get("choice")
@@ -163,8 +193,9 @@ class Curator:
                 return None
             opened = self._open.pop(name, _Open(action_title(e)))
             outcome = "cancelled" if choice == "cancel" else "dry run"
-            return self._row(e, "action", opened.title, result="nothing was changed", outcome=outcome,
-                             folded=self._folded(opened))
+            return self._row(
+                e, "action", opened.title, result="nothing was changed", outcome=outcome, folded=self._folded(opened)
+            )
         if phase == "output":
             if name in self._open:
                 self._open[name].output_lines += 1
@@ -187,13 +218,25 @@ class Curator:
             result = str(d.get("sent_to") or d.get("result") or "")
         else:
             what = opened.title
-            result = "; ".join(str(x) for x in (d.get("result"), f"verify: {d['verify']}" if d.get("verify") else None) if x)
+            result = "; ".join(
+                str(x) for x in (d.get("result"), f"verify: {d['verify']}" if d.get("verify") else None) if x
+            )
         if not ok and d.get("state_left"):
             result += f"; state left: {d['state_left']}"
         took = d.get("duration_s")
-        return Row(e.seq, e.at, e.operator, kind, what, result=result, outcome="done" if ok else "failed",
-                   step=e.step, took_s=float(took) if isinstance(took, (int, float)) else None,
-                   changes=reading_changes(d.get("before"), d.get("after")), folded=self._folded(opened))
+        return Row(
+            e.seq,
+            e.at,
+            e.operator,
+            kind,
+            what,
+            result=result,
+            outcome="done" if ok else "failed",
+            step=e.step,
+            took_s=float(took) if isinstance(took, (int, float)) else None,
+            changes=reading_changes(d.get("before"), d.get("after")),
+            folded=self._folded(opened),
+        )
 
     @staticmethod
     def _folded(opened: _Open) -> tuple[str, ...]:

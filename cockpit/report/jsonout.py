@@ -64,45 +64,111 @@ def head_object(r: Report) -> dict[str, Any]:
         "schema": SCHEMA,
         "version": VERSION,
         "time_zone": r.zone_name,
-        "incident": {"title": h.title, "severity": h.severity, "status": h.status, "gate": h.gate,
-                     "gate_reason": h.gate_reason, "lead": h.lead, "declared_by": h.declared_by, "scope": h.scope, "release": h.release or None,
-                     "rolled_back_to": h.rolled_back_to or None, "changes": list(h.changes),
-                     "operators": list(h.operators)},
+        "incident": {
+            "title": h.title,
+            "severity": h.severity,
+            "status": h.status,
+            "gate": h.gate,
+            "gate_reason": h.gate_reason,
+            "lead": h.lead,
+            "declared_by": h.declared_by,
+            "scope": h.scope,
+            "release": h.release or None,
+            "rolled_back_to": h.rolled_back_to or None,
+            "changes": list(h.changes),
+            "operators": list(h.operators),
+        },
         "summary": list(r.summary),
-        "moments": {name: _moment(getattr(m, name), r) for name in
-                    ("started", "declared", "acknowledged", "first_update", "mitigated", "restored", "closed")},
-        "durations": [{"name": d.name, "seconds": round(d.seconds, 3), "text": words.duration(d.seconds),
-                       "from": _moment(d.start, r), "to": _moment(d.end, r)} for d in r.durations],
+        "moments": {
+            name: _moment(getattr(m, name), r)
+            for name in ("started", "declared", "acknowledged", "first_update", "mitigated", "restored", "closed")
+        },
+        "durations": [
+            {
+                "name": d.name,
+                "seconds": round(d.seconds, 3),
+                "text": words.duration(d.seconds),
+                "from": _moment(d.start, r),
+                "to": _moment(d.end, r),
+            }
+            for d in r.durations
+        ],
         "durations_omitted": [{"name": o.name, "why": o.why} for o in r.omitted],
-        "impact": {"error_rate_peaks": _peaks(imp.error_rate_peaks, r), "suspects_peak": _peaks(imp.suspects_peak, r),
-                   "suspects_new": _peaks(imp.suspects_new, r), "repaired": imp.repaired,
-                   "marked_for_review": imp.marked_for_review, "queue_peaks": _peaks(imp.queue_peaks, r)},
-        "steps": [{"id": s.id, "title": s.title, "state": s.state, "reason": s.reason, "owners": list(s.owners),
-                   "actions": list(s.actions)} for s in r.steps],
-        "owners": [{"who": o.who, "actions": o.actions, "failed": o.failed, "notes": o.notes, "steps": list(o.steps)}
-                   for o in r.owners],
+        "impact": {
+            "error_rate_peaks": _peaks(imp.error_rate_peaks, r),
+            "suspects_peak": _peaks(imp.suspects_peak, r),
+            "suspects_new": _peaks(imp.suspects_new, r),
+            "repaired": imp.repaired,
+            "marked_for_review": imp.marked_for_review,
+            "queue_peaks": _peaks(imp.queue_peaks, r),
+        },
+        "steps": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "state": s.state,
+                "reason": s.reason,
+                "owners": list(s.owners),
+                "actions": list(s.actions),
+            }
+            for s in r.steps
+        ],
+        "owners": [
+            {"who": o.who, "actions": o.actions, "failed": o.failed, "notes": o.notes, "steps": list(o.steps)}
+            for o in r.owners
+        ],
         "overrides": [{"at": _at(o.at, r), "who": o.who, "what": o.what, "reason": o.reason} for o in r.overrides],
-        "follow_ups": [{"at": _at(f.at, r), "text": f.text, "owner": f.owner, "raised_by": f.raised_by}
-                       for f in r.follow_ups],
+        "follow_ups": [
+            {"at": _at(f.at, r), "text": f.text, "owner": f.owner, "raised_by": f.raised_by} for f in r.follow_ups
+        ],
         "open_items": list(r.open_items),
-        "repairs": [{"at": _at(x.at, r), "who": x.who, "script": x.script, "reviewed_by": x.reviewed_by,
-                     "sha256": x.sha256, "applied": dict(x.applied), "marked_for_review": x.marked_for_review,
-                     "committed": x.committed} for x in r.repairs],
-        "messages": [{"at": _at(x.at, r), "who": x.who, "audience": x.audience, "sent_to": x.sent_to, "text": x.text}
-                     for x in r.messages],
-        "charts": {"series": [{"family": s.family, "name": s.name,
-                               "points": [[_at(datetime.fromtimestamp(p.at, r.zone), r), p.value] for p in s.points]}
-                              for s in r.charts.series],
-                   "markers": [{"at": _at(datetime.fromtimestamp(x.at, r.zone), r), "kind": x.kind, "label": x.label,
-                                "ok": x.ok} for x in r.charts.markers]},
+        "repairs": [
+            {
+                "at": _at(x.at, r),
+                "who": x.who,
+                "script": x.script,
+                "reviewed_by": x.reviewed_by,
+                "sha256": x.sha256,
+                "applied": dict(x.applied),
+                "marked_for_review": x.marked_for_review,
+                "committed": x.committed,
+            }
+            for x in r.repairs
+        ],
+        "messages": [
+            {"at": _at(x.at, r), "who": x.who, "audience": x.audience, "sent_to": x.sent_to, "text": x.text}
+            for x in r.messages
+        ],
+        "charts": {
+            "series": [
+                {
+                    "family": s.family,
+                    "name": s.name,
+                    "points": [[_at(datetime.fromtimestamp(p.at, r.zone), r), p.value] for p in s.points],
+                }
+                for s in r.charts.series
+            ],
+            "markers": [
+                {"at": _at(datetime.fromtimestamp(x.at, r.zone), r), "kind": x.kind, "label": x.label, "ok": x.ok}
+                for x in r.charts.markers
+            ],
+        },
         "action_count": r.action_count,
         "entry_count": r.entry_count,
     }
 
 
 def row_object(row: Row, r: Report) -> dict[str, Any]:
-    return {"seq": row.seq, "at": _at(row.at, r), "who": row.who, "kind": row.kind, "step": row.step,
-            "what": row.what, "result": row.result, "outcome": row.outcome or None, "took_s": row.took_s,
-            "changes": [{"family": c.family, "name": c.name, "before": c.before, "after": c.after}
-                        for c in row.changes],
-            "folded": list(row.folded)}
+    return {
+        "seq": row.seq,
+        "at": _at(row.at, r),
+        "who": row.who,
+        "kind": row.kind,
+        "step": row.step,
+        "what": row.what,
+        "result": row.result,
+        "outcome": row.outcome or None,
+        "took_s": row.took_s,
+        "changes": [{"family": c.family, "name": c.name, "before": c.before, "after": c.after} for c in row.changes],
+        "folded": list(row.folded),
+    }

@@ -27,17 +27,24 @@ def render_markdown(r: Report, appendix: bool = True) -> str:
 def markdown_chunks(r: Report, appendix: bool = True) -> Iterator[str]:
     h, tz = r.header, r.zone
     yield f"# Post-incident report: {h.title or '(untitled)'}\n\n"
-    meta = [f"**{h.severity}**" if h.severity else "", f"status **{h.status}**",
-            f"gate **{h.gate}**" if h.gate else "", f"rollback lead {h.lead}" if h.lead else "",
-            "operators " + ", ".join(h.operators) if h.operators else "", f"times in {r.zone_name}"]
+    meta = [
+        f"**{h.severity}**" if h.severity else "",
+        f"status **{h.status}**",
+        f"gate **{h.gate}**" if h.gate else "",
+        f"rollback lead {h.lead}" if h.lead else "",
+        "operators " + ", ".join(h.operators) if h.operators else "",
+        f"times in {r.zone_name}",
+    ]
     yield " · ".join(m for m in meta if m) + "\n\n"
     yield "## Summary\n\n" + "".join(f"{line}\n\n" for line in r.summary)
     yield from _durations(r)
     yield from _impact(r)
     yield from _charts(r)
     yield "## Timeline\n\n"
-    yield ("One row per milestone, action and note; previews, confirmations, step states and readings are "
-           "folded in (the full journal is the appendix).\n\n")
+    yield (
+        "One row per milestone, action and note; previews, confirmations, step states and readings are "
+        "folded in (the full journal is the appendix).\n\n"
+    )
     yield "| time | who | what | result | readings before → after |\n|---|---|---|---|---|\n"
     for row in r.timeline():
         yield _row(row, r)
@@ -46,8 +53,10 @@ def markdown_chunks(r: Report, appendix: bool = True) -> Iterator[str]:
     if appendix:
         yield "## Appendix: the journal\n\nEvery entry, in order (the JSON export has each entry's data).\n\n"
         for e in r.raw():
-            yield (f"- {e.seq} · {words.when(e.at, tz)} · {cell(e.operator)} · {e.kind}"
-                   f"{' · ' + e.step if e.step else ''} — {cell(e.summary)}\n")
+            yield (
+                f"- {e.seq} · {words.when(e.at, tz)} · {cell(e.operator)} · {e.kind}"
+                f"{' · ' + e.step if e.step else ''} — {cell(e.summary)}\n"
+            )
         yield "\n"
 
 
@@ -55,8 +64,10 @@ def _durations(r: Report) -> Iterator[str]:
     yield "## Durations\n\n"
     yield "| duration | length | from | to |\n|---|---|---|---|\n" if r.durations else "No span can be measured yet.\n"
     for d in r.durations:
-        yield (f"| {d.name} | {words.duration(d.seconds)} | {cell(d.start.source)}, {words.clock(d.start.at, r.zone)} "
-               f"| {cell(d.end.source)}, {words.clock(d.end.at, r.zone)} |\n")
+        yield (
+            f"| {d.name} | {words.duration(d.seconds)} | {cell(d.start.source)}, {words.clock(d.start.at, r.zone)} "
+            f"| {cell(d.end.source)}, {words.clock(d.end.at, r.zone)} |\n"
+        )
     yield "\n"
     for o in r.omitted:
         yield f"- Left out, {o.name}: {o.why}.\n"
@@ -67,15 +78,20 @@ def _impact(r: Report) -> Iterator[str]:
     imp, tz = r.impact, r.zone
     yield "## Impact\n\n"
     for p in imp.error_rate_peaks:
-        yield f"- **Error rate peak**, {cell(p.name)}: {words.percent(p.value)}" + \
-            (f" at {words.when(p.at, tz)}" if p.at else "") + "\n"
+        yield (
+            f"- **Error rate peak**, {cell(p.name)}: {words.percent(p.value)}"
+            + (f" at {words.when(p.at, tz)}" if p.at else "")
+            + "\n"
+        )
     if imp.suspects_peak:
         yield f"- **Suspect records at their peak:** {cell(words.peaks(imp.suspects_peak, 'suspects'))}\n"
     if imp.suspects_new:
         yield f"- **Created after the declaration:** {cell(words.peaks(imp.suspects_new, 'suspects'))}\n"
     if imp.repaired is not None:
-        yield (f"- **Repaired:** {words.plural(imp.repaired, 'record')}; **marked for manual review:** "
-               f"{imp.marked_for_review or 0:,}\n")
+        yield (
+            f"- **Repaired:** {words.plural(imp.repaired, 'record')}; **marked for manual review:** "
+            f"{imp.marked_for_review or 0:,}\n"
+        )
     if imp.queue_peaks:
         yield f"- **Queue backlog peak:** {cell(words.peaks(imp.queue_peaks, 'queues'))}\n"
     yield "\n"
@@ -92,11 +108,15 @@ def _charts(r: Report) -> Iterator[str]:
     for family, label, series in found:
         for s in series:
             peak = words.reading(family, max(p.value for p in s.points))
-            yield (f"{f'{label}, {s.name}':<{pad}}  {charts.sparkline(s, r.charts, width)}  "
-                   f"peak {peak}, last {words.reading(family, s.points[-1].value)}\n")
+            yield (
+                f"{f'{label}, {s.name}':<{pad}}  {charts.sparkline(s, r.charts, width)}  "
+                f"peak {peak}, last {words.reading(family, s.points[-1].value)}\n"
+            )
     yield f"{'actions':<{pad}}  {charts.marker_line(r.charts, width)}  ^ one action, * several\n"
-    yield (f"{'':<{pad}}  {words.clock_at(r.charts.start, r.zone):<{width // 2}}"
-           f"{words.clock_at(r.charts.end, r.zone):>{width // 2}}\n```\n\n")
+    yield (
+        f"{'':<{pad}}  {words.clock_at(r.charts.start, r.zone):<{width // 2}}"
+        f"{words.clock_at(r.charts.end, r.zone):>{width // 2}}\n```\n\n"
+    )
 
 
 def _row(row: Row, r: Report) -> str:
@@ -106,8 +126,10 @@ def _row(row: Row, r: Report) -> str:
         result = f"**{row.outcome}**" + (f": {result}" if result else "")
     if row.took_s is not None and row.took_s >= 0.05:
         result += f" (took {words.duration(row.took_s)})"
-    return (f"| {words.clock(row.at, r.zone)} | {cell(row.who)} | {what} | {result} | "
-            f"{cell(words.changes(row.changes))} |\n")
+    return (
+        f"| {words.clock(row.at, r.zone)} | {cell(row.who)} | {what} | {result} | "
+        f"{cell(words.changes(row.changes))} |\n"
+    )
 
 
 def _done(r: Report) -> Iterator[str]:
@@ -128,15 +150,22 @@ def _done(r: Report) -> Iterator[str]:
 def _lists(r: Report) -> Iterator[str]:
     tz = r.zone
     yield "## Overrides and skipped steps\n\n"
-    yield "".join(f"- {words.when(o.at, tz)}, {cell(o.who)}: {cell(o.what)}; reason: {cell(o.reason or 'none given')}\n"
-                  for o in r.overrides) or "No override, no skipped step.\n"
+    yield (
+        "".join(
+            f"- {words.when(o.at, tz)}, {cell(o.who)}: {cell(o.what)}; reason: {cell(o.reason or 'none given')}\n"
+            for o in r.overrides
+        )
+        or "No override, no skipped step.\n"
+    )
     yield "\n## Data repairs\n\n"
     for rep in r.repairs:
         applied = ", ".join(f"{k} {v:,}" for k, v in rep.applied) or "nothing"
-        yield (f"- {words.when(rep.at, tz)}, {cell(rep.who)}: script `{cell(rep.script)}` reviewed by "
-               f"{cell(rep.reviewed_by or 'nobody recorded')} (sha256 `{rep.sha256[:16]}…`); "
-               f"{'committed' if rep.committed else 'rolled back'}: {applied}; "
-               f"{rep.marked_for_review:,} marked for review\n")
+        yield (
+            f"- {words.when(rep.at, tz)}, {cell(rep.who)}: script `{cell(rep.script)}` reviewed by "
+            f"{cell(rep.reviewed_by or 'nobody recorded')} (sha256 `{rep.sha256[:16]}…`); "
+            f"{'committed' if rep.committed else 'rolled back'}: {applied}; "
+            f"{rep.marked_for_review:,} marked for review\n"
+        )
     yield "" if r.repairs else "No data repair was run.\n"
     yield "\n## Messages sent\n\n"
     for msg in r.messages:
@@ -144,9 +173,16 @@ def _lists(r: Report) -> Iterator[str]:
         yield "".join(f"> {line}\n" for line in msg.text.splitlines()) + "\n"
     yield "" if r.messages else "No update was sent.\n\n"
     yield "## Follow-ups\n\n"
-    yield "".join(f"- [ ] {cell(f.text)}: owner **{cell(f.owner)}** (raised by {cell(f.raised_by)}, "
-                  f"{words.when(f.at, tz)})\n" for f in r.follow_ups) or "None recorded.\n"
+    yield (
+        "".join(
+            f"- [ ] {cell(f.text)}: owner **{cell(f.owner)}** (raised by {cell(f.raised_by)}, {words.when(f.at, tz)})\n"
+            for f in r.follow_ups
+        )
+        or "None recorded.\n"
+    )
     yield "\n## Still open\n\n"
     yield "".join(f"- {cell(item)}\n" for item in r.open_items) or "Nothing is recorded as still open.\n"
-    yield ("\n## What went well, what went wrong, where we got lucky\n\n"
-           "_For the team to write, the next day: what, not who._\n\n")
+    yield (
+        "\n## What went well, what went wrong, where we got lucky\n\n"
+        "_For the team to write, the next day: what, not who._\n\n"
+    )

@@ -14,8 +14,11 @@ from datetime import datetime, tzinfo
 from cockpit.journal import Entry
 
 #: Reading families the report follows, with the words people see for them.
-FAMILIES: tuple[tuple[str, str], ...] = (("error_rate", "error rate"), ("suspects", "suspect records"),
-                                         ("queues", "queue depth"))
+FAMILIES: tuple[tuple[str, str], ...] = (
+    ("error_rate", "error rate"),
+    ("suspects", "suspect records"),
+    ("queues", "queue depth"),
+)
 
 
 @dataclass(frozen=True)

@@ -58,10 +58,12 @@ class SeriesBuilder:
         if len(points) > 2 * self.max_points:
             # An action's "before" can predate the last point: order by time, then merge neighbours.
             points.sort(key=lambda p: p.at)
-            self._points[key] = [max(points[i:i + 2], key=lambda p: p.value) for i in range(0, len(points), 2)]
+            self._points[key] = [max(points[i : i + 2], key=lambda p: p.value) for i in range(0, len(points), 2)]
 
     def build(self) -> tuple[Series, ...]:
         order = {family: i for i, (family, _w) in enumerate(FAMILIES)}
         keys = sorted(self._points, key=lambda k: (order[k[0]], k[1]))
-        return tuple(Series(family, name, tuple(sorted(self._points[(family, name)], key=lambda p: p.at)))
-                     for family, name in keys)
+        return tuple(
+            Series(family, name, tuple(sorted(self._points[(family, name)], key=lambda p: p.at)))
+            for family, name in keys
+        )

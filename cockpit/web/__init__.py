@@ -20,8 +20,13 @@ if TYPE_CHECKING:
     import uvicorn
 
 
-def serve(journal: str | Path, host: str = "127.0.0.1", port: int = 8650, tz_name: str = "UTC",
-          redactor: Redactor | None = None) -> int:
+def serve(
+    journal: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8650,
+    tz_name: str = "UTC",
+    redactor: Redactor | None = None,
+) -> int:
     import uvicorn
 
     from cockpit.web.app import create_app
@@ -39,10 +44,19 @@ def serve(journal: str | Path, host: str = "127.0.0.1", port: int = 8650, tz_nam
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(f"serving {Path(journal)} read-only at http://{shown}:{bound}/ (Ctrl-C stops)", flush=True)
     if not ipaddress.ip_address(sock.getsockname()[0]).is_loopback:
-        print("cockpit serve: listening beyond this machine: anyone who can reach the port can read the incident "
-              "(put an authenticating proxy in front)", file=sys.stderr, flush=True)
-    config = uvicorn.Config(create_app(journal, tz_name, redactor), log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=2, lifespan="on")
+        print(
+            "cockpit serve: listening beyond this machine: anyone who can reach the port can read the incident "
+            "(put an authenticating proxy in front)",
+            file=sys.stderr,
+            flush=True,
+        )
+    config = uvicorn.Config(
+        create_app(journal, tz_name, redactor),
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.error").addFilter(_QuietStop(server))
     server.run(sockets=[sock])

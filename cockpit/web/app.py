@@ -30,8 +30,8 @@ POLL_S = 0.25
 HEADERS = {
     # Nothing but our own script and a connection back to us; no framing, no referrer.
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; "
-                               "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
-                               "frame-ancestors 'none'",
+    "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -94,6 +94,7 @@ def create_app(journal_path: str | Path, tz_name: str = "UTC", redactor: Redacto
             while True:
                 seen = await live.next_version(seen)
                 yield {"data": json.dumps({"version": seen, "html": live_section(live.state, tz, tz_name)})}
+
         return EventSourceResponse(stream(), ping=15, headers=HEADERS)
 
     @contextlib.asynccontextmanager
@@ -105,5 +106,11 @@ def create_app(journal_path: str | Path, tz_name: str = "UTC", redactor: Redacto
         finally:
             follower.cancel()
 
-    return Starlette(routes=[Route("/", page, methods=["GET"]), Route("/live.js", script, methods=["GET"]),
-                             Route("/events", events, methods=["GET"])], lifespan=lifespan)
+    return Starlette(
+        routes=[
+            Route("/", page, methods=["GET"]),
+            Route("/live.js", script, methods=["GET"]),
+            Route("/events", events, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -83,9 +83,11 @@ class LiveState:
         elif e.kind == "gate":
             self._curator.has_gate_entries = True
             self.gate, self.gate_reason, self.gate_at = str(d.get("state", "")), str(d.get("reason") or ""), e.at
-            self.conditions = tuple(Condition(str(c.get("name", "")), bool(c.get("ok")), str(c.get("detail", "")),
-                                              str(c.get("level", "")))
-                                    for c in d.get("conditions") or () if isinstance(c, dict))
+            self.conditions = tuple(
+                Condition(str(c.get("name", "")), bool(c.get("ok")), str(c.get("detail", "")), str(c.get("level", "")))
+                for c in d.get("conditions") or ()
+                if isinstance(c, dict)
+            )
             if self.status not in ("closed",):
                 self.status = {"MITIGATED": "mitigated", "RESTORED": "restored"}.get(self.gate, self.status)
         elif e.kind == "close":
@@ -100,8 +102,9 @@ class LiveState:
         if row is not None:
             self.rows.append(row)
             if row.is_action:
-                self.markers.append(Marker(row.at.timestamp(), f"{row.what} ({row.outcome}, {row.who})",
-                                           row.outcome == "done"))
+                self.markers.append(
+                    Marker(row.at.timestamp(), f"{row.what} ({row.outcome}, {row.who})", row.outcome == "done")
+                )
             elif e.kind == "gate" and self.gate in ("MITIGATED", "RESTORED"):
                 self.markers.append(Marker(row.at.timestamp(), row.what, True, self.gate.lower()))
         self.version += 1
@@ -114,15 +117,20 @@ class LiveState:
 
     def _take_readings(self, e: Entry) -> None:
         d = e.data
-        source: Any = d.get("after") if isinstance(d.get("after"), dict) else d if e.kind in ("reading", "status") else None
+        source: Any = (
+            d.get("after") if isinstance(d.get("after"), dict) else d if e.kind in ("reading", "status") else None
+        )
         if not isinstance(source, dict):
             return
         took = False
         for family in ("error_rate", "queues", "suspects"):
             values = source.get(family)
             if isinstance(values, dict) and values:
-                self.readings[family] = {str(k): float(v) for k, v in values.items()
-                                         if isinstance(v, (int, float)) and not isinstance(v, bool)}
+                self.readings[family] = {
+                    str(k): float(v)
+                    for k, v in values.items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)
+                }
                 took = True
         if took:
             self.readings_at = e.at
