@@ -6,6 +6,7 @@ queue of a database is read in one round trip, through a read-only role."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from pathlib import Path
@@ -383,3 +384,59 @@ async def test_a_queue_without_a_pause_runs_the_configured_command_instead(pg_ds
         await session.backends.close()
     with pytest.raises(ConfigError, match=r"resume_argv: set pause_argv and resume_argv together"):
         loads(config(queue("mail", "procrastinate", stop)))
+
+
+RIVER_SCHEMA = """
+CREATE TYPE river_job_state AS ENUM ('available', 'cancelled', 'completed', 'discarded', 'pending', 'retryable',
+  'running', 'scheduled');
+CREATE TABLE river_job (id bigserial PRIMARY KEY, state river_job_state NOT NULL DEFAULT 'available',
+  attempt smallint NOT NULL DEFAULT 0, max_attempts smallint NOT NULL, attempted_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(), finalized_at timestamptz,
+  scheduled_at timestamptz NOT NULL DEFAULT now(), priority smallint NOT NULL DEFAULT 1, args jsonb NOT NULL DEFAULT '{}',
+  attempted_by text[], errors jsonb[], kind text NOT NULL, metadata jsonb NOT NULL DEFAULT '{}',
+  queue text NOT NULL DEFAULT 'default', tags varchar(255)[] NOT NULL DEFAULT '{}');
+CREATE TABLE river_queue (name text PRIMARY KEY NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+  metadata jsonb NOT NULL DEFAULT '{}', paused_at timestamptz, updated_at timestamptz NOT NULL);
+"""
+
+
+async def test_river_figures_and_its_own_pause(pg_dsn: str, tmp_path: Path) -> None:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(RIVER_SCHEMA)
+        conn.execute("INSERT INTO river_queue (name, updated_at) VALUES ('payouts', now())")
+        for state, age in (("available", 200), ("available", 10), ("running", 0), ("running", 0), ("retryable", 0),
+                           ("discarded", 0), ("scheduled", -600), ("completed", 0)):
+            conn.execute("INSERT INTO river_job (state, max_attempts, kind, queue, scheduled_at) "
+                         "VALUES (%s, 25, 'payout', 'payouts', now() - make_interval(secs => %s))", [state, age])
+    env = {"JOBS_RO": readonly_dsn(pg_dsn), "JOBS_PAUSE": pg_dsn}
+    text = config(queue("payouts", "river", "risky = true"), pause=True)
+    got, _ = await read_all(text, env)
+    payouts = got["payouts"]
+    with psycopg.connect(pg_dsn) as conn:  # what River's own JobList/QueueGet would count
+        own = dict(conn.execute("SELECT state::text, count(*) FROM river_job WHERE queue = 'payouts' GROUP BY state"))
+    assert payouts.error is None
+    assert payouts.value == own["available"] == 2 and payouts.detail["in_flight"] == own["running"] == 2
+    assert payouts.detail["failed"] == own["discarded"] and payouts.detail["retrying"] == own["retryable"] == 1
+    assert payouts.detail["scheduled"] == own["scheduled"] == 1 and 199 <= payouts.detail["oldest_age"] < 230
+    assert payouts.detail["paused"] is False
+    session = Session(build_live(loads(text), env), Journal.open(tmp_path / "j.jsonl", Operator("alice")))
+
+    async def yes(preview):
+        return preview
+
+    try:
+        async with await psycopg.AsyncConnection.connect(pg_dsn, autocommit=True) as listener:
+            await listener.execute("LISTEN river_control")
+            outcome = await session.run_action("pause_risky", yes)
+            assert outcome.status == "done", outcome.message
+            notice = await asyncio.wait_for(anext(listener.notifies()), 10)
+            assert json.loads(notice.payload) == {"action": "pause", "queue": "payouts"}
+        with psycopg.connect(pg_dsn) as conn:
+            assert conn.execute("SELECT paused_at IS NOT NULL FROM river_queue WHERE name = 'payouts'").fetchone()[0]
+        resume = session.backends.targeted("resume_queue", "payouts")
+        session.actions[resume.name] = resume
+        assert (await session.run_action(resume.name, yes)).status == "done"
+        with psycopg.connect(pg_dsn) as conn:
+            assert conn.execute("SELECT paused_at FROM river_queue WHERE name = 'payouts'").fetchone()[0] is None
+    finally:
+        await session.backends.close()

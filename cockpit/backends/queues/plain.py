@@ -59,3 +59,4 @@ class PlainKind:
 LIST = PlainKind("list", "LLEN")
 STREAM = PlainKind("stream", "XLEN")
 ZSET = PlainKind("zset", "ZCARD")
+KINDS = (LIST, STREAM, ZSET)
