@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import sys
 from functools import partial
 
-from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
+from textual.filter import Monochrome, NoColor
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -20,7 +21,9 @@ from textual.widgets import Footer, Static
 
 from cockpit.actions import Preview
 from cockpit.journal import Entry
-from cockpit.notify import Notice, Notifier, in_tmux, terminal_bytes
+from cockpit.app_view import ViewActions
+from cockpit.glyphs import AsciiFilter, wants_ascii
+from cockpit.notify import Notice, Notifier
 from cockpit.registry import KEY_DISPLAY, Command, commands
 from cockpit.runbook import step_by_id
 from cockpit.session import Session
@@ -38,10 +41,6 @@ from cockpit.panels.status_bar import StatusBar, StatusView
 #: How long (real seconds) the first frame waits for the first readings; slower sources
 #: fill in as they answer.
 FIRST_FRAME_WAIT = 0.3
-#: How long the footer says that a key does nothing.
-KEY_HINT_SECONDS = 1.2
-#: Keys that do nothing on purpose (focus moves, modifiers, Esc out of habit): no hint.
-QUIET_KEYS = {"escape", "tab", "shift+tab", "ctrl+i", "shift", "ctrl", "alt", "meta", "super"}
 
 
 def _action_string(command: Command) -> str:
@@ -71,7 +70,7 @@ class RegistryCommands(Provider):
                           help=command.name)
 
 
-class CockpitApp(App[None]):
+class CockpitApp(ViewActions, App[None]):
     TITLE = "cockpit"
     COMMANDS = {RegistryCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -82,6 +81,11 @@ class CockpitApp(App[None]):
     #right { width: 2fr; max-width: 72; }
     Screen.-narrow #right { width: 28; }
     Screen.-narrow #left { width: 1fr; }
+    /* Small terminals: the panels, or (t) the log full width; the runbook always shows. */
+    Screen.-narrow #log { display: none; }
+    Screen.-log-view #left { display: none; }
+    Screen.-log-view #right { width: 1fr; max-width: 100%; }
+    Screen.-log-view #log { display: block; }
     #runbook { height: auto; }
     #key-hint { dock: bottom; layer: hint; height: 1; width: 100%; display: none;
                 background: $warning; color: $background; text-style: bold; padding: 0 1; }
@@ -97,7 +101,7 @@ class CockpitApp(App[None]):
         self.session = session
         self.commands: list[Command] = commands(session.read_only)
         self._registry_actions = {"step", "maintenance", "note", "skip_step", "help", "quit_cockpit", "export",
-                                  "hand_lead", "set_driver"}
+                                  "hand_lead", "set_driver", "open_detail", "zoom", "filter_rows", "toggle_log"}
         self._shown_order = 0
         for command in self.commands:
             self.bind(command.key, _action_string(command), description=command.label,
@@ -107,6 +111,13 @@ class CockpitApp(App[None]):
         self._risky = {q.name for q in cfg.queues if q.risky}
         self._refresh_pending = False
         self._hint_timer: Timer | None = None
+        if self.no_color:
+            # Textual's NO_COLOR default turns colours into greys: red alarms became dark grey
+            # on near-black (1.3:1). No colour at all instead: the terminal's own foreground
+            # and background, so bold and reverse (alarms, the cursor row) have full contrast.
+            self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
+        if wants_ascii(os.environ, sys.stderr.encoding):
+            self._filters.append(AsciiFilter())  # TERM=linux and friends: no boxes for symbols
         self.notifier = Notifier(cfg.notify)
         #: Every notice signalled this run (what the bell and OSC 9 said), newest last.
         self.signals: list[Notice] = []
@@ -237,36 +248,6 @@ class CockpitApp(App[None]):
     def on_unmount(self) -> None:
         self.session.listeners.remove(self._on_entry)
         self.session.change_listeners.remove(self._on_change)
-
-    def _signal(self, notice: Notice | None) -> None:
-        """Bell and OSC 9 desktop notification (through tmux when inside it), as configured."""
-        if notice is None:
-            return
-        self.signals.append(notice)
-        cfg = self.session.config.notify
-        if not self.is_headless and self._driver is not None and (cfg.bell or cfg.osc9):
-            self._driver.write(terminal_bytes(f"cockpit: {notice.text}", bell=cfg.bell, osc9=cfg.osc9,
-                                              tmux=in_tmux(os.environ)))
-
-    # -- keys that do nothing --------------------------------------------------------
-    def on_key(self, event: events.Key) -> None:
-        """A key nothing answers gets a hint in the footer for a moment, not silence."""
-        if isinstance(self.screen, ModalScreen) or event.key in QUIET_KEYS or event.key in self.active_bindings:
-            return
-        shown = event.character if event.is_printable and event.character else event.key
-        where = " (read-only)" if self.session.read_only else ""
-        self.show_key_hint(f"no action on '{shown}'{where} — ? for help")
-
-    def show_key_hint(self, text: str) -> None:
-        try:
-            hint = self.query_one("#key-hint", Static)
-        except NoMatches:
-            return
-        hint.update(text)
-        hint.add_class("-shown")
-        if self._hint_timer is not None:
-            self._hint_timer.stop()
-        self._hint_timer = self.set_timer(KEY_HINT_SECONDS, lambda: hint.remove_class("-shown"))
 
     # -- actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -183,7 +183,7 @@ class TextDialog(Dialog[T], Generic[T]):
         event.stop()
         event.prevent_default()
         target = fields.first()
-        target.focus()
+        self.set_focus(target)  # now, not after the next keys: a quick Enter must land in the field
         if isinstance(target, Input):
             target.insert_text_at_cursor(event.character)
         elif isinstance(target, TextArea):

@@ -33,10 +33,20 @@ def commands(read_only: bool) -> list[Command]:
                 footer=False),
         Command("export", "e", "Export the post-incident report (Markdown and JSON) next to the journal", "Export",
                 False, footer=False),
+        Command("focus_next", "tab", "Focus the next panel or the log (↑/↓ then move its cursor row)", "Next",
+                False, footer=False, group="view"),
+        Command("open_detail", "enter", "Open the focused row or log entry whole: text, operator, readings "
+                "before/after, streamed output, commands sent", "Detail", False, footer=False, group="view"),
+        Command("zoom", "z", "Zoom the focused panel to the full screen, and back (Esc also returns)", "Zoom", False,
+                footer=False, group="view"),
+        Command("filter_rows", "slash", "Filter the rows of the focused panel or the log (text; !text hides)",
+                "Filter", False, footer=False, group="view"),
+        Command("toggle_log", "t", "Show the incident log full width instead of the panels, and back", "Log", False,
+                footer=False, group="view"),
         Command("help", "question_mark", "Show every key", "Help", False),
         Command("quit_cockpit", "q", "Quit (the incident stays open in the journal)", "Quit", False),
     ]
     return [c for c in steps + general if not (read_only and c.writes)]
 
 
-KEY_DISPLAY = {"question_mark": "?"}
+KEY_DISPLAY = {"question_mark": "?", "slash": "/", "enter": "Enter", "tab": "Tab"}

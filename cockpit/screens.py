@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from cockpit.actions import Preview
-from cockpit.dialogs import Dialog, SubmitCheckbox, TextDialog
+from cockpit.dialogs import Dialog, SubmitCheckbox, TextDialog, trivial
 from cockpit.registry import KEY_DISPLAY, Command
 from cockpit.runbook import STEPS
 
@@ -210,7 +210,11 @@ class ReasonScreen(TextDialog["tuple[str, str] | None"]):
         self.query_one("#reason", Input).focus()
 
     def problem(self) -> str | None:
-        return None if self.query_one("#reason", Input).value.strip() else "A reason is required"
+        # Even from the button: keys typed ahead land where the focus was when they were
+        # sent, so "n", Tab, Enter can reach the button with a one-letter reason.
+        if trivial(self.query_one("#reason", Input).value, self.min_text):
+            return f"A reason is required: at least {self.min_text} characters, journaled (Esc cancels)"
+        return None
 
     def value(self) -> tuple[str, str] | None:
         choice = str(self.query_one("#choice", Select).value) if self.choices else ""

@@ -7,21 +7,44 @@ from collections.abc import Hashable
 
 from rich.console import Group, RenderableType
 from rich.text import Text
+from textual.binding import Binding
 from textual.geometry import Region
+from textual.message import Message
 from textual.widget import Widget
 
+from cockpit.panels.grid import Grid, row_matches
 from cockpit.readings import Board, Freshness, age_text
 
 TREND = {1: "▲", 0: "─", -1: "▼"}
+#: Alarm words (CRIT, UNREACH, FAIL, STALE) in reverse video as well as red: they stand out
+#: under NO_COLOR and in 16 colours, where red alone is a dim or invisible difference.
+ALARM = "bold reverse red"
 
 
 #: A rendered line as plain data: (text, style) per segment.
 Line = tuple[tuple[str, object], ...]
 
 
-class Panel(Widget):
+class Panel(Widget, can_focus=True):
     """A panel redraws only when what it shows has changed, and then only the lines that
-    changed: a new error-rate reading repaints its value and sparkline, not the whole box."""
+    changed: a new error-rate reading repaints its value and sparkline, not the whole box.
+
+    Focused (Tab), it has a cursor row (↑/↓, reverse video), Enter asks for that row's
+    detail (`Panel.OpenDetail`, answered by the app), and a filter (`filter_text`: a
+    substring, `!` inverts) keeps only the matching rows."""
+
+    ALLOW_MAXIMIZE = True
+    BINDINGS = [Binding("up", "cursor(-1)", "Up", show=False), Binding("down", "cursor(1)", "Down", show=False),
+                Binding("home", "cursor(-100000)", show=False), Binding("end", "cursor(100000)", show=False),
+                Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
+                Binding("enter", "open_detail", "Detail", show=False)]
+
+    class OpenDetail(Message):
+        """Enter on a row: the app shows what the board knows about it."""
+
+        def __init__(self, panel: Panel, ident: str) -> None:
+            super().__init__()
+            self.panel, self.ident = panel, ident
 
     DEFAULT_CSS = """
     Panel {
@@ -33,22 +56,100 @@ class Panel(Widget):
     }
     Panel.-stale { border: round $warning; }
     Panel.-unreachable { border: heavy $error; }
+    Panel:focus { border: double $accent; }
+    Panel.-maximized { overflow-y: auto; height: 1fr; scrollbar-size-vertical: 1; }
+    Panel.-stale:focus { border: double $warning; }
+    Panel.-unreachable:focus { border: double $error; }
     """
 
     source = ""
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.title = title
         self.border_title = title
         self._content: RenderableType = Text("waiting for the first reading…")
         self._shown: Hashable = None
         self._painted: tuple[int, list[Line]] | None = None  # (width, lines) last sent to the screen
+        self._board: Board | None = None
+        self._sticky: list[int] = []  # column widths, kept across frames (columns do not jump)
+        #: Rows shown to match this (substring, case-insensitive; a leading ! inverts); "" = all.
+        self.filter_text = ""
+        self.cursor: str | None = None
+        self.row_ids: list[str] = []
+        self.total_rows = 0
+
+    @property
+    def zoomed(self) -> bool:
+        return self.is_mounted and self.screen.maximized is self
+
+    def keep(self, ident: str, text: str) -> bool:
+        """For panels that lay out their own rows: does the filter keep this one?"""
+        return not self.filter_text or row_matches(text, self.filter_text)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip()
+        title = self.title
+        if self.filter_text:
+            title += f" /{self.filter_text}"
+        self.border_title = title
+        self.redraw()
+
+    def redraw(self) -> None:
+        if self._board is not None:
+            self.refresh_from(self._board)
+
+    def on_focus(self) -> None:
+        self._fix_cursor()
+        self.redraw()
+
+    def on_blur(self) -> None:
+        self.redraw()
+
+    def action_cursor(self, delta: int) -> None:
+        if not self.row_ids:
+            return
+        index = self.row_ids.index(self.cursor) if self.cursor in self.row_ids else 0
+        self.cursor = self.row_ids[max(0, min(len(self.row_ids) - 1, index + delta))]
+        self.redraw()
+        # Keep the cursor row on screen: a zoomed panel scrolls itself, otherwise its column scrolls.
+        line = 1 + self.row_ids.index(self.cursor)  # below the header row
+        if self.zoomed:
+            self.scroll_to_region(Region(0, line, 1, 1), animate=False, immediate=True)
+        elif self.parent is not None and isinstance(self.parent, Widget):
+            box = self.virtual_region
+            self.parent.scroll_to_region(Region(box.x, box.y + 1 + line, box.width, 1), animate=False,
+                                         immediate=True)
+
+    def action_open_detail(self) -> None:
+        if self.cursor is None and self.row_ids:
+            self.cursor = self.row_ids[0]
+        if self.cursor is not None:
+            self.post_message(self.OpenDetail(self, self.cursor))
+
+    def detail(self, board: Board, ident: str) -> list[str]:
+        """Everything the board knows about one row, as lines of text (the detail view)."""
+        from cockpit.detail_text import slot_detail  # only when a detail is opened
+
+        return slot_detail(board, self.source, ident)
 
     def render(self) -> RenderableType:
         return self._content
 
     def refresh_from(self, board: Board) -> None:
+        self._board = board
         key, renderable = self.render_board(board)
+        if isinstance(renderable, Grid):
+            total = renderable.total or len([i for i in renderable.idents if i is not None])
+            self.row_ids = renderable.keep(self.filter_text)
+            self._fix_cursor()
+            renderable.mark(self.cursor if self.has_focus else None)
+            renderable.sticky = self._sticky
+            key = (key, self.filter_text, self.cursor if self.has_focus else None, total)
+            self._count_rows(total)
+        else:
+            self._fix_cursor()
+            key = (key, self.filter_text, self.cursor if self.has_focus else None)
         problem = self._show_freshness(board)
         if problem is not None:
             # The whole reason, on its own line(s) above the last good values: the border
@@ -57,6 +158,17 @@ class Panel(Widget):
         if (key, problem) != self._shown:
             self._show(renderable)
             self._shown = (key, problem)
+
+    def _fix_cursor(self) -> None:
+        if self.cursor not in self.row_ids:
+            self.cursor = self.row_ids[0] if self.row_ids else None
+
+    def _count_rows(self, total: int) -> None:
+        """With a filter on, the border says how many rows it keeps."""
+        self.total_rows = total
+        title = self.title + (f" /{self.filter_text} ({len(self.row_ids)} of {total})" if self.filter_text else "")
+        if title != self.border_title:
+            self.border_title = title
 
     def _show(self, renderable: RenderableType) -> None:
         """Same number of lines: repaint only the changed ones, in place. Otherwise lay out

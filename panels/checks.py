@@ -8,7 +8,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from cockpit.readings import CHECKS, Board
-from cockpit.panels.base import Panel, marker
+from cockpit.panels.base import ALARM, Panel, marker
 from cockpit.panels.grid import Col, Grid
 
 
@@ -25,11 +25,11 @@ class ChecksPanel(Panel):
             good = slot.last_good
             fresh = board.freshness(CHECKS, name)
             ok = bool(good and good.detail.get("ok"))
-            verdict = Text("✔PASS", style="green") if ok else Text("✖FAIL", style="bold red")
+            verdict = Text("✔PASS", style="green") if ok else Text("✖FAIL", style=ALARM)
             if m := marker(fresh):
-                verdict.append(m, style="bold red")
+                verdict.append(m, style=ALARM)
             latency = f"{good.value * 1000:.0f}ms" if good and isinstance(good.value, float) else "—"
             reason = (slot.latest.error or (good.detail.get("reason") if good else "") or "")
-            table.add_row(name, verdict, latency, Text(str(reason), style="dim"))
+            table.add_row(name, verdict, latency, Text(str(reason), style="dim"), ident=name)
             key.append((name, ok, latency, reason, fresh))
         return tuple(key), table

@@ -8,7 +8,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from cockpit.readings import ERROR_RATE, Board
-from cockpit.panels.base import TREND, Panel, marker
+from cockpit.panels.base import ALARM, TREND, Panel, marker
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -32,7 +32,12 @@ class ErrorRatePanel(Panel):
         lines: list[Text] = []
         key = []
         width = max(8, self.size.width - 26) if self.size.width else 30
+        self.row_ids = []
+        cursor = self.cursor if self.has_focus else None
         for name, slot in board.slots(ERROR_RATE):
+            if not self.keep(name, name):
+                continue
+            self.row_ids.append(name)
             warn, crit = self.thresholds.get(name, (0.02, 0.05))
             value = slot.last_good.value if slot.last_good else None
             fresh = board.freshness(ERROR_RATE, name)
@@ -44,14 +49,22 @@ class ErrorRatePanel(Panel):
                 shown, level, style = "NaN", "NO TRAFFIC", "yellow"
             else:
                 shown = f"{value:.2%}"
-                level, style = ("CRIT", "bold red") if value >= crit else ("WARN", "yellow") if value >= warn else ("OK", "green")
+                level, style = ("CRIT", ALARM) if value >= crit else ("WARN", "yellow") if value >= warn else ("OK", "green")
             series = slot.series.values()
             trend = TREND[slot.series.trend()]
             head = Text(name, style="bold", no_wrap=True, overflow="ellipsis")
             head.append(f"  warn {warn:.1%} crit {crit:.1%}", style="dim")
+            if name == cursor:
+                head.pad_right(max(0, self.content_size.width - head.cell_len))
+                head.stylize("reverse")
             body = Text(no_wrap=True, overflow="crop")
-            body.append(f"{shown:>7} {level}{marker(fresh)} {trend} ", style=style)
-            body.append(sparkline(series, width, crit), style=style)
+            plain = "red" if style == ALARM else style
+            body.append(f"{shown:>7} ", style=plain)
+            body.append(level, style=style)  # the alarm word alone in reverse, not the whole line
+            if m := marker(fresh):
+                body.append(m, style=ALARM)
+            body.append(f" {trend} ", style=plain)
+            body.append(sparkline(series, width, crit), style=plain)
             lines += [head, body]
-            key.append((name, shown, level, fresh, trend, tuple(series[-width:]), width))
+            key.append((name, shown, level, fresh, trend, tuple(series[-width:]), width, name == cursor))
         return tuple(key), Text("\n").join(lines)

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from cockpit.flagmatrix import FlagCell, build_matrix
 from cockpit.readings import FLAGS, Board, Freshness
-from cockpit.panels.base import Panel, marker
+from cockpit.panels.base import ALARM, Panel, marker
 from cockpit.panels.grid import Col, Grid
 
 
@@ -21,7 +21,7 @@ def cell_text(cell: FlagCell | None) -> Text:
     if cell is None:
         return Text("·", style="dim")
     if cell.freshness is Freshness.UNREACHABLE and cell.observed is None:
-        return Text("✖UNREACH", style="bold red")
+        return Text("✖UNREACH", style=ALARM)
     text = Text(_value(cell.observed), style="bold" if cell.observed else "")
     if cell.desired is not None and cell.desired != cell.observed:
         text.append(f"→{_value(cell.desired)}", style="cyan")
@@ -30,7 +30,7 @@ def cell_text(cell: FlagCell | None) -> Text:
     if cell.drift:
         text.append("≠", style="bold magenta")
     if m := marker(cell.freshness):
-        text.append(m, style="bold red")
+        text.append(m, style=ALARM)
     return text
 
 
@@ -46,6 +46,6 @@ class FlagsPanel(Panel):
         key = []
         for flag in matrix.flags:
             cells = [cell_text(matrix.cells.get((flag, r))) for r in matrix.regions]
-            table.add_row(Text(flag, style="bold"), *cells)
+            table.add_row(Text(flag, style="bold"), *cells, ident=flag)
             key.append((flag, tuple(c.plain for c in cells)))
         return tuple(key), table

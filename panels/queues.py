@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import RenderableType
 from rich.text import Text
 
-from cockpit.panels.base import TREND, Panel, marker
+from cockpit.panels.base import ALARM, TREND, Panel, marker
 from cockpit.panels.grid import Col, Grid
 from cockpit.readings import QUEUES, Board
 
@@ -56,33 +56,38 @@ class QueuesPanel(Panel):
         self.risky = risky
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
-        table = Grid(Col("queue", flex=True), *(Col(c, justify="right") for c in ("depth", "run", "fail", "retry")),
+        table = Grid(Col("queue", flex=True), *(Col(c, justify="right", min_width=4) for c in ("depth", "run", "fail", "retry")),
                      Col("wait", justify="right"), Col("state"))
         key: list[Hashable] = []
-        slots = list(board.slots(QUEUES))
-        if len(slots) > self.max_rows:
+        # The filter chooses among all queues, before the longest lists are cut short.
+        every = list(board.slots(QUEUES))
+        table.total = len(every)
+        slots = [(name, slot) for name, slot in every
+                 if self.keep(name, f"{name} {'PAUSED' if slot.last_good and slot.last_good.detail.get('paused') else 'run'}")]
+        max_rows = 100_000 if self.zoomed else self.max_rows
+        if len(slots) > max_rows:
             # Risky queues first, then the deepest: the ones an operator must see.
             slots.sort(key=lambda item: (item[0] not in self.risky,
                                          -(item[1].last_good.value if item[1].last_good and
                                            isinstance(item[1].last_good.value, float) else -1)))
-        hidden = max(0, len(slots) - self.max_rows)
-        for name, slot in slots[: self.max_rows]:
+        hidden = max(0, len(slots) - max_rows)
+        for name, slot in slots[:max_rows]:
             good = slot.last_good
             detail = good.detail if good else {}
             fresh = board.freshness(QUEUES, name)
             paused = bool(detail.get("paused"))
             state = Text("⏸PAUSED", style="bold yellow") if paused else Text("▶run", style="green")
             if m := marker(fresh):
-                state.append(m, style="bold red")
+                state.append(m, style=ALARM)
             label = Text(name + ("!" if name in self.risky else ""), style="bold" if name in self.risky else "")
             trend = TREND[slot.series.trend()]
             depth = f"{_n(good.value if good else None)}{trend}"
             age = age_cell(detail)
             row = (label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(detail.get("scheduled")),
                    age, state)
-            table.add_row(*row)
+            table.add_row(*row, ident=name)
             key.append((name, depth, row[2], row[3], row[4], age.plain, age.style, paused, fresh))
         if hidden:
-            table.add_row(Text(f"+{hidden:,} more queues (cockpit snapshot lists all)", style="dim"), "", "", "", "", "", "")
+            table.add_row(Text(f"+{hidden:,} more queues: z zooms, / filters", style="dim"), "", "", "", "", "", "")
             key.append(("hidden", hidden))
-        return tuple(key), table
+        return (tuple(key), max_rows), table

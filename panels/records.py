@@ -8,7 +8,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from cockpit.readings import SUSPECTS, Board
-from cockpit.panels.base import TREND, Panel, marker
+from cockpit.panels.base import ALARM, TREND, Panel, marker
 from cockpit.panels.grid import Col, Grid
 
 
@@ -31,7 +31,9 @@ class RecordsPanel(Panel):
             count = f"{int(value):,}" if isinstance(value, float) else "—"
             base = self.baseline.get(name)
             delta = f"{value - base:+,.0f}" if isinstance(value, float) and base is not None else "—"
-            table.add_row(Text(name), Text(count, style=style), delta,
-                          Text(f"{TREND[trend]} {word}{marker(fresh)}", style=style))
+            trend_text = Text(f"{TREND[trend]} {word}", style=style)
+            if m := marker(fresh):
+                trend_text.append(m, style=ALARM)
+            table.add_row(Text(name), Text(count, style=style), delta, trend_text, ident=name)
             key.append((name, count, delta, word, fresh))
         return tuple(key), table

@@ -9,7 +9,7 @@ from cockpit.runbook import STEPS, Runbook, StepState
 from cockpit.panels.grid import Col, Grid
 
 SYMBOL = {StepState.PENDING: ("·", "dim"), StepState.RUNNING: ("▶", "bold cyan"), StepState.DONE: ("✔", "green"),
-          StepState.SKIPPED: ("↷", "yellow"), StepState.FAILED: ("✖", "bold red")}
+          StepState.SKIPPED: ("↷", "yellow"), StepState.FAILED: ("✖", "bold reverse red")}
 
 
 class RunbookPanel(Static):

@@ -84,6 +84,6 @@ async def test_the_update_editor_takes_letters_as_text_and_starts_at_the_end(tmp
 async def test_an_unknown_key_says_so_in_the_footer(tmp_path: Path) -> None:
     app, _, _ = drill_app(tmp_path / "keys.jsonl")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("z")
-        await wait_until(pilot, lambda: "no action on 'z' — ? for help" in screen_text(app), what="key hint")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: "no action on 'g' — ? for help" in screen_text(app), what="key hint")
         await wait_until(pilot, lambda: "no action on" not in screen_text(app), timeout=5, what="hint goes away")
