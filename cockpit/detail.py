@@ -56,12 +56,16 @@ class FilterScreen(TextDialog["str | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Filter rows of {self.panel_title}", classes="title")
-            yield Input(self.current, placeholder="text to keep, or !text to hide", id="filter")
+            # The cursor at the end of the current filter (no select-all on focus: what the
+            # operator types edits it, however fast the keys arrive).
+            yield Input(self.current, placeholder="text to keep, or !text to hide", id="filter", select_on_focus=False)
             yield self.hint_line()
             yield self.buttons()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).focus()
+        field = self.query_one("#filter", Input)
+        field.cursor_position = len(field.value)
+        self.set_focus(field)
 
     def value(self) -> str | None:
         return self.query_one("#filter", Input).value.strip()

@@ -9,6 +9,8 @@
   characters); otherwise the hint line says what is missing. The submit button submits
   whatever is typed (the dialog's own `problem()` may still refuse).
 - Every dialog shows a hint line saying which keys do what.
+- Dialogs take the focus synchronously (`self.set_focus` in `on_mount`, not `widget.focus()`,
+  which is deferred): keys typed ahead must not arrive while nothing has the focus.
 
 Subclass `Dialog` (no text field) or `TextDialog`; see `screens.py` for examples.
 """
@@ -184,7 +186,5 @@ class TextDialog(Dialog[T], Generic[T]):
         event.prevent_default()
         target = fields.first()
         self.set_focus(target)  # now, not after the next keys: a quick Enter must land in the field
-        if isinstance(target, Input):
-            target.insert_text_at_cursor(event.character)
-        elif isinstance(target, TextArea):
-            target.insert(event.character)
+        # Queued behind the keys the field already has, so fast typing keeps its order.
+        target.post_message(events.Key(event.key, event.character))

@@ -66,10 +66,10 @@ class ConfirmScreen(TextDialog["Preview | None"]):
     def on_mount(self) -> None:
         if self.preview.text is not None:
             area = self.query_one("#message", TextArea)
-            area.focus()
+            self.set_focus(area)
             area.move_cursor(area.document.end)  # type after what is there, not before it
         else:
-            self.query_one("#cancel", Button).focus()
+            self.set_focus(self.query_one("#cancel", Button))
 
     def value(self) -> Preview | None:
         if self.preview.text is not None:
@@ -107,7 +107,7 @@ class AskScreen(Dialog["bool"]):
                 yield Button(self.yes_label, id="yes", variant="error")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.set_focus(self.query_one("#no", Button))
 
     @on(Button.Pressed, "#yes")
     def action_yes(self) -> None:
@@ -139,7 +139,7 @@ class NoteScreen(TextDialog["tuple[str, bool] | None"]):
             yield self.buttons()
 
     def on_mount(self) -> None:
-        self.query_one("#note", Input).focus()
+        self.set_focus(self.query_one("#note", Input))
 
     def problem(self) -> str | None:
         return None if self.query_one("#note", Input).value.strip() else "The note is empty (Esc cancels)"
@@ -174,7 +174,7 @@ class DeclareScreen(TextDialog["dict[str, str] | None"]):
             yield self.buttons()
 
     def on_mount(self) -> None:
-        self.query_one("#scope", Input).focus()
+        self.set_focus(self.query_one("#scope", Input))
 
     def problem(self) -> str | None:
         return None if self.query_one("#title", Input).value.strip() else "The incident needs a title"
@@ -207,7 +207,7 @@ class ReasonScreen(TextDialog["tuple[str, str] | None"]):
             yield self.buttons()
 
     def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
+        self.set_focus(self.query_one("#reason", Input))
 
     def problem(self) -> str | None:
         # Even from the button: keys typed ahead land where the focus was when they were
@@ -239,7 +239,7 @@ class TextScreen(TextDialog["str | None"]):
             yield self.buttons()
 
     def on_mount(self) -> None:
-        self.query_one("#text", Input).focus()
+        self.set_focus(self.query_one("#text", Input))
 
     def problem(self) -> str | None:
         return None if self.query_one("#text", Input).value.strip() else "Type a name (Esc cancels)"

@@ -111,7 +111,9 @@ def test_zoom_and_filter_a_panel(cockpit_in_tmux) -> None:
     tmux.keys("/")
     tmux.wait_for(lambda s: "Filter rows of Queues" in s, what="filter dialog")
     tmux.keys("BSpace", "BSpace", "BSpace")
+    tmux.wait_for(lambda s: "text to keep, or !text to hide" in s, what="the old filter deleted")  # placeholder
     tmux.text("!pay")
+    tmux.wait_for(lambda s: "!pay" in s, what="typed")
     tmux.keys("Enter")
     shown = tmux.wait_for(lambda s: "/!pay (1 of 2)" in s, what="inverted filter")
     assert "emails" in shown and "payment-retry" not in shown
@@ -126,7 +128,7 @@ def test_zoom_and_filter_a_panel(cockpit_in_tmux) -> None:
 @pytest.mark.parametrize("env", [{"TERM": "xterm-256color", "NO_COLOR": "1"}, {"TERM": "xterm-16color"}],
                          ids=["NO_COLOR", "16-colours"])
 def test_alarms_stand_out_by_attribute_not_only_colour(cockpit_in_tmux, env: dict[str, str]) -> None:
-    tmux = cockpit_in_tmux(120, 36, env)
+    tmux = cockpit_in_tmux(160, 50, env)
     screen = tmux.wait_for(lambda s: "CRIT" in s and "FAIL" in s, what="alarm words", escapes=True)
     for word in ("CRIT", "FAIL"):
         found = attributes_of(screen, word)

@@ -37,7 +37,8 @@ class Tmux:
         self.socket = f"cockpit-test-{uuid.uuid4().hex[:10]}"
         conf = tmp_path / "tmux.conf"
         conf.write_text(TMUX_CONF)
-        self.env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE", "NO_COLOR")}
+        self.env = {k: v for k, v in os.environ.items()
+                    if k not in ("TMUX", "TMUX_PANE", "NO_COLOR", "COLUMNS", "LINES")}  # the pane has its own size
         self.env.update(env or {})
         # The program's own environment is set by `env` inside the pane: tmux gives a new
         # session its server's environment, plus TERM from default-terminal.
