@@ -33,6 +33,7 @@ class ViewActions:
     session: Session
     signals: list[Notice]
     _hint_timer: Timer | None
+    last_key_hint = ""
 
     # -- which widget a view key acts on ---------------------------------------------------
     def _view_target(self) -> Panel | LogPanel | None:
@@ -121,6 +122,7 @@ class ViewActions:
             return
         hint.update(text)
         hint.add_class("-shown")
+        self.last_key_hint = text
         if self._hint_timer is not None:
             self._hint_timer.stop()
         self._hint_timer = self.set_timer(KEY_HINT_SECONDS,  # type: ignore[attr-defined]

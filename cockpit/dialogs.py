@@ -185,6 +185,9 @@ class TextDialog(Dialog[T], Generic[T]):
         event.stop()
         event.prevent_default()
         target = fields.first()
+        if isinstance(target, Input):
+            target.select_on_focus = False  # add to the text, never replace it
+            target.cursor_position = len(target.value)
         self.set_focus(target)  # now, not after the next keys: a quick Enter must land in the field
         # Queued behind the keys the field already has, so fast typing keeps its order.
         target.post_message(events.Key(event.key, event.character))
