@@ -349,15 +349,21 @@ async def test_a_queue_without_a_pause_runs_the_configured_command_instead(pg_ds
     from cockpit.config import ConfigError
 
     marker = tmp_path / "workers-stopped"
-    stop = f'pause_argv = ["{sys.executable}", "-c", "open(\'{marker}\', \'w\').write(\'x\'); print(\'workers stopped\')"]'
+    stop = (
+        f"pause_argv = [\"{sys.executable}\", \"-c\", \"open('{marker}', 'w').write('x'); print('workers stopped')\"]"
+    )
     start = f'resume_argv = ["{sys.executable}", "-c", "import os; os.remove(\'{marker}\')"]'
     broken = f'pause_argv = ["{sys.executable}", "-c", "import sys; print(\'no such unit\'); sys.exit(3)"]'
-    text = config(queue("mail", "procrastinate", f"{stop}\n{start}")
-                  + queue("other", "sql", f'depth_sql = "SELECT 1"\n{broken}\n{start}'))
+    text = config(
+        queue("mail", "procrastinate", f"{stop}\n{start}")
+        + queue("other", "sql", f'depth_sql = "SELECT 1"\n{broken}\n{start}')
+    )
     env = {"JOBS_RO": readonly_dsn(pg_dsn)}
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE procrastinate_jobs (queue_name text, id bigint, status text, attempts int, "
-                     "scheduled_at timestamptz); CREATE TABLE procrastinate_events (job_id bigint, type text, at timestamptz)")
+        conn.execute(
+            "CREATE TABLE procrastinate_jobs (queue_name text, id bigint, status text, attempts int, "
+            "scheduled_at timestamptz); CREATE TABLE procrastinate_events (job_id bigint, type text, at timestamptz)"
+        )
         conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC")
     session = Session(build_live(loads(text), env), Journal.open(tmp_path / "j.jsonl", Operator("alice")))
 
@@ -404,10 +410,21 @@ async def test_river_figures_and_its_own_pause(pg_dsn: str, tmp_path: Path) -> N
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(RIVER_SCHEMA)
         conn.execute("INSERT INTO river_queue (name, updated_at) VALUES ('payouts', now())")
-        for state, age in (("available", 200), ("available", 10), ("running", 0), ("running", 0), ("retryable", 0),
-                           ("discarded", 0), ("scheduled", -600), ("completed", 0)):
-            conn.execute("INSERT INTO river_job (state, max_attempts, kind, queue, scheduled_at) "
-                         "VALUES (%s, 25, 'payout', 'payouts', now() - make_interval(secs => %s))", [state, age])
+        for state, age in (
+            ("available", 200),
+            ("available", 10),
+            ("running", 0),
+            ("running", 0),
+            ("retryable", 0),
+            ("discarded", 0),
+            ("scheduled", -600),
+            ("completed", 0),
+        ):
+            conn.execute(
+                "INSERT INTO river_job (state, max_attempts, kind, queue, scheduled_at) "
+                "VALUES (%s, 25, 'payout', 'payouts', now() - make_interval(secs => %s))",
+                [state, age],
+            )
     env = {"JOBS_RO": readonly_dsn(pg_dsn), "JOBS_PAUSE": pg_dsn}
     text = config(queue("payouts", "river", "risky = true"), pause=True)
     got, _ = await read_all(text, env)
