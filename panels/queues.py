@@ -47,6 +47,13 @@ def age_cell(detail: Mapping[str, Any]) -> Text:
     return Text(_span(age), style="green")
 
 
+def _waiting_later(detail: Mapping[str, Any]) -> int | None:
+    """Jobs waiting for a later time: scheduled plus retrying (kinds now report them apart;
+    the column shows both until it is split)."""
+    parts = [v for v in (detail.get("scheduled"), detail.get("retrying")) if isinstance(v, (int, float))]
+    return int(sum(parts)) if parts else None
+
+
 class QueuesPanel(Panel):
     source = QUEUES
     max_rows = 25
@@ -83,7 +90,7 @@ class QueuesPanel(Panel):
             trend = TREND[slot.series.trend()]
             depth = f"{_n(good.value if good else None)}{trend}"
             age = age_cell(detail)
-            row = (label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(detail.get("scheduled")),
+            row = (label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(_waiting_later(detail)),
                    age, state)
             table.add_row(*row, ident=name)
             key.append((name, depth, row[2], row[3], row[4], age.plain, age.style, paused, fresh))
