@@ -3,6 +3,7 @@ exact key layouts Sidekiq and BullMQ write."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -60,7 +61,7 @@ async def test_rq_depth_failed_scheduled_and_in_flight_match_rq(redis_url: str) 
     try:
         deadline = time.monotonic() + 20
         while StartedJobRegistry(queue=worker_q).count == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
         src = queue_source(redis_url, '''
 [[queues]]
 name = "payment-retry"
@@ -236,3 +237,58 @@ async def test_one_pipeline_per_instance_per_tick_whatever_the_number_of_queues(
     # (five commands per queue: depth, in flight, failed, scheduled, oldest age).
     assert len(src._plan_for([(q, q.queue or q.name) for q in src.queues]).calls) == 5 * 120 + 1
     assert all(r.detail["paused"] is True for r in readings)
+
+
+async def test_wrong_password_and_unreachable_redis_are_named_and_other_queues_keep_updating(redis_url: str) -> None:
+    from cockpit.polling import Poller
+    from cockpit.readings import QUEUES, Board, Freshness
+    from cockpit.sources.queues import build_queue_sources
+    from cockpit.timebase import Timebase
+    from tests.servers import RedisServer, free_port
+
+    guarded = RedisServer().start()  # its own instance: a password must not touch the session Redis
+    try:
+        redis.Redis.from_url(guarded.url).config_set("requirepass", "s3cret")
+        redis.Redis.from_url(redis_url).rpush("rq:queue:fine", "job")
+        cfg = loads(f'''
+[incident]
+title = "t"
+service = "s"
+[redis.jobs]
+url = "{redis_url}"
+[redis.guarded]
+url_env = "GUARDED_URL"
+timeout = "2s"
+[redis.gone]
+url = "redis://127.0.0.1:{free_port()}/0"
+timeout = "1s"
+[[queues]]
+name = "fine"
+redis = "jobs"
+kind = "rq"
+[[queues]]
+name = "locked"
+redis = "guarded"
+kind = "sidekiq"
+[[queues]]
+name = "away"
+redis = "gone"
+kind = "bullmq"
+''')
+        board = Board()
+        sources = build_queue_sources(cfg, {"GUARDED_URL": f"redis://:wrong@127.0.0.1:{guarded.port}/0"})
+        try:
+            for source in sources:
+                await Poller(source, board, Timebase()).tick()
+            slots = dict(board.slots(QUEUES))
+            assert board.freshness(QUEUES, "locked") is Freshness.UNREACHABLE
+            assert "invalid username-password pair" in slots["locked"].latest.error
+            assert "wrong" not in slots["locked"].latest.error  # the password is never shown
+            assert board.freshness(QUEUES, "away") is Freshness.UNREACHABLE
+            assert "connect" in slots["away"].latest.error.lower()
+            assert board.freshness(QUEUES, "fine") is Freshness.OK and board.value(QUEUES, "fine") == 1.0
+        finally:
+            for source in sources:
+                await source.close()
+    finally:
+        guarded.stop()
