@@ -49,4 +49,20 @@ def commands(read_only: bool) -> list[Command]:
     return [c for c in steps + general if not (read_only and c.writes)]
 
 
+#: Textual's command palette: not a registry command, listed in help and README all the same.
+PALETTE = ("ctrl+p", "Command palette: search every command")
+
 KEY_DISPLAY = {"question_mark": "?", "slash": "/", "enter": "Enter", "tab": "Tab"}
+
+
+def markdown_table(read_only: bool = False) -> str:
+    """README's key table, from the same registry as the help screen (a test keeps them equal)."""
+    rows = ["| key | command | what it does |", "|---|---|---|"]
+    for c in commands(read_only):
+        rows.append(f"| `{KEY_DISPLAY.get(c.key, c.key)}` | {c.name} | {c.description} |")
+    rows.append(f"| `{PALETTE[0]}` | palette | {PALETTE[1]} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from cockpit.actions import Preview
 from cockpit.dialogs import Dialog, SubmitCheckbox, TextDialog, trivial
-from cockpit.registry import KEY_DISPLAY, Command
+from cockpit.registry import KEY_DISPLAY, PALETTE, Command
 from cockpit.runbook import STEPS
 
 
@@ -268,7 +268,7 @@ class HelpScreen(Dialog[None]):
         table.add_column("what it does")
         for c in self.commands:
             table.add_row(Text(KEY_DISPLAY.get(c.key, c.key), style="bold cyan"), c.name, c.description)
-        table.add_row(Text("ctrl+p", style="bold cyan"), "palette", "Command palette: search every command")
+        table.add_row(Text(PALETTE[0], style="bold cyan"), "palette", PALETTE[1])
         with VerticalScroll(classes="dialog"):
             yield Label("Keys" + (" — READ-ONLY: no action is bound" if self.read_only else ""), classes="title")
             yield Static(table, id="help-table")
