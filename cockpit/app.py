@@ -329,7 +329,9 @@ class CockpitApp(ViewActions, App[None]):
                 self.session.declare(values["title"], values["severity"], values["scope"], values["lead"])
                 self.refresh_view()
 
-        self.push_screen(DeclareScreen(inc.title, cfg.severities, inc.severity, inc.lead), done)
+        # The configured lead ([incident] lead), else whoever declares: never a placeholder name.
+        lead = inc.lead or self.session.journal.operator.name
+        self.push_screen(DeclareScreen(inc.title, cfg.severities, inc.severity, lead), done)
 
     def _close(self) -> None:
         from cockpit.screens import AskScreen, ReasonScreen  # dialogs load on first use: faster start-up

@@ -91,3 +91,24 @@ async def test_an_unknown_key_says_so_in_the_footer(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: "no action on" not in screen_text(app), timeout=10, what="hint goes away")
         await pilot.press("g")
         assert "no action on 'g' — ? for help" in screen_text(app)
+
+
+async def test_the_declare_dialog_offers_the_configured_lead_else_the_operator(tmp_path: Path) -> None:
+    from cockpit.app import CockpitApp
+    from cockpit.config import loads
+    from cockpit.journal import Journal, Operator
+    from cockpit.live import build_live
+    from cockpit.screens import DeclareScreen
+    from cockpit.session import Session
+
+    for lead_line, expected in (('lead = "Dana (payments on-call)"', "Dana (payments on-call)"), ("", "tess")):
+        cfg = loads(f'[incident]\ntitle = "Checkout failing"\nservice = "checkout"\n{lead_line}\n')
+        journal = Journal.open(tmp_path / f"lead{bool(lead_line)}.jsonl", Operator("tess"))
+        app = CockpitApp(Session(build_live(cfg, {}), journal))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("d")
+            await wait_until(pilot, lambda: isinstance(app.screen, DeclareScreen), what="declare dialog")
+            assert app.screen.query_one("#lead", Input).value == expected
+            assert "drill lead" not in screen_text(app)
+            await pilot.press("escape")
+        journal.close()

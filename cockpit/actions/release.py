@@ -4,9 +4,11 @@ line into the log, with exit status and duration; or an HTTP webhook and its ans
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import replace
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.config import RevertAction
@@ -46,7 +48,16 @@ class RevertRelease(Action):
                                                f"timeout {self.revert.timeout:g}s"))
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
-        return await (self._run_argv(progress) if self.revert.argv else self._call_webhook(progress))
+        result = await (self._run_argv(progress) if self.revert.argv else self._call_webhook(progress))
+        # The command log: exactly what was sent, so it can be done by hand if the cockpit cannot.
+        return replace(result, data={**result.data, "sent": [self._sent()]})
+
+    def _sent(self) -> str:
+        if self.revert.argv:
+            return f"exec (no shell): {shlex.join(self.revert.argv)}"
+        where = self.revert.webhook_url or f"${self.revert.webhook_url_env}"  # the secret URL stays in the env
+        token = f" with Authorization from ${self.revert.webhook_token_env}" if self.revert.webhook_token_env else ""
+        return f"{self.revert.method} {where}{token}"
 
     async def _run_argv(self, progress: Progress) -> Result:
         started = time.monotonic()

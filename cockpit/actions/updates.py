@@ -112,6 +112,7 @@ class UpdateAction(Action):
                                                               if refreshed else "")
         return Result(True, summary, details=(f"sent to {where}", text),
                       data={"audience": self.audience, "text": text, "sent_to": where,
+                            "sent": [f"to {self.target}: the text below (a webhook gets it as JSON {{\"text\": …}})"],
                             "refreshed": {k: list(v) for k, v in changed.items()}})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:

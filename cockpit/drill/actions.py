@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
+
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.config import Config
+from cockpit.detail_text import words
 from cockpit.drill.world import FULL_CONCURRENCY, REGIONS, FlagState, QueueState, World
 from cockpit.timebase import Timebase
 
@@ -150,7 +153,9 @@ class RevertRelease(DrillAction):
             progress(f'Waiting for deployment "checkout" rollout to finish: {replicas} of 3 updated replicas are available...')
         await self.wait(1)
         progress('deployment "checkout" successfully rolled out')
-        return Result(True, "revert command exited 0", data={"exit_status": 0, "duration_s": self.ROLLOUT_SECONDS})
+        argv = self.config.actions.revert.argv if self.config.actions.revert else ()
+        return Result(True, "revert command exited 0", data={"exit_status": 0, "duration_s": self.ROLLOUT_SECONDS,
+                                                             "sent": [f"exec (no shell): {shlex.join(argv)}"]})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         self.sync()
@@ -245,7 +250,7 @@ class RepairData(DrillAction):
         if not executed.ok:
             return Result(False, "no change to verify", state_left=executed.state_left)
         if any(counts.values()):
-            return Result(False, f"suspects after repair: {counts}", state_left="committed, but new bad rows appear",
+            return Result(False, f"suspects after repair: {words(counts)}", state_left="committed, but new bad rows appear",
                           data={"counts_after": counts})
         return Result(True, "suspect counts are 0 after the repair", data={"counts_after": counts})
 
