@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from cockpit.journal import Redactor
+from cockpit.redact import Redactor
 from cockpit.safe_text import visible
 
 

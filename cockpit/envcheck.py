@@ -40,8 +40,9 @@ async def _suspect_role(cfg: Config, environ: Mapping[str, str]) -> tuple[str, b
 
     assert cfg.postgres is not None
     try:
-        conn = await psycopg.AsyncConnection.connect(environ[cfg.postgres.readonly_dsn_env],
-                                                     connect_timeout=max(1, int(cfg.postgres.connect_timeout)))
+        conn = await psycopg.AsyncConnection.connect(
+            environ[cfg.postgres.readonly_dsn_env], connect_timeout=max(1, int(cfg.postgres.connect_timeout))
+        )
     except (psycopg.Error, OSError) as exc:
         return f"cannot connect: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}", False
     try:

@@ -16,8 +16,9 @@ import sys
 from cockpit.actions import Preview
 from cockpit.config import Config
 from cockpit.console import Console
-from cockpit.journal import Journal, JournalError, Operator, Redactor
+from cockpit.journal import Journal, JournalError, Operator
 from cockpit.live import build_live
+from cockpit.redact import Redactor
 from cockpit.session import Session
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -42,10 +43,14 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
         from cockpit.shared import SharedLog
 
         url = cfg.redis_named(cfg.shared.redis).resolve_url(os.environ)
-        session.attach_shared(SharedLog(url, cfg.shared.incident, journal, session.mirror, lock_ttl=cfg.shared.lock_ttl))
+        session.attach_shared(
+            SharedLog(url, cfg.shared.incident, journal, session.mirror, lock_ttl=cfg.shared.lock_ttl)
+        )
     for preview in session.mark_interrupted():  # like the TUI at resume: say so before anything else runs
-        console.err(f"cockpit act: INTERRUPTED, state unknown: {preview.data.get('action')} was running when a "
-                    "cockpit stopped; re-verify before retrying")
+        console.err(
+            f"cockpit act: INTERRUPTED, state unknown: {preview.data.get('action')} was running when a "
+            "cockpit stopped; re-verify before retrying"
+        )
     name = args.action
     if args.target or name in ("pause_queue", "resume_queue"):
         if not args.target:
@@ -89,8 +94,9 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
     async def run() -> int:
         try:
             await session.refresh_now()  # the "before" readings the journal entry carries
-            outcome = await session.run_action(name, confirm_and_show, lambda line: console.out(f"  | {line}"),
-                                               dry_run=args.dry_run)
+            outcome = await session.run_action(
+                name, confirm_and_show, lambda line: console.out(f"  | {line}"), dry_run=args.dry_run
+            )
             if outcome.status == "dry-run" and session.last_preview is not None:
                 show(session.last_preview)
         finally:
@@ -105,9 +111,20 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
             console.err(f"cockpit act: {outcome.message}")
             console.err("cockpit act: these journal entries could NOT be written; copy them into the journal:")
             for unsaved in journal.unsaved:
-                console.err(json.dumps({"ts": unsaved.ts, "operator": unsaved.who.name, "kind": unsaved.kind,
-                                        "step": unsaved.step, "summary": unsaved.summary,
-                                        "data": redactor(unsaved.data)}, ensure_ascii=False, default=str))
+                console.err(
+                    json.dumps(
+                        {
+                            "ts": unsaved.ts,
+                            "operator": unsaved.who.name,
+                            "kind": unsaved.kind,
+                            "step": unsaved.step,
+                            "summary": unsaved.summary,
+                            "data": redactor(unsaved.data),
+                        },
+                        ensure_ascii=False,
+                        default=str,
+                    )
+                )
             return EXIT_FAILURE
         if status == "unjournaled":  # the retry wrote it after all
             status = "failed" if outcome.state_left else "done"

@@ -108,8 +108,11 @@ class Redactor:
         # Longest first, so a secret containing another is replaced whole.
         self._secrets = sorted(values, key=len, reverse=True)
         # How each secret can appear in a JSON line: as it is, or with JSON's escapes.
-        self._secret_forms = {form for s in values for form in
-                              (s.encode(), json.dumps(s)[1:-1].encode(), json.dumps(s, ensure_ascii=False)[1:-1].encode())}
+        self._secret_forms = {
+            form
+            for s in values
+            for form in (s.encode(), json.dumps(s)[1:-1].encode(), json.dumps(s, ensure_ascii=False)[1:-1].encode())
+        }
 
     @classmethod
     def from_env(cls, names: Iterable[str], environ: Mapping[str, str] = os.environ) -> Redactor:
@@ -141,8 +144,9 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if type(value) is dict or isinstance(value, Mapping):  # the exact type first: the ABC check is slow
-            return {str(k): (REDACTED if secret_key(str(k)) and v not in (None, "") else self(v))
-                    for k, v in value.items()}
+            return {
+                str(k): (REDACTED if secret_key(str(k)) and v not in (None, "") else self(v)) for k, v in value.items()
+            }
         if isinstance(value, (list, tuple)):
             return [self(v) for v in value]
         return value

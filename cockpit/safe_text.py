@@ -42,7 +42,7 @@ def _table(newlines: bool, tabs: bool) -> dict[int, str]:
 _TABLES = {(n, t): _table(n, t) for n in (False, True) for t in (False, True)}
 
 
-def visible(text: str, *, newlines: bool = False, tabs: bool = False) -> str:
+def visible(text: object, *, newlines: bool = False, tabs: bool = False) -> str:
     """`text` with every control character shown as a visible stand-in (never emitted).
 
     Not-a-string input is converted with `str()` first, so a caller can pass what a backend
@@ -54,7 +54,7 @@ def visible(text: str, *, newlines: bool = False, tabs: bool = False) -> str:
     return text.translate(_TABLES[(newlines, tabs)])
 
 
-def is_visible(text: str, *, newlines: bool = False, tabs: bool = False) -> bool:
+def is_visible(text: object, *, newlines: bool = False, tabs: bool = False) -> bool:
     """True when `visible()` would leave the text unchanged."""
     return visible(text, newlines=newlines, tabs=tabs) == text
 

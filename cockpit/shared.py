@@ -53,7 +53,7 @@ class LockHolder:
 class SharedLog:
     """Publishes this cockpit's entries and mirrors everyone else's; holds step locks."""
 
-    def __init__(self, url: str, incident: str, journal: Journal, on_foreign: Callable[[dict[str, Any]], None],
+    def __init__(self, url: str, incident: str, journal: Journal, on_foreign: Callable[[dict[str, Any]], object],
                  instance: str | None = None, lock_ttl: float = 15.0, poll: float = 0.5) -> None:
         self.url = url
         self.incident = incident

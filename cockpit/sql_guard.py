@@ -15,21 +15,66 @@ from collections.abc import Iterator
 
 #: Function or statement word -> why it is refused in a suspect query.
 REFUSED: dict[str, str] = {
-    **{name: "writes or runs SQL through another connection (dblink)" for name in (
-        "dblink", "dblink_exec", "dblink_send_query", "dblink_connect", "dblink_connect_u", "dblink_open",
-        "dblink_fetch", "dblink_get_result")},
-    **{name: "reads or writes server files (large objects / file access)" for name in (
-        "lo_import", "lo_export", "lo_unlink", "lo_create", "lo_creat", "lo_from_bytea", "lo_put", "lo_truncate",
-        "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_file_write", "pg_file_unlink",
-        "pg_file_rename")},
-    **{name: "takes a session-level advisory lock that outlives the query (use none in a suspect query)" for name in (
-        "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared")},
-    **{name: "signals or stops other server processes" for name in (
-        "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_promote",
-        "pg_switch_wal", "pg_create_restore_point", "pg_log_backend_memory_contexts")},
+    **{
+        name: "writes or runs SQL through another connection (dblink)"
+        for name in (
+            "dblink",
+            "dblink_exec",
+            "dblink_send_query",
+            "dblink_connect",
+            "dblink_connect_u",
+            "dblink_open",
+            "dblink_fetch",
+            "dblink_get_result",
+        )
+    },
+    **{
+        name: "reads or writes server files (large objects / file access)"
+        for name in (
+            "lo_import",
+            "lo_export",
+            "lo_unlink",
+            "lo_create",
+            "lo_creat",
+            "lo_from_bytea",
+            "lo_put",
+            "lo_truncate",
+            "pg_read_file",
+            "pg_read_binary_file",
+            "pg_ls_dir",
+            "pg_stat_file",
+            "pg_file_write",
+            "pg_file_unlink",
+            "pg_file_rename",
+        )
+    },
+    **{
+        name: "takes a session-level advisory lock that outlives the query (use none in a suspect query)"
+        for name in (
+            "pg_advisory_lock",
+            "pg_advisory_lock_shared",
+            "pg_try_advisory_lock",
+            "pg_try_advisory_lock_shared",
+        )
+    },
+    **{
+        name: "signals or stops other server processes"
+        for name in (
+            "pg_terminate_backend",
+            "pg_cancel_backend",
+            "pg_reload_conf",
+            "pg_rotate_logfile",
+            "pg_promote",
+            "pg_switch_wal",
+            "pg_create_restore_point",
+            "pg_log_backend_memory_contexts",
+        )
+    },
     "set_config": "changes settings (the cockpit sets its own transaction-local statement timeout)",
-    "nextval": "advances a sequence", "setval": "sets a sequence",
-    "pg_notify": "sends a notification", "txid_current": "assigns a transaction id",
+    "nextval": "advances a sequence",
+    "setval": "sets a sequence",
+    "pg_notify": "sends a notification",
+    "txid_current": "assigns a transaction id",
     "copy": "COPY can run a program or touch server files (TO PROGRAM, FROM file)",
     "into": "SELECT … INTO creates a table",
     # Inside a SELECT (a data-modifying CTE, FOR UPDATE): the READ ONLY transaction refuses
@@ -52,8 +97,11 @@ def problem(sql: str) -> str | None:
     for word in words:
         reason = REFUSED.get(word)
         if reason:
-            return f"uses {word!r}, which {reason}" if not reason.startswith(("is ", "only ")) else \
-                f"uses {word!r}, which {reason}: a suspect query is one SELECT"
+            return (
+                f"uses {word!r}, which {reason}"
+                if not reason.startswith(("is ", "only "))
+                else f"uses {word!r}, which {reason}: a suspect query is one SELECT"
+            )
     return None
 
 
@@ -92,10 +140,10 @@ def _words(sql: str) -> Iterator[str]:
         elif c == '"':
             end = sql.find('"', i + 1)
             end = n if end == -1 else end
-            yield sql[i + 1:end].lower()
+            yield sql[i + 1 : end].lower()
             i = end + 1
-        elif c == "$" and (tag_end := sql.find("$", i + 1)) != -1 and _is_tag(sql[i + 1:tag_end]):
-            tag = sql[i:tag_end + 1]
+        elif c == "$" and (tag_end := sql.find("$", i + 1)) != -1 and _is_tag(sql[i + 1 : tag_end]):
+            tag = sql[i : tag_end + 1]
             end = sql.find(tag, tag_end + 1)
             i = n if end == -1 else end + len(tag)
         elif c == ";":

@@ -18,7 +18,7 @@ from cockpit.safe_text import visible, visible_data
 from tests.conftest import select_only_dsn
 from tests.terminal import PtyProcess, cockpit_argv
 
-TITLE = "\x1b]0;PWNED\x07"          # OSC 0: retitle the operator's window
+TITLE = "\x1b]0;PWNED\x07"  # OSC 0: retitle the operator's window
 CLIPBOARD = "\x1b]52;c;SGVsbG8=\x07"  # OSC 52: write the operator's clipboard
 
 
@@ -38,7 +38,7 @@ def _config(tmp_path: Path, redis_url: str, *, suspects: bool = False, revert: P
 [incident]
 title = "Checkout failing"
 service = "checkout"
-journal = "{tmp_path / 'j.jsonl'}"
+journal = "{tmp_path / "j.jsonl"}"
 [redis.jobs]
 url = "{redis_url}"
 interval = "500ms"
@@ -48,14 +48,14 @@ kind = "rq"
 discover = true
 '''
     if suspects:
-        text += '''
+        text += """
 [postgres]
 readonly_dsn_env = "TEST_PG_RO"
 interval = "1s"
 [[postgres.suspects]]
 name = "orders with a bad amount"
 sql = "SELECT count(*) FROM orders WHERE amount::int > 0"
-'''
+"""
     if revert:
         text += f'''
 [actions.revert]
@@ -95,8 +95,11 @@ def test_a_queue_name_with_escapes_reaches_the_pty_only_visibly(tmp_path: Path, 
     try:
         term.wait_for(lambda out: "evil" in out and "clip" in out, timeout=90, what="the discovered queue names")
         assert b"\x1b]0;PWNED" not in term.output and b"\x1b]52;" not in term.output
-        term.wait_for(lambda out: "evil␛]0;PWNED␇" in out and "clip␛]52;c;" in out, timeout=10,
-                      what="the queue names, shown visibly")
+        term.wait_for(
+            lambda out: "evil␛]0;PWNED␇" in out and "clip␛]52;c;" in out,
+            timeout=10,
+            what="the queue names, shown visibly",
+        )
     finally:
         term.stop()
     assert b"\x1b]0;PWNED" not in term.output and b"\x1b]52;" not in term.output
@@ -104,14 +107,16 @@ def test_a_queue_name_with_escapes_reaches_the_pty_only_visibly(tmp_path: Path, 
 
 @pytest.mark.servers
 def test_snapshot_shows_names_and_a_database_error_echoing_row_text_visibly(
-        tmp_path: Path, redis_url: str, pg_dsn: str) -> None:
+    tmp_path: Path, redis_url: str, pg_dsn: str
+) -> None:
     _evil_queues(redis_url)
     _evil_rows(pg_dsn)
     config = _config(tmp_path, redis_url, suspects=True)
     env = {**os.environ, "TEST_PG_RO": select_only_dsn(pg_dsn)}
     for fmt in ([], ["--json"]):
-        done = subprocess.run(cockpit_argv("snapshot", "--config", str(config), *fmt), capture_output=True,
-                              env=env, timeout=60)
+        done = subprocess.run(
+            cockpit_argv("snapshot", "--config", str(config), *fmt), capture_output=True, env=env, timeout=60
+        )
         out = done.stdout.decode()
         assert b"\x1b" not in done.stdout and b"\x07" not in done.stdout, out
         if fmt:
@@ -125,11 +130,13 @@ def test_snapshot_shows_names_and_a_database_error_echoing_row_text_visibly(
 
 @pytest.mark.servers
 def test_revert_output_with_osc_reaches_act_stdout_journal_and_export_only_visibly(
-        tmp_path: Path, redis_url: str) -> None:
+    tmp_path: Path, redis_url: str
+) -> None:
     config = _config(tmp_path, redis_url, revert=_revert_script(tmp_path))
     env = {**os.environ, "COCKPIT_OPERATOR": "alice"}
-    done = subprocess.run(cockpit_argv("act", "--config", str(config), "revert", "--yes"), capture_output=True,
-                          env=env, timeout=60)
+    done = subprocess.run(
+        cockpit_argv("act", "--config", str(config), "revert", "--yes"), capture_output=True, env=env, timeout=60
+    )
     assert done.returncode == 0, done.stderr.decode()
     assert b"\x1b" not in done.stdout + done.stderr
     assert "deploying ␛]0;PWNED␇" in done.stdout.decode()
@@ -143,8 +150,16 @@ def test_revert_output_with_osc_reaches_act_stdout_journal_and_export_only_visib
 def test_a_foreign_journal_line_with_escapes_is_read_back_visibly(tmp_path: Path) -> None:
     """Another operator's (or an old cockpit's) raw text in the journal file is shown visibly."""
     path = tmp_path / "j.jsonl"
-    line = {"seq": 1, "ts": "2026-11-29T09:00:00.000Z", "operator": f"mallory{TITLE}", "origin": "h",
-            "kind": "note", "step": None, "summary": f"look{CLIPBOARD}", "data": {"text": f"x{TITLE}"}}
+    line = {
+        "seq": 1,
+        "ts": "2026-11-29T09:00:00.000Z",
+        "operator": f"mallory{TITLE}",
+        "origin": "h",
+        "kind": "note",
+        "step": None,
+        "summary": f"look{CLIPBOARD}",
+        "data": {"text": f"x{TITLE}"},
+    }
     path.write_text(json.dumps(line) + "\n")
     entry = read(path).entries[0]
     assert entry.operator == "mallory␛]0;PWNED␇" and entry.summary == "look␛]52;c;SGVsbG8=␇"

@@ -55,10 +55,18 @@ def test_act_does_not_run_when_the_journal_cannot_be_written(tmp_path: Path, red
     if how == "dev-full":
         argv += ["--journal", "/dev/full"]
     else:
+
         def limit() -> None:  # the child may not grow any file: the first journal write fails (EFBIG)
             resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, preexec_fn=limit,
-                          env={**os.environ, "COCKPIT_OPERATOR": "alice"})
+
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=limit,
+        env={**os.environ, "COCKPIT_OPERATOR": "alice"},
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "NOT run: the journal cannot be written" in done.stdout + done.stderr
     assert "nothing was changed" in done.stdout + done.stderr

@@ -18,19 +18,49 @@ from cockpit.config import ConfigError, from_data, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (ROOT / "config.example.toml").read_text()
-NASTY: list[Any] = [True, False, 0, -1, 1, 2**63, 1e20, 1e300, -1e300, float("nan"), float("inf"), float("-inf"),
-                    "", "x", "1e20", "1e20s", "-5s", "nan", "inf", "999999999h", "0ms", "\x1b]0;x\x07", "a" * 5000,
-                    [], [1, "a"], {}, {"x": 1}, [{}], [{"name": True}], "postgresql://u:p@h/db", "${HOME}"]
+NASTY: list[Any] = [
+    True,
+    False,
+    0,
+    -1,
+    1,
+    2**63,
+    1e20,
+    1e300,
+    -1e300,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    "",
+    "x",
+    "1e20",
+    "1e20s",
+    "-5s",
+    "nan",
+    "inf",
+    "999999999h",
+    "0ms",
+    "\x1b]0;x\x07",
+    "a" * 5000,
+    [],
+    [1, "a"],
+    {},
+    {"x": 1},
+    [{}],
+    [{"name": True}],
+    "postgresql://u:p@h/db",
+    "${HOME}",
+]
 
 
 def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
     out = [prefix] if prefix else []
     if isinstance(node, dict):
         for key, value in node.items():
-            out += _paths(value, prefix + (key,))
+            out += _paths(value, (*prefix, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            out += _paths(value, prefix + (index,))
+            out += _paths(value, (*prefix, index))
     return out
 
 
@@ -89,7 +119,7 @@ def test_mutated_config_text_never_crashes() -> None:
             if choice < 0.4:
                 text[at] = rng.choice(b"=[]{}\"'#\n\\0x\x00.,-")
             elif choice < 0.7:
-                del text[at:at + rng.randint(1, 40)]
+                del text[at : at + rng.randint(1, 40)]
             else:
                 text[at:at] = rng.choice([b"nan", b"inf", b"1e20", b"\xff\xfe", b"[[", b"]]", b'"', b"\n[x]\n"])
         try:
@@ -103,11 +133,14 @@ def test_mutated_config_text_never_crashes() -> None:
 
 def test_check_config_prints_no_traceback_for_nonsense_values(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('[incident]\ntitle = "t"\nservice = "s"\n[redis.jobs]\nurl = "redis://h:6379/0"\n'
-                    'interval = nan\ntimeout = 1e20\n[[queues]]\nname = "q"\nredis = "jobs"\nkind = "rq"\n'
-                    '[actions.restart]\nsettle = inf\n[gate]\nwindow = "999999h"\n')
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "check-config", str(path)], capture_output=True,
-                          text=True, timeout=60)
+    path.write_text(
+        '[incident]\ntitle = "t"\nservice = "s"\n[redis.jobs]\nurl = "redis://h:6379/0"\n'
+        'interval = nan\ntimeout = 1e20\n[[queues]]\nname = "q"\nredis = "jobs"\nkind = "rq"\n'
+        '[actions.restart]\nsettle = inf\n[gate]\nwindow = "999999h"\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "check-config", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     for key in ("redis.jobs.interval", "redis.jobs.timeout", "actions.restart.settle", "gate.window"):
         assert any(key in line for line in done.stderr.splitlines()), (key, done.stderr)
@@ -193,10 +226,15 @@ def test_a_journal_with_a_line_over_the_limit_is_exported_with_the_line_reported
 
     path = tmp_path / "j.jsonl"
     lines = GOLDEN.read_bytes().split(b"\n")
-    huge = json.dumps({"seq": 9999, "ts": "2026-11-29T09:00:00.000Z", "kind": "note",
-                       "summary": "x" * (MAX_LINE_BYTES + 10)}).encode()
-    path.write_bytes(b"\n".join(lines[:3] + [huge] + lines[3:]))
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", str(path), "-o", str(tmp_path / "r.md")],
-                          capture_output=True, text=True, timeout=120)
+    huge = json.dumps(
+        {"seq": 9999, "ts": "2026-11-29T09:00:00.000Z", "kind": "note", "summary": "x" * (MAX_LINE_BYTES + 10)}
+    ).encode()
+    path.write_bytes(b"\n".join([*lines[:3], huge, *lines[3:]]))
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "export", str(path), "-o", str(tmp_path / "r.md")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert f"{path}:4: skipped a too long" in done.stderr

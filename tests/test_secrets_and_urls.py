@@ -12,8 +12,6 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 from tests.http_apps import serve
 
 TOKEN = "tok-7f3a9c2e51"
@@ -22,13 +20,16 @@ TOKEN = "tok-7f3a9c2e51"
 def test_url_with_path_keeps_the_query_string() -> None:
     from cockpit.sources.flags import url_with_path
 
-    assert url_with_path("https://h/flags?access_token=X&a=1", "new_checkout") == \
-        "https://h/flags/new_checkout?access_token=X&a=1"
+    assert (
+        url_with_path("https://h/flags?access_token=X&a=1", "new_checkout")
+        == "https://h/flags/new_checkout?access_token=X&a=1"
+    )
     assert url_with_path("https://h/", "api", "a b/c") == "https://h/api/a%20b%2Fc"
 
 
 def token_flags(flags: dict, *, broken: bool = False) -> type[BaseHTTPRequestHandler]:
     """An HTTP JSON flag endpoint at /flags that wants ?access_token=TOKEN (404 otherwise, like a gateway)."""
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
@@ -72,11 +73,11 @@ def config_with_token_url(tmp_path: Path, flags: dict, broken: bool = False):
 [incident]
 title = "Checkout failing"
 service = "checkout"
-journal = "{tmp_path / 'j.jsonl'}"
+journal = "{tmp_path / "j.jsonl"}"
 [regions.eu-west]
 backend = "http-json"
 url_env = "FLAGS_URL"
-timeout = "2s"
+timeout = "10s"
 [[flags]]
 name = "new_checkout"
 safe = false
@@ -86,8 +87,9 @@ safe = false
 
 
 def cockpit(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_a_flag_write_through_a_url_with_a_query_string_reaches_the_flag(tmp_path: Path) -> None:
@@ -108,6 +110,13 @@ def test_no_output_channel_prints_the_token_of_a_secret_url(tmp_path: Path) -> N
     assert text.returncode == 1 and "404" in text.stdout, text.stdout + text.stderr
     assert "404" in json.loads(as_json.stdout)["flags"][0]["error"]
     assert act.returncode == 1 and "404" in act.stdout + act.stderr
-    for channel in (text.stdout, text.stderr, as_json.stdout, as_json.stderr, act.stdout, act.stderr,
-                    (tmp_path / "j.jsonl").read_text()):
+    for channel in (
+        text.stdout,
+        text.stderr,
+        as_json.stdout,
+        as_json.stderr,
+        act.stdout,
+        act.stderr,
+        (tmp_path / "j.jsonl").read_text(),
+    ):
         assert TOKEN not in channel, channel

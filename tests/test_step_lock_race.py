@@ -14,7 +14,7 @@ import pytest
 pytestmark = pytest.mark.servers
 
 ROUNDS = 50
-REVERT = '''
+REVERT = """
 import os, sys, time
 counter, release = sys.argv[1], sys.argv[2]
 with open(counter, "a") as handle:
@@ -23,7 +23,7 @@ deadline = time.monotonic() + 30
 while not os.path.exists(release) and time.monotonic() < deadline:  # hold the step until the test lets go
     time.sleep(0.02)
 print("reverted")
-'''
+"""
 
 
 def test_two_acts_of_one_step_never_both_execute(tmp_path: Path, redis_url: str) -> None:
@@ -34,7 +34,7 @@ def test_two_acts_of_one_step_never_both_execute(tmp_path: Path, redis_url: str)
 [incident]
 title = "Checkout failing"
 service = "checkout"
-journal = "{tmp_path / 'j.jsonl'}"
+journal = "{tmp_path / "j.jsonl"}"
 [redis.jobs]
 url = "{redis_url}"
 [shared]
@@ -49,8 +49,16 @@ timeout = "60s"
     for round_no in range(ROUNDS):
         counter.unlink(missing_ok=True)
         release.unlink(missing_ok=True)
-        procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  env={**os.environ, "COCKPIT_OPERATOR": who}) for who in ("alice", "bob")]
+        procs = [
+            subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env={**os.environ, "COCKPIT_OPERATOR": who},
+            )
+            for who in ("alice", "bob")
+        ]
         try:
             deadline = time.monotonic() + 60
             while all(p.poll() is None for p in procs):  # the one without the lock is refused at once

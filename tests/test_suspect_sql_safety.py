@@ -62,10 +62,14 @@ async def test_a_role_that_can_write_is_refused_and_a_select_only_role_reads(pg_
 
 async def test_session_level_state_does_not_outlive_a_tick(pg_dsn: str, pg_ro_dsn: str) -> None:
     seed(pg_dsn)
-    lockers = (SuspectQuery("locker", "SELECT count(*) FROM (SELECT pg_advisory_lock(4242)) x"),
-               SuspectQuery("setter", "SELECT count(*) FROM (SELECT set_config('work_mem', '7777kB', false)) x"))
-    failing = SuspectQuery("lock then fail", "SELECT count(*) FROM (SELECT pg_advisory_lock(4343)) x "
-                                              "WHERE 1 / (SELECT count(*) - count(*) FROM orders) > 0")
+    lockers = (
+        SuspectQuery("locker", "SELECT count(*) FROM (SELECT pg_advisory_lock(4242)) x"),
+        SuspectQuery("setter", "SELECT count(*) FROM (SELECT set_config('work_mem', '7777kB', false)) x"),
+    )
+    failing = SuspectQuery(
+        "lock then fail",
+        "SELECT count(*) FROM (SELECT pg_advisory_lock(4343)) x WHERE 1 / (SELECT count(*) - count(*) FROM orders) > 0",
+    )
     for extra in (lockers, (failing,)):
         src = make_source(COUNT, pg_ro_dsn, extra=extra)
         try:
@@ -81,20 +85,25 @@ async def test_session_level_state_does_not_outlive_a_tick(pg_dsn: str, pg_ro_ds
             await src.close()
 
 
-@pytest.mark.parametrize(("sql", "reason"), [
-    ("SELECT count(*) FROM dblink_exec('dbname=shop', 'DELETE FROM orders')", "dblink_exec"),
-    ("COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'", "must be a SELECT"),
-    ("SELECT count(*) FROM (SELECT lo_import('/etc/passwd')) x", "lo_import"),
-    ("SELECT count(*) FROM (SELECT pg_advisory_lock(1)) x", "session-level advisory lock"),
-    ("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity) x", "pg_terminate_backend"),
-    ("SELECT count(*) FROM (SELECT pg_cancel_backend(1)) x", "pg_cancel_backend"),
-    ("SELECT count(*) FROM (SELECT set_config('work_mem', '1MB', false)) x", "set_config"),
-    ("WITH gone AS (DELETE FROM orders RETURNING 1) SELECT count(*) FROM gone", "'delete'"),
-    ('SELECT count(*) FROM "dblink"(\'x\', \'y\') AS t(a int)', "dblink"),
-])
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        ("SELECT count(*) FROM dblink_exec('dbname=shop', 'DELETE FROM orders')", "dblink_exec"),
+        ("COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'", "must be a SELECT"),
+        ("SELECT count(*) FROM (SELECT lo_import('/etc/passwd')) x", "lo_import"),
+        ("SELECT count(*) FROM (SELECT pg_advisory_lock(1)) x", "session-level advisory lock"),
+        ("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity) x", "pg_terminate_backend"),
+        ("SELECT count(*) FROM (SELECT pg_cancel_backend(1)) x", "pg_cancel_backend"),
+        ("SELECT count(*) FROM (SELECT set_config('work_mem', '1MB', false)) x", "set_config"),
+        ("WITH gone AS (DELETE FROM orders RETURNING 1) SELECT count(*) FROM gone", "'delete'"),
+        ("SELECT count(*) FROM \"dblink\"('x', 'y') AS t(a int)", "dblink"),
+    ],
+)
 def test_side_effecting_suspect_sql_is_refused_at_config_time(sql: str, reason: str) -> None:
-    text = f'[incident]\ntitle = "t"\nservice = "s"\n[postgres]\nreadonly_dsn_env = "RO"\n' \
-           f'[[postgres.suspects]]\nname = "q"\nsql = """{sql}"""\n'
+    text = (
+        f'[incident]\ntitle = "t"\nservice = "s"\n[postgres]\nreadonly_dsn_env = "RO"\n'
+        f'[[postgres.suspects]]\nname = "q"\nsql = """{sql}"""\n'
+    )
     with pytest.raises(ConfigError) as caught:
         loads(text)
     lines = caught.value.lines()
@@ -102,12 +111,16 @@ def test_side_effecting_suspect_sql_is_refused_at_config_time(sql: str, reason: 
 
 
 def test_ordinary_suspect_sql_is_accepted() -> None:
-    for sql in ("SELECT count(*) FROM orders WHERE note = 'pg_terminate_backend; DELETE'",
-                "SELECT count(*) FROM jobs j WHERE j.lock IS NULL -- not: DELETE",
-                "WITH x AS (SELECT 1 AS n) SELECT count(*) FROM x",
-                "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(1)) x"):
-        loads(f'[incident]\ntitle = "t"\nservice = "s"\n[postgres]\nreadonly_dsn_env = "RO"\n'
-              f'[[postgres.suspects]]\nname = "q"\nsql = """{sql}"""\n')
+    for sql in (
+        "SELECT count(*) FROM orders WHERE note = 'pg_terminate_backend; DELETE'",
+        "SELECT count(*) FROM jobs j WHERE j.lock IS NULL -- not: DELETE",
+        "WITH x AS (SELECT 1 AS n) SELECT count(*) FROM x",
+        "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(1)) x",
+    ):
+        loads(
+            f'[incident]\ntitle = "t"\nservice = "s"\n[postgres]\nreadonly_dsn_env = "RO"\n'
+            f'[[postgres.suspects]]\nname = "q"\nsql = """{sql}"""\n'
+        )
 
 
 def test_check_config_env_shows_the_suspect_role(tmp_path, pg_dsn: str, pg_ro_dsn: str) -> None:
@@ -123,6 +136,7 @@ def test_check_config_env_shows_the_suspect_role(tmp_path, pg_dsn: str, pg_ro_ds
     assert good.returncode == 0 and "SELECT only" in good.stdout, good.stdout + good.stderr
     bad = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={**os.environ, "RO": pg_dsn})
     assert bad.returncode == 1 and "REFUSED: role 'postgres' is a superuser" in bad.stdout, bad.stdout + bad.stderr
-    unset = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={k: v for k, v in os.environ.items()
-                                                                                 if k != "RO"})
+    unset = subprocess.run(
+        argv, capture_output=True, text=True, timeout=60, env={k: v for k, v in os.environ.items() if k != "RO"}
+    )
     assert unset.returncode == 1 and "RO: NOT SET" in unset.stdout

@@ -14,7 +14,6 @@ from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.config import RevertAction
 from cockpit.safe_text import visible
 
-
 #: Output is read this many bytes at a time, the loop free between reads.
 READ_CHUNK = 65536
 #: A line with no end in sight is passed on in pieces this long (the runner redacts each
