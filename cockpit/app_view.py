@@ -18,16 +18,39 @@ from cockpit.panels.base import Panel
 from cockpit.panels.log import LogPanel
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from cockpit.session import Session
+
+    _AppBase = App[None]  # type checkers see the app this mixin is part of
+else:
+    _AppBase = object
 
 #: How long the footer says that a key does nothing.
 KEY_HINT_SECONDS = 1.2
 #: Keys that do nothing on purpose (focus moves, modifiers, Esc out of habit): no hint.
-QUIET_KEYS = {"escape", "tab", "shift+tab", "ctrl+i", "shift", "ctrl", "alt", "meta", "super", "up", "down",
-              "left", "right", "pageup", "pagedown", "home", "end"}
+QUIET_KEYS = {
+    "escape",
+    "tab",
+    "shift+tab",
+    "ctrl+i",
+    "shift",
+    "ctrl",
+    "alt",
+    "meta",
+    "super",
+    "up",
+    "down",
+    "left",
+    "right",
+    "pageup",
+    "pagedown",
+    "home",
+    "end",
+}
 
 
-class ViewActions:
+class ViewActions(_AppBase):
     """Keys that change what is shown, never what is in the systems or the journal."""
 
     session: Session
@@ -37,7 +60,7 @@ class ViewActions:
 
     # -- which widget a view key acts on ---------------------------------------------------
     def _view_target(self) -> Panel | LogPanel | None:
-        focused = self.focused  # type: ignore[attr-defined]
+        focused = self.focused
         return focused if isinstance(focused, (Panel, LogPanel)) else None
 
     def action_open_detail(self) -> None:
@@ -45,7 +68,7 @@ class ViewActions:
         if target is None:
             # Nothing focused: the newest log entry, the most likely question ("what just happened?").
             try:
-                target = self.query_one(LogPanel)  # type: ignore[attr-defined]
+                target = self.query_one(LogPanel)
             except NoMatches:
                 return
         target.action_open_detail()
@@ -54,25 +77,33 @@ class ViewActions:
         from cockpit.detail import DetailScreen  # loaded on first use
 
         panel = message.panel
-        self.push_screen(DetailScreen(f"{panel.title}: {message.ident}",  # type: ignore[attr-defined]
-                                      panel.detail(self.session.board, message.ident)))
+        self.push_screen(
+            DetailScreen(
+                f"{panel.title}: {message.ident}",
+                panel.detail(self.session.board, message.ident),
+            )
+        )
 
     def on_log_panel_open_entry(self, message: LogPanel.OpenEntry) -> None:
         from cockpit.detail import DetailScreen
         from cockpit.detail_text import entry_detail
 
         entry = message.entry
-        self.push_screen(DetailScreen(f"Log entry #{entry.seq}",  # type: ignore[attr-defined]
-                                      entry_detail(entry, self.session.journal.entries)))
+        self.push_screen(
+            DetailScreen(
+                f"Log entry #{entry.seq}",
+                entry_detail(entry, self.session.journal.entries),
+            )
+        )
 
     def action_zoom(self) -> None:
-        screen = self.screen  # type: ignore[attr-defined]
+        screen = self.screen
         if screen.maximized is not None:
             screen.minimize()
             return
         target = self._view_target()
         if target is None:
-            panels = list(self.query(Panel))  # type: ignore[attr-defined]
+            panels = list(self.query(Panel))
             if not panels:
                 return
             target = panels[0]
@@ -94,22 +125,22 @@ class ViewActions:
                 target.set_filter(text)
 
         title = target.title if isinstance(target, Panel) else "the incident log"
-        self.push_screen(FilterScreen(title, target.filter_text), done)  # type: ignore[attr-defined]
+        self.push_screen(FilterScreen(title, target.filter_text), done)
 
     def action_toggle_log(self) -> None:
-        screen = self.screen  # type: ignore[attr-defined]
+        screen = self.screen
         screen.toggle_class("-log-view")
         if screen.has_class("-log-view"):
-            self.query_one(LogPanel).focus()  # type: ignore[attr-defined]
-        elif isinstance(self.focused, LogPanel):  # type: ignore[attr-defined]
-            self.focused.blur()  # type: ignore[attr-defined]
+            self.query_one(LogPanel).focus()
+        elif isinstance(self.focused, LogPanel):
+            self.focused.blur()
 
     # -- keys that do nothing --------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
         """A key nothing answers gets a hint in the footer for a moment, not silence."""
-        if isinstance(self.screen, ModalScreen) or event.key in QUIET_KEYS:  # type: ignore[attr-defined]
+        if isinstance(self.screen, ModalScreen) or event.key in QUIET_KEYS:
             return
-        if event.key in self.active_bindings:  # type: ignore[attr-defined]
+        if event.key in self.active_bindings:
             return
         shown = event.character if event.is_printable and event.character else event.key
         where = " (read-only)" if self.session.read_only else ""
@@ -117,7 +148,7 @@ class ViewActions:
 
     def show_key_hint(self, text: str) -> None:
         try:
-            hint = self.query_one("#key-hint", Static)  # type: ignore[attr-defined]
+            hint = self.query_one("#key-hint", Static)
         except NoMatches:
             return
         hint.update(text)
@@ -125,8 +156,10 @@ class ViewActions:
         self.last_key_hint = text
         if self._hint_timer is not None:
             self._hint_timer.stop()
-        self._hint_timer = self.set_timer(KEY_HINT_SECONDS,  # type: ignore[attr-defined]
-                                          lambda: hint.remove_class("-shown"))
+        self._hint_timer = self.set_timer(
+            KEY_HINT_SECONDS,
+            lambda: hint.remove_class("-shown"),
+        )
 
     # -- getting attention -----------------------------------------------------------------
     def _signal(self, notice: Notice | None) -> None:
@@ -135,7 +168,8 @@ class ViewActions:
             return
         self.signals.append(notice)
         cfg = self.session.config.notify
-        driver = self._driver  # type: ignore[attr-defined]
-        if not self.is_headless and driver is not None and (cfg.bell or cfg.osc9):  # type: ignore[attr-defined]
-            driver.write(terminal_bytes(f"cockpit: {notice.text}", bell=cfg.bell, osc9=cfg.osc9,
-                                        tmux=in_tmux(os.environ)))
+        driver = self._driver
+        if not self.is_headless and driver is not None and (cfg.bell or cfg.osc9):
+            driver.write(
+                terminal_bytes(f"cockpit: {notice.text}", bell=cfg.bell, osc9=cfg.osc9, tmux=in_tmux(os.environ))
+            )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
@@ -18,9 +20,13 @@ class DetailScreen(Dialog[None]):
     DetailScreen .dialog { height: 90%; }
     DetailScreen #detail-body { height: 1fr; }
     """
-    BINDINGS = [Binding("enter", "cancel", "Close", show=False),
-                Binding("up", "scroll(-1)", show=False), Binding("down", "scroll(1)", show=False),
-                Binding("pageup", "scroll(-10)", show=False), Binding("pagedown", "scroll(10)", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "cancel", "Close", show=False),
+        Binding("up", "scroll(-1)", show=False),
+        Binding("down", "scroll(1)", show=False),
+        Binding("pageup", "scroll(-10)", show=False),
+        Binding("pagedown", "scroll(10)", show=False),
+    ]
 
     def __init__(self, title: str, lines: list[str]) -> None:
         super().__init__()

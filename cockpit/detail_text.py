@@ -64,47 +64,85 @@ def action_run(entry: Entry, entries: Sequence[Entry]) -> list[Entry]:
     end = at
     while end < len(same) - 1 and same[end].data.get("phase") != "result":
         end += 1
-    return same[start:end + 1]
+    return same[start : end + 1]
 
 
 def entry_detail(entry: Entry, entries: Sequence[Entry] = ()) -> list[str]:
     """Every line the detail view shows for one journal entry."""
-    lines = [f"#{entry.seq} · {entry.ts} · {entry.kind}" + (f" · step {entry.step}" if entry.step else ""),
-             f"operator: {visible(entry.operator)}" + (f" ({visible(entry.origin)})" if entry.origin else ""),
-             "", *visible(entry.summary, newlines=True).splitlines()]
+    lines = [
+        f"#{entry.seq} · {entry.ts} · {entry.kind}" + (f" · step {entry.step}" if entry.step else ""),
+        f"operator: {visible(entry.operator)}" + (f" ({visible(entry.origin)})" if entry.origin else ""),
+        "",
+        *visible(entry.summary, newlines=True).splitlines(),
+    ]
     data = dict(entry.data)
     run = action_run(entry, entries) if data.get("action") else []
     if run:
-        lines += _section("What the cockpit was to do (the preview, as confirmed):", [
-            visible(t) for e in run if e.data.get("phase") == "preview" for t in e.data.get("touches", [])])
-        counts = next((e.data.get("counts") for e in run if e.data.get("phase") == "preview" and e.data.get("counts")),
-                      None)
+        lines += _section(
+            "What the cockpit was to do (the preview, as confirmed):",
+            [visible(t) for e in run if e.data.get("phase") == "preview" for t in e.data.get("touches", [])],
+        )
+        counts = next(
+            (e.data.get("counts") for e in run if e.data.get("phase") == "preview" and e.data.get("counts")), None
+        )
         if counts:
             lines.append(f"  counts: {words(counts)}")
-        lines += _section("Warnings shown:", [visible(w) for e in run if e.data.get("phase") == "preview"
-                                               for w in e.data.get("warnings", [])])
-        lines += _section("Choice:", [f"{e.operator}: {e.data.get('choice')}" for e in run
-                                      if e.data.get("phase") == "confirm"])
-        lines += _section("Command log (what was sent; do it by hand if the cockpit cannot):", [
-            visible(c) for e in run for c in e.data.get("sent", [])])
-        lines += _section("Output, as it streamed:", [visible(str(e.data.get("line", ""))) for e in run
-                                                      if e.data.get("phase") == "output"])
+        lines += _section(
+            "Warnings shown:",
+            [visible(w) for e in run if e.data.get("phase") == "preview" for w in e.data.get("warnings", [])],
+        )
+        lines += _section(
+            "Choice:", [f"{e.operator}: {e.data.get('choice')}" for e in run if e.data.get("phase") == "confirm"]
+        )
+        lines += _section(
+            "Command log (what was sent; do it by hand if the cockpit cannot):",
+            [visible(c) for e in run for c in e.data.get("sent", [])],
+        )
+        lines += _section(
+            "Output, as it streamed:",
+            [visible(str(e.data.get("line", ""))) for e in run if e.data.get("phase") == "output"],
+        )
         result = next((e for e in run if e.data.get("phase") == "result"), None)
         if result is not None:
             rd = result.data
-            lines += _section("Result:", [f"ok: {words(rd.get('ok'))}", f"result: {words(rd.get('result'))}",
-                                          f"verify: {words(rd.get('verify'))}"]
-                              + ([f"STATE LEFT: {words(rd['state_left'])}"] if rd.get("state_left") else [])
-                              + ([f"took {rd['duration_s']:g} s"] if isinstance(rd.get("duration_s"), (int, float))
-                                 else []))
+            lines += _section(
+                "Result:",
+                [
+                    f"ok: {words(rd.get('ok'))}",
+                    f"result: {words(rd.get('result'))}",
+                    f"verify: {words(rd.get('verify'))}",
+                ]
+                + ([f"STATE LEFT: {words(rd['state_left'])}"] if rd.get("state_left") else [])
+                + ([f"took {rd['duration_s']:g} s"] if isinstance(rd.get("duration_s"), (int, float)) else []),
+            )
             lines += _section("Details:", [visible(str(d), newlines=True) for d in rd.get("details", [])])
             lines += _section("Readings before → after:", _readings_table(rd.get("before", {}), rd.get("after", {})))
     else:
         before, after = data.pop("before", None), data.pop("after", None)
         if isinstance(before, Mapping) or isinstance(after, Mapping):
             lines += _section("Readings before → after:", _readings_table(before or {}, after or {}))
-    shown = {"action", "phase", "touches", "counts", "warnings", "choice", "line", "sent", "ok", "result", "verify",
-             "state_left", "duration_s", "details", "before", "after"} if run else set()
+    shown = (
+        {
+            "action",
+            "phase",
+            "touches",
+            "counts",
+            "warnings",
+            "choice",
+            "line",
+            "sent",
+            "ok",
+            "result",
+            "verify",
+            "state_left",
+            "duration_s",
+            "details",
+            "before",
+            "after",
+        }
+        if run
+        else set()
+    )
     rest = {k: v for k, v in data.items() if k not in shown}
     if "text" in rest:  # an update's whole text, as sent
         lines += _section("Text:", visible(str(rest.pop("text")), newlines=True).splitlines())
@@ -114,10 +152,7 @@ def entry_detail(entry: Entry, entries: Sequence[Entry] = ()) -> list[str]:
 
 def slot_detail(board: Board, source: str, ident: str) -> list[str]:
     """Every field the board holds for one panel row (a flag: each of its regions)."""
-    if source == FLAGS:
-        names = [n for n in board.names(FLAGS) if n.partition("@")[0] == ident]
-    else:
-        names = [ident]
+    names = [n for n in board.names(FLAGS) if n.partition("@")[0] == ident] if source == FLAGS else [ident]
     lines = [f"{source}: {visible(ident)}"]
     for name in names:
         slot = board.slot(source, name)
@@ -125,10 +160,15 @@ def slot_detail(board: Board, source: str, ident: str) -> list[str]:
             lines += ["", f"{visible(name)}: no reading yet"]
             continue
         latest, good = slot.latest, slot.last_good
-        lines += ["", f"{visible(name)} — {board.freshness(source, name).name}, "
-                      f"last good {age_text(board.age(source, name))} ago"]
-        lines.append(f"  latest at {latest.at:%H:%M:%S}: {words(latest.value)}"
-                     + (f"  ERROR: {visible(latest.error)}" if latest.error else ""))
+        lines += [
+            "",
+            f"{visible(name)} — {board.freshness(source, name).name}, "
+            f"last good {age_text(board.age(source, name))} ago",
+        ]
+        lines.append(
+            f"  latest at {latest.at:%H:%M:%S}: {words(latest.value)}"
+            + (f"  ERROR: {visible(latest.error)}" if latest.error else "")
+        )
         if good is not None and good is not latest:
             lines.append(f"  last good at {good.at:%H:%M:%S}: {words(good.value)}")
         for key, value in (good.detail if good else latest.detail).items():

@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import ClassVar, Generic, TypeVar
 
 from textual import events, on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
@@ -77,8 +77,10 @@ class SubmitCheckbox(Checkbox, inherit_bindings=False):
     """A checkbox inside a text dialog: Space ticks it, Enter submits the dialog (it used to
     untick it), and its state is shown as a word, not only by colour."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False),
-                                             Binding("enter", "submit", "Submit", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_button", "Toggle", show=False),
+        Binding("enter", "submit", "Submit", show=False),
+    ]
 
     def __init__(self, label: str, value: bool = False, *, id: str | None = None) -> None:
         self._base_label = label
@@ -87,11 +89,12 @@ class SubmitCheckbox(Checkbox, inherit_bindings=False):
     def _labelled(self, value: bool) -> str:
         return f"{self._base_label}: {'YES' if value else 'no'}"
 
-    def watch_value(self, value: bool) -> None:
-        self.label = self._labelled(value)
+    def watch_value(self) -> None:
+        super().watch_value()  # (posts Changed)
+        self.label = self._labelled(self.value)
 
     @property
-    def _button(self):  # type: ignore[override]
+    def _button(self) -> Content:
         # The X is there only when ticked: NO_COLOR and 16 colours see the state too.
         self.BUTTON_INNER = "X" if self.value else " "
         return super()._button
@@ -117,13 +120,17 @@ class TextDialog(Dialog[T], Generic[T]):
         return action != "cancel_letter"
 
     def hint_text(self) -> str:
-        return (f"Enter = {self.submit_label.lower()} (needs at least {self.min_text} characters) · "
-                f"Tab = next field / buttons · Esc = cancel")
+        return (
+            f"Enter = {self.submit_label.lower()} (needs at least {self.min_text} characters) · "
+            f"Tab = next field / buttons · Esc = cancel"
+        )
 
     def buttons(self) -> Horizontal:
-        return Horizontal(Button("Cancel", id="cancel"),
-                          Button(self.submit_label, id="submit", variant=self.submit_variant),  # type: ignore[arg-type]
-                          classes="buttons")
+        return Horizontal(
+            Button("Cancel", id="cancel"),
+            Button(self.submit_label, id="submit", variant=self.submit_variant),  # type: ignore[arg-type]
+            classes="buttons",
+        )
 
     def value(self) -> T:
         raise NotImplementedError
@@ -158,8 +165,10 @@ class TextDialog(Dialog[T], Generic[T]):
     def _enter_in_field(self, event: Input.Submitted) -> None:
         event.stop()
         if trivial(event.value, self.min_text):
-            self.say(f"Not submitted: type at least {self.min_text} characters, or Tab to "
-                     f"'{self.submit_label}' and press Enter. Esc cancels.")
+            self.say(
+                f"Not submitted: type at least {self.min_text} characters, or Tab to "
+                f"'{self.submit_label}' and press Enter. Esc cancels."
+            )
             return
         self.submit()
 

@@ -5,6 +5,8 @@ story (`LogPanel.OpenEntry`); a filter keeps the matching entries (substring, `!
 
 from __future__ import annotations
 
+from typing import Self
+
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -76,7 +78,7 @@ class LogPanel(RichLog):
             self.write(entry_line(entry))
         self._subtitle(entry.seq)
 
-    def clear(self):  # type: ignore[override]
+    def clear(self) -> Self:
         self.entries.clear()
         self.shown.clear()
         self.cursor = None

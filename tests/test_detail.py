@@ -23,8 +23,14 @@ async def test_the_revert_entry_carries_its_command_output_and_readings(tmp_path
         await wait_until(pilot, lambda: app.session.board.names(QUEUES), what="first readings")
         await declare(pilot)
         await confirm_step(pilot, "r", "run (no shell)")
-        await wait_until(pilot, lambda: any(e.data.get("action") == "revert" and e.data.get("phase") == "result"
-                                            for e in journal_entries(path)), timeout=30, what="revert result")
+        await wait_until(
+            pilot,
+            lambda: any(
+                e.data.get("action") == "revert" and e.data.get("phase") == "result" for e in journal_entries(path)
+            ),
+            timeout=30,
+            what="revert result",
+        )
         await pilot.press("t")  # the log, focused; Enter on the newest entry would be the step change
         log = app.query_one("#log")
         result = next(i for i, e in enumerate(log.shown) if e.data.get("phase") == "result")

@@ -107,7 +107,7 @@ async def test_the_declare_dialog_offers_the_configured_lead_else_the_operator(t
         app = CockpitApp(Session(build_live(cfg, {}), journal))
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("d")
-            await wait_until(pilot, lambda: isinstance(app.screen, DeclareScreen), what="declare dialog")
+            await wait_until(pilot, lambda a=app: isinstance(a.screen, DeclareScreen), what="declare dialog")
             assert app.screen.query_one("#lead", Input).value == expected
             assert "drill lead" not in screen_text(app)
             await pilot.press("escape")

@@ -17,14 +17,22 @@ def entry(kind: str, data: dict, step: str | None = None, summary: str = "s") ->
 
 
 def gate(state: str, previous: str) -> Entry:
-    return entry("gate", {"v": 1, "state": state, "previous": previous, "reason": "", "conditions": []},
-                 summary=f"gate: {state}")
+    return entry(
+        "gate", {"v": 1, "state": state, "previous": previous, "reason": "", "conditions": []}, summary=f"gate: {state}"
+    )
 
 
 def test_each_gate_state_change_once_and_falls_back_too() -> None:
     notifier = Notifier(NotifyConfig())
-    seen = [notifier.on_entry(e) for e in (gate("MITIGATED", "NOT RESTORED"), gate("MITIGATED", "NOT RESTORED"),
-                                           gate("RESTORED", "MITIGATED"), gate("NOT RESTORED", "RESTORED"))]
+    seen = [
+        notifier.on_entry(e)
+        for e in (
+            gate("MITIGATED", "NOT RESTORED"),
+            gate("MITIGATED", "NOT RESTORED"),
+            gate("RESTORED", "MITIGATED"),
+            gate("NOT RESTORED", "RESTORED"),
+        )
+    ]
     assert [n.text if n else None for n in seen] == ["gate: MITIGATED", None, "gate: RESTORED", "gate: NOT RESTORED"]
 
 
@@ -35,8 +43,12 @@ def test_a_resumed_journal_does_not_ring_for_old_news() -> None:
 
 
 def test_a_halted_step_rings_and_a_switch_turns_each_event_off() -> None:
-    halted = entry("action", {"action": "restart_staged", "phase": "result", "ok": False}, step="restart",
-                   summary="Restart jobs in stages: stopped at stage 2: error rate 4.1% over 2%")
+    halted = entry(
+        "action",
+        {"action": "restart_staged", "phase": "result", "ok": False},
+        step="restart",
+        summary="Restart jobs in stages: stopped at stage 2: error rate 4.1% over 2%",
+    )
     notice = Notifier(NotifyConfig()).on_entry(halted)
     assert notice is not None and notice.text.startswith("HALTED step restart: Restart jobs in stages: stopped")
     quiet = Notifier(NotifyConfig(guard=False, gate=False, unreachable=False, update_due=False))
@@ -70,7 +82,11 @@ async def test_the_status_update_falling_due_signals_once(tmp_path: Path) -> Non
         await declare(pilot)
         await send_message(pilot, "a")
         sent = len(app.signals)  # (a slow declare may already have let the first update fall due)
-        await wait_until(pilot, lambda: any(n.event == "update_due" for n in app.signals[sent:]), timeout=30,
-                         what="update due notice")
+        await wait_until(
+            pilot,
+            lambda: any(n.event == "update_due" for n in app.signals[sent:]),
+            timeout=30,
+            what="update due notice",
+        )
         await pilot.pause(1.5)  # refreshes go on while it stays due
         assert [n.event for n in app.signals[sent:]].count("update_due") == 1

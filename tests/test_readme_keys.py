@@ -12,7 +12,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def test_readme_key_table_equals_the_registry() -> None:
     text = README.read_text(encoding="utf-8")
     start, end = text.index("<!-- keys:start -->\n"), text.index("<!-- keys:end -->")
-    shown = text[start + len("<!-- keys:start -->\n"):end]
+    shown = text[start + len("<!-- keys:start -->\n") : end]
     assert shown == markdown_table(), "README's key table is stale: paste `python -m cockpit.registry` into it"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
@@ -56,14 +57,27 @@ def live_fields(board: Board, incident: Incident, service: str, max_error_rate: 
 LIVE_FIGURES = ("error_rate", "suspects_total", "queue_backlog", "elapsed", "now", "next_update", "status_sentence")
 
 
-def refresh_figures(text: str, before: dict[str, str], now: dict[str, str]) -> tuple[str, dict[str, tuple[str, str]]]:
-    """The text with every live figure that changed since it was filled replaced by its
-    current value (where the old value is still in the text: edits are kept), and what changed."""
+def _token(value: str) -> re.Pattern[str]:
+    """The value as a whole token: "0" must not match inside "02:10", nor "8.1%" inside "18.1%"."""
+    return re.compile(r"(?<![\w.,:%])" + re.escape(value) + r"(?![\w%]|[.,:]\w)")
+
+
+def refresh_figures(
+    text: str, before: dict[str, str], now: dict[str, str], original: str | None = None
+) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The text with every live figure that changed since it was filled replaced by its current
+    value, and what changed. Operator edits are kept: a figure is replaced only where the
+    template put it — when the edited text holds it as often as the filled text did (if the
+    operator typed the old value again, e.g. "the 8.1% peak", that figure is left as typed)."""
     changed = {}
     for name in LIVE_FIGURES:
         old, new = before.get(name), now.get(name)
-        if old and new and old != new and old in text:
-            text = text.replace(old, new)
+        if not old or not new or old == new:
+            continue
+        pattern = _token(old)
+        found = len(pattern.findall(text))
+        if found and (original is None or found == len(pattern.findall(original))):
+            text = pattern.sub(lambda _m, new=new: new, text)
             changed[name] = (old, new)
     return text, changed
 
@@ -91,10 +105,12 @@ class UpdateAction(Action):
         self.sender = sender
         self.target = target
         self._filled: dict[str, str] = {}
+        self._filled_text = ""
 
     async def preview(self) -> Preview:
         self._filled = live_fields(self.board, self.incident(), self.service, self.max_error_rate)
         text = fill(self.template, self._filled)
+        self._filled_text = text
         return Preview(self.name, self.title, (f"to: {self.target}", f"{self.audience} update, {len(text)} characters"),
                        destructive=False, text=text)
 
@@ -104,7 +120,7 @@ class UpdateAction(Action):
             return Result(False, "nothing sent: the message is empty", state_left="no update was posted")
         # The operator may have typed for minutes: send the figures as they are now.
         now = live_fields(self.board, self.incident(), self.service, self.max_error_rate)
-        text, changed = refresh_figures(text, self._filled, now)
+        text, changed = refresh_figures(text, self._filled, now, self._filled_text)
         where = await self.sender(self.audience, text)
         refreshed = "; ".join(f"{name.replace('_', ' ')} {old} → {new}" for name, (old, new) in changed.items()
                               if name != "status_sentence")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import pty
 import select
 import signal
 import struct
 import termios
-import fcntl
 import time
 from collections.abc import Callable, Sequence
 
 
 class PtyRun:
-    def __init__(self, argv: Sequence[str], env: dict[str, str], cols: int = 100, rows: int = 30,
-                 cwd: str | None = None) -> None:
+    def __init__(
+        self, argv: Sequence[str], env: dict[str, str], cols: int = 100, rows: int = 30, cwd: str | None = None
+    ) -> None:
         self.output = bytearray()
         pid, fd = pty.fork()
         if pid == 0:  # the child: the program, with the pty as its controlling terminal
@@ -51,10 +53,8 @@ class PtyRun:
                 self.pid = 0
                 return os.waitstatus_to_exitcode(status)
             if select.select([self.fd], [], [], 0.1)[0]:
-                try:
+                with contextlib.suppress(OSError):
                     self.output += os.read(self.fd, 65536)
-                except OSError:
-                    pass
         raise AssertionError(f"the program did not end; last output: {bytes(self.output[-600:])!r}")
 
     def write(self, data: bytes) -> None:
@@ -64,19 +64,15 @@ class PtyRun:
         if not self.pid:
             os.close(self.fd)
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             done, _ = os.waitpid(self.pid, os.WNOHANG)
             if done:
                 break
-            try:
+            with contextlib.suppress(OSError):
                 os.read(self.fd, 65536) if select.select([self.fd], [], [], 0.1)[0] else None
-            except OSError:
-                pass
         else:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)

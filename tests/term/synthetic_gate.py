@@ -14,10 +14,20 @@ from cockpit.drill import build_drill
 from cockpit.journal import Entry, Journal, Operator
 from cockpit.session import Session
 
-GATE_ENTRY = Entry(seq=10_000, ts="2026-11-29T02:00:00+00:00", operator="cockpit", kind="gate",
-                   summary="gate: MITIGATED — data: 382 duplicate discount holds (target 0)",
-                   data={"v": 1, "state": "MITIGATED", "previous": "NOT RESTORED",
-                         "reason": "data: 382 duplicate discount holds (target 0)", "conditions": []})
+GATE_ENTRY = Entry(
+    seq=10_000,
+    ts="2026-11-29T02:00:00+00:00",
+    operator="cockpit",
+    kind="gate",
+    summary="gate: MITIGATED — data: 382 duplicate discount holds (target 0)",
+    data={
+        "v": 1,
+        "state": "MITIGATED",
+        "previous": "NOT RESTORED",
+        "reason": "data: 382 duplicate discount holds (target 0)",
+        "conditions": [],
+    },
+)
 
 
 class SyntheticGateApp(CockpitApp):

@@ -18,8 +18,9 @@ OSC9 = b"\x1b]9;cockpit: gate: MITIGATED"
 def run_gate_drill(tmp_path: Path, extra_env: dict[str, str]) -> bytes:
     env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR")}
     env.update({"TERM": "xterm-256color", "PYTHONPATH": str(ROOT), **extra_env})
-    run = PtyRun([sys.executable, "-m", "tests.term.synthetic_gate", str(tmp_path / "j.jsonl"), "120"], env,
-                 cwd=str(ROOT))
+    run = PtyRun(
+        [sys.executable, "-m", "tests.term.synthetic_gate", str(tmp_path / "j.jsonl"), "120"], env, cwd=str(ROOT)
+    )
     try:
         tmux_osc = b"\x1bPtmux;\x1b\x1b]9;cockpit: gate: MITIGATED"
         wanted = tmux_osc if "TMUX" in extra_env else OSC9
@@ -34,23 +35,27 @@ def run_gate_drill(tmp_path: Path, extra_env: dict[str, str]) -> bytes:
 def test_a_gate_change_rings_the_bell_and_sends_osc9_once(tmp_path: Path) -> None:
     out = run_gate_drill(tmp_path, {})
     at = out.index(OSC9)
-    assert out[at - 1:at] == b"\x07"  # BEL right before the notification
-    assert out[at:].split(b"\x07", 1)[0] == b"\x1b]9;cockpit: gate: MITIGATED \xe2\x80\x94 data: 382 duplicate " \
+    assert out[at - 1 : at] == b"\x07"  # BEL right before the notification
+    assert (
+        out[at:].split(b"\x07", 1)[0] == b"\x1b]9;cockpit: gate: MITIGATED \xe2\x80\x94 data: 382 duplicate "
         b"discount holds (target 0)"
+    )
     assert out.count(OSC9) == 1
 
 
 def test_inside_tmux_the_notification_is_wrapped_for_passthrough(tmp_path: Path) -> None:
     out = run_gate_drill(tmp_path, {"TMUX": "/tmp/tmux-test/default,1,0"})
-    expected = terminal_bytes("cockpit: gate: MITIGATED — data: 382 duplicate discount holds (target 0)",
-                              tmux=True).encode()
+    expected = terminal_bytes(
+        "cockpit: gate: MITIGATED — data: 382 duplicate discount holds (target 0)", tmux=True
+    ).encode()
     assert expected.startswith(b"\x07\x1bPtmux;\x1b\x1b]9;") and expected.endswith(b"\x07\x1b\\")
     assert out.count(expected) == 1
     assert OSC9 not in out.replace(expected, b"")  # never unwrapped inside tmux
 
 
-@pytest.mark.parametrize("bell,osc9,expected", [(False, True, "\x1b]9;hi\x07"), (True, False, "\x07"),
-                                                (False, False, "")])
+@pytest.mark.parametrize(
+    "bell,osc9,expected", [(False, True, "\x1b]9;hi\x07"), (True, False, "\x07"), (False, False, "")]
+)
 def test_each_signal_can_be_turned_off(bell: bool, osc9: bool, expected: str) -> None:
     assert terminal_bytes("hi", bell=bell, osc9=osc9) == expected
 

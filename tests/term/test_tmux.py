@@ -54,8 +54,9 @@ def test_at_80x24_t_shows_the_log_readable_and_back(cockpit_in_tmux, tmp_path: P
     tmux.keys("Enter")
     tmux.wait_for(lambda s: "Note for the incident log" not in s, what="note saved")
     tmux.keys("t")
-    screen = tmux.wait_for(lambda s: "Incident log" in s and "paged payments team; they confirm" in s,
-                           what="the log, full width")
+    screen = tmux.wait_for(
+        lambda s: "Incident log" in s and "paged payments team; they confirm" in s, what="the log, full width"
+    )
     assert "next: Declare" in screen and screen.splitlines()[1].lstrip().startswith("Gate")
     tmux.keys("t")
     tmux.wait_for(lambda s: "Error rate" in s and "Incident log" not in s, what="the panels again")
@@ -78,8 +79,10 @@ def test_the_one_letter_close_cannot_close_the_incident(cockpit_in_tmux, tmp_pat
 
 def test_enter_on_a_log_entry_shows_its_whole_text(cockpit_in_tmux) -> None:
     tmux = cockpit_in_tmux(100, 30)
-    long_note = ("customer support reports 41 tickets about double charges; list exported to the shared drive "
-                 "under incident-2026-11-29; refunds wait for the repair step END-OF-NOTE")
+    long_note = (
+        "customer support reports 41 tickets about double charges; list exported to the shared drive "
+        "under incident-2026-11-29; refunds wait for the repair step END-OF-NOTE"
+    )
     tmux.keys("n")
     tmux.wait_for(lambda s: "Note for the incident log" in s, what="note dialog")
     tmux.text(long_note)
@@ -125,8 +128,9 @@ def test_zoom_and_filter_a_panel(cockpit_in_tmux) -> None:
     tmux.wait_for(lambda s: "Runbook" in s and "Error rate" in s, what="back from zoom")
 
 
-@pytest.mark.parametrize("env", [{"TERM": "xterm-256color", "NO_COLOR": "1"}, {"TERM": "xterm-16color"}],
-                         ids=["NO_COLOR", "16-colours"])
+@pytest.mark.parametrize(
+    "env", [{"TERM": "xterm-256color", "NO_COLOR": "1"}, {"TERM": "xterm-16color"}], ids=["NO_COLOR", "16-colours"]
+)
 def test_alarms_stand_out_by_attribute_not_only_colour(cockpit_in_tmux, env: dict[str, str]) -> None:
     tmux = cockpit_in_tmux(160, 50, env)
     screen = tmux.wait_for(lambda s: "CRIT" in s and "FAIL" in s, what="alarm words", escapes=True)

@@ -31,24 +31,38 @@ def tmux_or_skip() -> str:
 class Tmux:
     """One detached tmux session of W×H running one command."""
 
-    def __init__(self, tmp_path: Path, command: str, width: int, height: int,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, command: str, width: int, height: int, env: dict[str, str] | None = None
+    ) -> None:
         self.tmux = tmux_or_skip()
         self.socket = f"cockpit-test-{uuid.uuid4().hex[:10]}"
         conf = tmp_path / "tmux.conf"
         conf.write_text(TMUX_CONF)
-        self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("TMUX", "TMUX_PANE", "NO_COLOR", "COLUMNS", "LINES")}  # the pane has its own size
+        self.env = {
+            k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE", "NO_COLOR", "COLUMNS", "LINES")
+        }  # the pane has its own size
         self.env.update(env or {})
         # The program's own environment is set by `env` inside the pane: tmux gives a new
         # session its server's environment, plus TERM from default-terminal.
         inner = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
-        self._run("-f", str(conf), "new-session", "-d", "-s", "main", "-x", str(width), "-y", str(height),
-                  f"cd {shlex.quote(str(tmp_path))} && exec env {inner} {command}")
+        self._run(
+            "-f",
+            str(conf),
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            f"cd {shlex.quote(str(tmp_path))} && exec env {inner} {command}",
+        )
 
     def _run(self, *args: str) -> str:
-        done = subprocess.run([self.tmux, "-L", self.socket, *args], capture_output=True, text=True,
-                              env=self.env, timeout=20)
+        done = subprocess.run(
+            [self.tmux, "-L", self.socket, *args], capture_output=True, text=True, env=self.env, timeout=20
+        )
         if done.returncode != 0:
             raise AssertionError(f"tmux {' '.join(args[:3])}: {done.stderr.strip()}")
         return done.stdout
@@ -64,8 +78,9 @@ class Tmux:
     def capture(self, escapes: bool = False) -> str:
         return self._run("capture-pane", "-p", "-t", "main", *(["-e"] if escapes else []))
 
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 30.0, what: str = "",
-                 escapes: bool = False) -> str:
+    def wait_for(
+        self, predicate: Callable[[str], bool], timeout: float = 30.0, what: str = "", escapes: bool = False
+    ) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
@@ -96,14 +111,14 @@ def attributes_of(screen: str, word: str) -> list[set[str]]:
         attrs: set[str] = set()
         pos = 0
         for match in _SGR.finditer(line):
-            chars += [(c, frozenset(attrs)) for c in line[pos:match.start()]]
+            chars += [(c, frozenset(attrs)) for c in line[pos : match.start()]]
             attrs = _apply_sgr(attrs, match.group(1))
             pos = match.end()
         chars += [(c, frozenset(attrs)) for c in line[pos:]]
         plain = "".join(c for c, _ in chars)
         start = plain.find(word)
         while start >= 0:
-            common = set.intersection(*(set(a) for _, a in chars[start:start + len(word)]))
+            common = set.intersection(*(set(a) for _, a in chars[start : start + len(word)]))
             found.append(common)
             start = plain.find(word, start + 1)
     return found
