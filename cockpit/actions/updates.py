@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.incident import Incident, clock_text
@@ -24,7 +24,7 @@ class _Fields(dict):
 
 
 def _hhmm(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%H:%M UTC") if moment else "—"
+    return moment.astimezone(UTC).strftime("%H:%M UTC") if moment else "—"
 
 
 def live_fields(board: Board, incident: Incident, service: str, max_error_rate: float) -> dict[str, str]:
