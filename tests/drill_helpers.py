@@ -22,7 +22,9 @@ def drill_app(journal_path: Path, *, speed: float = 60.0, seed: int = 7, read_on
     return CockpitApp(Session(backends, journal, read_only=read_only)), backends, journal
 
 
-async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
+    """Pause the pilot until `predicate()` holds. The default timeout is generous: it only
+    bounds a failure, and a test machine shared by several suites can be slow to paint."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
