@@ -112,3 +112,29 @@ async def test_the_tui_blocks_on_an_unjournaled_result_until_it_is_written(tmp_p
     results = [e for e in read(tmp_path / "j.jsonl").entries if e.data.get("phase") == "result"]
     assert results and results[-1].data.get("happened_at")
     journal.close()
+
+
+async def test_the_tui_runs_nothing_when_the_preview_cannot_be_journaled(tmp_path: Path) -> None:
+    from cockpit.screens import ConfirmScreen
+
+    app, backends, journal = drill_app(tmp_path / "j.jsonl")
+    broken = _break_writes_when(journal, lambda entry: entry.kind == "declare")
+    async with app.run_test(size=(140, 45)) as pilot:
+        app.session.listeners.append(broken["listener"])
+        await declare(pilot)
+        assert broken["broken"]
+        await pilot.press("s")
+        await wait_until(
+            pilot,
+            lambda: any(
+                "NOT run: the journal cannot be written" in n.message
+                or "NOT run: the journal cannot be written" in (n.title or "")
+                for n in app._notifications
+            ),
+            what="the refusal",
+        )
+        assert not isinstance(app.screen, ConfirmScreen)  # never asked: nothing would be journaled
+        assert not backends.world.retry.paused
+        assert "JOURNAL WRITE FAILED" in screen_text(app)
+        broken["restore"]()
+    journal.close()
