@@ -166,3 +166,31 @@ def test_a_foreign_journal_line_with_escapes_is_read_back_visibly(tmp_path: Path
     assert entry.data["text"] == "x␛]0;PWNED␇"
     export = subprocess.run(cockpit_argv("export", str(path)), capture_output=True, timeout=60)
     assert export.returncode == 0 and b"\x1b" not in export.stdout, export.stdout
+
+
+@pytest.mark.servers
+async def test_revert_output_with_osc_is_shown_visibly_in_the_tui_log(tmp_path: Path, redis_url: str) -> None:
+    from cockpit.app import CockpitApp
+    from cockpit.config import loads
+    from cockpit.journal import Journal, Operator
+    from cockpit.live import build_live
+    from cockpit.screens import ConfirmScreen
+    from cockpit.session import Session
+    from tests.drill_helpers import wait_until
+    from tests.screen import screen_text
+
+    config = _config(tmp_path, redis_url, revert=_revert_script(tmp_path))
+    journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
+    app = CockpitApp(Session(build_live(loads(config.read_text()), {}), journal))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the revert's confirmation")
+        await pilot.press("y")
+        await wait_until(
+            pilot,
+            lambda: "deploying ␛]0;PWNED␇" in screen_text(app),
+            timeout=30,
+            what="the revert's output in the log, shown visibly",
+        )
+        assert "\x1b" not in screen_text(app) and "\x07" not in screen_text(app)
+    journal.close()
