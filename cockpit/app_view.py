@@ -16,6 +16,7 @@ from textual.widgets import Static
 from cockpit.notify import Notice, in_tmux, terminal_bytes
 from cockpit.panels.base import Panel
 from cockpit.panels.log import LogPanel
+from cockpit.panels.runbook import RunbookPanel
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -63,7 +64,13 @@ class ViewActions(_AppBase):
         focused = self.focused
         return focused if isinstance(focused, (Panel, LogPanel)) else None
 
+    def _focused_runbook(self) -> RunbookPanel | None:
+        return self.focused if isinstance(self.focused, RunbookPanel) else None
+
     def action_open_detail(self) -> None:
+        if (runbook := self._focused_runbook()) is not None:
+            runbook.action_open_detail()
+            return
         target = self._view_target()
         if target is None:
             # Nothing focused: the newest log entry, the most likely question ("what just happened?").
@@ -81,6 +88,18 @@ class ViewActions(_AppBase):
             DetailScreen(
                 f"{panel.title}: {message.ident}",
                 panel.detail(self.session.board, message.ident),
+            )
+        )
+
+    def on_runbook_panel_open_step(self, message: RunbookPanel.OpenStep) -> None:
+        from cockpit.detail import DetailScreen
+        from cockpit.detail_text import step_detail
+
+        session = self.session
+        self.push_screen(
+            DetailScreen(
+                f"Runbook step: {message.step_id}",
+                step_detail(message.step_id, session.runbook, session.journal.entries),
             )
         )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from cockpit.journal import Entry
 from cockpit.readings import FLAGS, Board, age_text
+from cockpit.runbook import Runbook, step_by_id
 from cockpit.safe_text import visible
 
 
@@ -147,6 +148,22 @@ def entry_detail(entry: Entry, entries: Sequence[Entry] = ()) -> list[str]:
     if "text" in rest:  # an update's whole text, as sent
         lines += _section("Text:", visible(str(rest.pop("text")), newlines=True).splitlines())
     lines += _section("Data:", [f"{visible(str(k))}: {words(v)}" for k, v in rest.items()])
+    return lines
+
+
+def step_detail(step_id: str, runbook: Runbook, entries: Sequence[Entry]) -> list[str]:
+    """A runbook step: what it is for, its state and reason, and every journal entry about it."""
+    step = step_by_id(step_id)
+    lines = [f"[{step.key}] {step.title} — {runbook.state(step_id).value.upper()}", f"  {step.hint}"]
+    if reason := runbook.reasons.get(step_id):
+        lines.append(f"  reason: {visible(reason)}")
+    about = [e for e in entries if e.step == step_id]
+    lines += _section(
+        f"Journal ({len(about)} entries; Enter on one in the log shows it whole):",
+        [f"#{e.seq} {e.ts[11:19]} {visible(e.operator)}: {visible(e.summary)}" for e in about[-60:]],
+    )
+    if not about:
+        lines += ["", "Nothing journaled for this step yet."]
     return lines
 
 

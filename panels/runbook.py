@@ -3,31 +3,64 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Static
 
-from cockpit.runbook import STEPS, Runbook, StepState
 from cockpit.panels.grid import Col, Grid
+from cockpit.runbook import STEPS, Runbook, StepState
 
 SYMBOL = {StepState.PENDING: ("·", "dim"), StepState.RUNNING: ("▶", "bold cyan"), StepState.DONE: ("✔", "green"),
           StepState.SKIPPED: ("↷", "yellow"), StepState.FAILED: ("✖", "bold reverse red")}
 
 
-class RunbookPanel(Static):
+class RunbookPanel(Static, can_focus=True):
+    """Focused (Tab), ↑/↓ move a cursor over the steps and Enter asks for a step's story."""
+
     DEFAULT_CSS = """
     RunbookPanel { border: round $primary-darken-1; border-title-style: bold; height: auto; padding: 0 1; }
+    RunbookPanel:focus { border: double $accent; }
     """
+    BINDINGS = [Binding("up", "cursor(-1)", show=False), Binding("down", "cursor(1)", show=False),
+                Binding("enter", "open_detail", "Detail", show=False)]
+
+    class OpenStep(Message):
+        def __init__(self, step_id: str) -> None:
+            super().__init__()
+            self.step_id = step_id
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Runbook"
         self._shown: tuple | None = None
         self._shown_rows = 0
+        self.cursor = 0
+        self._last: tuple[Runbook, bool, dict[str, str] | None] | None = None
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor = max(0, min(len(STEPS) - 1, self.cursor + delta))
+        self._redraw()
+
+    def action_open_detail(self) -> None:
+        self.post_message(self.OpenStep(STEPS[self.cursor].id))
+
+    def _redraw(self) -> None:
+        if self._last is not None:
+            self.show(*self._last)
+
+    def on_focus(self) -> None:
+        self._redraw()
+
+    def on_blur(self) -> None:
+        self._redraw()
 
     def show(self, runbook: Runbook, read_only: bool, locks: dict[str, str] | None = None) -> None:
+        self._last = (runbook, read_only, locks)
         locks = locks or {}
         nxt = runbook.next_step()
+        cursor = self.cursor if self.has_focus else None
         key = (tuple(runbook.states.values()), tuple(runbook.reasons.items()), nxt.id if nxt else None, read_only,
-               self.size.width, tuple(sorted(locks.items())))
+               self.size.width, tuple(sorted(locks.items())), cursor)
         if key == self._shown:
             return
         self._shown = key
@@ -43,7 +76,10 @@ class RunbookPanel(Static):
             if holder := locks.get(step.id):
                 title.append(f" 🔒{holder.split('@')[0]}", style="bold yellow")
             key_text = Text("   " if read_only else f"[{step.key}]", style="bold cyan")
-            table.add_row(key_text, Text(symbol, style=style), title, Text(state.value.upper() if state is not StepState.PENDING else "", style=style))
+            table.add_row(key_text, Text(symbol, style=style), title,
+                          Text(state.value.upper() if state is not StepState.PENDING else "", style=style), ident=step.id)
+        if cursor is not None:
+            table.mark(STEPS[cursor].id)  # the whole line reversed (the next step reverses only its title)
         if nxt is not None:
             self.border_subtitle = f"next: {nxt.short}" + ("" if read_only else f" [{nxt.key}]")
         else:

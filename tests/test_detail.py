@@ -43,3 +43,21 @@ async def test_the_revert_entry_carries_its_command_output_and_readings(tmp_path
         assert "Readings before → after:" in text and "operator: alice" in text
     lines = entry_detail(journal_entries(path)[-1], journal_entries(path))
     assert lines[0].startswith("#")
+
+
+async def test_enter_on_a_runbook_step_lists_what_happened_in_it(tmp_path: Path) -> None:
+    from cockpit.panels.runbook import RunbookPanel
+
+    path = tmp_path / "step.jsonl"
+    app, _, _ = drill_app(path, speed=30)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_until(pilot, lambda: app.session.board.names(QUEUES), what="first readings")
+        await declare(pilot)
+        runbook = app.query_one(RunbookPanel)
+        runbook.focus()
+        await pilot.press("down", "up", "enter")  # the cursor starts on step 1, Declare
+        await wait_until(pilot, lambda: "Runbook step: declare" in screen_text(app), what="step detail")
+        text = screen_text(app)
+        assert "[d] Declare the incident — DONE" in text and "declared SEV2" in text
+        await pilot.press("q")
+        await wait_until(pilot, lambda: "Runbook step" not in screen_text(app), what="closed")
