@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "answered. Nothing is served unless you run this command.")
     serve.add_argument("--journal", required=True, metavar="PATH", help="the incident journal to follow")
     serve.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8650, metavar="N", help="port (default 8650; 0 picks a free one)")
+    serve.add_argument("--port", type=_port, default=8650, metavar="N", help="port (default 8650; 0 picks a free one)")
     serve.add_argument("--tz", default="UTC", metavar="ZONE", help="show times in this IANA time zone (default UTC)")
     serve.add_argument("--config", metavar="PATH", help="also redact the secrets this config names")
     serve.set_defaults(handler=_serve)
@@ -121,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also check the environment: every *_env variable set, the suspect-query role SELECT-only")
     check.set_defaults(handler=_check_config)
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (got {value})")
+    return value
 
 
 def _positive_float(text: str) -> float:

@@ -149,3 +149,17 @@ def test_the_follower_waits_for_whole_lines_and_starts_over_when_the_journal_is_
     path.write_text(lines[0])  # replaced by a shorter file (a new incident, or a restore)
     with pytest.raises(FileReplaced):
         follower.poll()
+
+
+def test_serve_refuses_a_bad_port_or_zone_in_one_line() -> None:
+    for args, expected in (
+        (["--port", "70000"], "a port is 0 to 65535"),
+        (["--tz", "Mars/Olympus"], "unknown time zone"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "cockpit.cli", "serve", "--journal", "j.jsonl", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr
