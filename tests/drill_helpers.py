@@ -15,8 +15,9 @@ from cockpit.session import Session
 from tests.screen import screen_text
 
 
-def drill_app(journal_path: Path, *, speed: float = 60.0, seed: int = 7, read_only: bool = False,
-              operator: str = "alice") -> tuple[CockpitApp, DrillBackends, Journal]:
+def drill_app(
+    journal_path: Path, *, speed: float = 60.0, seed: int = 7, read_only: bool = False, operator: str = "alice"
+) -> tuple[CockpitApp, DrillBackends, Journal]:
     backends = build_drill(seed=seed, speed=speed)
     journal = Journal.open(journal_path, Operator(operator))
     return CockpitApp(Session(backends, journal, read_only=read_only)), backends, journal

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -21,29 +20,40 @@ from cockpit.journal import Journal, Operator, read
 from cockpit.live import build_live
 from cockpit.session import Session
 from tests import jobs
-from tests.servers import kill_tree
-from tests.waits import wait_for
 from tests.http_apps import FlagEndpointState, black_hole, flag_endpoint_handler, serve
+from tests.servers import kill_tree
 from tests.test_source_flags_checks import unleash_setup
+from tests.waits import until
 
 pytestmark = pytest.mark.servers
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def config_text(redis_url: str, *, flags_url: str = "http://127.0.0.1:9/flags", unleash_url: str | None = None,
-                revert: str = '', journal: Path | None = None, extra: str = "") -> str:
-    unleash = f'''
+def config_text(
+    redis_url: str,
+    *,
+    flags_url: str = "http://127.0.0.1:9/flags",
+    unleash_url: str | None = None,
+    revert: str = "",
+    journal: Path | None = None,
+    extra: str = "",
+) -> str:
+    unleash = (
+        f'''
 [regions.eu-west]
 backend = "unleash"
 url = "{unleash_url}"
 environment = "production"
 timeout = "3s"
-''' if unleash_url else ""
+'''
+        if unleash_url
+        else ""
+    )
     return f'''
 [incident]
 title = "Checkout failing"
 service = "checkout"
-journal = "{journal or 'incident.jsonl'}"
+journal = "{journal or "incident.jsonl"}"
 [redis.jobs]
 url = "{redis_url}"
 [[queues]]
@@ -111,48 +121,61 @@ async def yes(preview):
 
 
 def results(tmp_path: Path, action: str) -> list:
-    return [e for e in read(tmp_path / "j.jsonl").entries
-            if e.data.get("action") == action and e.data.get("phase") == "result"]
+    return [
+        e
+        for e in read(tmp_path / "j.jsonl").entries
+        if e.data.get("action") == action and e.data.get("phase") == "result"
+    ]
 
 
-async def test_pause_risky_stops_a_real_rq_worker_and_the_staged_restart_drains_it(tmp_path: Path, redis_url: str) -> None:
+async def test_pause_risky_stops_a_real_rq_worker_and_the_staged_restart_drains_it(
+    tmp_path: Path, redis_url: str
+) -> None:
     from rq import Queue, Worker
     from rq.registry import StartedJobRegistry
 
     conn = redis.Redis.from_url(redis_url)
     q = Queue("payment_retry", connection=conn)
-    worker = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "payment_retry", "--url", redis_url],
-                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              stdout=open(tmp_path / "worker.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    with open(tmp_path / "worker.log", "w") as log:  # the worker keeps its own copy of the descriptor
+        worker = subprocess.Popen(
+            [str(Path(sys.executable).parent / "rq"), "worker", "payment_retry", "--url", redis_url],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     session = session_for(config_text(redis_url), tmp_path)
-    deadline = time.monotonic() + 20
-    while not Worker.all(connection=conn) and time.monotonic() < deadline:
-        time.sleep(0.1)  # `rq worker` refuses to start at all while suspended: let it start first
+    # `rq worker` refuses to start at all while suspended: let it start first.
+    await until(lambda: Worker.all(connection=conn), timeout=30, what="the rq worker to register")
     try:
         outcome = await session.run_action("pause_risky", yes)
         assert outcome.status == "done", outcome.message
         assert conn.exists("rq:suspended") and conn.hget("bull:invoices:meta", "paused") == b"1"
-        for i in range(20):
+        for _ in range(20):
             q.enqueue(jobs.slow_replay, 0.05)
         # A worker already blocked in its dequeue may take one job; then it sees rq:suspended,
         # says so in its state, and takes nothing more until resumed.
-        wait_for(lambda: any(w.get_state() == "suspended" for w in Worker.all(connection=conn)), timeout=30,
-                 what="the rq worker to report itself suspended")
+        await until(
+            lambda: any(w.get_state() == "suspended" for w in Worker.all(connection=conn)),
+            timeout=30,
+            what="the rq worker to report itself suspended",
+        )
         waiting = q.count
         assert waiting >= 19
-        wait_for(lambda: not StartedJobRegistry(queue=q).count, timeout=30, what="the one job it may have taken")
+        await until(lambda: not StartedJobRegistry(queue=q).count, timeout=30, what="the one job it may have taken")
         assert q.count == waiting and any(w.get_state() == "suspended" for w in Worker.all(connection=conn))
         preview = results(tmp_path, "pause_risky")[-1]
         assert preview.data["ok"] and "before" in preview.data
         outcome = await session.run_action("restart_staged", yes)
         assert outcome.status == "done", outcome.message
         assert not conn.exists("rq:suspended") and conn.hget("bull:invoices:meta", "paused") is None
-        deadline = time.monotonic() + 20
-        while q.count and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert q.count == 0  # drained after the staged restart
-        stages = [e.data["line"] for e in read(tmp_path / "j.jsonl").entries if e.data.get("phase") == "output"
-                  and e.data.get("action") == "restart_staged"]
+        await until(lambda: q.count == 0, timeout=30, what="the queue drained after the staged restart")
+        stages = [
+            e.data["line"]
+            for e in read(tmp_path / "j.jsonl").entries
+            if e.data.get("phase") == "output" and e.data.get("action") == "restart_staged"
+        ]
         assert stages[0].startswith("stage 1:") and any(line.startswith("stage 2:") for line in stages)
     finally:
         kill_tree(worker.pid)  # the worker and its work-horse
@@ -179,8 +202,9 @@ async def test_pause_one_queue_per_kind_and_what_cannot_be_paused(tmp_path: Path
         await session.backends.close()
 
 
-async def test_flags_to_safe_in_every_region_and_a_region_that_rejects(tmp_path: Path, redis_url: str,
-                                                                       unleash_server) -> None:
+async def test_flags_to_safe_in_every_region_and_a_region_that_rejects(
+    tmp_path: Path, redis_url: str, unleash_server
+) -> None:
     unleash_setup(unleash_server.url, "new_checkout", 25)
     unleash_setup(unleash_server.url, "checkout_read_only", 100)
     with httpx.Client(base_url=unleash_server.url) as c:
@@ -241,7 +265,7 @@ async def test_cache_clears_only_what_is_named(tmp_path: Path, redis_url: str) -
     assert results(tmp_path, "clear_caches")[-1].data["removed"] == {"cart-totals": 50}
 
 
-REPAIR = '''
+REPAIR = """
 [postgres]
 readonly_dsn_env = "PG_RO"
 repair_dsn_env = "PG_REPAIR"
@@ -257,7 +281,7 @@ name = "mark unpaid for review"
 marks_review = true
 preview = "SELECT count(*) FROM orders WHERE status = 'paid' AND NOT captured"
 sql = "UPDATE orders SET status = 'needs_review' WHERE status = 'paid' AND NOT captured"
-'''
+"""
 
 
 def seed_repair(dsn: str) -> None:
@@ -270,7 +294,9 @@ def seed_repair(dsn: str) -> None:
         """)
 
 
-async def test_repair_commits_with_matching_counts_and_marks_for_review(tmp_path: Path, redis_url: str, pg_dsn: str) -> None:
+async def test_repair_commits_with_matching_counts_and_marks_for_review(
+    tmp_path: Path, redis_url: str, pg_dsn: str
+) -> None:
     seed_repair(pg_dsn)
     session = session_for(config_text(redis_url, extra=REPAIR), tmp_path, {"PG_RO": pg_dsn, "PG_REPAIR": pg_dsn})
     try:
@@ -285,8 +311,9 @@ async def test_repair_commits_with_matching_counts_and_marks_for_review(tmp_path
         assert conn.execute("SELECT count(*) FROM orders WHERE status = 'needs_review'").fetchone()[0] == 5
 
 
-async def test_repair_rolls_back_when_a_row_appears_between_preview_and_run(tmp_path: Path, redis_url: str,
-                                                                            pg_dsn: str) -> None:
+async def test_repair_rolls_back_when_a_row_appears_between_preview_and_run(
+    tmp_path: Path, redis_url: str, pg_dsn: str
+) -> None:
     seed_repair(pg_dsn)
     session = session_for(config_text(redis_url, extra=REPAIR), tmp_path, {"PG_RO": pg_dsn, "PG_REPAIR": pg_dsn})
 
@@ -337,8 +364,10 @@ async def test_revert_streams_output_and_a_non_zero_exit_is_a_failure(tmp_path: 
 
 async def test_revert_webhook_that_times_out_says_the_state_is_unknown(tmp_path: Path, redis_url: str) -> None:
     with black_hole() as url:
-        session = session_for(config_text(redis_url, revert=f'[actions.revert]\nwebhook_url = "{url}/rollback"\n'
-                                                            'timeout = "1s"\n'), tmp_path)
+        session = session_for(
+            config_text(redis_url, revert=f'[actions.revert]\nwebhook_url = "{url}/rollback"\ntimeout = "1s"\n'),
+            tmp_path,
+        )
         try:
             outcome = await session.run_action("revert", yes)
         finally:
@@ -350,9 +379,14 @@ async def test_revert_webhook_that_times_out_says_the_state_is_unknown(tmp_path:
 def run_act(tmp_path: Path, config: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "cockpit.toml"
     path.write_text(config)
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", "--operator", "bob", "act", "--config",
-                           str(path), *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "--operator", "bob", "act", "--config", str(path), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_act_dry_run_prints_the_preview_and_changes_nothing(tmp_path: Path, redis_url: str) -> None:
@@ -377,7 +411,9 @@ def test_act_without_yes_and_without_a_terminal_changes_nothing(tmp_path: Path, 
     done = run_act(tmp_path, config_text(redis_url, journal=tmp_path / "j.jsonl"), "clear_caches")
     assert done.returncode == 1 and "pass --yes" in done.stderr
     assert r.exists("cart:total:1")
-    done = run_act(tmp_path, config_text(redis_url, journal=tmp_path / "j.jsonl"), "clear_caches", "cart-totals", "--yes")
+    done = run_act(
+        tmp_path, config_text(redis_url, journal=tmp_path / "j.jsonl"), "clear_caches", "cart-totals", "--yes"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not r.exists("cart:total:1")
 
@@ -386,27 +422,48 @@ def test_read_only_act_is_refused_and_writes_nothing(tmp_path: Path, redis_url: 
     path = tmp_path / "cockpit.toml"
     path.write_text(config_text(redis_url, journal=tmp_path / "j.jsonl"))
     r = redis.Redis.from_url(redis_url)
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "--read-only", "act", "--config", str(path),
-                           "pause_risky", "--yes"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "--read-only", "act", "--config", str(path), "pause_risky", "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1 and "read-only" in done.stdout
     assert not r.exists("rq:suspended") and r.hget("bull:invoices:meta", "paused") is None
 
 
 async def test_celery_pause_is_a_real_cancel_consumer(tmp_path: Path, redis_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CELERY_BROKER_URL": redis_url}
-    worker = subprocess.Popen([str(Path(sys.executable).parent / "celery"), "-A", "tests.celery_app", "worker",
-                               "-Q", "emails,control", "--concurrency", "1", "--pool", "solo", "-n", "mailer@%h",
-                               "--without-mingle", "--without-gossip"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "tests.celery_app",
+            "worker",
+            "-Q",
+            "emails,control",
+            "--concurrency",
+            "1",
+            "--pool",
+            "solo",
+            "-n",
+            "mailer@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     config = config_text(redis_url) + '[[queues]]\nname = "emails"\nredis = "jobs"\nkind = "celery"\nqueue = "emails"\n'
     session = session_for(config, tmp_path)
     from tests.celery_app import app
 
     app.conf.broker_url = redis_url  # the test's own Redis, never the machine's
     try:
-        deadline = time.monotonic() + 30
-        while not (app.control.ping(timeout=0.5) or []) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        await until(lambda: app.control.ping(timeout=0.5), timeout=30, what="the Celery worker to answer a ping")
         action = session.backends.targeted("pause_queue", "emails")
         session.actions[action.name] = action
         outcome = await session.run_action(action.name, yes)
@@ -421,15 +478,12 @@ async def test_celery_pause_is_a_real_cancel_consumer(tmp_path: Path, redis_url:
         # taken (Kombu polls its queues in turn), and meanwhile no receipt is.
         for _ in range(2):
             app.send_task("shop.ping", queue="control")
-            wait_for(lambda: r.llen("control") == 0, timeout=30, what="the worker to take a ping")
+            await until(lambda: r.llen("control") == 0, timeout=30, what="the worker to take a ping")
         assert r.llen("emails") == 5  # the worker no longer consumes the queue
         action = session.backends.targeted("resume_queue", "emails")
         session.actions[action.name] = action
         assert (await session.run_action(action.name, yes)).status == "done"
-        deadline = time.monotonic() + 15
-        while r.llen("emails") and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert r.llen("emails") == 0
+        await until(lambda: r.llen("emails") == 0, timeout=30, what="the resumed worker to drain the queue")
     finally:
         worker.terminate()
         worker.wait(15)
@@ -445,24 +499,38 @@ def test_every_action_dry_run_changes_nothing(tmp_path: Path, redis_url: str, pg
     marker = tmp_path / "reverted"
     revert = json.dumps([sys.executable, "-c", f"open({str(marker)!r}, 'w').write('x')"])
     extra = REPAIR + '[actions.updates]\nstatus = "s {error_rate}"\ncustomer = "c"\nwebhook_url_env = "HOOK"\n'
-    config = config_text(redis_url, journal=tmp_path / "j.jsonl", revert=f"[actions.revert]\nargv = {revert}\n",
-                         extra=extra)
+    config = config_text(
+        redis_url, journal=tmp_path / "j.jsonl", revert=f"[actions.revert]\nargv = {revert}\n", extra=extra
+    )
 
     def snapshot() -> tuple:
         keys = sorted((k, r.type(k)) for k in r.scan_iter("*"))
-        values = {k: r.get(k) if t == b"string" else r.hgetall(k) if t == b"hash" else r.smembers(k) if t == b"set"
-                  else None for k, t in keys}
+        values = {
+            k: r.get(k) if t == b"string" else r.hgetall(k) if t == b"hash" else r.smembers(k) if t == b"set" else None
+            for k, t in keys
+        }
         with psycopg.connect(pg_dsn) as conn:
-            rows = conn.execute("SELECT (SELECT count(*) FROM holds WHERE released IS NOT NULL),"
-                                " (SELECT count(*) FROM orders WHERE status = 'needs_review')").fetchone()
+            rows = conn.execute(
+                "SELECT (SELECT count(*) FROM holds WHERE released IS NOT NULL),"
+                " (SELECT count(*) FROM orders WHERE status = 'needs_review')"
+            ).fetchone()
         return values, rows, marker.exists()
 
     with black_hole() as hook:
         before = snapshot()
-        for action, target in [("pause_risky", None), ("pause_queue", "mailers"), ("resume_queue", "legacy"),
-                               ("maintenance", None), ("flags_safe", None), ("revert", None),
-                               ("clear_caches", None), ("repair", None), ("restart_staged", None),
-                               ("status_update", None), ("customer_update", None)]:
+        for action, target in [
+            ("pause_risky", None),
+            ("pause_queue", "mailers"),
+            ("resume_queue", "legacy"),
+            ("maintenance", None),
+            ("flags_safe", None),
+            ("revert", None),
+            ("clear_caches", None),
+            ("repair", None),
+            ("restart_staged", None),
+            ("status_update", None),
+            ("customer_update", None),
+        ]:
             args = [action] + ([target] if target else []) + ["--dry-run"]
             done = run_act(tmp_path, config, *args, env={"PG_RO": pg_dsn, "PG_REPAIR": pg_dsn, "HOOK": hook})
             assert done.returncode == 0, (action, done.stdout, done.stderr)

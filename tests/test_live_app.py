@@ -99,34 +99,50 @@ def seed(dsn: str) -> None:
 
 
 async def test_the_screen_on_real_backends_survives_redis_going_away(
-        tmp_path: Path, prometheus_server, metrics_exporter, redis_server, redis_url: str, pg_dsn: str) -> None:
+    tmp_path: Path, prometheus_server, metrics_exporter, redis_server, redis_url: str, pg_dsn: str
+) -> None:
     seed(pg_dsn)
     r = redis.Redis.from_url(redis_url)
     r.rpush("rq:queue:payment_retry", *[f"job-{i}" for i in range(42)])
     r.hset("flags:us-east", "new_checkout", "25")
-    with serve(shop_handler(ShopState())) as shop_url, \
-            serve(flag_endpoint_handler(FlagEndpointState({"new_checkout": {"enabled": True, "rollout": 25}}))) as flags_url:
+    with (
+        serve(shop_handler(ShopState())) as shop_url,
+        serve(
+            flag_endpoint_handler(FlagEndpointState({"new_checkout": {"enabled": True, "rollout": 25}}))
+        ) as flags_url,
+    ):
         cfg = loads(live_config_text(prometheus_server.url, redis_url, flags_url, shop_url, tmp_path / "j.jsonl"))
         env = {"TEST_PG_RO": select_only_dsn(pg_dsn), "SYNTH_PW": "s3cret-pw"}
         journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
         app = CockpitApp(Session(build_live(cfg, env), journal))
         async with app.run_test(size=(140, 45)) as pilot:
-            await wait_until(pilot, lambda: all(w in screen_text(app) for w in
-                                                ("payment-retry", "42", "12", "25%◐", "✔PASS", "LIVE")),
-                             timeout=30, what="live values on screen")
+            await wait_until(
+                pilot,
+                lambda: all(w in screen_text(app) for w in ("payment-retry", "42", "12", "25%◐", "✔PASS", "LIVE")),
+                timeout=30,
+                what="live values on screen",
+            )
             redis_server.stop(remove=False)
             # The panel turns UNREACHABLE and keeps showing the last good value (under load the
             # repaint may come a frame after the border's state).
-            await wait_until(pilot, lambda: "UNREACHABLE" in (text := screen_text(app)) and "42" in text, timeout=15,
-                             what="queues unreachable, the last good depth still shown")
+            await wait_until(
+                pilot,
+                lambda: "UNREACHABLE" in (text := screen_text(app)) and "42" in text,
+                timeout=15,
+                what="queues unreachable, the last good depth still shown",
+            )
             assert app.session.board.value(QUEUES, "payment-retry") == 42.0  # last good value kept
             await pilot.press("n")  # the UI still answers keys while Redis is down
             await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
             await pilot.press("escape")
             redis_server.start()  # same port, empty data
             redis.Redis.from_url(redis_url).rpush("rq:queue:payment_retry", "job-a", "job-b")
-            await wait_until(pilot, lambda: app.session.board.value(QUEUES, "payment-retry") == 2.0, timeout=20,
-                             what="queues recovered by themselves")
+            await wait_until(
+                pilot,
+                lambda: app.session.board.value(QUEUES, "payment-retry") == 2.0,
+                timeout=20,
+                what="queues recovered by themselves",
+            )
             await wait_until(pilot, lambda: "UNREACHABLE" not in screen_text(app), timeout=10, what="panel recovered")
         journal.close()
 
@@ -134,13 +150,20 @@ async def test_the_screen_on_real_backends_survives_redis_going_away(
 def test_snapshot_prints_every_panel_as_json(tmp_path: Path, prometheus_server, redis_url: str, pg_dsn: str) -> None:
     seed(pg_dsn)
     redis.Redis.from_url(redis_url).rpush("rq:queue:payment_retry", "a", "b", "c")
-    with serve(shop_handler(ShopState())) as shop_url, \
-            serve(flag_endpoint_handler(FlagEndpointState({"new_checkout": False}))) as flags_url:
+    with (
+        serve(shop_handler(ShopState())) as shop_url,
+        serve(flag_endpoint_handler(FlagEndpointState({"new_checkout": False}))) as flags_url,
+    ):
         path = tmp_path / "cockpit.toml"
         path.write_text(live_config_text(prometheus_server.url, redis_url, flags_url, shop_url, tmp_path / "j.jsonl"))
         env = {**os.environ, "TEST_PG_RO": select_only_dsn(pg_dsn), "SYNTH_PW": "s3cret-pw"}
-        done = subprocess.run([sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
-                              capture_output=True, text=True, env=env, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         assert done.returncode in (0, 1), done.stderr
         snap = json.loads(done.stdout)
         assert set(snap) >= {"error_rate", "queues", "flags", "suspects", "checks", "taken_at", "ok"}
@@ -150,7 +173,12 @@ def test_snapshot_prints_every_panel_as_json(tmp_path: Path, prometheus_server, 
         assert snap["suspects"][0]["value"] == 12
         assert {f["name"]: f["value"] for f in snap["flags"]}["new_checkout@ap-south"] == 0
         assert [c["detail"]["ok"] for c in snap["checks"]] == [True, True]
-        text = subprocess.run([sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path)],
-                              capture_output=True, text=True, env={**env, "SYNTH_PW": "wrong"}, timeout=60)
+        text = subprocess.run(
+            [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path)],
+            capture_output=True,
+            text=True,
+            env={**env, "SYNTH_PW": "wrong"},
+            timeout=60,
+        )
         assert text.returncode == 1  # a failing check makes the snapshot fail, for scripts
         assert "FAIL HTTP 401" in text.stdout and "payment-retry" in text.stdout

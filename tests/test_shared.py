@@ -32,18 +32,37 @@ def test_two_operators_see_one_order_locks_hold_and_an_outage_loses_nothing(tmp_
     try:
         for name, other in (("alice", "bob"), ("bob", "alice")):
             procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "tests.shared_operator", str(tmp_path / f"{name}.jsonl"), store.url,
-                 "checkout-drill", name, other], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                env={**os.environ, "PYTHONPATH": str(ROOT)})
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.shared_operator",
+                    str(tmp_path / f"{name}.jsonl"),
+                    store.url,
+                    "checkout-drill",
+                    name,
+                    other,
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
         # Both are publishing and pulling: each has the other's third note.
-        wait_for(lambda: "bob 2" in summaries(tmp_path / "alice.jsonl") and "alice 2" in summaries(tmp_path / "bob.jsonl"),
-                 timeout=60, what="each operator's notes in the other's journal")
+        wait_for(
+            lambda: "bob 2" in summaries(tmp_path / "alice.jsonl") and "alice 2" in summaries(tmp_path / "bob.jsonl"),
+            timeout=60,
+            what="each operator's notes in the other's journal",
+        )
         written = {name: len(summaries(tmp_path / f"{name}.jsonl")) for name in procs}
-        store.stop(remove=False)   # the shared store goes away mid-incident...
+        store.stop(remove=False)  # the shared store goes away mid-incident...
         # ...while both go on writing (their entries wait for it)...
-        wait_for(lambda: all(len(summaries(tmp_path / f"{name}.jsonl")) >= written[name] + 3 for name in procs),
-                 timeout=60, what="three more entries in each journal while the store is down")
-        store.start()              # ...and comes back (same port, same data)
+        wait_for(
+            lambda: all(len(summaries(tmp_path / f"{name}.jsonl")) >= written[name] + 3 for name in procs),
+            timeout=60,
+            what="three more entries in each journal while the store is down",
+        )
+        store.start()  # ...and comes back (same port, same data)
         results = {}
         for name, proc in procs.items():
             out, err = proc.communicate(timeout=90)
@@ -64,8 +83,9 @@ def test_two_operators_see_one_order_locks_hold_and_an_outage_loses_nothing(tmp_
         for who in ("alice", "bob"):
             for i in range(40):
                 assert f"{who}: {who} {i}" in counts, f"{name} lost {who} {i}"
-    assert bob["outcomes"] == ["Restart the paused jobs in stages is being run by alice@" +
-                               bob["outcomes"][0].split("@", 1)[1]]
+    assert bob["outcomes"] == [
+        "Restart the paused jobs in stages is being run by alice@" + bob["outcomes"][0].split("@", 1)[1]
+    ]
     assert "resumed in stages" in alice["outcomes"][0] or "made things worse" in alice["outcomes"][0]
 
 
@@ -77,10 +97,11 @@ async def test_a_lock_held_by_a_dead_process_expires(tmp_path: Path, redis_url: 
     dead = SharedLog(redis_url, "inc", journal, lambda e: None, instance="dead-1", lock_ttl=1.0)
     alive = SharedLog(redis_url, "inc", journal, lambda e: None, instance="alive-2", lock_ttl=1.0)
     try:
-        assert await dead.acquire("revert", "alice") is None     # then the process "dies": no refresh, no release
+        assert await dead.acquire("revert", "alice") is None  # then the process "dies": no refresh, no release
         assert await alive.acquire("revert", "bob") == "alice@dead-1"
         await alive.sync_once()
-        assert alive.locks == {"revert": "alice@dead-1"}          # shown to the others: who holds it
+        assert alive.locks == {"revert": "alice@dead-1"}  # shown to the others: who holds it
+
         # No refresh comes, so the lock expires by itself after its TTL; then bob gets it.
         async def bob_got_it() -> bool:
             return await alive.acquire("revert", "bob") is None
