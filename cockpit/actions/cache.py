@@ -71,12 +71,14 @@ class ClearCaches(Action):
             except Exception as exc:  # noqa: BLE001 - each cache reports its own failure
                 failed.append(f"{cache.name}: {describe(exc)}")
         summary = ", ".join(f"{name}: {n:,} keys removed" for name, n in removed.items()) or "purged"
+        sent = [f"{c.name}: SCAN MATCH {c.pattern} COUNT 1000, UNLINK in batches of {c.batch}" if c.pattern is not None
+                else f"{c.name}: {c.method} {c.purge_url}" for c in self.caches]
         if failed:
             return Result(False, f"{summary}; FAILED {'; '.join(failed)}",
                           state_left="removed so far: " + (", ".join(f"{k} {v:,} keys" for k, v in removed.items()) or
                                                            "nothing") + "; the failed caches still hold the rest",
-                          data={"removed": removed, "failed": failed})
-        return Result(True, summary, data={"removed": removed})
+                          data={"removed": removed, "failed": failed, "sent": sent})
+        return Result(True, summary, data={"removed": removed, "sent": sent})
 
     async def _unlink(self, cache: CacheTarget, progress: Progress) -> int:
         client = self._client(cache)

@@ -103,6 +103,9 @@ class SetFlags(Action):
         results = [cell for cells in await asyncio.gather(*(region(s) for s in self.sources)) for cell in cells]
         by_outcome: dict[str, list[str]] = {}
         failed = []
+        # The command log: the exact write per cell (a failed one is named by its cell).
+        sent = [f"{cell}: {what}" if err is None else f"{cell}: write failed: {describe(err)}"
+                for cell, what, err in results]
         for cell, what, err in results:
             if err is None:
                 progress(f"{cell}: {what}")
@@ -121,8 +124,8 @@ class SetFlags(Action):
             return Result(False, f"{len(failed)} of {len(results)} writes failed: {'; '.join(failed)}",
                           state_left="; ".join(left), data={"failed": failed, "written": written,
                                                             "not_changed": by_outcome.get(NOT_CHANGED, []),
-                                                            "unknown": by_outcome.get(UNKNOWN, [])})
-        return Result(True, f"{len(results)} flag cells written in {len(self.sources)} regions")
+                                                            "unknown": by_outcome.get(UNKNOWN, []), "sent": sent})
+        return Result(True, f"{len(results)} flag cells written in {len(self.sources)} regions", data={"sent": sent})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         waited = 0.0
