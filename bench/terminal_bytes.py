@@ -1,10 +1,15 @@
 """Bytes written to the terminal per minute (what an SSH link carries), through a real pty.
 
 - idle: `cockpit run` on loopback servers whose values do not change (ages still tick);
-- busy: `cockpit drill --speed 10` (every panel changing, actions streaming into the log).
-Each at 80x24 and 200x50.
+- busy: `cockpit drill --speed 10` (every panel changing, actions streaming into the log);
+- each dialog (help `?`, note `n`, confirm `s`) open over the idle screen and over the drill,
+  as a ratio to the same screen without it.
+At 80x24, 120x36 and 200x50.
 
-Run: .venv/bin/python bench/terminal_bytes.py [--seconds 30]
+`--tree DIR` (repeatable) runs the cockpit of another checkout (e.g. `git archive main | tar
+-x -C /tmp/base`) through `python -m cockpit` with PYTHONPATH=DIR: before and after in one run.
+
+Run: .venv/bin/python bench/terminal_bytes.py [--seconds 30] [--tree /tmp/base --tree .]
 """
 
 from __future__ import annotations
@@ -28,11 +33,15 @@ sys.path.insert(0, str(ROOT))
 from tests.servers import PostgresServer, RedisServer  # noqa: E402
 from tests.servers import select_only_dsn  # noqa: E402
 
-COCKPIT = str(Path(sys.executable).parent / "cockpit")
+#: The dialogs measured, and the key that opens each over the drill and the idle screen.
+DIALOGS = {"help": b"?", "note": b"n", "confirm": b"s"}
+SIZES = ((80, 24), (120, 36), (200, 50))
 
 
-def measure(argv: list[str], cols: int, rows: int, seconds: float, env: dict[str, str], warmup: float = 3.0) -> float:
-    """Bytes per minute written after a warm-up (the first full paint is not steady state)."""
+def measure(argv: list[str], cols: int, rows: int, seconds: float, env: dict[str, str], warmup: float = 3.5,
+            keys: bytes = b"") -> float:
+    """Bytes per minute written after a warm-up (the first full paint, and opening the dialog
+    `keys` opens at 2 s, are not steady state)."""
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update(env)
@@ -43,6 +52,9 @@ def measure(argv: list[str], cols: int, rows: int, seconds: float, env: dict[str
     counted, started = 0, time.monotonic()
     try:
         while time.monotonic() - started < warmup + seconds:
+            if keys and time.monotonic() - started >= 2.0:
+                os.write(fd, keys)
+                keys = b""
             ready, _, _ = select.select([fd], [], [], 0.1)
             if ready:
                 try:
@@ -61,7 +73,12 @@ def measure(argv: list[str], cols: int, rows: int, seconds: float, env: dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--tree", action="append", default=[], metavar="DIR",
+                        help="a checkout whose cockpit to measure (repeatable; default: this one)")
+    parser.add_argument("--sizes", default="80x24,120x36,200x50")
     args = parser.parse_args()
+    trees = [Path(t).resolve() for t in args.tree] or [ROOT]
+    sizes = [tuple(int(n) for n in s.split("x")) for s in args.sizes.split(",")]
     pg, rd = PostgresServer().start(), RedisServer().start()
     tmp = Path(tempfile.mkdtemp())
     try:
@@ -93,23 +110,28 @@ name = "duplicate discount holds"
 sql = "SELECT count(*) FROM orders WHERE id > 90"
 ''')
         env = {"BENCH_PG": select_only_dsn(pg.dsn())}
-        print(f"bytes written to the pty per minute (measured over {args.seconds:g} s after a 3 s warm-up)")
-        for cols, rows in ((80, 24), (200, 50)):
-            idle = measure(
-                [COCKPIT, "run", "--config", str(config), "--journal", str(tmp / f"i{cols}.jsonl")],
-                cols,
-                rows,
-                args.seconds,
-                env,
-            )
-            busy = measure(
-                [COCKPIT, "drill", "--speed", "10", "--journal", str(tmp / f"b{cols}.jsonl")],
-                cols,
-                rows,
-                args.seconds,
-                {},
-            )
-            print(f"  {cols}x{rows}: idle {idle / 1024:6.1f} KB/min   busy drill (speed 10) {busy / 1024:6.1f} KB/min")
+        print(f"bytes written to the pty per minute (measured over {args.seconds:g} s after a 3.5 s warm-up)")
+        for tree in trees:
+            cockpit = [sys.executable, "-m", "cockpit"]
+            base = {"PYTHONPATH": str(tree)}
+            print(f"tree {tree}")
+            for cols, rows in sizes:
+                def run(name: str, keys: bytes = b"") -> float:
+                    return measure([*cockpit, "run", "--config", str(config), "--journal",
+                                    str(tmp / f"i{cols}{name}.jsonl")], cols, rows, args.seconds,
+                                   {**env, **base}, keys=keys)
+
+                def drill(name: str, keys: bytes = b"") -> float:
+                    return measure([*cockpit, "drill", "--speed", "10", "--journal",
+                                    str(tmp / f"b{cols}{name}.jsonl")], cols, rows, args.seconds, base, keys=keys)
+
+                idle, busy = run("none"), drill("none")
+                print(f"  {cols}x{rows}: idle {idle / 1024:6.1f} KB/min   busy drill (speed 10) {busy / 1024:6.1f} KB/min")
+                for name, key in DIALOGS.items():
+                    over_idle, over_busy = run(name, key), drill(name, key)
+                    ratio = f"{over_busy / busy:5.2f}x" if busy else "  n/a"
+                    print(f"    {name:8s} open: over idle {over_idle / 1024:6.1f} KB/min   over the drill "
+                          f"{over_busy / 1024:6.1f} KB/min = {ratio} the drill without it")
     finally:
         pg.stop()
         rd.stop()

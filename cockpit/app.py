@@ -110,6 +110,9 @@ class CockpitApp(ViewActions, App[None]):
         self._thresholds = {q.name: (q.warn, q.critical) for q in cfg.prometheus.queries} if cfg.prometheus else {}
         self._risky = {q.name for q in cfg.queues if q.risky}
         self._refresh_pending = False
+        #: Something changed while a dialog covered the panels: repaint once when it closes.
+        self._behind_modal = False
+        self._held_entries: list[Entry] = []
         self._hint_timer: Timer | None = None
         if self.no_color:
             # Textual's NO_COLOR default turns colours into greys: red alarms became dark grey
@@ -166,6 +169,7 @@ class CockpitApp(ViewActions, App[None]):
             self.run_worker(self.session.shared.run(), group="shared", exit_on_error=False, description="shared log")
             self.set_interval(0.5, self._refresh_shared)
         self.set_interval(1.0, self.refresh_view)
+        self.screen_change_signal.subscribe(self, self._on_screen_change)
         self.refresh_view()
         self.call_after_refresh(self.end_startup_gc_pause)
 
@@ -183,6 +187,8 @@ class CockpitApp(ViewActions, App[None]):
         """Show every operator's entries in the shared store's one order."""
         shared = self.session.shared
         assert shared is not None
+        if self._covered():
+            return  # frozen behind a dialog; the catch-up after it closes rebuilds the log
         order = shared.ordered_identities()
         if len(order) == self._shown_order:
             return
@@ -205,6 +211,10 @@ class CockpitApp(ViewActions, App[None]):
     # -- keeping the screen current --------------------------------------------------
     def _on_entry(self, entry: Entry) -> None:
         self._signal(self.notifier.on_entry(entry))
+        if self._covered():
+            self._held_entries.append(entry)  # shown when the dialog closes (see _refresh_view)
+            self._behind_modal = True
+            return
         try:
             self.query_one(LogPanel).add(entry)
         except NoMatches:
@@ -227,10 +237,34 @@ class CockpitApp(ViewActions, App[None]):
         except NoMatches:
             return  # shutting down: the main screen's widgets are already gone
 
+    def _covered(self) -> bool:
+        """A dialog is on top: the panels behind it are frozen. Textual repaints the whole
+        dimmed background for any change behind a modal, so drawing there cost a full frame
+        per reading (over SSH, 10-16x the same screen without the dialog)."""
+        return isinstance(self.screen, ModalScreen)
+
+    def _on_screen_change(self, screen: object) -> None:
+        if self._behind_modal and not self._covered():
+            self._schedule_refresh()  # the one catch-up repaint
+
     def _refresh_view(self) -> None:
         session = self.session
         board = session.board
-        gate = session.evaluate_gate()
+        gate = session.evaluate_gate()  # journals gate changes: never frozen
+        if self._covered():
+            now = board.clock()
+            for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
+                self._signal(notice)
+            self._behind_modal = True
+            return
+        self._behind_modal = False
+        if self._held_entries and self.session.shared is not None:
+            self._held_entries.clear()  # the shared log is rebuilt in its one order instead
+        if self._held_entries:
+            log = self.query_one(LogPanel)
+            for entry in self._held_entries:
+                log.add(entry)
+            self._held_entries.clear()
         self.query_one(RecordsPanel).baseline = session.baseline
         with self.batch_update():
             for panel in self.query(Panel):

@@ -60,6 +60,12 @@ class Dialog(ModalScreen[T], Generic[T]):
         Binding("q", "cancel_letter", "Cancel", show=False),
     ]
 
+    def on_mount(self) -> None:
+        # No blinking cursor: each blink redraws the field (and over SSH, a steady trickle of
+        # bytes while the operator thinks). Textual calls this as well as a subclass's on_mount.
+        for field in self.query("Input, TextArea"):
+            field.cursor_blink = False  # type: ignore[attr-defined]
+
     def hint_text(self) -> str:
         return "Enter = press the focused button · Tab = next button · q / Esc = cancel"
 
