@@ -2,6 +2,7 @@
 
 - idle: `cockpit run` on loopback servers whose values do not change (ages still tick);
 - busy: `cockpit drill --speed 10` (every panel changing, actions streaming into the log);
+- idle drill: `cockpit drill` at speed 1 with no key pressed;
 - each dialog (help `?`, note `n`, confirm `s`) open over the idle screen and over the drill,
   as a ratio to the same screen without it.
 At 80x24, 120x36 and 200x50.
@@ -116,17 +117,19 @@ sql = "SELECT count(*) FROM orders WHERE id > 90"
             base = {"PYTHONPATH": str(tree)}
             print(f"tree {tree}")
             for cols, rows in sizes:
-                def run(name: str, keys: bytes = b"") -> float:
+                def run(name: str, keys: bytes = b"", cockpit=cockpit, cols=cols, rows=rows, base=base) -> float:
                     return measure([*cockpit, "run", "--config", str(config), "--journal",
                                     str(tmp / f"i{cols}{name}.jsonl")], cols, rows, args.seconds,
                                    {**env, **base}, keys=keys)
 
-                def drill(name: str, keys: bytes = b"") -> float:
-                    return measure([*cockpit, "drill", "--speed", "10", "--journal",
+                def drill(name: str, keys: bytes = b"", speed: str = "10", cockpit=cockpit, cols=cols, rows=rows,
+                          base=base) -> float:
+                    return measure([*cockpit, "drill", "--speed", speed, "--journal",
                                     str(tmp / f"b{cols}{name}.jsonl")], cols, rows, args.seconds, base, keys=keys)
 
-                idle, busy = run("none"), drill("none")
-                print(f"  {cols}x{rows}: idle {idle / 1024:6.1f} KB/min   busy drill (speed 10) {busy / 1024:6.1f} KB/min")
+                idle, busy, calm = run("none"), drill("none"), drill("calm", speed="1")
+                print(f"  {cols}x{rows}: idle {idle / 1024:6.1f} KB/min   busy drill (speed 10) {busy / 1024:6.1f} KB/min"
+                      f"   idle drill (speed 1, no key) {calm / 1024:6.1f} KB/min")
                 for name, key in DIALOGS.items():
                     over_idle, over_busy = run(name, key), drill(name, key)
                     ratio = f"{over_busy / busy:5.2f}x" if busy else "  n/a"

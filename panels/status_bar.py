@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import Static
 
 from cockpit.gate import GateStatus
@@ -31,8 +32,8 @@ class StatusBar(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: str | None = None
-        self._shown_once = False
+        self._content: RenderableType = Text("")
+        self._painted: tuple[int, list[tuple[tuple[str, object], ...]]] | None = None  # (width, rows) on screen
 
     def show(self, view: StatusView) -> None:
         inc = view.incident
@@ -78,8 +79,28 @@ class StatusBar(Static):
         if view.journal_error:
             bottom = Text(f"JOURNAL WRITE FAILED: {view.journal_error}", style="bold reverse red", no_wrap=True,
                           overflow="ellipsis")
-        rendered = top.plain + "\n" + bottom.plain
-        if rendered != self._shown:
-            self._shown = rendered
-            self.update(Group(top, bottom), layout=self._shown_once is False)
-            self._shown_once = True
+        self._paint(Group(top, bottom))
+
+    def render(self) -> RenderableType:
+        return self._content
+
+    def _paint(self, content: Group) -> None:
+        """Repaint only the rows whose SHOWN text changed: compared after truncation at this
+        width and rounding, so a digit cut off at 80 columns, or row 1 when only the gate
+        line moved, sends nothing over SSH."""
+        self._content = content
+        width = self.content_size.width
+        if not self.is_mounted or width <= 0:
+            self._painted = None
+            self.refresh(layout=True)
+            return
+        options = self.app.console.options.update(width=width, height=None, highlight=False)
+        lines = [tuple((seg.text, seg.style) for seg in line)
+                 for line in self.app.console.render_lines(content, options, pad=False)]
+        before, self._painted = self._painted, (width, lines)
+        if before is None or before[0] != width or len(before[1]) != len(lines):
+            self.refresh(layout=before is None or len(before[1]) != len(lines))
+            return
+        changed = [y for y, (old, new) in enumerate(zip(before[1], lines, strict=True)) if old != new]
+        if changed:
+            self.refresh(*(Region(0, y, width, 1) for y in changed))

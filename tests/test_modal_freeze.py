@@ -23,11 +23,11 @@ async def refreshes(pilot, count: int) -> None:
     app = pilot.app
     for _ in range(count):
         before = app.session.gate_status
-        await wait_until(pilot, lambda: app.session.gate_status is not before, what="a view refresh")
+        await wait_until(pilot, lambda before=before: app.session.gate_status is not before, what="a view refresh")
 
 
 async def test_a_panel_behind_a_dialog_does_not_change_and_catches_up_when_it_closes(tmp_path: Path) -> None:
-    app, backends, _ = drill_app(tmp_path / "j.jsonl", speed=60)
+    app, _, _ = drill_app(tmp_path / "j.jsonl", speed=60)
     async with app.run_test(size=(120, 36)) as pilot:
         board = app.session.board
         await wait_until(pilot, lambda: board.names(SUSPECTS) and board.names(QUEUES), what="first readings")
