@@ -43,8 +43,7 @@ async def test_a_panel_behind_a_dialog_does_not_change_and_catches_up_when_it_cl
         assert "behind help" not in frozen
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
-        await wait_until(pilot, lambda: "behind help" in background_text(app),
-                         what="the held log entry shown")
+        await wait_until(pilot, lambda: "behind help" in background_text(app), what="the held log entry shown")
         assert background_text(app) != frozen
 
 
