@@ -51,9 +51,10 @@ class Reading:
         its error also redacted (an error may echo a URL with its token)."""
         error = self.error if self.error is None or redact is None else redact(self.error)
         texts = [self.name, self.value, error]
-        if error == self.error and all(not isinstance(t, str) or t.isprintable() for t in texts) and not any(
-                isinstance(v, (str, Mapping, list, tuple)) for v in self.detail.values()):
-            return self
+        if error == self.error and all(
+            not isinstance(t, str) or t.isprintable() for t in (*texts, *self.detail.values())
+        ) and not any(isinstance(v, (Mapping, list, tuple)) for v in self.detail.values()):
+            return self  # the common case: nothing to change, no copy
         return Reading(self.source, visible(self.name),
                        visible(self.value) if isinstance(self.value, str) else self.value, self.at,
                        None if error is None else visible(error), visible_data(dict(self.detail)))
