@@ -5,15 +5,27 @@ queries on one PostgreSQL, 5 PromQL queries; plus one Unleash region and one HTT
 region with 100 flags each, for their request counts. Servers are throwaway ones on
 loopback, started here (tests/servers.py).
 
-Run: .venv/bin/python bench/tick_cost.py [--ticks N] [--no-unleash]
+Then the whole TUI: `cockpit run` on the same config in a real pty (200x50), CPU per
+second of that process (utime+stime from /proc) against the reads alone (each source's CPU per
+read / its interval). `--tree DIR` (repeatable) runs another checkout's cockpit (PYTHONPATH=DIR)
+for before/after in one run.
+
+Run: .venv/bin/python bench/tick_cost.py [--ticks N] [--no-unleash] [--tui-seconds S] [--tree DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
+import os
+import pty
+import select
 import statistics
+import struct
 import sys
+import tempfile
+import termios
 import time
 from pathlib import Path
 
@@ -153,17 +165,31 @@ async def run(args) -> None:
             print(f"tick wall time: median {statistics.median(walls) * 1000:.1f} ms, max {max(walls) * 1000:.1f} ms")
             print(f"tick CPU (this process): median {statistics.median(cpus) * 1000:.1f} ms")
             per_kind: dict[str, list[float]] = {}
+            per_source: dict[str, float] = {}
             for s in sources:  # one source at a time, to see where a tick's CPU goes (median of the ticks)
                 spent = []
                 for _ in range(ticks):
                     cpu0 = time.process_time()
                     await s.read()
                     spent.append(time.process_time() - cpu0)
+                per_source[s.ident] = statistics.median(spent)
                 per_kind.setdefault(
                     f"{type(s).__name__}" + (f"({s.region.backend})" if hasattr(s, "region") else ""), []
                 ).append(statistics.median(spent))
             for kind, values in sorted(per_kind.items()):
                 print(f"  CPU per tick, {kind:<36} {sum(values) * 1000:7.1f} ms over {len(values)} source(s)")
+            reads_per_second = sum(per_source[s.ident] / s.interval for s in sources)
+            print(f"reads alone, CPU per second (each source's CPU per read / its interval): "
+                  f"{reads_per_second * 1000:.1f} ms")
+            if args.tui_seconds > 0:
+                tmp = Path(tempfile.mkdtemp())
+                config = write_config(tmp, build_config([s.url for s in reds], "BENCH_PG", prom.url, http_url,
+                                                        unleash.url if unleash else None))
+                env = {"BENCH_PG": select_only_dsn(pg.dsn())}
+                for tree in [Path(t) for t in args.tree] or [ROOT]:
+                    cpu = tui_cpu_per_second(tree, config, tmp, env, args.tui_seconds)
+                    print(f"whole TUI ({tree}): {cpu * 1000:.1f} ms CPU per second = "
+                          f"{cpu / reads_per_second:.1f}x the reads alone")
             for s in sources:
                 await s.close()
     finally:
@@ -175,8 +201,47 @@ async def run(args) -> None:
         pg.stop()
 
 
+def write_config(tmp: Path, text: str) -> Path:
+    config = tmp / "bench.toml"
+    config.write_text(text)
+    return config
+
+
+def tui_cpu_per_second(tree: Path, config: Path, tmp: Path, env: dict[str, str], seconds: float,
+                       warmup: float = 10.0) -> float:
+    """CPU seconds per second of `cockpit run` in a 200x50 pty, after a warm-up (start-up
+    and the first reads are not steady state); its output is read and thrown away."""
+    journal = tmp / f"j-{time.monotonic_ns()}.jsonl"
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ.update({**env, "TERM": "xterm-256color", "PYTHONPATH": str(tree.resolve())})
+        os.execv(sys.executable, [sys.executable, "-m", "cockpit", "run", "--config", str(config),
+                                  "--journal", str(journal)])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+
+    def cpu() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    started, mark = time.monotonic(), None
+    try:
+        while time.monotonic() - started < warmup + seconds:
+            if mark is None and time.monotonic() - started >= warmup:
+                mark = (time.monotonic(), cpu())
+            if select.select([fd], [], [], 0.1)[0]:
+                os.read(fd, 65536)
+        assert mark is not None
+        return (cpu() - mark[1]) / (time.monotonic() - mark[0])
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tui-seconds", type=float, default=30)
+    parser.add_argument("--tree", action="append", default=[], metavar="DIR")
     parser.add_argument("--ticks", type=int, default=20)
     parser.add_argument("--no-unleash", action="store_true")
     asyncio.run(run(parser.parse_args()))

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import os
 import sys
+from datetime import datetime
 from functools import partial
 
 from textual.app import App, ComposeResult
@@ -248,11 +249,14 @@ class CockpitApp(ViewActions, App[None]):
             self._schedule_refresh()  # the one catch-up repaint
 
     def _refresh_view(self) -> None:
+        with self.session.board.held_clock() as now:  # one clock read for the whole refresh
+            self._refresh_at(now)
+
+    def _refresh_at(self, now: datetime) -> None:
         session = self.session
         board = session.board
         gate = session.evaluate_gate()  # journals gate changes: never frozen
         if self._covered():
-            now = board.clock()
             for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
                 self._signal(notice)
             self._behind_modal = True
@@ -271,7 +275,6 @@ class CockpitApp(ViewActions, App[None]):
                 panel.refresh_from(board)
             locks = session.shared.locks if session.shared is not None else {}
             self.query_one(RunbookPanel).show(session.runbook, session.read_only, locks)
-            now = board.clock()
             for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
                 self._signal(notice)
             self.query_one(StatusBar).show(StatusView(

@@ -8,11 +8,12 @@ the board, so they cannot tell a drill from a real backend.
 from __future__ import annotations
 
 from collections import deque
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from cockpit.safe_text import visible, visible_data
 
@@ -108,6 +109,14 @@ class Series:
         return 1 if delta > 0 else -1
 
 
+class SourceSummary(NamedTuple):
+    """What a source's border needs, derived once per version (see `Board.summary`)."""
+
+    count: int
+    any_error: bool
+    oldest_good: datetime | None  # None: some reading never had a good value
+
+
 @dataclass
 class Slot:
     """Everything the board knows about one (source, name)."""
@@ -124,6 +133,13 @@ class Board:
         self.clock = clock
         self.history = history
         self._slots: dict[tuple[str, str], Slot] = {}
+        #: The same slots by source (names() and slots() are per source: no scan of every reading).
+        self._by_source: dict[str, dict[str, Slot]] = {}
+        #: Bumped whenever a source's readings change: what was derived from an unchanged
+        #: version (a panel's rows, a summary) need not be computed again.
+        self._versions: dict[str, int] = {}
+        self._summaries: dict[str, tuple[int, SourceSummary]] = {}
+        self._held: datetime | None = None
         self._intervals: dict[str, float] = {}
         #: The journal's redaction, applied to every error before anyone sees it (the session sets it).
         self.redact: Callable[[str], str] | None = None
@@ -137,13 +153,53 @@ class Board:
     def interval(self, source: str) -> float:
         return self._intervals.get(source, 5.0)
 
+    # -- versions, one clock read -----------------------------------------------------
+    def version(self, source: str) -> int:
+        return self._versions.get(source, 0)
+
+    def _put(self, source: str, name: str, slot: Slot) -> Slot:
+        self._slots[(source, name)] = slot
+        self._by_source.setdefault(source, {})[name] = slot
+        return slot
+
+    def _touch(self, source: str) -> None:
+        self._versions[source] = self._versions.get(source, 0) + 1
+
+    @contextmanager
+    def held_clock(self) -> Iterator[datetime]:
+        """One clock read for everything computed inside (a view refresh reads it once, not
+        once per cell)."""
+        self._held = self.clock()
+        try:
+            yield self._held
+        finally:
+            self._held = None
+
+    def now(self) -> datetime:
+        return self._held if self._held is not None else self.clock()
+
+    def summary(self, source: str) -> SourceSummary:
+        """Whether any reading of the source failed, and its oldest good reading: enough for
+        the source's age label and freshness, recomputed only when the source changed."""
+        version = self.version(source)
+        cached = self._summaries.get(source)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        slots = self._by_source.get(source, {})
+        goods = [slot.last_good.at for slot in slots.values() if slot.last_good is not None]
+        summary = SourceSummary(len(slots), any(slot.latest.error is not None for slot in slots.values()),
+                                min(goods) if len(goods) == len(slots) and goods else None)
+        self._summaries[source] = (version, summary)
+        return summary
+
     def update(self, readings: Iterable[Reading]) -> None:
         for reading in readings:
             reading = reading.shown_safely(self.redact)
             slot = self._slots.get(reading.key)
             good = reading if reading.error is None else (slot.last_good if slot else None)
             if slot is None:
-                slot = self._slots[reading.key] = Slot(reading, good, Series(self.history))
+                slot = self._put(reading.source, reading.name, Slot(reading, good, Series(self.history)))
+            self._touch(reading.source)
             slot.latest, slot.last_good = reading, good
             if reading.error is None and isinstance(reading.value, (int, float)):
                 slot.series.add(reading.at, float(reading.value))
@@ -157,26 +213,26 @@ class Board:
         if slot is None and series.points:
             at, value = series.points[-1]
             reading = Reading(source, name, value, at)
-            self._slots[(source, name)] = Slot(reading, reading, series)
+            self._put(source, name, Slot(reading, reading, series))
+        self._touch(source)
 
     def fail(self, source: str, names: Iterable[str], error: str) -> None:
         """A read failed: mark those readings UNREACHABLE, keeping their last good values."""
         now = self.clock()
         error = visible(self.redact(error) if self.redact else error)
+        self._touch(source)
         for name in names:
             slot = self._slots.get((source, name))
             if slot is None:
-                self._slots[(source, name)] = Slot(Reading(source, name, None, now, error), None, Series(self.history))
+                self._put(source, name, Slot(Reading(source, name, None, now, error), None, Series(self.history)))
             else:
                 slot.latest = Reading(source, name, slot.latest.value, now, error, slot.latest.detail)
 
     def names(self, source: str) -> list[str]:
-        return [name for (src, name) in self._slots if src == source]
+        return list(self._by_source.get(source, ()))
 
     def slots(self, source: str) -> Iterator[tuple[str, Slot]]:
-        for (src, name), slot in self._slots.items():
-            if src == source:
-                yield name, slot
+        yield from list(self._by_source.get(source, {}).items())
 
     def slot(self, source: str, name: str) -> Slot | None:
         return self._slots.get((source, name))
@@ -194,7 +250,7 @@ class Board:
         slot = self._slots.get((source, name))
         if slot is None or slot.last_good is None:
             return float("inf")
-        return max(0.0, (self.clock() - slot.last_good.at).total_seconds())
+        return max(0.0, (self.now() - slot.last_good.at).total_seconds())
 
     def value(self, source: str, name: str) -> Value:
         slot = self._slots.get((source, name))

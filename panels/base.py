@@ -72,6 +72,7 @@ class Panel(Widget, can_focus=True):
         self._shown: Hashable = None
         self._painted: tuple[int, list[Line]] | None = None  # (width, lines) last sent to the screen
         self._board: Board | None = None
+        self._stamp: Hashable = None  # what the rows were last computed from
         self._sticky: list[int] = []  # column widths, kept across frames (columns do not jump)
         #: Rows shown to match this (substring, case-insensitive; a leading ! inverts); "" = all.
         self.filter_text = ""
@@ -136,8 +137,21 @@ class Panel(Widget, can_focus=True):
     def render(self) -> RenderableType:
         return self._content
 
+    def render_inputs(self) -> Hashable:
+        """What besides the board's readings of `source` the rows depend on (a panel with
+        other inputs says so here, or its rows are not recomputed when only they change)."""
+        return None
+
     def refresh_from(self, board: Board) -> None:
-        self._board = board
+        problem = self._show_freshness(board)
+        # Rows are recomputed only when the source's readings (or a reading's freshness,
+        # the view state, the panel's other inputs) changed: at scale, rebuilding every
+        # panel every second cost several times the reads themselves.
+        stamp = (board.version(self.source), self._states(board), problem, self.filter_text,
+                 self.cursor if self.has_focus else None, self.render_inputs(), self.zoomed)
+        if board is self._board and stamp == self._stamp:
+            return
+        self._board, self._stamp = board, stamp
         key, renderable = self.render_board(board)
         if isinstance(renderable, Grid):
             total = renderable.total or len([i for i in renderable.idents if i is not None])
@@ -150,7 +164,6 @@ class Panel(Widget, can_focus=True):
         else:
             self._fix_cursor()
             key = (key, self.filter_text, self.cursor if self.has_focus else None)
-        problem = self._show_freshness(board)
         if problem is not None:
             # The whole reason, on its own line(s) above the last good values: the border
             # has room for a word, and "why" is what the operator needs.
@@ -186,7 +199,7 @@ class Panel(Widget, can_focus=True):
         if reshaped or before[0] != width:  # a new width (a resize) repaints the whole widget anyway
             self.refresh(layout=reshaped)
             return
-        changed = [y for y, (old, new) in enumerate(zip(before[1], lines)) if old != new]
+        changed = [y for y, (old, new) in enumerate(zip(before[1], lines, strict=True)) if old != new]
         if changed:
             self.refresh(*(Region(0, y, width, 1) for y in changed))
 
@@ -200,22 +213,34 @@ class Panel(Widget, can_focus=True):
         """(a key that changes when the content does, the content)."""
         return None, ""
 
+    def _states(self, board: Board) -> Hashable:
+        """The freshness of every reading of the source, cheaply: which readings are past
+        their stale age changes with time alone, not with a new version."""
+        summary = board.summary(self.source)
+        if summary.oldest_good is None:
+            return summary.any_error
+        limit = 2 * board.interval(self.source)
+        if (board.now() - summary.oldest_good).total_seconds() <= limit:
+            return (summary.any_error, 0)  # nothing stale yet: no need to look at each reading
+        return (summary.any_error, tuple(board.age(self.source, n) > limit for n in board.names(self.source)))
+
     def _show_freshness(self, board: Board) -> str | None:
         """Set the border's age/health words; return why the source is unreachable, if it is."""
-        names = board.names(self.source)
+        summary = board.summary(self.source)
         problem = None
-        if not names:
+        if not summary.count:
             subtitle, level = "waiting", ""
         else:
-            states = [board.freshness(self.source, n) for n in names]
-            age = max(board.age(self.source, n) for n in names)
-            if Freshness.UNREACHABLE in states:
+            age = (float("inf") if summary.oldest_good is None
+                   else max(0.0, (board.now() - summary.oldest_good).total_seconds()))
+            interval = board.interval(self.source)
+            if summary.any_error:
                 errors = sorted({s.latest.error for _, s in board.slots(self.source) if s.latest.error})
                 problem = errors[0] + (f" (and {len(errors) - 1} other errors)" if len(errors) > 1 else "")
                 subtitle, level = f"✖ UNREACHABLE · last good {age_text(age)} ago", "-unreachable"
-            elif Freshness.STALE in states:
+            elif age > 2 * interval:
                 subtitle, level = f"⚠ STALE · age {age_text(age)}", "-stale"
-            elif age <= 1.5 * (interval := board.interval(self.source)):
+            elif age <= 1.5 * interval:
                 # On time: a steady label. Counting seconds only starts once a reading is
                 # late, so an idle screen sends nothing (SSH bytes) until something is wrong.
                 subtitle, level = f"age ≤{interval:g}s", ""

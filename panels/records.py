@@ -19,6 +19,9 @@ class RecordsPanel(Panel):
         super().__init__("Suspect records", id=id)
         self.baseline: dict[str, float] = {}
 
+    def render_inputs(self) -> Hashable:
+        return tuple(self.baseline.items())  # the Δdecl column
+
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         table = Grid(Col("query", flex=True), Col("count", justify="right"), Col("Δdecl", justify="right"), Col("trend"))
         key = []

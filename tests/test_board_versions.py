@@ -1,0 +1,63 @@
+"""The board keeps readings per source with a version, so views recompute only what changed;
+what depends on time alone (a reading going STALE) still shows without a new reading."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from cockpit.panels.records import RecordsPanel
+from cockpit.readings import QUEUES, SUSPECTS, Board, Freshness, Reading
+from tests.drill_helpers import drill_app, wait_until
+
+T0 = datetime(2026, 11, 29, 2, 0, tzinfo=timezone.utc)
+
+
+def test_names_slots_and_versions_are_per_source() -> None:
+    now = [T0]
+    board = Board(clock=lambda: now[0])
+    board.update([Reading(QUEUES, "a", 1.0, T0), Reading(SUSPECTS, "x", 5.0, T0), Reading(QUEUES, "b", 2.0, T0)])
+    assert board.names(QUEUES) == ["a", "b"] and board.names(SUSPECTS) == ["x"]
+    assert [name for name, _ in board.slots(QUEUES)] == ["a", "b"]
+    q, s = board.version(QUEUES), board.version(SUSPECTS)
+    board.update([Reading(SUSPECTS, "x", 6.0, T0)])
+    assert board.version(QUEUES) == q and board.version(SUSPECTS) > s
+    board.fail(QUEUES, ["a"], "connection refused")
+    assert board.version(QUEUES) > q and board.summary(QUEUES).any_error
+    assert board.freshness(QUEUES, "a") is Freshness.UNREACHABLE
+
+
+def test_one_clock_read_while_held() -> None:
+    reads = []
+
+    def clock() -> datetime:
+        reads.append(1)
+        return T0 + timedelta(seconds=len(reads))
+
+    board = Board(clock=clock)
+    board.update([Reading(QUEUES, n, 1.0, T0) for n in "abcdef"])
+    with board.held_clock():
+        ages = {board.age(QUEUES, n) for n in "abcdef"}
+    assert len(reads) == 1 and ages == {1.0}
+
+
+async def test_a_panel_goes_stale_with_time_alone_and_recomputes_only_its_changed_source(tmp_path: Path) -> None:
+    app, _, _ = drill_app(tmp_path / "j.jsonl")
+    async with app.run_test(size=(160, 50)) as pilot:
+        board = app.session.board
+        panel = app.query_one(RecordsPanel)
+        await wait_until(
+            pilot, lambda: board.names(SUSPECTS) and "age ≤" in str(panel.border_subtitle), what="suspects on time"
+        )
+        app.workers.cancel_all()  # no more readings: only time passes
+        calls = []
+        real = panel.render_board
+        panel.render_board = lambda b: (calls.append(1), real(b))[1]  # type: ignore[method-assign]
+        app.refresh_view()
+        assert calls == []  # nothing of its source changed
+        clock = board.clock
+        board.clock = lambda: clock() + timedelta(hours=1)
+        app.refresh_view()
+        await pilot.pause()
+        assert "STALE" in str(panel.border_subtitle) and calls == [1]
+        assert "STALE" in "".join(s.text for y in range(panel.size.height) for s in panel.render_line(y))
