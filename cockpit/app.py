@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Awaitable, Callable
 import os
 import sys
 from datetime import datetime
@@ -97,9 +98,11 @@ class CockpitApp(ViewActions, App[None]):
         Binding("ctrl+q", "quit_cockpit", "", show=False, priority=True),
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, preflight: Callable[[], Awaitable[list[str]]] | None = None) -> None:
         super().__init__()
         self.session = session
+        #: Checks the environment and every backend once at start; failures are shown on screen.
+        self.preflight = preflight
         self.commands: list[Command] = commands(session.read_only)
         self._registry_actions = {"step", "maintenance", "note", "skip_step", "help", "quit_cockpit", "export",
                                   "hand_lead", "set_driver", "open_detail", "zoom", "filter_rows", "toggle_log"}
@@ -108,6 +111,7 @@ class CockpitApp(ViewActions, App[None]):
             self.bind(command.key, _action_string(command), description=command.label,
                       show=command.footer, key_display=KEY_DISPLAY.get(command.key))
         cfg = session.config
+        self._targets = {q.name: (q.expect, q.target) for q in cfg.postgres.suspects} if cfg.postgres else {}
         self._thresholds = {q.name: (q.warn, q.critical) for q in cfg.prometheus.queries} if cfg.prometheus else {}
         self._risky = {q.name for q in cfg.queues if q.risky}
         self._refresh_pending = False
@@ -134,7 +138,7 @@ class CockpitApp(ViewActions, App[None]):
                 yield ErrorRatePanel(self._thresholds, id="error-rate")
                 yield QueuesPanel(self._risky, id="queues")
                 yield FlagsPanel(id="flags")
-                yield RecordsPanel(id="records")
+                yield RecordsPanel(self._targets, id="records")
                 yield ChecksPanel(id="checks")
             with Vertical(id="right"):
                 yield RunbookPanel(id="runbook")
@@ -152,20 +156,22 @@ class CockpitApp(ViewActions, App[None]):
 
     def on_mount(self) -> None:
         log = self.query_one(LogPanel)
-        for entry in self.session.journal.entries[-300:]:
+        # In journal order, each with its own time: a resumed drill's times never run backwards.
+        for entry in sorted(self.session.journal.entries, key=lambda e: e.seq)[-300:]:
             log.add(entry)
         self.notifier.seed(self.session.journal.entries)
         self.session.listeners.append(self._on_entry)
         self.session.change_listeners.append(self._on_change)
+        if self.preflight is not None:
+            self.run_worker(self._preflight(self.preflight), group="preflight", exit_on_error=False,
+                            description="preflight")
         if self.session.journal.resumed:
-            interrupted = self.session.interrupted_actions()
-            self.session.resume()
-            for preview in interrupted:
-                self.notify(f"{preview.data['action']} was interrupted: state unknown, re-verify", severity="error",
-                            timeout=15)
-        for poller in self.session.pollers:
-            self.run_worker(poller.run(), group=f"poll:{poller.source.ident}", exit_on_error=False,
-                            description=f"poll {poller.source.ident}")
+            self._resume()
+        # The session owns time: it polls, evaluates the gate and journals it; the app renders
+        # (the first frame already shows the state of the readings the load waited for).
+        if self.session.gate_status is None:
+            self.session.evaluate_gate()
+        self.run_worker(self.session.run(), group="session", exit_on_error=False, description="session loop")
         if self.session.shared is not None:
             self.run_worker(self.session.shared.run(), group="shared", exit_on_error=False, description="shared log")
             self.set_interval(0.5, self._refresh_shared)
@@ -173,6 +179,40 @@ class CockpitApp(ViewActions, App[None]):
         self.screen_change_signal.subscribe(self, self._on_screen_change)
         self.refresh_view()
         self.call_after_refresh(self.end_startup_gc_pause)
+
+    async def _preflight(self, check: Callable[[], Awaitable[list[str]]]) -> None:
+        problems = await check()
+        if problems:
+            from cockpit.close_dialog import PreflightScreen  # only when something failed
+
+            self.push_screen(PreflightScreen(problems))
+
+    def _resume(self) -> None:
+        from cockpit.close_dialog import ResumeScreen  # only on resume
+
+        session = self.session
+        entries = session.journal.entries
+        last = max(entries, key=lambda e: e.seq)
+        what = (f"journal {session.journal.path}: {len(entries)} entries, last #{last.seq} at {last.ts} "
+                f"by {last.operator}. Incident {session.incident.status.upper()}, gate {session.gate_state}.")
+        interrupted = session.interrupted_actions()
+        session.resume()
+        if session.read_only:
+            interrupted = []
+        in_flight = [(str(p.data["action"]), "; ".join(p.data.get("touches", []))) for p in interrupted]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.run_worker(self._reverify(name), group=f"action:{name}", exit_on_error=False,
+                                description=f"re-verify {name}")
+
+        self.push_screen(ResumeScreen(what, in_flight), chosen)
+
+    async def _reverify(self, name: str) -> None:
+        outcome = await self.session.reverify(name)
+        self.notify(outcome.message[:300], severity="information" if outcome.status == "done" else "error",
+                    timeout=10)
+        self.refresh_view()
 
     @staticmethod
     def end_startup_gc_pause() -> None:
@@ -255,7 +295,8 @@ class CockpitApp(ViewActions, App[None]):
     def _refresh_at(self, now: datetime) -> None:
         session = self.session
         board = session.board
-        gate = session.evaluate_gate()  # journals gate changes: never frozen
+        # The session evaluates (and journals) the gate in its own loop; the view shows it.
+        gate = session.gate_status or session.evaluate_gate()
         if self._covered():
             for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
                 self._signal(notice)
@@ -291,6 +332,9 @@ class CockpitApp(ViewActions, App[None]):
         # The cockpit's own keys must not fire underneath a dialog (focus keys etc. still work).
         if isinstance(self.screen, ModalScreen) and action in self._registry_actions:
             return False
+        if self.session.closed and (action == "maintenance" or (action == "step" and parameters
+                                                                 and parameters[0] != "close")):
+            return False  # a closed incident binds no rollback action (x reopens it)
         return True
 
     def action_step(self, step_id: str) -> None:
@@ -300,8 +344,7 @@ class CockpitApp(ViewActions, App[None]):
         elif step_id == "watch":
             self.session.start_watch()
             status = self.session.evaluate_gate()
-            self.notify("Service restored: the gate is green" if status.green else
-                        "Watching: " + "; ".join(f"{c.name} {'ok' if c.ok else c.detail}" for c in status.conditions),
+            self.notify("SERVICE RESTORED ✔" if status.green else f"Watching: {status.state} — {status.reason}",
                         severity="information" if status.green else "warning", timeout=6)
         elif step_id == "close":
             self._close()
@@ -371,27 +414,39 @@ class CockpitApp(ViewActions, App[None]):
         self.push_screen(DeclareScreen(inc.title, cfg.severities, inc.severity, lead), done)
 
     def _close(self) -> None:
-        from cockpit.screens import AskScreen, ReasonScreen  # dialogs load on first use: faster start-up
+        from cockpit.close_dialog import ClosedScreen, CloseOverrideScreen, CloseRestoredScreen  # on first use
+        from cockpit.closing import MIN_REASON_WORDS
 
-        status = self.session.evaluate_gate()
-        if status.green:
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.session.close()
-                    self.refresh_view()
-            self.push_screen(AskScreen("Close the incident?", "The service-restored gate is green. "
-                                       "Closing is journaled; export the report afterwards.", "Close"), confirmed)
-            return
-        failing = "; ".join(f"{c.name}: {c.detail}" for c in status.conditions if not c.ok) or "the watch window has not passed"
-
-        def override(answer: tuple[str, str] | None) -> None:
-            if answer:
-                self.session.close(override_reason=answer[1])
+        session = self.session
+        if session.closed:
+            def after(answer: tuple[str, str] | None) -> None:
+                if answer and answer[0] == "reopen":
+                    session.reopen(answer[1])
+                elif answer and answer[0] == "export":
+                    self.action_export()
                 self.refresh_view()
 
-        self.push_screen(ReasonScreen("Close WITHOUT a green gate?",
-                                      f"Not restored: {failing}. Closing now is an explicit override, journaled "
-                                      "with your reason."), override)
+            closed_at = session.incident.closed_at
+            when = f"Closed at {closed_at:%H:%M:%S} UTC. " if closed_at else ""
+            self.push_screen(ClosedScreen(when + "No rollback action runs while it is closed. Reopen it (journaled) "
+                                          "or export the report."), after)
+            return
+        status = session.evaluate_gate()
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            try:
+                session.close(reason)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error")
+            self.refresh_view()
+
+        items = session.open_items()
+        if status.green:
+            self.push_screen(CloseRestoredScreen(items), done)
+        else:
+            self.push_screen(CloseOverrideScreen(status.state, status.reason, items, MIN_REASON_WORDS), done)
 
     def action_note(self) -> None:
         from cockpit.screens import NoteScreen  # dialogs load on first use: faster start-up

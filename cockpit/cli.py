@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a config file and print every problem")
     check.add_argument("path", metavar="PATH", help="the TOML config file")
     check.add_argument("--env", action="store_true",
-                       help="also check the environment: every *_env variable set, the suspect-query role SELECT-only")
+                       help="also check the environment: every *_env variable set, the suspect-query role SELECT-only, "
+                       "every backend answering (one line each; exit 1 if not)")
     check.set_defaults(handler=_check_config)
     return parser
 
@@ -153,7 +154,7 @@ def _drill(args: argparse.Namespace) -> int:
     return _run_tui(backends, path, args)
 
 
-def _run_tui(backends, journal_path: str, args: argparse.Namespace, join: bool = False) -> int:
+def _run_tui(backends, journal_path: str, args: argparse.Namespace, join: bool = False, preflight=None) -> int:
     from cockpit.app import CockpitApp
     from cockpit.journal import Journal, JournalError, Operator, Redactor
     from cockpit.session import Session
@@ -186,7 +187,7 @@ def _run_tui(backends, journal_path: str, args: argparse.Namespace, join: bool =
               "use `cockpit snapshot` or `cockpit act` without one", file=sys.stderr)
         return EXIT_FAILURE
     try:
-        CockpitApp(session).run()
+        CockpitApp(session, preflight=preflight).run()
     finally:
         journal.close()
     print(f"journal: {journal_path} ({len(journal.entries)} entries)")
@@ -212,7 +213,14 @@ def _run(args: argparse.Namespace) -> int:
     if join and cfg.shared is None:
         print(f"{args.config}: shared: --join needs a [shared] section (redis, incident)", file=sys.stderr)
         return EXIT_USAGE
-    return _run_tui(build_live(cfg), args.journal or str(cfg.incident.journal), args, join=join)
+    async def preflight() -> list[str]:
+        import os
+
+        from cockpit.preflight import preflight as check
+
+        return [c.line() for c in await check(cfg, os.environ) if not c.ok]
+
+    return _run_tui(build_live(cfg), args.journal or str(cfg.incident.journal), args, join=join, preflight=preflight)
 
 
 def _snapshot(args: argparse.Namespace) -> int:
@@ -346,13 +354,21 @@ def _check_config(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(f"{args.path}: OK ({_summary(cfg)})")
     if getattr(args, "env", False):
+        import asyncio
+        import os
+
         from cockpit.envcheck import check_environment
+        from cockpit.preflight import backend_checks
 
         lines, ok = check_environment(cfg)
         print("environment:" if lines else "environment: nothing to check")
         for line in lines:
             print(line)
-        if not ok:
+        backends = asyncio.run(backend_checks(cfg, os.environ))
+        print("backends:" if backends else "backends: none configured")
+        for check in backends:
+            print(visible("  " + check.line()))
+        if not ok or not all(c.ok for c in backends):
             print(f"{args.path}: the environment is not ready (see above)", file=sys.stderr)
             return EXIT_FAILURE
     return EXIT_OK

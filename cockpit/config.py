@@ -55,6 +55,8 @@ class ErrorRateQuery(NamedTuple):
     query: str
     warn: float
     critical: float
+    #: "zero" reads a query that returns no series as 0 (only when no series means no errors).
+    no_data: str | None = None
 
 
 class PrometheusConfig(NamedTuple):
@@ -130,12 +132,16 @@ class FlagConfig(NamedTuple):
     safe: bool
     regions: tuple[str, ...]
     description: str = ""
+    #: "off": a flag absent from a region's store is off there. Unset: absent reads `missing`.
+    missing: str | None = None
 
 
 class SuspectQuery(NamedTuple):
     name: str
     sql: str
     expect: str = "zero"
+    #: With expect = "falling": the count at or under which the data counts as correct.
+    target: float | None = None
 
 
 class PostgresConfig(NamedTuple):
@@ -421,7 +427,8 @@ def _read_prometheus(t: Table | None) -> PrometheusConfig | None:
         critical = q.number("critical", 0.05, minimum=0)
         if warn is not None and critical is not None and warn > critical:
             q.error("warn", f"must not exceed critical ({critical:g}) (got {warn:g})")
-        queries.append(ErrorRateQuery(q.str("name", required=True), q.str("query", required=True), warn, critical))
+        queries.append(ErrorRateQuery(q.str("name", required=True), q.str("query", required=True), warn, critical,
+                                      q.str("no_data", choices=("zero",))))
         q.finish()
     check_unique(entries, "name", [q.name for q in queries], "query name")
     if not entries:
@@ -540,13 +547,15 @@ def _read_regions(root: Table, redis_names: list[str]) -> tuple[RegionConfig, ..
 def _read_flags(entries: list[Table], region_names: list[str]) -> tuple[FlagConfig, ...]:
     result = []
     for t in entries:
-        regions = t.str_list("regions", tuple(region_names))
+        # No list (or an empty one) means every region: a flag that lives nowhere cannot be made safe.
+        regions = t.str_list("regions", tuple(region_names)) or tuple(region_names)
         for region in regions:
             check_ref(t, "regions", region, region_names, "a region")
         safe = t.bool("safe", False) if t.has("safe") else None
         if safe is None:
             t.error("safe", "is required (the value every region must have when the flag is safe: true or false)")
-        result.append(FlagConfig(t.name("name", required=True), bool(safe), regions, t.str("description", "")))
+        result.append(FlagConfig(t.name("name", required=True), bool(safe), regions, t.str("description", ""),
+                                 t.str("missing", choices=("off",))))
         t.finish()
     check_unique(entries, "name", [f.name for f in result], "flag name")
     return tuple(result)
@@ -561,7 +570,11 @@ def _read_postgres(t: Table | None) -> PostgresConfig | None:
         sql = s.str("sql", required=True)
         if sql and (refused := sql_problem(sql)):  # one SELECT, nothing that acts outside it
             s.error("sql", refused)
-        suspects.append(SuspectQuery(s.str("name", required=True), sql, s.str("expect", "zero", choices=SUSPECT_EXPECT)))
+        expect = s.str("expect", "zero", choices=SUSPECT_EXPECT)
+        target = s.number("target", None, minimum=0)
+        if target is not None and expect != "falling":
+            s.error("target", f"only applies with expect = \"falling\" (got expect = {expect!r})")
+        suspects.append(SuspectQuery(s.str("name", required=True), sql, expect, target))
         s.finish()
     check_unique(entries, "name", [q.name for q in suspects], "suspect query name")
     result = PostgresConfig(

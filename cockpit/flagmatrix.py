@@ -18,6 +18,7 @@ class FlagCell(NamedTuple):
     age: float
     drift: bool                # observed differs from desired, or from the other regions
     partial: bool              # 0 < rollout < 100
+    missing: bool = False      # the region says the flag (or its hash) does not exist
 
 
 class FlagMatrix(NamedTuple):
@@ -34,6 +35,7 @@ def build_matrix(board: Board) -> FlagMatrix:
     flags: list[str] = []
     regions: list[str] = []
     raw: dict[tuple[str, str], tuple[float | None, float | None, Freshness, str | None, float]] = {}
+    missing: set[tuple[str, str]] = set()
     for name, slot in board.slots(FLAGS):
         flag, _, region = name.partition("@")
         flags += [flag] if flag not in flags else []
@@ -41,6 +43,8 @@ def build_matrix(board: Board) -> FlagMatrix:
         good = slot.last_good
         observed = good.value if good and isinstance(good.value, float) else None
         desired = good.detail.get("desired_rollout") if good else None
+        if good and good.detail.get("missing") and not good.detail.get("missing_off"):
+            missing.add((flag, region))
         raw[(flag, region)] = (observed, desired, board.freshness(FLAGS, name), slot.latest.error, board.age(FLAGS, name))
     cells = {}
     for flag in flags:
@@ -56,5 +60,6 @@ def build_matrix(board: Board) -> FlagMatrix:
             drift = observed is not None and (
                 (desired is not None and observed != desired) or (disagree and observed != majority))
             partial = observed is not None and 0 < observed < 100
-            cells[(flag, region)] = FlagCell(flag, region, observed, desired, fresh, error, age, drift, partial)
+            cells[(flag, region)] = FlagCell(flag, region, observed, desired, fresh, error, age, drift, partial,
+                                             (flag, region) in missing)
     return FlagMatrix(tuple(flags), tuple(regions), cells)

@@ -37,6 +37,13 @@ class Incident:
             self.declared_at = self.declared_at or entry.at
         elif entry.kind == "update":
             self.last_update_at = entry.at
+        elif entry.kind == "gate" and self.status != "closed":
+            state = str(data.get("state", ""))
+            self.status = {"MITIGATED": "mitigated", "RESTORED": "restored"}.get(state, "open")
+        elif entry.kind == "close":
+            self.status, self.closed_at = "closed", entry.at
+        elif entry.kind == "reopen":
+            self.status, self.closed_at = "open", None
         elif entry.kind == "status":
             if "status" in data:
                 self.status = str(data["status"])
@@ -64,7 +71,9 @@ class Incident:
         return anchor + timedelta(seconds=self.update_interval) if anchor else None
 
     def update_countdown(self, now: datetime) -> float | None:
-        """Seconds until the next promised update (negative when it is overdue)."""
+        """Seconds until the next promised update (negative when it is overdue); None once closed."""
+        if self.status == "closed":
+            return None
         due = self.next_update_due()
         return (due - now).total_seconds() if due else None
 

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from cockpit.redact import Redactor
 from cockpit.safe_text import visible, visible_data
 
-KINDS = ("declare", "note", "action", "reading", "status", "update", "step")
+KINDS = ("declare", "note", "action", "reading", "status", "update", "step", "gate", "close", "reopen", "override")
 #: A longer line is reported and skipped on reading (a journal line is one entry, never megabytes).
 MAX_LINE_BYTES = 16 * 1024 * 1024
 

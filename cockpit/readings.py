@@ -141,6 +141,7 @@ class Board:
         self._summaries: dict[str, tuple[int, SourceSummary]] = {}
         self._held: datetime | None = None
         self._intervals: dict[str, float] = {}
+        self._poll: dict[str, float] = {}
         #: The journal's redaction, applied to every error before anyone sees it (the session sets it).
         self.redact: Callable[[str], str] | None = None
 
@@ -151,6 +152,7 @@ class Board:
         return source in self._intervals
 
     def interval(self, source: str) -> float:
+        """The staleness base: a reading older than twice this is STALE."""
         return self._intervals.get(source, 5.0)
 
     # -- versions, one clock read -----------------------------------------------------
@@ -191,6 +193,13 @@ class Board:
                                 min(goods) if len(goods) == len(slots) and goods else None)
         self._summaries[source] = (version, summary)
         return summary
+
+    def set_poll_interval(self, source: str, seconds: float) -> None:
+        self._poll[source] = seconds
+
+    def poll_interval(self, source: str) -> float:
+        """How often the source is read (trends count its samples); the staleness base if unknown."""
+        return self._poll.get(source, self.interval(source))
 
     def update(self, readings: Iterable[Reading]) -> None:
         for reading in readings:
@@ -275,3 +284,50 @@ def age_text(seconds: float) -> str:
         return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
     return f"{seconds // 3600:.0f}h{(seconds % 3600) // 60:02.0f}m"
 
+
+
+#: Trends are read over the last 5 minutes or 10 samples, whichever is longer.
+TREND_MIN_WINDOW = 300.0
+TREND_MIN_SAMPLES = 10
+
+
+def trend_window(interval: float) -> float:
+    """Seconds a trend looks back over, for a source read every `interval` seconds."""
+    return max(TREND_MIN_WINDOW, TREND_MIN_SAMPLES * interval)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The change of a series over the visible window; `direction` is +1 rising, 0 steady,
+    -1 falling, and None when there are too few samples to say."""
+
+    delta: float | None
+    window: float
+    direction: int | None
+
+
+def window_trend(series: Series, now: datetime, window: float, *, ratio: float = 0.0, at_least: float = 0.0) -> Trend:
+    """Latest value minus the value at the start of the window (or the oldest sample inside it).
+    A change counts only beyond `ratio` of the start value plus `at_least` (queues jitter by a
+    few jobs; suspect counts must not grow at all, so theirs are 0)."""
+    from datetime import timedelta
+
+    if not series.points:
+        return Trend(None, window, None)
+    start_at = now - timedelta(seconds=window)
+    start = series.value_at_or_before(start_at)
+    if start is None:
+        inside = series.since(start_at)
+        if len(inside) < 2:
+            return Trend(None, window, None)
+        start = inside[0][1]
+    latest = series.points[-1][1]
+    delta = latest - start
+    slack = abs(start) * ratio + at_least
+    direction = 1 if delta > slack else -1 if delta < -slack else 0
+    return Trend(delta, window, direction)
+
+
+def window_text(seconds: float) -> str:
+    """A window length for a column header: 5m, 10m, 90s."""
+    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"

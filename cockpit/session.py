@@ -14,18 +14,20 @@ import time
 from pathlib import Path
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from cockpit.actions import Action, Preview, Result
+from cockpit.actions import Action, ActionOutcome, Preview, Result
 from cockpit.actions.checks import VerifyPathsAction
 from cockpit.actions.updates import UpdateAction
 from cockpit.backends import Backends
-from cockpit.gate import Gate, GateStatus
+from cockpit.gate import NOT_RESTORED, RESTORED, Gate, GateStatus
+from cockpit.closing import MIN_REASON_WORDS, ClosingMixin
 from cockpit.incident import Incident
 from cockpit.journal import Entry, Journal, JournalError
 from cockpit.polling import Poller, short_error
 from cockpit.readings import SUSPECTS, Board
 from cockpit.safe_text import visible
+from cockpit.resume import ResumeMixin
 from cockpit.runbook import STEP_IDS, Runbook, StepState, step_by_id
 
 if TYPE_CHECKING:
@@ -33,22 +35,17 @@ if TYPE_CHECKING:
 
 #: An output line longer than this is journaled as several entries (each redacted as part of the whole line).
 OUTPUT_PIECE = 4096
+
+#: How often (real seconds) the session re-evaluates the gate between readings: the watch
+#: window and staleness advance with time even when no source reports.
+GATE_TICK = 0.5
+
 #: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
 Confirm = Callable[[Preview], Awaitable[Preview | None]]
 Listener = Callable[[Entry], None]
 
 
-class ActionOutcome(NamedTuple):
-    """What `run_action` reports back to the screen."""
-
-    status: str  # done, failed, unjournaled (done, but its record waits in memory), cancelled, busy, refused, nothing
-    message: str
-    result: Result | None = None
-    #: After a failure: exactly what the systems now hold (what changed, what did not, what is unknown).
-    state_left: str = ""
-
-
-class Session:
+class Session(ResumeMixin, ClosingMixin):
     def __init__(self, backends: Backends, journal: Journal, *, read_only: bool = False) -> None:
         self.backends = backends
         self.config = backends.config
@@ -60,10 +57,17 @@ class Session:
         self.board.redact = journal.redactor.text  # what the panels show is redacted like the journal
         self.incident = Incident.from_defaults(self.config.incident)
         self.runbook = Runbook()
+        #: The gate state last journaled (old journals have none: NOT RESTORED).
+        self.gate_state = NOT_RESTORED
+        if journal.entries:
+            # A drill resumes its world from the journal, and its clock never runs backwards.
+            self.timebase.resume_at(max(e.at for e in journal.entries))
+            backends.resume(journal.entries)
         for entry in journal.entries:
             self._replay(entry)
-        self.gate = Gate(self.config.gate, self.board)
+        self.gate = Gate(self.config, self.board)
         self.gate_status: GateStatus | None = None
+        self.running = False  # True while `run` owns the poll loop: only then is the gate journaled
         self.baseline: dict[str, float] = self._baseline_from_journal()
         self.listeners: list[Listener] = []
         self.change_listeners: list[Callable[[str], None]] = []
@@ -127,6 +131,8 @@ class Session:
     def _replay(self, entry: Entry) -> None:
         self.incident.apply(entry)
         self.runbook.apply(entry)
+        if entry.kind == "gate" and entry.data.get("state"):
+            self.gate_state = str(entry.data["state"])
 
     def _baseline_from_journal(self) -> dict[str, float]:
         for entry in self.journal.entries:
@@ -214,9 +220,25 @@ class Session:
         return found
 
     # -- polling ---------------------------------------------------------------------
+    async def run(self) -> None:
+        """The one loop, headless or under the TUI: poll every source, evaluate the gate
+        after every reading and every GATE_TICK, journal its state changes."""
+        self.running = True
+        tasks = [asyncio.ensure_future(p.run()) for p in self.pollers]
+        try:
+            while True:
+                self.evaluate_gate()
+                await asyncio.sleep(GATE_TICK)
+        finally:
+            self.running = False
+            for task in tasks:
+                task.cancel()
+
     def _source_changed(self, kind: str) -> None:
         if kind == SUSPECTS and self.incident.declared and not self.baseline:
             self._record_baseline()
+        if self.running:
+            self.evaluate_gate()
         for listener in self.change_listeners:
             listener(kind)
 
@@ -257,19 +279,6 @@ class Session:
     def skip(self, step_id: str, reason: str) -> Entry | None:
         return self.set_step(step_id, StepState.SKIPPED, reason)
 
-    def close(self, override_reason: str | None = None) -> Entry | None:
-        status = self.evaluate_gate()
-        if not status.green and not override_reason:
-            raise ValueError("the service-restored gate is not green; closing needs an override reason")
-        data: dict[str, Any] = {"status": "closed", "gate_green": status.green, **self.board.key_readings()}
-        if override_reason:
-            data["override"] = override_reason
-        summary = "incident closed" + (f" with override: {override_reason}" if not status.green else "")
-        entry = self.record("status", summary, step="close", data=data)
-        if entry:
-            self.set_step("close", StepState.DONE)
-        return entry
-
     def export_report(self, tz_name: str = "UTC") -> list[Path]:
         """Write the report as Markdown, JSON and HTML next to the journal; returns the paths."""
         from cockpit.report import build, from_file, write_html, write_json, write_markdown  # only when exporting
@@ -286,19 +295,18 @@ class Session:
 
     # -- the gate --------------------------------------------------------------------
     def evaluate_gate(self) -> GateStatus:
-        previous = self.gate_status
-        status = self.gate.evaluate()
+        """Evaluate now; when the loop runs, journal a change of state (one `gate` entry)."""
+        status = self.gate.evaluate(self.runbook.states, self.baseline)
         self.gate_status = status
-        if previous is not None and previous.green != status.green:
-            failing = [f"{c.name}: {c.detail}" for c in status.conditions if not c.ok]
-            self.record("status", "service restored: gate green" if status.green else
-                        f"gate broken: {'; '.join(failing)}", step="watch",
-                        data={"gate": "green" if status.green else "broken", **self.board.key_readings()})
-        if status.green and self.runbook.state("watch") in (StepState.PENDING, StepState.RUNNING):
-            if self.runbook.state("verify") is StepState.DONE:
-                self.set_step("watch", StepState.DONE)
-                if self.incident.status == "open":
-                    self.record("status", "status: restored", data={"status": "restored"})
+        if self.running and not self.read_only and status.state != self.gate_state and not self.closed:
+            previous, self.gate_state = self.gate_state, status.state
+            self.record("gate", f"gate: {status.state}" + (f" — {status.reason}" if status.reason else ""),
+                        step="watch", data={"v": 1, "state": status.state, "previous": previous,
+                                            "reason": status.reason,
+                                            "conditions": [c.as_dict() for c in status.conditions]})
+        if status.green and self.runbook.state("watch") in (StepState.PENDING, StepState.RUNNING) \
+                and self.runbook.state("verify") is StepState.DONE and not self.read_only:
+            self.set_step("watch", StepState.DONE)
         return status
 
     def start_watch(self) -> None:
@@ -311,6 +319,8 @@ class Session:
         """preview -> confirm -> execute -> verify, every phase journaled with readings before and after."""
         if self.read_only:
             return ActionOutcome("refused", "read-only: no action can run")
+        if self.closed:
+            return ActionOutcome("refused", "the incident is closed: no action runs (reopen it first, x)")
         action = self.actions.get(name)
         if action is None:
             return ActionOutcome("refused", f"no action {name!r} is configured")

@@ -13,17 +13,26 @@ from cockpit.config import Config
 from cockpit.journal import Redactor
 from cockpit.live import build_sources
 from cockpit.polling import short_error
-from cockpit.readings import SOURCE_KINDS, Reading, wall_clock
+from cockpit.gate import Gate, GateStatus
+from cockpit.readings import ERROR_RATE, SOURCE_KINDS, Board, Reading, wall_clock
+
+
+def reading_ok(r: Reading) -> bool:
+    """Read, and readable: not failed, not a failing check, not NO DATA, not a missing flag."""
+    no_data = r.source == ERROR_RATE and not isinstance(r.value, float)
+    missing = bool(r.detail.get("missing")) and not r.detail.get("missing_off")
+    return r.error is None and bool(r.detail.get("ok", True)) and not no_data and not missing
 
 
 @dataclass
 class Snapshot:
     taken_at: datetime
     readings: list[tuple[str, Reading]] = field(default_factory=list)  # (source ident, reading)
+    gate: GateStatus | None = None
 
     @property
     def all_ok(self) -> bool:
-        return all(r.error is None and r.detail.get("ok", True) for _, r in self.readings)
+        return all(reading_ok(r) for _, r in self.readings)
 
 
 async def _read_one(source: Any) -> list[tuple[str, Reading]]:
@@ -40,7 +49,22 @@ async def _read_one(source: Any) -> list[tuple[str, Reading]]:
 async def take_snapshot(config: Config) -> Snapshot:
     sources = build_sources(config)
     groups = await asyncio.gather(*(_read_one(s) for s in sources))  # in parallel: one slow source delays nobody
-    return Snapshot(wall_clock(), [pair for group in groups for pair in group])
+    readings = [pair for group in groups for pair in group]
+    return Snapshot(wall_clock(), readings, gate_once(config, sources, [r for _, r in readings]))
+
+
+def gate_once(config: Config, sources: list[Any], readings: list[Reading]) -> GateStatus:
+    """The gate on one set of readings: the same conditions as the cockpit's, so it can be
+    MITIGATED at best (a trend needs history, and the watch window needs time)."""
+    board = Board()
+    for source in sources:
+        board.set_interval(source.kind, max(source.interval, board.interval(source.kind)))
+    for reading in readings:
+        if reading.error is None:
+            board.update([reading])
+        else:
+            board.fail(reading.source, [reading.name], reading.error)
+    return Gate(config, board).evaluate()
 
 
 def _plain(value: Any) -> Any:
@@ -51,6 +75,8 @@ def _plain(value: Any) -> Any:
 
 def as_dict(snap: Snapshot) -> dict[str, Any]:
     out: dict[str, Any] = {"taken_at": snap.taken_at.isoformat(), "ok": snap.all_ok}
+    if snap.gate is not None:
+        out["gate"] = snap.gate.as_dict()
     for kind in SOURCE_KINDS:
         out[kind] = [{"source": ident, "name": r.name, "value": _plain(r.value),
                       "age_s": round((snap.taken_at - r.at).total_seconds(), 3), "error": r.error,
@@ -67,6 +93,9 @@ def render_json(snap: Snapshot, redactor: Redactor | None = None) -> str:
 
 def render_text(snap: Snapshot) -> str:
     lines = []
+    if snap.gate is not None:
+        lines.append(f"gate: {snap.gate.state}" + (f" — {snap.gate.reason}" if snap.gate.reason else ""))
+        lines += [f"  {'✔' if c.ok else '✖'} {c.name:<11} {c.detail}" for c in snap.gate.conditions]
     for kind in SOURCE_KINDS:
         rows = [(ident, r) for ident, r in snap.readings if r.source == kind]
         if not rows:
@@ -76,6 +105,10 @@ def render_text(snap: Snapshot) -> str:
             value = "—" if r.value is None else (f"{r.value:.4g}" if isinstance(r.value, float) else str(r.value))
             if r.error:
                 state = f"ERROR {r.error}"
+            elif r.source == ERROR_RATE and not isinstance(r.value, float):
+                state = "NO DATA (the query returned no series)"
+            elif r.detail.get("missing") and not r.detail.get("missing_off"):
+                state = f"MISSING {r.detail.get('missing_reason', '')}"
             elif "ok" in r.detail:
                 state = "PASS" if r.detail["ok"] else f"FAIL {r.detail.get('reason', '')}"
             else:

@@ -26,6 +26,12 @@ class Timebase:
             return datetime.now(timezone.utc)
         return self._origin + timedelta(seconds=(time.monotonic() - self._mono0) * self.speed)
 
+    def resume_at(self, moment: datetime) -> None:
+        """A resumed drill: never show a time before the journal's last entry (its clock ran
+        `speed` times faster than the wall). The real clock is left alone."""
+        if self.speed != 1.0 and moment > self.now():
+            self._origin += moment - self.now()
+
     def elapsed(self) -> float:
         """Incident-time seconds since this timebase started."""
         return (time.monotonic() - self._mono0) * self.speed

@@ -44,7 +44,8 @@ class ErrorRatePanel(Panel):
             if value is None:
                 shown, level, style = "—", "NO DATA", "dim"
             elif isinstance(value, str):
-                shown, level, style = value, value.upper(), "yellow"
+                # A query with no series: its own word and colour, never a percentage.
+                shown, level, style = "—", value.upper(), "bold magenta"
             elif value != value:  # NaN: no requests at all, which is not the same as no errors
                 shown, level, style = "NaN", "NO TRAFFIC", "yellow"
             else:

@@ -22,6 +22,9 @@ def cell_text(cell: FlagCell | None) -> Text:
         return Text("·", style="dim")
     if cell.freshness is Freshness.UNREACHABLE and cell.observed is None:
         return Text("✖UNREACH", style=ALARM)
+    if cell.missing and cell.observed is None:
+        # The region answered that the flag does not exist there: unknown, never "off".
+        return Text("✖MISSING", style=ALARM) + Text(marker(cell.freshness), style=ALARM)
     text = Text(_value(cell.observed), style="bold" if cell.observed else "")
     if cell.desired is not None and cell.desired != cell.observed:
         text.append(f"→{_value(cell.desired)}", style="cyan")

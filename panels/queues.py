@@ -1,4 +1,5 @@
-"""Queues: depth, in flight, failed, scheduled/retry, oldest waiting job's age, paused state, trend."""
+"""Queues: depth with its trend over a visible window, in flight, failed, retrying,
+scheduled, oldest waiting job's age, paused state."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 from rich.console import RenderableType
 from rich.text import Text
 
+from cockpit.gate import QUEUE_RATIO, QUEUE_SLACK
 from cockpit.panels.base import ALARM, TREND, Panel, marker
 from cockpit.panels.grid import Col, Grid
-from cockpit.readings import QUEUES, Board
+from cockpit.readings import QUEUES, Board, trend_window, window_text, window_trend
 
 
 def _n(value: object) -> str:
@@ -47,13 +49,6 @@ def age_cell(detail: Mapping[str, Any]) -> Text:
     return Text(_span(age), style="green")
 
 
-def _waiting_later(detail: Mapping[str, Any]) -> int | None:
-    """Jobs waiting for a later time: scheduled plus retrying (kinds now report them apart;
-    the column shows both until it is split)."""
-    parts = [v for v in (detail.get("scheduled"), detail.get("retrying")) if isinstance(v, (int, float))]
-    return int(sum(parts)) if parts else None
-
-
 class QueuesPanel(Panel):
     source = QUEUES
     max_rows = 25
@@ -63,12 +58,14 @@ class QueuesPanel(Panel):
         self.risky = risky
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
-        table = Grid(Col("queue", flex=True), *(Col(c, justify="right", min_width=4) for c in ("depth", "run", "fail", "retry")),
-                     Col("wait", justify="right"), Col("state"))
         key: list[Hashable] = []
         # The filter chooses among all queues, before the longest lists are cut short.
         every = list(board.slots(QUEUES))
-        table.total = len(every)
+        window = trend_window(board.poll_interval(QUEUES))
+        now = board.clock()
+        title = f"Queues (! = risky · trend {window_text(window)})"
+        if self.border_title != title:
+            self.border_title = title
         slots = [(name, slot) for name, slot in every
                  if self.keep(name, f"{name} {'PAUSED' if slot.last_good and slot.last_good.detail.get('paused') else 'run'}")]
         max_rows = 100_000 if self.zoomed else self.max_rows
@@ -78,6 +75,7 @@ class QueuesPanel(Panel):
                                          -(item[1].last_good.value if item[1].last_good and
                                            isinstance(item[1].last_good.value, float) else -1)))
         hidden = max(0, len(slots) - max_rows)
+        rows: list[list[Any]] = []
         for name, slot in slots[:max_rows]:
             good = slot.last_good
             detail = good.detail if good else {}
@@ -87,14 +85,30 @@ class QueuesPanel(Panel):
             if m := marker(fresh):
                 state.append(m, style=ALARM)
             label = Text(name + ("!" if name in self.risky else ""), style="bold" if name in self.risky else "")
-            trend = TREND[slot.series.trend()]
-            depth = f"{_n(good.value if good else None)}{trend}"
+            direction = window_trend(slot.series, now, window, ratio=QUEUE_RATIO, at_least=QUEUE_SLACK).direction
+            depth = f"{_n(good.value if good else None)}{TREND[direction or 0]}"
             age = age_cell(detail)
-            row = (label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(_waiting_later(detail)),
-                   age, state)
-            table.add_row(*row, ident=name)
-            key.append((name, depth, row[2], row[3], row[4], age.plain, age.style, paused, fresh))
+            # retry: jobs that failed and wait to run again (Sidekiq's retry set, BullMQ's
+            # backoff); sched: jobs scheduled for later. Each column is named for what it counts.
+            row = [label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(detail.get("retrying")),
+                   _n(detail.get("scheduled")), age, state, name]
+            rows.append(row)
+            key.append((name, depth, row[2], row[3], row[4], row[5], age.plain, age.style, paused, fresh))
+        headers = ["depth", "run", "fail", "retry", "sched"]
+        if 0 < self.size.width < 70:
+            # Narrow: a count no queue here reports (every row "—") gives its room to the names.
+            for index in (5, 4):
+                if rows and all(row[index] == "—" for row in rows):
+                    del headers[index - 1]
+                    for row in rows:
+                        del row[index]
+        table = Grid(Col("queue", flex=True), *(Col(c, justify="right", min_width=4) for c in headers),
+                     Col("wait", justify="right"), Col("state"))
+        table.total = len(every)
+        for row in rows:
+            table.add_row(*row[:-1], ident=row[-1])
         if hidden:
-            table.add_row(Text(f"+{hidden:,} more queues: z zooms, / filters", style="dim"), "", "", "", "", "", "")
+            table.add_row(Text(f"+{hidden:,} more queues: z zooms, / filters", style="dim"), *([""] * (len(headers) + 2)))
             key.append(("hidden", hidden))
+        key.append(tuple(headers))
         return (tuple(key), max_rows), table

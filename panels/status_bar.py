@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import Static
 
-from cockpit.gate import GateStatus
+from cockpit.gate import MITIGATED, NOT_RESTORED, RESTORED, GateStatus
 from cockpit.incident import Incident, coarse_text
 
 
@@ -42,7 +42,9 @@ class StatusBar(Static):
             tail.append(f" ⏱{coarse_text(view.elapsed)}")
         else:
             tail.append(" NOT DECLARED [d]", style="bold reverse yellow")
-        tail.append(f" {inc.status.upper()}", style="bold green" if inc.status in ("restored", "closed") else "bold")
+        # The recovery state is the gate's, on its own line: the top line says only open or closed.
+        closed = inc.status == "closed"
+        tail.append(" CLOSED" if closed else " OPEN", style="bold reverse" if closed else "bold")
         tail.append(f" lead:{inc.lead or '—'} op:{view.operator} ")
         tail.append("[R] READ-ONLY" if view.read_only else "[RW]", style="bold reverse yellow" if view.read_only else "dim")
         if view.shared is not None:
@@ -61,25 +63,11 @@ class StatusBar(Static):
         title = inc.title if len(inc.title) <= room else inc.title[: room - 1] + "…"
         top.append(title, style="bold")
         top.append_text(tail)
-        bottom = Text("Gate ", style="bold", no_wrap=True, overflow="ellipsis")
-        gate = view.gate
-        if gate is None:
-            bottom.append("evaluating…", style="dim")
-        else:
-            for cond in gate.conditions:
-                bottom.append("✔" if cond.ok else "✖", style="green" if cond.ok else "bold red")
-                bottom.append(f"{cond.name} ", style="" if cond.ok else "bold")
-            if gate.green:
-                bottom.append("SERVICE RESTORED ✔", style="bold reverse green")
-            elif gate.all_ok:
-                bottom.append(f"holding {coarse_text(gate.holding_for)} of {coarse_text(gate.window)}", style="yellow")
-            else:
-                failing = next(c for c in gate.conditions if not c.ok)
-                bottom.append(f"NOT RESTORED: {failing.detail}", style="red")
+        state, bottom = gate_lines(view.gate)
         if view.journal_error:
             bottom = Text(f"JOURNAL WRITE FAILED: {view.journal_error}", style="bold reverse red", no_wrap=True,
                           overflow="ellipsis")
-        self._paint(Group(top, bottom))
+        self._paint(Group(top, state, bottom))
 
     def render(self) -> RenderableType:
         return self._content
@@ -104,3 +92,28 @@ class StatusBar(Static):
         changed = [y for y, (old, new) in enumerate(zip(before[1], lines, strict=True)) if old != new]
         if changed:
             self.refresh(*(Region(0, y, width, 1) for y in changed))
+
+
+STATE_STYLE = {NOT_RESTORED: "bold reverse red", MITIGATED: "bold reverse yellow", RESTORED: "bold reverse green"}
+
+
+def gate_lines(gate: GateStatus | None) -> tuple[Text, Text]:
+    """(the one state with its most important failing reason, every condition with ✔/✖ and a word)."""
+    state = Text(no_wrap=True, overflow="ellipsis")
+    line = Text("Gate ", style="bold", no_wrap=True, overflow="ellipsis")
+    if gate is None:
+        state.append("NOT RESTORED", style=STATE_STYLE[NOT_RESTORED])
+        state.append(" — evaluating…", style="dim")
+        line.append("evaluating…", style="dim")
+        return state, line
+    if gate.green:
+        state.append("SERVICE RESTORED ✔", style=STATE_STYLE[RESTORED])
+        state.append(f" held {coarse_text(gate.holding_for)} (window {coarse_text(gate.window)})", style="green")
+    else:
+        state.append(gate.state, style=STATE_STYLE[gate.state])
+        state.append(f" — {gate.reason}", style="bold")
+    for cond in gate.conditions:
+        line.append("✔" if cond.ok else "✖", style="green" if cond.ok else "bold red")
+        line.append(f"{cond.name}", style="" if cond.ok else "bold")
+        line.append(f":{cond.word} " if cond.word else " ", style="dim" if cond.ok else "red")
+    return state, line

@@ -1,5 +1,6 @@
 """A scripted drill incident run headless, printing `ACK <seq>` once each entry is durable.
-The SIGKILL test kills it at random points: `python -m tests.scripted_incident JOURNAL SEED`."""
+The SIGKILL tests kill it at random points, or in the middle of an action (each ACK line
+also names the entry's action and phase): `python -m tests.scripted_incident JOURNAL SEED [SPEED]`."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from cockpit.journal import Journal, Operator
 from cockpit.session import Session
 
 
-async def main(path: str, seed: int) -> None:
-    backends = build_drill(seed=seed, speed=200)
+async def main(path: str, seed: int, speed: float = 200) -> None:
+    backends = build_drill(seed=seed, speed=speed)
     journal = Journal.open(path, Operator("alice"))
     session = Session(backends, journal)
     if journal.resumed:
         session.resume()
-    session.listeners.append(lambda entry: print(f"ACK {entry.seq}", flush=True))
+    session.listeners.append(lambda entry: print(f"ACK {entry.seq} {entry.data.get('action', '-')} "
+                                                 f"{entry.data.get('phase', '-')}", flush=True))
     pollers = [asyncio.create_task(p.run()) for p in session.pollers]
 
     async def yes(preview):
@@ -36,4 +38,4 @@ async def main(path: str, seed: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]) if len(sys.argv) > 3 else 200))

@@ -9,10 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cockpit.config import GateConfig
 from cockpit.drill.world import World
 from cockpit.flagmatrix import build_matrix
-from cockpit.gate import Gate
 from cockpit.polling import Poller
 from cockpit.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Board, Freshness, Reading, Series
 from cockpit.timebase import Timebase
@@ -105,47 +103,6 @@ async def test_a_source_down_at_start_shows_its_names_as_unreachable() -> None:
     source.mode = "garbage"
     await Poller(source, board, Timebase()).tick()
     assert board.freshness(QUEUES, "q") is Freshness.UNREACHABLE and board.value(QUEUES, "q") is None
-
-
-def _healthy_board(clock: FakeClock) -> Board:
-    board = Board(clock)
-    for source in (ERROR_RATE, QUEUES, SUSPECTS, CHECKS):
-        board.set_interval(source, 5.0)
-    board.update([Reading(ERROR_RATE, "5xx", 0.002, clock()), Reading(QUEUES, "q", 10.0, clock()),
-                  Reading(SUSPECTS, "dupes", 0.0, clock()),
-                  Reading(CHECKS, "checkout/pay", 0.3, clock(), detail={"ok": True})])
-    return board
-
-
-def test_gate_turns_green_only_after_holding_for_the_whole_window() -> None:
-    clock = FakeClock()
-    board = _healthy_board(clock)
-    gate = Gate(GateConfig(window=60), board)
-    assert gate.evaluate().all_ok and not gate.evaluate().green
-    for _ in range(12):
-        clock.tick(5)
-        board.update([Reading(ERROR_RATE, "5xx", 0.002, clock()), Reading(QUEUES, "q", 10.0, clock()),
-                      Reading(SUSPECTS, "dupes", 0.0, clock()),
-                      Reading(CHECKS, "checkout/pay", 0.3, clock(), detail={"ok": True})])
-        status = gate.evaluate()
-    assert status.green and status.holding_for == pytest.approx(60)
-    # One rising suspect count breaks it, and the window starts over.
-    clock.tick(5)
-    board.update([Reading(SUSPECTS, "dupes", 4.0, clock())])
-    status = gate.evaluate()
-    assert not status.green and status.holding_for == 0
-    assert [c.name for c in status.conditions if not c.ok] == ["suspects"]
-
-
-def test_gate_fails_on_a_stale_error_rate_and_on_a_failing_check() -> None:
-    clock = FakeClock()
-    board = _healthy_board(clock)
-    gate = Gate(GateConfig(window=0.0), board)
-    board.update([Reading(CHECKS, "checkout/pay", 2.5, clock(), detail={"ok": False})])
-    assert "failing: checkout/pay" in {c.detail for c in gate.evaluate().conditions}
-    clock.tick(30)
-    details = {c.name: c.detail for c in gate.evaluate().conditions}
-    assert "STALE" in details["error rate"]
 
 
 def test_flag_matrix_marks_drift_partial_and_per_cell_freshness() -> None:

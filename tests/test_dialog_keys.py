@@ -7,8 +7,9 @@ from pathlib import Path
 
 from textual.widgets import Input, TextArea
 
+from cockpit.close_dialog import CloseOverrideScreen
 from cockpit.readings import QUEUES
-from cockpit.screens import ConfirmScreen, NoteScreen, ReasonScreen
+from cockpit.screens import ConfirmScreen, NoteScreen
 from tests.drill_helpers import drill_app, journal_entries, wait_until
 from tests.screen import screen_text
 
@@ -18,17 +19,17 @@ async def test_x_n_enter_does_not_close_the_incident(tmp_path: Path) -> None:
     app, _, _ = drill_app(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen), what="close dialog")
+        await wait_until(pilot, lambda: isinstance(app.screen, CloseOverrideScreen), what="close dialog")
         await pilot.press("n", "enter")
         await pilot.pause(0.3)
-        assert isinstance(app.screen, ReasonScreen), "a one-letter reason closed the dialog"
+        assert isinstance(app.screen, CloseOverrideScreen), "a one-letter reason closed the dialog"
         assert "Not submitted" in screen_text(app)
         assert app.screen.query_one("#reason", Input).value == "n"
         # Focus on a button: letters still go into the text, they never press the button.
         await pilot.press("tab", "tab", "o")
         assert app.screen.query_one("#reason", Input).value == "no"
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not isinstance(app.screen, ReasonScreen), what="Esc cancels")
+        await wait_until(pilot, lambda: not isinstance(app.screen, CloseOverrideScreen), what="Esc cancels")
     assert app.session.incident.status != "closed"
     assert not [e for e in journal_entries(path) if e.step == "close"]
 

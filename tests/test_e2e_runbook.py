@@ -251,7 +251,11 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
                 await wait_until(pilot, lambda: "SERVICE RESTORED" in screen_text(app), timeout=60, what="gate green")
                 await send_message(pilot, "u")
                 await wait_until(pilot, lambda: state("update") is StepState.DONE, what="customer update")
-                await pilot.press("x", "y")
+                await pilot.press("x")
+                await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "cancel", what="close dialog")
+                await pilot.press("y", "tab")  # y alone never closes: Tab to the Close button, Enter
+                await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "close", what="on Close")
+                await pilot.press("enter")
                 await wait_until(pilot, lambda: state("close") is StepState.DONE, what="closed")
             journal.close()
     finally:
@@ -263,7 +267,9 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
         assert result.data["ok"], (action, result.summary)
         assert result.data["before"] and result.data["after"], action
     first = results(path, "pause_risky")[-1]
-    closed = next(e for e in entries if e.data.get("status") == "closed")
+    closed = next(e for e in entries if e.kind == "close")
     assert first.data["before"]["error_rate"]["checkout 5xx ratio"] > 0.1
-    assert closed.data["error_rate"]["checkout 5xx ratio"] < 0.02 and closed.data["gate_green"]
-    assert any(e.data.get("gate") == "green" for e in entries)
+    assert closed.data["error_rate"]["checkout 5xx ratio"] < 0.02 and closed.data["gate"] == "RESTORED"
+    assert not closed.data["override"]
+    gates = [e.data["state"] for e in entries if e.kind == "gate"]
+    assert "MITIGATED" in gates and gates.index("RESTORED") > gates.index("MITIGATED")

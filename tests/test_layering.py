@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 UI_MODULES = {"cockpit/app.py", "cockpit/screens.py", "cockpit/dialogs.py", "cockpit/detail.py",
-              "cockpit/app_view.py", "cockpit/glyphs.py"}
+              "cockpit/app_view.py", "cockpit/glyphs.py", "cockpit/close_dialog.py"}
 UI_LIBRARIES = {"textual", "rich", "cockpit.panels"}
 BACKEND_CLIENTS = {"redis", "psycopg", "psycopg_pool", "httpx", "prometheus_api_client", "requests"}
 

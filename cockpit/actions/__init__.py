@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from cockpit.safe_text import visible, visible_data
 
@@ -77,3 +77,13 @@ class Action(ABC):
     @abstractmethod
     async def verify(self, preview: Preview, executed: Result) -> Result:
         """Read the state back and say whether the effect holds."""
+
+
+class ActionOutcome(NamedTuple):
+    """What the session's action runner reports back to the screen (or the command line)."""
+
+    status: str  # done, failed, unjournaled (done, but its record waits in memory), cancelled, busy, refused, locked, dry-run
+    message: str
+    result: Result | None = None
+    #: After a failure: exactly what the systems now hold (what changed, what did not, what is unknown).
+    state_left: str = ""

@@ -65,7 +65,11 @@ class SetFlags(Action):
                 if flag.name in self.targets:
                     r = by_name.get(f"{flag.name}@{source.region.name}")
                     value = r.value if r is not None and isinstance(r.value, float) else None
-                    out[(flag.name, source.region.name)] = (value, error or (r.error if r else "no reading"))
+                    problem = error or (r.error if r else "no reading")
+                    if r is not None and r.detail.get("missing") and not r.detail.get("missing_off"):
+                        # Absent is not off: a deleted hash must not pass for a kill switch.
+                        problem = f"MISSING ({r.detail.get('missing_reason', 'not found')})"
+                    out[(flag.name, source.region.name)] = (value, problem)
         return out
 
     async def preview(self) -> Preview:

@@ -32,6 +32,10 @@ class Backends:
     #: Where an update for an audience ("status", "customer") goes, in words, for its dialog.
     update_target: Callable[[str], str] = lambda audience: "the journal only"
 
+    def resume(self, entries: list) -> None:
+        """Resuming a journal: real systems hold their own state, so there is nothing to do
+        (the drill rebuilds its simulated world from the journaled actions)."""
+
     async def close(self) -> None:
         for source in self.sources:
             await source.close()

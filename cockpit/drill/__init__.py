@@ -178,3 +178,8 @@ class DrillBackends(Backends):
     """The drill's backends, plus the simulated world (tests and fault drills reach into it)."""
 
     world: World | None = None
+
+    def resume(self, entries: list) -> None:
+        """The drill continues from the journal's state, not from scratch."""
+        if self.world is not None:
+            self.world.restore(entries)

@@ -147,6 +147,7 @@ class RevertRelease(DrillAction):
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         self.sync()
         self.world.start_revert(self.ROLLOUT_SECONDS)
+        self.world.start_outage()  # ap-south's flag agent restarts with the rollout: UNREACHABLE, then STALE
         progress("deployment.apps/checkout rolled back")
         for replicas in (1, 2, 3):
             await self.wait(self.ROLLOUT_SECONDS / 3)

@@ -104,6 +104,20 @@ class FlagSource(DrillSource):
         out = []
         for flag, state in (("new_checkout", self.world.new_checkout), ("checkout_read_only", self.world.read_only)):
             for region in REGIONS:
+                health, since = self.world.region_state(region)
+                if health == "down":
+                    out.append(Reading(FLAGS, f"{flag}@{region}", None, self.timebase.now(),
+                                       f"{region} flag agent not answering (connection reset)",
+                                       {"flag": flag, "region": region}))
+                    continue
+                if health == "stale":
+                    # The agent is back but serves what it cached when it went down: the reading
+                    # carries that time, so the board shows it STALE with its age.
+                    at = self.timebase.now() - timedelta(seconds=self.world.t - since)
+                    out.append(Reading(FLAGS, f"{flag}@{region}", state.observed[region], at, None,
+                                       {"flag": flag, "region": region, "enabled": state.observed[region] > 0,
+                                        "rollout": state.observed[region], "cached": True}))
+                    continue
                 if f"flags@{region}" in self.world.down:
                     out.append(Reading(FLAGS, f"{flag}@{region}", None, self.timebase.now(),
                                        f"{region} flag API timed out", {"flag": flag, "region": region}))

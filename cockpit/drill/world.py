@@ -21,6 +21,7 @@ FLAG_SYNC_LAG = {"eu-west": 4.0, "us-east": 45.0, "ap-south": 6.0}
 NEW_FLOW_FAILURE = 0.46
 BASE_ERROR = 0.004
 FULL_CONCURRENCY = 8
+OUTAGE_DOWN, OUTAGE_STALE = 45.0, 155.0
 
 
 @dataclass
@@ -63,6 +64,23 @@ class World:
         self.cart_keys = 9100.0
         self.error_observed = 0.079
         self.down: set[str] = set()  # sources made unreachable (fault drills and tests)
+        #: A region whose flag agent stops answering (UNREACHABLE), then serves what it had
+        #: cached (STALE): (region, down from, stale from, back at), in sim seconds.
+        self.outage: tuple[str, float, float, float] | None = None
+
+    def start_outage(self, region: str = "ap-south", down: float = OUTAGE_DOWN, stale: float = OUTAGE_STALE) -> None:
+        """Real trouble, once per drill: the region's agent restarts during the rollout."""
+        if self.outage is None:
+            self.outage = (region, self.t, self.t + down, self.t + down + stale)
+
+    def region_state(self, region: str) -> tuple[str, float]:
+        """("ok" | "down" | "stale", since when its answers are frozen) for one flag region."""
+        if self.outage is None or self.outage[0] != region:
+            return "ok", self.t
+        _, start, stale_from, back = self.outage
+        if self.t < start or self.t >= back:
+            return "ok", self.t
+        return ("down" if self.t < stale_from else "stale"), start
 
     # -- derived state --------------------------------------------------------------
     def new_flow_share(self) -> float:
@@ -169,3 +187,47 @@ class World:
         self.duplicate_holds = self.paid_uncaptured = self.wrong_totals = 0.0
         self.review_marked += marked
         return {"released_duplicates": released, "marked_for_review": marked}
+
+    # -- resuming from a journal ---------------------------------------------------------
+    def restore(self, entries: list) -> None:
+        """Continue from a journal: the last readings it holds, and the effect of every
+        action it reports done (an action that never reported stays undone: state unknown)."""
+        suspects = {"duplicate discount holds": "duplicate_holds", "paid without captured payment": "paid_uncaptured",
+                    "orders with wrong total": "wrong_totals"}
+        queues = {"payment-retry": self.retry, "emails": self.emails}
+        for entry in entries:
+            data = entry.data
+            readings = [data] if entry.kind == "reading" else []
+            readings += [data[k] for k in ("before", "after") if isinstance(data.get(k), dict)]
+            for reading in readings:
+                for name, value in (reading.get("suspects") or {}).items():
+                    if name in suspects and isinstance(value, (int, float)):
+                        setattr(self, suspects[name], float(value))
+                for name, value in (reading.get("queues") or {}).items():
+                    if name in queues and isinstance(value, (int, float)):
+                        queues[name].depth = float(value)
+                        queues[name].bad = min(queues[name].bad, float(value))
+            if data.get("phase") in ("result", "reverify") and data.get("ok"):
+                self._replay_action(str(data.get("action", "")), data)
+
+    def _replay_action(self, name: str, data: dict) -> None:
+        if name == "pause_risky":
+            self.retry.paused = True
+        elif name == "flags_safe":
+            for region in REGIONS:
+                self.new_checkout.desired[region] = self.new_checkout.observed[region] = 0.0
+        elif name == "maintenance":
+            for region, value in (data.get("regions") or {}).items():
+                if region in REGIONS:
+                    self.read_only.desired[region] = self.read_only.observed[region] = float(value)
+        elif name == "revert":
+            self.bad_release_live, self.release = False, "2026.11.2"
+        elif name == "clear_caches":
+            self.cart_keys -= self.stale_cart_keys
+            self.stale_cart_keys = 0.0
+        elif name == "repair":
+            self.duplicate_holds = self.paid_uncaptured = self.wrong_totals = 0.0
+            self.review_marked += int(data.get("marked_for_review") or 0)
+        elif name == "restart_staged":
+            for queue in (self.retry, self.emails):
+                queue.paused, queue.concurrency = False, FULL_CONCURRENCY

@@ -12,7 +12,7 @@ import asyncio
 import json
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
@@ -38,6 +38,13 @@ def url_with_path(base: str, *segments: str) -> str:
 
 class FlagReadError(ReadError):
     """The region answered, but not with something we can read."""
+
+
+class Missing(NamedTuple):
+    """The region answered: the flag (or its whole hash) does not exist there. Never read as
+    "off", which would fake a kill switch, unless the flag says `missing = "off"`."""
+
+    reason: str
 
 
 def parse_flag_value(raw: Any) -> FlagState:
@@ -170,7 +177,17 @@ class FlagRegionSource:
             if isinstance(state, Exception):
                 readings.append(Reading(FLAGS, name, None, now, str(state), detail))
                 continue
-            (enabled, rollout), extra = state if state is not None else ((False, 0.0), {"missing": True})
+            if state is None:
+                state = Missing("no answer for this flag")
+            if isinstance(state, Missing):
+                detail.update(missing=True, missing_reason=state.reason)
+                if flag.missing == "off":  # configured: absent means off here
+                    detail.update(missing_off=True, enabled=False, rollout=0.0)
+                    readings.append(Reading(FLAGS, name, 0.0, now, None, detail))
+                else:
+                    readings.append(Reading(FLAGS, name, None, now, None, detail))
+                continue
+            (enabled, rollout), extra = state
             detail.update(extra, enabled=enabled, rollout=rollout)
             readings.append(Reading(FLAGS, name, rollout if enabled else 0.0, now, None, detail))
         return readings
@@ -200,6 +217,8 @@ class FlagRegionSource:
         async def detail(flag: FlagConfig) -> tuple[str, Any]:
             self.requests += 1
             response = await client.get(url_with_path(base, "api", "admin", "projects", project, "features", flag.name))
+            if response.status_code == 404:
+                return flag.name, Missing(_api_message(response, f"flag {flag.name!r} not found in project {project!r}"))
             response.raise_for_status()
             try:
                 return flag.name, unleash_state(response.json(), env)
@@ -208,10 +227,11 @@ class FlagRegionSource:
 
         out: dict[str, Any] = {}
         enabled_here: list[FlagConfig] = []
+        absent: list[FlagConfig] = []
         for flag in self.flags:
             feature = features.get(flag.name)
             if feature is None:
-                out[flag.name] = FlagReadError(f"flag {flag.name!r} not found in project {project!r}")
+                absent.append(flag)  # asked for below: the API's own words go in the cell
                 continue
             envs = {e.get("name"): e for e in feature.get("environments", [])}
             if env not in envs:
@@ -221,18 +241,26 @@ class FlagRegionSource:
             else:
                 out[flag.name] = ((False, 0.0), {})
         # Keep-alive connection, requests in flight together: the region's latency is paid once.
-        out.update(dict(await asyncio.gather(*(detail(f) for f in enabled_here))))
+        out.update(dict(await asyncio.gather(*(detail(f) for f in enabled_here + absent))))
+        for flag in absent:
+            if not isinstance(out.get(flag.name), (Missing, Exception)):
+                # Listed nowhere but found by name (created a moment ago): read again next tick.
+                out[flag.name] = FlagReadError(f"flag {flag.name!r} appeared while being read; next tick reads it")
         return out
 
     async def _fetch_redis_hash(self) -> dict[str, Any]:
         client = self.redis()
         self.requests += 1
         key = self.region.key or ""
-        values = await client.hmget(key, [f.name for f in self.flags])
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.exists(key)
+            pipe.hmget(key, [f.name for f in self.flags])
+            exists, values = await pipe.execute()
         out: dict[str, Any] = {}
         for flag, raw in zip(self.flags, values):
             if raw is None:
-                out[flag.name] = ((False, 0.0), {"missing": True})
+                out[flag.name] = Missing(f"field {flag.name!r} not in hash {key!r}" if exists else
+                                         f"hash {key!r} does not exist")
                 continue
             try:
                 out[flag.name] = (parse_flag_value(raw), {})
@@ -260,10 +288,20 @@ class FlagRegionSource:
         out: dict[str, Any] = {}
         for flag in self.flags:
             if flag.name not in table:
-                out[flag.name] = ((False, 0.0), {"missing": True})
+                out[flag.name] = Missing(f"not in {self.region.name}'s flag document")
                 continue
             try:
                 out[flag.name] = (parse_flag_value(table[flag.name]), {})
             except FlagReadError as exc:
                 out[flag.name] = exc
         return out
+
+
+def _api_message(response: httpx.Response, fallback: str) -> str:
+    """The API's own explanation from an error body ({"message": ...}), else `fallback`."""
+    try:
+        body = response.json()
+    except ValueError:
+        return fallback
+    message = body.get("message") if isinstance(body, Mapping) else None
+    return str(message)[:160] if message else fallback

@@ -114,6 +114,12 @@ class PrometheusSource:
             return Reading(ERROR_RATE, query.name, None, now, f"garbage reply from Prometheus ({type(exc).__name__})",
                            detail)
         if not values:
+            if query.no_data == "zero":
+                # Configured: this query returns no series exactly when there are no errors.
+                detail.update(state="no data", no_data="zero")
+                return Reading(ERROR_RATE, query.name, 0.0, now, None, detail)
+            # No series is not 0 %: the selector may match nothing (a renamed label, a dead
+            # scrape). It reads NO DATA, and the gate's error-rate condition is not met.
             detail["state"] = "no data"
             return Reading(ERROR_RATE, query.name, "no data", now, None, detail)
         detail["series"] = {label: v for label, v in values}

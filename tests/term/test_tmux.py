@@ -39,7 +39,8 @@ def test_every_size_shows_header_gate_and_the_next_step(cockpit_in_tmux, size: t
     screen = tmux.wait_for(lambda s: "next: Declare" in s, what="the next step")
     lines = screen.splitlines()
     assert "DRILL SEV2" in lines[0] and "NOT DECLARED" in lines[0]  # header
-    assert lines[1].lstrip().startswith("Gate") and "NOT RESTORED" in lines[1]  # gate line
+    assert lines[1].lstrip().startswith("NOT RESTORED — ")  # the one gate state, with its reason
+    assert lines[2].lstrip().startswith("Gate ✖")  # the gate line: every condition with ✔/✖ and a word
     assert "[d]" in screen and "Declare" in screen  # the runbook, with the key of the next step
     assert "CRIT" in screen  # a panel with its alarm word
     assert all(len(line) <= size[0] for line in lines)
@@ -57,7 +58,9 @@ def test_at_80x24_t_shows_the_log_readable_and_back(cockpit_in_tmux, tmp_path: P
     screen = tmux.wait_for(
         lambda s: "Incident log" in s and "paged payments team; they confirm" in s, what="the log, full width"
     )
-    assert "next: Declare" in screen and screen.splitlines()[1].lstrip().startswith("Gate")
+    # The header: the one gate state with its reason, then the gate line of every condition.
+    assert "next: Declare" in screen and screen.splitlines()[1].lstrip().startswith("NOT RESTORED")
+    assert screen.splitlines()[2].lstrip().startswith("Gate")
     tmux.keys("t")
     tmux.wait_for(lambda s: "Error rate" in s and "Incident log" not in s, what="the panels again")
 
@@ -65,14 +68,14 @@ def test_at_80x24_t_shows_the_log_readable_and_back(cockpit_in_tmux, tmp_path: P
 def test_the_one_letter_close_cannot_close_the_incident(cockpit_in_tmux, tmp_path: Path) -> None:
     tmux = cockpit_in_tmux()
     tmux.keys("x")
-    tmux.wait_for(lambda s: "reason (required, journaled)" in s, what="the close dialog")
+    tmux.wait_for(lambda s: "why close now?" in s, what="the close dialog")
     tmux.keys("n", "Enter")
     screen = tmux.wait_for(lambda s: "Not submitted" in s, what="Enter refused")
     assert "Esc = cancel" in screen or "Esc cancels" in screen
     tmux.keys("Tab", "Tab", "y", "Enter")  # letters on the buttons go into the reason, never press them
     tmux.wait_for(lambda s: "Not submitted" in s or "ny" in s, what="still open")
     tmux.keys("Escape")
-    tmux.wait_for(lambda s: "reason (required" not in s and "Not submitted" not in s, what="Esc cancels")
+    tmux.wait_for(lambda s: "why close now?" not in s and "Not submitted" not in s, what="Esc cancels")
     entries = journal(tmp_path)
     assert not [e for e in entries if e.step == "close" or e.kind == "close"], entries
 
