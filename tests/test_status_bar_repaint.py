@@ -7,14 +7,16 @@ from pathlib import Path
 
 from textual.geometry import Region
 
-from cockpit.gate import Condition, GateStatus
+from cockpit.gate import NOT_RESTORED, Condition, GateStatus
 from cockpit.panels.status_bar import StatusBar, StatusView
 from tests.drill_helpers import drill_app, wait_until
 
 
 def view(app, detail: str) -> StatusView:
     s = app.session
-    gate = GateStatus((Condition("error rate", False, detail), Condition("queues", True, "ok")), 0.0, 900.0)
+    conditions = (Condition("error rate", False, detail, "mitigated", "high"),
+                  Condition("queues", True, "ok", "restored", "draining"))
+    gate = GateStatus(NOT_RESTORED, conditions, 0.0, 900.0, f"error rate: {detail}")
     return StatusView(s.incident, 60.0, None, "alice", False, "DRILL", gate, None)
 
 
@@ -32,7 +34,7 @@ async def test_only_changed_rows_are_repainted_and_text_past_the_edge_is_not(tmp
         bar.refresh = lambda *regions, **kw: (calls.append((regions, kw)), real(*regions, **kw))[1]  # type: ignore[method-assign]
         bar.show(view(app, far + " 7.2%"))  # changes only past column 80
         assert calls == []
-        bar.show(view(app, "checkout 5xx ratio 7.3%"))  # row 2 (the gate line) changes
+        bar.show(view(app, "checkout 5xx ratio 7.3%"))  # row 2 (the state and its reason) changes
         width = bar.content_size.width
         assert calls == [((Region(0, 1, width, 1),), {})]
         await pilot.pause()

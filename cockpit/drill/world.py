@@ -196,18 +196,21 @@ class World:
                     "orders with wrong total": "wrong_totals"}
         queues = {"payment-retry": self.retry, "emails": self.emails}
         for entry in entries:
-            data = entry.data
+            data = entry.data if isinstance(entry.data, dict) else {}
             readings = [data] if entry.kind == "reading" else []
             readings += [data[k] for k in ("before", "after") if isinstance(data.get(k), dict)]
             for reading in readings:
-                for name, value in (reading.get("suspects") or {}).items():
+                # A damaged journal line must not stop a resume: take only what reads as numbers.
+                counts = reading.get("suspects")
+                for name, value in (counts.items() if isinstance(counts, dict) else ()):
                     if name in suspects and isinstance(value, (int, float)):
                         setattr(self, suspects[name], float(value))
-                for name, value in (reading.get("queues") or {}).items():
+                depths = reading.get("queues")
+                for name, value in (depths.items() if isinstance(depths, dict) else ()):
                     if name in queues and isinstance(value, (int, float)):
                         queues[name].depth = float(value)
                         queues[name].bad = min(queues[name].bad, float(value))
-            if data.get("phase") in ("result", "reverify") and data.get("ok"):
+            if data.get("phase") in ("result", "reverify") and data.get("ok") is True:
                 self._replay_action(str(data.get("action", "")), data)
 
     def _replay_action(self, name: str, data: dict) -> None:
@@ -217,8 +220,9 @@ class World:
             for region in REGIONS:
                 self.new_checkout.desired[region] = self.new_checkout.observed[region] = 0.0
         elif name == "maintenance":
-            for region, value in (data.get("regions") or {}).items():
-                if region in REGIONS:
+            regions = data.get("regions")
+            for region, value in (regions.items() if isinstance(regions, dict) else ()):
+                if region in REGIONS and isinstance(value, (int, float)):
                     self.read_only.desired[region] = self.read_only.observed[region] = float(value)
         elif name == "revert":
             self.bad_release_live, self.release = False, "2026.11.2"
@@ -227,7 +231,8 @@ class World:
             self.stale_cart_keys = 0.0
         elif name == "repair":
             self.duplicate_holds = self.paid_uncaptured = self.wrong_totals = 0.0
-            self.review_marked += int(data.get("marked_for_review") or 0)
+            marked = data.get("marked_for_review")
+            self.review_marked += int(marked) if isinstance(marked, (int, float)) else 0
         elif name == "restart_staged":
             for queue in (self.retry, self.emails):
                 queue.paused, queue.concurrency = False, FULL_CONCURRENCY
