@@ -38,7 +38,7 @@ STEPS: tuple[StepDef, ...] = (
     StepDef("verify", "Verify user paths", "Verify paths", "v", "verify_paths", "run the user-path checks end to end now"),
     StepDef("watch", "Watch the restored gate", "Watch gate", "w", "watch", "every gate condition must hold for the whole window"),
     StepDef("update", "Customer update", "Cust. update", "u", "customer_update", "tell customers what happened and what works now"),
-    StepDef("close", "Close the incident", "Close", "x", "close", "close (override needed before the gate is green)"),
+    StepDef("close", "Close the incident", "Close", "x", "close", "lists what is open; before RESTORED a typed reason (an override); reopen when closed"),
 )
 STEP_IDS = tuple(s.id for s in STEPS)
 
