@@ -78,10 +78,19 @@ class Series:
     def __post_init__(self) -> None:
         self.points = deque(self.points, maxlen=self.capacity)
 
+    #: How many of the newest points have the newest value (all of them: the series is flat).
+    run: int = 0
+
     def add(self, at: datetime, value: float) -> None:
         if self.points and at <= self.points[-1][0]:
             return  # a backfill or a repeated tick never reorders history
+        self.run = self.run + 1 if self.points and self.points[-1][1] == value else 1
         self.points.append((at, value))
+
+    @property
+    def flat(self) -> bool:
+        """Every point has the same value: one more of it changes no sparkline or trend."""
+        return self.run >= len(self.points)
 
     def values(self) -> list[float]:
         return [v for _, v in self.points]
@@ -138,7 +147,8 @@ class Board:
         #: Bumped whenever a source's readings change: what was derived from an unchanged
         #: version (a panel's rows, a summary) need not be computed again.
         self._versions: dict[str, int] = {}
-        self._summaries: dict[str, tuple[int, SourceSummary]] = {}
+        self._ticks: dict[str, int] = {}  # every update, changed or not (ages move)
+        self._summaries: dict[str, tuple[tuple[int, int], SourceSummary]] = {}
         self._held: datetime | None = None
         self._intervals: dict[str, float] = {}
         self._poll: dict[str, float] = {}
@@ -183,7 +193,7 @@ class Board:
     def summary(self, source: str) -> SourceSummary:
         """Whether any reading of the source failed, and its oldest good reading: enough for
         the source's age label and freshness, recomputed only when the source changed."""
-        version = self.version(source)
+        version = (self.version(source), self._ticks.get(source, 0))
         cached = self._summaries.get(source)
         if cached is not None and cached[0] == version:
             return cached[1]
@@ -206,12 +216,18 @@ class Board:
             reading = reading.shown_safely(self.redact)
             slot = self._slots.get(reading.key)
             good = reading if reading.error is None else (slot.last_good if slot else None)
+            before = slot.latest if slot is not None else None
             if slot is None:
                 slot = self._put(reading.source, reading.name, Slot(reading, good, Series(self.history)))
-            self._touch(reading.source)
             slot.latest, slot.last_good = reading, good
             if reading.error is None and isinstance(reading.value, (int, float)):
                 slot.series.add(reading.at, float(reading.value))
+            self._ticks[reading.source] = self._ticks.get(reading.source, 0) + 1
+            # The same value again (and a flat history: no sparkline or trend moves) is not a
+            # change: polled every 2 s at scale, identical readings were recomputed each time.
+            if (before is None or before.value != reading.value or before.error != reading.error
+                    or before.detail != reading.detail or not slot.series.flat):
+                self._touch(reading.source)
 
     def backfill(self, source: str, name: str, points: Iterable[tuple[datetime, float]]) -> None:
         """Seed a series from a range query so a sparkline is full from the first second."""

@@ -61,3 +61,17 @@ async def test_a_panel_goes_stale_with_time_alone_and_recomputes_only_its_change
         await pilot.pause()
         assert "STALE" in str(panel.border_subtitle) and calls == [1]
         assert "STALE" in "".join(s.text for y in range(panel.size.height) for s in panel.render_line(y))
+
+
+def test_the_same_reading_again_is_not_a_change_unless_the_history_moves() -> None:
+    board = Board(clock=lambda: T0)
+    board.update([Reading(QUEUES, "a", 1.0, T0)])
+    v = board.version(QUEUES)
+    board.update([Reading(QUEUES, "a", 1.0, T0 + timedelta(seconds=2))])
+    assert board.version(QUEUES) == v  # flat history, same value: nothing to redraw
+    board.update([Reading(QUEUES, "a", 2.0, T0 + timedelta(seconds=4))])
+    assert board.version(QUEUES) > v
+    v = board.version(QUEUES)
+    board.update([Reading(QUEUES, "a", 2.0, T0 + timedelta(seconds=6))])
+    assert board.version(QUEUES) > v  # same value, but the sparkline/trend window still moves
+    assert board.summary(QUEUES).oldest_good == T0 + timedelta(seconds=6)
