@@ -133,12 +133,18 @@ async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_p
         await wait_until(pilot, lambda: step_state(app, "repair") is StepState.DONE, what="repair done")
         repair = action_results(path, "repair")[-1]
         assert repair.data["marked_for_review"] > 0 and len(repair.data["sha256"]) == 64
+        # The command log: the transaction as a real repair sends it (statements, SQL text, COMMIT).
+        assert repair.data["sent"][0].endswith(": BEGIN") and repair.data["sent"][-1].endswith(": COMMIT")
+        assert "    UPDATE discount_holds h SET released_at = now() WHERE released_at IS NULL AND EXISTS " \
+               "(SELECT 1 FROM discount_holds k WHERE k.order_id = h.order_id AND k.code = h.code AND " \
+               "k.released_at IS NULL AND k.id < h.id)" in repair.data["sent"]
         assert world.duplicate_holds == 0
         assert gate_state(app) == MITIGATED  # payment-retry is still paused
 
         await confirm_step(pilot, "j", "stage 2: payment-retry")
         await wait_until(pilot, lambda: step_state(app, "restart") is StepState.DONE, timeout=30, what="restart done")
         assert not world.retry.paused
+        assert "redis 'jobs': DEL rq:suspended" in action_results(path, "restart_staged")[-1].data["sent"]
         assert gate_state(app) != RESTORED  # the user paths are not verified yet
 
         await pilot.press("v")  # read-only check: runs without a dialog

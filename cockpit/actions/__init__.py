@@ -87,3 +87,8 @@ class ActionOutcome(NamedTuple):
     result: Result | None = None
     #: After a failure: exactly what the systems now hold (what changed, what did not, what is unknown).
     state_left: str = ""
+
+
+def sql_lines(label: str, sql: str) -> list[str]:
+    """A statement as command-log lines: the label, then its SQL line by line, indented."""
+    return [label, *(f"    {line}" for line in sql.strip().splitlines())]

@@ -9,13 +9,14 @@ preview shows. A configured `pause_key` (home-grown workers on Redis) takes prec
 from __future__ import annotations
 
 import asyncio
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
-from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.base import CannotPause, Sent
 from cockpit.backends.queues.registry import kind as queue_kind
 from cockpit.config import Config, QueueConfig
 from cockpit.readings import Reading
@@ -97,24 +98,27 @@ class QueueControl:
                     "the cockpit cannot read back whether the workers stopped")
         return str(queue_kind(queue.kind).pause_scope(queue))
 
-    async def pause(self, queue: QueueConfig) -> str:
+    async def pause(self, queue: QueueConfig) -> Sent:
         return await self._set_paused(queue, True)
 
-    async def resume(self, queue: QueueConfig) -> str:
+    async def resume(self, queue: QueueConfig) -> Sent:
         return await self._set_paused(queue, False)
 
-    async def _set_paused(self, queue: QueueConfig, paused: bool) -> str:
+    async def _set_paused(self, queue: QueueConfig, paused: bool) -> Sent:
         source = self.source(queue)
         name = queue.queue or queue.name
         if queue.pause_key:
             client = source.control_client()
             key = queue.pause_key.replace("{queue}", name)
             await (client.set(key, 1) if paused else client.delete(key))
-            return f"{'SET' if paused else 'DEL'} {key}"
+            command = f"SET {key} 1" if paused else f"DEL {key}"
+            return Sent(command, (f"redis {queue.redis!r}: {command}",))
         if queue.pause_argv:
-            return await run_argv(queue.pause_argv if paused else queue.resume_argv, queue.name)
+            argv = queue.pause_argv if paused else queue.resume_argv
+            return Sent(await run_argv(argv, queue.name), (f"exec (no shell): {shlex.join(argv)}",))
         try:
-            return str(await queue_kind(queue.kind).set_paused(source, queue, paused))
+            did: Sent = await queue_kind(queue.kind).set_paused(source, queue, paused)
+            return did
         except CannotPause as exc:
             raise QueueActionError(str(exc)) from None
 
@@ -234,10 +238,13 @@ async def each_queue(control: QueueControl, names: Sequence[str], *, paused: boo
     done: list[str] = []
     failed: dict[str, list[str]] = {}
     reasons: list[str] = []
+    sent: list[str] = []
     for name in names:
         try:
             queue = control.queue(name)
-            progress(await (control.pause(queue) if paused else control.resume(queue)))
+            did = await (control.pause(queue) if paused else control.resume(queue))
+            sent += did.commands
+            progress(did.said)
             done.append(name)
         except Exception as exc:  # noqa: BLE001 - one queue failing must not hide the others' state
             outcome = write_outcome(exc)
@@ -245,7 +252,7 @@ async def each_queue(control: QueueControl, names: Sequence[str], *, paused: boo
             reasons.append(f"{name}: {describe(exc)}")
             progress(f"{name}: FAILED ({outcome}): {describe(exc)}")
     if not failed:
-        return Result(True, f"{verb} {', '.join(done)}", data={verb: done})
+        return Result(True, f"{verb} {', '.join(done)}", data={verb: done, "sent": sent})
     left = [f"{verb}: {', '.join(done) or 'none'}"]
     if NOT_CHANGED in failed:
         left.append(f"NOT {verb}: {', '.join(failed[NOT_CHANGED])}")
@@ -253,7 +260,7 @@ async def each_queue(control: QueueControl, names: Sequence[str], *, paused: boo
         left.append(f"unknown (the command may have landed; read the panel): {', '.join(failed[UNKNOWN])}")
     return Result(False, f"{verb} {len(done)} of {len(names)}: {'; '.join(reasons)}", state_left="; ".join(left),
                   data={verb: done, "failed": reasons, "not_changed": failed.get(NOT_CHANGED, []),
-                        "unknown": failed.get(UNKNOWN, [])})
+                        "unknown": failed.get(UNKNOWN, []), "sent": sent})
 
 
 def _n(value: object) -> str:

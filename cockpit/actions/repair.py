@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import psycopg
 
-from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions import Action, Preview, Progress, Result, sql_lines
 from cockpit.actions.outcome import describe
 from cockpit.config import PostgresConfig, RepairScript
 
@@ -74,8 +74,10 @@ class RepairData(Action):
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         sql = script_sql(self.script)
+        sent: list[str] = []  # what went to the server, in order, as it went (the command log)
         ledger = {"script": self.script.name, "reviewed_by": self.script.reviewed_by, "sql": sql,
-                  "sha256": hashlib.sha256(sql.encode()).hexdigest(), "preview": dict(preview.counts)}
+                  "sha256": hashlib.sha256(sql.encode()).hexdigest(), "preview": dict(preview.counts), "sent": sent}
+        where = f"postgres (DSN from ${self.postgres.repair_dsn_env})"
         total = sum(preview.counts.values())
         if total > self.script.max_rows:
             return Result(False, f"refused: {total:,} rows exceeds max_rows {self.script.max_rows:,}",
@@ -84,19 +86,26 @@ class RepairData(Action):
         committing = False
         try:
             async with await self._connect() as conn:
+                sent.append(f"{where}: BEGIN")
                 async with conn.transaction():
-                    await conn.execute("SELECT set_config('statement_timeout', %s, true)",
-                                       [str(int(self.script.statement_timeout * 1000))])
+                    timeout = str(int(self.script.statement_timeout * 1000))
+                    sent.append(f"{where}: SELECT set_config('statement_timeout', '{timeout}', true)")
+                    await conn.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
+                    sent.append(f"{where}: SELECT set_config('lock_timeout', '5000', true)")
                     await conn.execute("SELECT set_config('lock_timeout', %s, true)", ["5000"])
                     for statement in self.script.statements:
                         expected = preview.counts.get(statement.name, 0)
+                        sent.extend(sql_lines(f"{where}: {statement.name} (no parameters; must touch exactly "
+                                              f"{expected:,} rows, else ROLLBACK):", statement.sql))
                         cursor = await conn.execute(statement.sql, binary=True)
                         if cursor.rowcount != expected:
                             raise RepairMismatch(statement.name, expected, cursor.rowcount)
                         applied[statement.name] = cursor.rowcount
                         progress(f"{statement.name}: {cursor.rowcount:,} rows (expected {expected:,})")
                     committing = True  # leaving this block sends COMMIT
+                    sent.append(f"{where}: COMMIT")
         except RepairMismatch as exc:
+            sent.append(f"{where}: ROLLBACK")
             progress(f"ROLLBACK: {exc}")
             return Result(False, f"rolled back: {exc}", state_left="nothing changed: the whole transaction was rolled "
                           "back; rows changed since the preview — stop the writer and preview again",
@@ -105,6 +114,8 @@ class RepairData(Action):
         except psycopg.Error as exc:
             if committing:
                 return await self._after_lost_commit(exc, preview, ledger, applied, progress)
+            if sent:
+                sent.append(f"{where}: ROLLBACK")
             progress(f"ROLLBACK: {type(exc).__name__}: {exc}")
             return Result(False, f"rolled back: {type(exc).__name__}: {str(exc).strip()[:160]}",
                           state_left="nothing changed: the whole transaction was rolled back",

@@ -81,12 +81,14 @@ class RestartStaged(Action):
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         stages = await self._paused()
         resumed: list[str] = []
+        sent: list[str] = []  # every stage's commands, re-pauses too: the command log
 
         def stop(index: int, summary: str, this_stage: str) -> Result:
             later = [n for _, names in stages[index + 1:] for n in names]
             left = f"resumed: {', '.join(resumed) or 'none'}; {this_stage}; still paused: {', '.join(later) or 'none'}"
             return Result(False, summary, state_left=left,
-                          data={"resumed": resumed, "stopped_at": stages[index][0], "still_paused": later})
+                          data={"resumed": resumed, "stopped_at": stages[index][0], "still_paused": later,
+                                "sent": sent})
 
         for index, (stage, names) in enumerate(stages):
             before, rate_before, blind = await self._observe(names)
@@ -95,6 +97,7 @@ class RestartStaged(Action):
                             f"stage {stage} ({', '.join(names)}) still paused")
             step = await each_queue(self.control, names, paused=False,
                                     progress=lambda line, stage=stage: progress(f"stage {stage}: {line}"))
+            sent += step.data.get("sent", [])
             if not step.ok:
                 return stop(index, f"stage {stage}: {step.summary}", f"stage {stage}: {step.state_left}")
             await asyncio.sleep(self.config.actions.restart.settle)
@@ -106,13 +109,15 @@ class RestartStaged(Action):
             if worse:
                 repause = await each_queue(self.control, names, paused=True,
                                            progress=lambda line, stage=stage: progress(f"stage {stage}: re-pausing: {line}"))
+                sent += repause.data.get("sent", [])
                 this_stage = f"stage {stage} paused again" if repause.ok else f"stage {stage} re-pause: {repause.state_left}"
                 return stop(index, f"stage {stage} ({', '.join(names)}) made things worse: {worse}; "
                             f"{'paused it again' if repause.ok else 'could NOT pause it again'}", this_stage)
             resumed += names
             depths = ", ".join(f"{n} {int(before[n].depth or 0):,} -> {int(after[n].depth or 0):,}" for n in names)
             progress(f"stage {stage} holds: {depths}" + (f"; error rate {rate:.2%}" if rate is not None else ""))
-        return Result(True, f"resumed in stages: {', '.join(resumed) or 'nothing was paused'}", data={"resumed": resumed})
+        return Result(True, f"resumed in stages: {', '.join(resumed) or 'nothing was paused'}",
+                      data={"resumed": resumed, "sent": sent})
 
     def _worse(self, names: Sequence[str], before, after, rate_before: float | None, rate: float | None) -> str:
         # Over the limit *and* higher than before the stage: errors still decaying from

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions import Action, Preview, Progress, Result, sql_lines
+from cockpit.backends.queues.base import redacted_url
 from cockpit.config import Config
 from cockpit.detail_text import words
 from cockpit.drill.world import FULL_CONCURRENCY, REGIONS, FlagState, QueueState, World
@@ -50,7 +53,7 @@ class PauseRiskyQueues(DrillAction):
         self.sync()
         self.world.retry.paused = True
         progress("SET rq:suspended 1 on redis 'jobs'")
-        return Result(True, "payment-retry suspended")
+        return Result(True, "payment-retry suspended", data={"sent": ["redis 'jobs': SET rq:suspended 1"]})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         await self.wait(2)
@@ -77,7 +80,8 @@ class MaintenanceSwitch(DrillAction):
         value = 100.0 if preview.counts.get("on") else 0.0
         for region in REGIONS:
             self.world.set_flag(self.world.read_only, region, value)
-        return Result(True, f"read-only switch set {'on' if value else 'off'} in {len(REGIONS)} regions")
+        return Result(True, f"read-only switch set {'on' if value else 'off'} in {len(REGIONS)} regions",
+                      data={"sent": _flag_writes(self.config, "checkout_read_only", bool(value), REGIONS)})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         return await _read_back(self, self.world.read_only, "checkout_read_only",
@@ -99,11 +103,14 @@ class FlagsToSafe(DrillAction):
                        warnings=("A kill switch: enabled = false (never 0 %).",), nothing_to_do=not changes)
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        written = []
         for region in REGIONS:
             if self.world.new_checkout.desired[region] != 0:
                 self.world.set_flag(self.world.new_checkout, region, 0.0)
+                written.append(region)
                 progress(f"new_checkout@{region}: disabled in the control plane")
-        return Result(True, f"new_checkout disabled in {len(REGIONS)} regions (control plane)")
+        return Result(True, f"new_checkout disabled in {len(REGIONS)} regions (control plane)",
+                      data={"sent": _flag_writes(self.config, "new_checkout", False, written)})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         return await _read_back(self, self.world.new_checkout, "new_checkout", 0.0)
@@ -183,7 +190,8 @@ class ClearCaches(DrillAction):
         removed = self.world.clear_cart_cache()
         batches = max(1, -(-removed // 500))
         progress(f"UNLINK {removed:,} keys in {batches} batches of 500")
-        return Result(True, f"cart-totals: {removed:,} keys removed", data={"removed": removed})
+        sent = ["cart-totals: SCAN MATCH cart:total:* COUNT 1000, UNLINK in batches of 500 (redis 'cache')"]
+        return Result(True, f"cart-totals: {removed:,} keys removed", data={"removed": removed, "sent": sent})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         await self.wait(2)
@@ -223,13 +231,14 @@ class RepairData(DrillAction):
         sql = "\n;\n".join(s.sql.strip() for s in script.statements)
         ledger = {"script": script.name, "reviewed_by": script.reviewed_by,
                   "sha256": _sha256(sql), "sql": sql,
-                  "preview": dict(preview.counts)}
+                  "preview": dict(preview.counts), "sent": _repair_sent(self.config, script, preview.counts)}
         progress("BEGIN")
         await self.wait(2)
         now = self._counts()
         for name, expected in preview.counts.items():
             if now[name] != expected:
                 progress("ROLLBACK")
+                ledger["sent"] = [*ledger["sent"][:-1], ledger["sent"][-1].replace("COMMIT", "ROLLBACK")]
                 return Result(False, f"rolled back: {name!r} would touch {now[name]:,} rows, preview said {expected:,} "
                               f"({now[name] - expected:+,})",
                               state_left="nothing changed (the whole transaction was rolled back); "
@@ -281,12 +290,14 @@ class RestartStaged(DrillAction):
         settle = self.config.actions.restart.settle
         limit = self.config.actions.restart.max_error_rate or self.config.gate.max_error_rate * 2
         done: list[str] = []
+        sent: list[str] = []
         for stage, name, queue in self._queues():
             if not queue.paused:
                 continue
             before_depth, before_dups = queue.depth, self.world.duplicate_holds
             queue.concurrency = min(STAGED_START_WORKERS, FULL_CONCURRENCY)
             queue.paused = False
+            sent.append(_resume_sent(self.config, name))
             progress(f"stage {stage}: {name} resumed at {queue.concurrency} workers ({int(queue.depth):,} waiting)")
             await self.wait(settle)
             worse = self._worse(before_dups, limit)
@@ -294,7 +305,7 @@ class RestartStaged(DrillAction):
                 queue.paused = True
                 return Result(False, f"stage {stage} ({name}) made things worse: {worse}; paused it again",
                               state_left=f"resumed: {', '.join(done) or 'none'}; {name} and later stages paused",
-                              data={"resumed": done, "stopped_at": name})
+                              data={"resumed": done, "stopped_at": name, "sent": sent})
             queue.concurrency = FULL_CONCURRENCY
             progress(f"stage {stage}: {name} at full concurrency ({FULL_CONCURRENCY}); depth "
                      f"{int(before_depth):,} -> {int(queue.depth):,}")
@@ -303,9 +314,10 @@ class RestartStaged(DrillAction):
                 queue.concurrency = STAGED_START_WORKERS
                 return Result(False, f"{name} at full concurrency made things worse: {worse}; back to "
                               f"{STAGED_START_WORKERS} workers", state_left=f"{name} running at {STAGED_START_WORKERS} workers",
-                              data={"resumed": done + [name], "throttled": name})
+                              data={"resumed": done + [name], "throttled": name, "sent": sent})
             done.append(name)
-        return Result(True, f"resumed in stages: {', '.join(done) or 'nothing was paused'}", data={"resumed": done})
+        return Result(True, f"resumed in stages: {', '.join(done) or 'nothing was paused'}",
+                      data={"resumed": done, "sent": sent})
 
     def _worse(self, dups_before: float, limit: float) -> str:
         if self.world.error_observed > limit:
@@ -322,6 +334,43 @@ class RestartStaged(DrillAction):
         depths = {name: int(q.depth) for _, name, q in self._queues()}
         shown = ", ".join(f"{name} {depth:,}" for name, depth in depths.items())
         return Result(True, f"all queues running; depths: {shown}", data={"depths": depths})
+
+
+def _flag_writes(config: Config, flag: str, enabled: bool, regions: Sequence[str]) -> list[str]:
+    """The write the real flag action would send per region cell (its command-log form)."""
+    out = []
+    for region in config.regions:
+        if region.name not in regions:
+            continue
+        if region.backend == "unleash":
+            what = f"POST …/environments/{region.environment or 'production'}/{'on' if enabled else 'off'}"
+        elif region.backend == "redis-hash":
+            what = f"HSET {region.key} {flag} {'1' if enabled else '0'}"
+        else:
+            what = f"{region.write_method} {(region.url or '').rstrip('/')}/{flag} enabled={str(enabled).lower()}"
+        out.append(f"{flag}@{region.name}: {what}")
+    return out
+
+
+def _repair_sent(config: Config, script: Any, counts: Mapping[str, int]) -> list[str]:
+    """What the real repair sends, in order (its command-log form), ending in COMMIT."""
+    where = f"postgres (DSN from ${config.postgres.repair_dsn_env if config.postgres else '?'})"
+    sent = [f"{where}: BEGIN",
+            f"{where}: SELECT set_config('statement_timeout', '{int(script.statement_timeout * 1000)}', true)",
+            f"{where}: SELECT set_config('lock_timeout', '5000', true)"]
+    for statement in script.statements:
+        sent += sql_lines(f"{where}: {statement.name} (no parameters; must touch exactly "
+                          f"{counts.get(statement.name, 0):,} rows, else ROLLBACK):", statement.sql)
+    return [*sent, f"{where}: COMMIT"]
+
+
+def _resume_sent(config: Config, name: str) -> str:
+    """What resuming one drill queue sends on a real system."""
+    queue = next((q for q in config.queues if q.name == name), None)
+    if queue is not None and queue.kind == "celery":
+        url = next((r.url for r in config.redis if r.name == queue.redis and r.url), "?")
+        return f"celery control add_consumer queue={queue.queue or name} via {redacted_url(url)}"
+    return f"redis {queue.redis if queue else 'jobs'!r}: DEL rq:suspended"
 
 
 def _sha256(text: str) -> str:

@@ -44,6 +44,33 @@ class QueueState:
         }
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What a pause or resume did (`said`, for the progress line) and the exact commands it
+    sent (`commands`, each "system where: command", no secrets), for the command log."""
+
+    said: str
+    commands: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.said
+
+
+def redacted_url(url: str) -> str:
+    """`url` without its password (user kept): safe for a command log."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.hostname or ""
+        netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return "(a URL that cannot be parsed; not shown)"
+
+
 class CannotPause(LookupError):
     """This queue has no pause the cockpit can use; the message says what to do instead."""
 
@@ -81,8 +108,8 @@ class QueueKind(Protocol):
         """What pausing this queue does (shown in the preview), or why it cannot and what instead."""
         ...
 
-    async def set_paused(self, source: Any, queue: QueueConfig, paused: bool) -> str:
-        """Pause or resume through the system's own mechanism; returns what was done.
+    async def set_paused(self, source: Any, queue: QueueConfig, paused: bool) -> Sent:
+        """Pause or resume through the system's own mechanism; returns what was done and sent.
         Raises `CannotPause` when there is none."""
         ...
 

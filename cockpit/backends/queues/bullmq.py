@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from cockpit.backends.queues.base import Sent
 from cockpit.backends.queues.redis_channel import Probe
 from cockpit.backends.queues.scripts import OLDEST_VIA_HASH
 
@@ -57,7 +58,7 @@ class BullmqKind:
     def pause_scope(self, queue: Any) -> str:
         return f"BullMQ pause of {queue.queue}: meta paused=1, marker removed, 'paused' event"
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         client = source.control_client()
         name = queue.queue or queue.name
         base = f"{queue.prefix or 'bull'}:{name}"
@@ -71,7 +72,15 @@ class BullmqKind:
                 pipe.xadd(f"{base}:events", {"event": "resumed"}, maxlen=10000, approximate=True)
                 pipe.zadd(f"{base}:marker", {"0": 0})  # wake blocked workers, as BullMQ's resume does
             await pipe.execute()
-        return f"BullMQ {'pause' if paused else 'resume'} of {name}"
+        if paused:
+            commands = (f"HSET {base}:meta paused 1", f"DEL {base}:marker",
+                        f"XADD {base}:events MAXLEN ~ 10000 * event paused")
+        else:
+            commands = (f"HDEL {base}:meta paused", f"XADD {base}:events MAXLEN ~ 10000 * event resumed",
+                        f"ZADD {base}:marker 0 0")
+        where = f"redis {queue.redis!r}"
+        return Sent(f"BullMQ {'pause' if paused else 'resume'} of {name}",
+                    (f"{where}: MULTI", *(f"{where}: {c}" for c in commands), f"{where}: EXEC"))
 
 
 KIND = BullmqKind()

@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.base import CannotPause, Sent, redacted_url
 from cockpit.backends.queues.redis_channel import Probe
 
 #: Celery (kombu) keeps higher priorities in sibling lists named `<queue>\x06\x16<n>`.
@@ -41,6 +41,12 @@ async def remote_control(broker_url: str, name: str, paused: bool) -> str:
     return f"{verb} {name}: acknowledged by {', '.join(workers)}"
 
 
+def control_command(broker_url: str, name: str, paused: bool) -> str:
+    """The remote-control broadcast as sent (the broker URL without its password)."""
+    verb = "cancel_consumer" if paused else "add_consumer"
+    return f"celery control {verb} queue={name} via {redacted_url(broker_url)}"
+
+
 @dataclass(frozen=True)
 class CeleryKind:
     name: str = "celery"
@@ -64,13 +70,14 @@ class CeleryKind:
     def pause_scope(self, queue: Any) -> str:
         return NOT_DURABLE
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         name = queue.queue or queue.name
         said = await remote_control(source._url(), name, paused)
         marker = CELERY_MARKER.format(queue=name)
         client = source.control_client()
         await (client.set(marker, 1) if paused else client.delete(marker))
-        return said
+        return Sent(said, (control_command(source._url(), name, paused),
+                           f"redis {queue.redis!r}: " + (f"SET {marker} 1" if paused else f"DEL {marker}")))
 
 
 KIND = CeleryKind()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.base import CannotPause, Sent
 from cockpit.backends.queues.redis_channel import Probe, as_int, as_text
 
 
@@ -52,7 +52,7 @@ class PlainKind:
             "or stop its workers"
         )
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.base import CannotPause, Sent
 
 SQL = """
 WITH j AS (
@@ -75,7 +75,7 @@ class ProcrastinateKind:
             f"(procrastinate worker --queues {queue.queue}); the cockpit can only show the queue"
         )
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from cockpit.backends.queues.base import CannotPause, QueueState, as_reading
-from cockpit.backends.queues.celery import remote_control
+from cockpit.backends.queues.base import CannotPause, QueueState, Sent, as_reading
+from cockpit.backends.queues.celery import control_command, remote_control
 from cockpit.readings import QUEUES, Clock, Reading, wall_clock
 from cockpit.sources import ReadError
 
@@ -199,7 +199,7 @@ class RabbitKind:
             "Other consumers: stop them (RabbitMQ has no queue pause)"
         )
 
-    async def set_paused(self, source: RabbitSource, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: RabbitSource, queue: Any, paused: bool) -> Sent:
         env_name = source.options.broker_url_env
         if not env_name:
             raise CannotPause(
@@ -213,11 +213,12 @@ class RabbitKind:
                 "is not set: nothing was changed"
             )
         said = await remote_control(url, queue.queue or queue.name, paused)
+        sent = (control_command(url, queue.queue or queue.name, paused),)
         # The API's consumer count refreshes every collect_statistics_interval (5 s by default):
         # wait for it, so the read-back that follows sees what the workers did.
         if await source.settle(queue, paused, within=12.0):
-            return said
-        return said + " (the management API does not show it yet)"
+            return Sent(said, sent)
+        return Sent(said + " (the management API does not show it yet)", sent)
 
 
 CHANNEL = RabbitChannel()

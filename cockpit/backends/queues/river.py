@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.base import CannotPause, Sent
 from cockpit.backends.queues.procrastinate import schema_sql
 
 SQL = """
@@ -72,7 +72,7 @@ class RiverKind:
             "river_control; durable until resumed"
         )
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         name = queue.queue or queue.name
         try:
             rows = await source.write(schema_sql(PAUSE if paused else RESUME, queue.options.schema), [name])
@@ -81,7 +81,11 @@ class RiverKind:
         except LookupError as exc:
             raise CannotPause(f"{queue.name}: {exc}") from None
         verb = "paused (river_queue.paused_at set)" if paused else "resumed (river_queue.paused_at cleared)"
-        return f"{name}: {verb}" + ("" if rows else " — it already was, or River has no row for this queue yet")
+        where = f"postgres {queue.server!r}"
+        commands = (f"{where}: {schema_sql(PAUSE if paused else RESUME, queue.options.schema)} -- params [{name!r}]",
+                    f"{where}: SELECT pg_notify('river_control', {payload!r})")
+        return Sent(f"{name}: {verb}" + ("" if rows else " — it already was, or River has no row for this queue yet"),
+                    commands)
 
 
 KIND = RiverKind()

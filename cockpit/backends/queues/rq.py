@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cockpit.backends.queues.base import Sent
 from cockpit.backends.queues.redis_channel import Probe
 from cockpit.backends.queues.scripts import OLDEST_VIA_HASH
 
@@ -60,11 +61,12 @@ class RqKind:
     def pause_scope(self, queue: Any) -> str:
         return f"SET rq:suspended on redis {queue.redis!r}: stops EVERY rq queue on that Redis, not just this one"
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         client = source.control_client()
         key = f"{queue.prefix or 'rq'}:suspended"
         await (client.set(key, 1) if paused else client.delete(key))
-        return f"{'SET' if paused else 'DEL'} {key} (every rq queue on redis {queue.redis!r})"
+        command = f"SET {key} 1" if paused else f"DEL {key}"
+        return Sent(f"{command} (every rq queue on redis {queue.redis!r})", (f"redis {queue.redis!r}: {command}",))
 
 
 KIND = RqKind()

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from cockpit.backends.queues.base import Sent
 from cockpit.backends.queues.redis_channel import Probe
 from cockpit.backends.queues.scripts import COUNT_BY_QUEUE, SIDEKIQ_BUSY, Tally, count_of, windowed_count_of
 
@@ -84,12 +85,13 @@ class SidekiqKind:
             "Sidekiq OSS ignores it and offers only quieting processes, which cannot be undone"
         )
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         client = source.control_client()
         name = queue.queue or queue.name
         key = f"{queue.prefix}:paused" if queue.prefix else "paused"
         await (client.sadd(key, name) if paused else client.srem(key, name))
-        return f"{'SADD' if paused else 'SREM'} {key} {name} (Sidekiq Pro)"
+        command = f"{'SADD' if paused else 'SREM'} {key} {name}"
+        return Sent(f"{command} (Sidekiq Pro)", (f"redis {queue.redis!r}: {command}",))
 
 
 KIND = SidekiqKind()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.base import CannotPause, Sent
 from cockpit.backends.queues.procrastinate import schema_sql
 
 SQL = """
@@ -62,7 +62,7 @@ class SolidQueueKind:
             "from their next poll; durable until resumed)"
         )
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         table = schema_sql("{schema}.solid_queue_pauses", queue.options.schema)
         from psycopg import sql
 
@@ -78,7 +78,9 @@ class SolidQueueKind:
         except LookupError as exc:
             raise CannotPause(f"{queue.name}: {exc}") from None
         verb = "paused (row in solid_queue_pauses)" if paused else "resumed (row removed from solid_queue_pauses)"
-        return f"{name}: {verb}" + ("" if rows else " — it already was")
+        text = query.as_string(None) if hasattr(query, "as_string") else str(query)
+        return Sent(f"{name}: {verb}" + ("" if rows else " — it already was"),
+                    (f"postgres {queue.server!r}: {text} -- params [{name!r}]",))
 
 
 KIND = SolidQueueKind()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.base import CannotPause, Sent
 
 FIGURES = ("depth", "in_flight", "failed", "retrying", "scheduled", "oldest_age", "paused")
 CASTS = {"oldest_age": "float8", "paused": "boolean"}
@@ -55,7 +55,7 @@ class SqlKind:
     def pause_scope(self, queue: Any) -> str:
         return "a home-grown SQL queue has no pause the cockpit knows: stop its workers"
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
 

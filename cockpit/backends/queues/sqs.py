@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause, QueueState, as_reading
+from cockpit.backends.queues.base import CannotPause, QueueState, Sent, as_reading
 from cockpit.readings import QUEUES, Clock, Reading, wall_clock
 from cockpit.sources import ReadError
 
@@ -211,11 +211,13 @@ class SqsKind:
             "(the cockpit can only watch this queue)"
         )
 
-    async def set_paused(self, source: SqsSource, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: SqsSource, queue: Any, paused: bool) -> Sent:
         if not queue.options.event_source_mapping:
             raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
         state = await source.set_mapping(queue, not paused)
-        return f"event-source mapping {queue.options.event_source_mapping}: {'disabled' if paused else 'enabled'} ({state})"
+        mapping = queue.options.event_source_mapping
+        return Sent(f"event-source mapping {mapping}: {'disabled' if paused else 'enabled'} ({state})",
+                    (f"aws lambda update-event-source-mapping --uuid {mapping} --{'no-' if paused else ''}enabled",))
 
 
 CHANNEL = SqsChannel()
