@@ -19,6 +19,7 @@ KIND_MODULES = (
     "rabbitmq",
     "procrastinate",
     "pgboss",
+    "graphile_worker",
     "solid_queue",
     "river",
     "sql",
