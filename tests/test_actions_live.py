@@ -471,6 +471,11 @@ async def test_celery_pause_is_a_real_cancel_consumer(tmp_path: Path, redis_url:
         assert "not durable" in outcome.message
         output = [e.data["line"] for e in read(tmp_path / "j.jsonl").entries if e.data.get("phase") == "output"]
         assert any("acknowledged by mailer@" in line for line in output)
+        sent = results(tmp_path, action.name)[-1].data["sent"]
+        assert sent == [
+            f"celery control cancel_consumer queue=emails via {redis_url}",
+            "redis 'jobs': SET cockpit:celery-paused:emails 1",
+        ]
         r = redis.Redis.from_url(redis_url)
         for i in range(5):
             app.send_task("shop.send_receipt", args=[i], queue="emails")

@@ -119,3 +119,11 @@ async def test_the_drills_pause_shows_what_a_real_rq_would_be_sent(tmp_path: Pat
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Command log" in screen_text(app), what="detail")
         assert "redis 'jobs': SET rq:suspended 1" in screen_text(app)
+
+
+def test_a_command_log_url_keeps_its_user_and_drops_its_password() -> None:
+    from cockpit.backends.queues.base import redacted_url
+
+    assert redacted_url("amqp://guest:s3cret@rabbit:5672/vhost") == "amqp://guest:***@rabbit:5672/vhost"
+    assert redacted_url("redis://:s3cret@jobs/0") == "redis://:***@jobs/0"
+    assert redacted_url("redis://jobs:6379/0") == "redis://jobs:6379/0"

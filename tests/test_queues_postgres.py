@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from cockpit.config import loads
-from cockpit.journal import Journal, Operator
+from cockpit.journal import Journal, Operator, read
 from cockpit.live import build_live
 from cockpit.polling import Poller
 from cockpit.readings import QUEUES, Board, Freshness
@@ -220,6 +220,9 @@ async def test_solid_queue_figures_and_pause_row(pg_dsn: str, tmp_path: Path) ->
         assert outcome.status == "done", outcome.message
         with psycopg.connect(pg_dsn) as conn:
             assert conn.execute("SELECT queue_name FROM solid_queue_pauses").fetchall() == [("receipts",)]
+        sent = sent_lines(tmp_path, "pause_risky")  # the command log: the statement and its parameter
+        assert len(sent) == 1 and "INSERT INTO" in sent[0] and "solid_queue_pauses" in sent[0], sent
+        assert sent[0].endswith("-- params ['receipts']") and pg_dsn not in sent[0]
         resume = session.backends.targeted("resume_queue", "receipts")
         session.actions[resume.name] = resume
         assert (await session.run_action(resume.name, yes)).status == "done"
@@ -448,6 +451,8 @@ async def test_river_figures_and_its_own_pause(pg_dsn: str, tmp_path: Path) -> N
             assert outcome.status == "done", outcome.message
             notice = await asyncio.wait_for(anext(listener.notifies()), 10)
             assert json.loads(notice.payload) == {"action": "pause", "queue": "payouts"}
+        sent = sent_lines(tmp_path, "pause_risky")
+        assert "params ['payouts']" in sent[0] and "pg_notify('river_control'" in sent[1], sent
         with psycopg.connect(pg_dsn) as conn:
             assert conn.execute("SELECT paused_at IS NOT NULL FROM river_queue WHERE name = 'payouts'").fetchone()[0]
         resume = session.backends.targeted("resume_queue", "payouts")
@@ -457,3 +462,10 @@ async def test_river_figures_and_its_own_pause(pg_dsn: str, tmp_path: Path) -> N
             assert conn.execute("SELECT paused_at FROM river_queue WHERE name = 'payouts'").fetchone()[0] is None
     finally:
         await session.backends.close()
+
+
+def sent_lines(tmp_path: Path, action: str) -> list[str]:
+    """The command log of the action's last run (what the journal recorded as sent)."""
+    result = [e for e in read(tmp_path / "j.jsonl").entries
+              if e.data.get("action") == action and e.data.get("phase") == "result"][-1]
+    return list(result.data.get("sent", []))
