@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause
+from cockpit.backends.queues.base import CannotPause, Sent
 from cockpit.backends.queues.procrastinate import schema_sql
 
 SQL = """
@@ -85,7 +85,7 @@ class GraphileWorkerKind:
             "(or their service); the cockpit can only show the queue"
         )
 
-    async def set_paused(self, source: Any, queue: Any, paused: bool) -> str:
+    async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
 
