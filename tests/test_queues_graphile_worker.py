@@ -5,7 +5,6 @@ what graphile-worker's own tables say at the same moment."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 

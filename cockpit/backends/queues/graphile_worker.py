@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.procrastinate import schema_sql
 
 SQL = """
 WITH j AS (
