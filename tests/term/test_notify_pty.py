@@ -63,3 +63,26 @@ def test_each_signal_can_be_turned_off(bell: bool, osc9: bool, expected: str) ->
 def test_outside_text_cannot_end_the_notification_early() -> None:
     out = terminal_bytes("queue \x1b]0;pwned\x07 down")
     assert out.count("\x07") == 2 and out.count("\x1b") == 1
+
+
+def test_a_real_gate_change_from_the_drill_rings_once(tmp_path: Path) -> None:
+    """Not a synthetic entry: the drill is driven through its steps until the session's own
+    gate evaluation journals MITIGATED; the pty then carries BEL + OSC 9 for it, once."""
+    from cockpit.journal import read
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR")}
+    env.update({"TERM": "xterm-256color", "PYTHONPATH": str(ROOT)})
+    journal = tmp_path / "j.jsonl"
+    run = PtyRun([sys.executable, "-m", "tests.term.real_gate", str(journal), "120"], env, cwd=str(ROOT))
+    try:
+        out = run.read_until(lambda b: OSC9 in b and b.find(b"\x07", b.find(OSC9)) >= 0, timeout=120)
+        run.read_until(lambda b: len(b) > len(out) + 2000, timeout=40)  # no second ring for the same state
+        out = bytes(run.output)
+    finally:
+        run.close()
+    gates = [e for e in read(journal).entries if e.kind == "gate" and e.data.get("state") == "MITIGATED"]
+    assert gates, "the session journaled no MITIGATED gate"
+    at = out.index(OSC9)
+    assert out[at - 1 : at] == b"\x07"
+    assert out[at:].split(b"\x07", 1)[0] == f"\x1b]9;cockpit: {gates[0].summary}".encode()
+    assert out.count(OSC9) == len(gates)  # once per journaled change to MITIGATED, no more
