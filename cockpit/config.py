@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cockpit.sql_guard import problem as sql_problem
 from cockpit.config_reader import Problem, Problems, Table, check_ref, check_unique
+from cockpit.sql_guard import problem as sql_problem
 
 FLAG_BACKENDS = ("unleash", "redis-hash", "http-json")
 SUSPECT_EXPECT = ("zero", "falling", "steady")
@@ -578,7 +578,7 @@ def _read_postgres(t: Table | None) -> PostgresConfig | None:
         s.finish()
     check_unique(entries, "name", [q.name for q in suspects], "suspect query name")
     result = PostgresConfig(
-        readonly_dsn_env=t.env_name("readonly_dsn_env", required=True),
+        readonly_dsn_env=t.env_name("readonly_dsn_env", required=True) or "",  # missing: reported, load fails
         repair_dsn_env=t.env_name("repair_dsn_env"),
         interval=t.duration("interval", 15.0),
         statement_timeout=t.duration("statement_timeout", 2.0),

@@ -7,10 +7,11 @@ read a value at a key path, check its type and range, and remember every problem
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -113,8 +114,8 @@ class Table:
         self.error(key, f"must be {expected}, not a {_type_name(value)} (got {describe(value)})")
 
     # -- scalar getters --------------------------------------------------------------
-    def str(self, key: str, default: Any = None, *, required: bool = False,
-            choices: tuple[str, ...] | None = None, nonempty: bool = True) -> Any:
+    def str(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
+            choices: tuple[builtins.str, ...] | None = None, nonempty: builtins.bool = True) -> Any:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
@@ -129,7 +130,7 @@ class Table:
             return default
         return value
 
-    def name(self, key: str, default: Any = None, *, required: bool = False) -> Any:
+    def name(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False) -> Any:
         """A short identifier used to cross-reference entries (letters, digits, `_.-:@/`)."""
         value = self.str(key, default, required=required)
         if isinstance(value, str) and value is not default and not _NAME.match(value):
@@ -137,15 +138,15 @@ class Table:
             return default
         return value
 
-    def env_name(self, key: str, *, required: bool = False) -> str | None:
+    def env_name(self, key: builtins.str, *, required: builtins.bool = False) -> builtins.str | None:
         """The *name* of an environment variable (secrets are only ever referenced this way)."""
-        value = self.str(key, None, required=required)
+        value: builtins.str | None = self.str(key, None, required=required)
         if value is not None and not _ENV_NAME.match(value):
             self.error(key, f"must be an environment variable name such as PG_DSN (got {describe(value)})")
             return None
         return value
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self._raw(key, False)
         if value is _MISSING:
             return default
@@ -154,8 +155,8 @@ class Table:
             return default
         return value
 
-    def int(self, key: str, default: Any = None, *, required: bool = False,
-            minimum: int | None = None, maximum: int | None = MAX_COUNT) -> Any:
+    def int(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
+            minimum: builtins.int | None = None, maximum: builtins.int | None = MAX_COUNT) -> Any:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
@@ -166,7 +167,7 @@ class Table:
             return default
         return value
 
-    def number(self, key: str, default: Any = None, *, required: bool = False,
+    def number(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
                minimum: float | None = None, maximum: float | None = None) -> Any:
         value = self._raw(key, required)
         if value is _MISSING:
@@ -181,7 +182,7 @@ class Table:
             return default
         return float(value)
 
-    def duration(self, key: str, default: Any = None, *, required: bool = False,
+    def duration(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
                  minimum: float = 0.0, maximum: float = MAX_DURATION) -> Any:
         """Seconds, from a number of seconds or a string such as "500ms", "30s", "5m", "1h"."""
         value = self._raw(key, required)
@@ -206,8 +207,8 @@ class Table:
             return default
         return seconds
 
-    def url(self, key: str, default: Any = None, *, required: bool = False,
-            schemes: tuple[str, ...] = ("http", "https")) -> Any:
+    def url(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
+            schemes: tuple[builtins.str, ...] = ("http", "https")) -> Any:
         value = self.str(key, default, required=required)
         if value is default or value is None:
             return value
@@ -221,8 +222,8 @@ class Table:
         return value
 
     # -- compound getters --------------------------------------------------------------
-    def str_list(self, key: str, default: tuple[str, ...] = (), *, required: bool = False,
-                 nonempty: bool = False) -> tuple[str, ...]:
+    def str_list(self, key: builtins.str, default: tuple[builtins.str, ...] = (), *, required: builtins.bool = False,
+                 nonempty: builtins.bool = False) -> tuple[builtins.str, ...]:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
@@ -234,7 +235,7 @@ class Table:
             return default
         return tuple(value)
 
-    def table(self, key: str, *, required: bool = False) -> Table | None:
+    def table(self, key: builtins.str, *, required: builtins.bool = False) -> Table | None:
         value = self._raw(key, required)
         if value is _MISSING:
             return None
@@ -243,7 +244,7 @@ class Table:
             return None
         return Table(value, self.key_path(key), self.problems)
 
-    def tables(self, key: str) -> list[Table]:
+    def tables(self, key: builtins.str) -> list[Table]:
         """An array of tables (`[[key]]`), each addressed as `key[i]`."""
         value = self._raw(key, False)
         if value is _MISSING:
@@ -253,7 +254,7 @@ class Table:
             return []
         return [Table(v, f"{self.key_path(key)}[{i}]", self.problems) for i, v in enumerate(value)]
 
-    def named_tables(self, key: str) -> list[tuple[str, Table]]:
+    def named_tables(self, key: builtins.str) -> list[tuple[builtins.str, Table]]:
         """A table of tables (`[key.<name>]`), each addressed as `key.<name>`."""
         outer = self.table(key)
         if outer is None:
@@ -270,7 +271,7 @@ class Table:
             result.append((name, Table(value, outer.key_path(name), self.problems)))
         return result
 
-    def finish(self, hint: str = "") -> None:
+    def finish(self, hint: builtins.str = "") -> None:
         """Report keys nobody asked for; secrets in plain text get their own message.
         `hint` says which keys are valid here (e.g. the keys of one queue kind)."""
         for key in self.data:
@@ -281,7 +282,7 @@ class Table:
             else:
                 self.error(key, f"unknown key{_suggest(key, tuple(self._known))}{hint}")
 
-    def _in_range(self, key: str, value: float, minimum: float | None, maximum: float | None) -> bool:
+    def _in_range(self, key: builtins.str, value: float, minimum: float | None, maximum: float | None) -> builtins.bool:
         if minimum is not None and value < minimum:
             self.error(key, f"must be at least {minimum:g} (got {describe(value)})")
             return False
@@ -308,11 +309,11 @@ def check_unique(tables: list[Table], key: str, values: list[Any], what: str) ->
             seen[value] = table.key_path(key)
 
 
-def check_ref(table: Table, key: str, value: Any, names: list[str], what: str) -> None:
+def check_ref(table: Table, key: str, value: Any, candidates: Sequence[object], what: str) -> None:
     """Report a reference to a named entry that does not exist."""
     if not isinstance(value, str):
         return  # missing, or of the wrong type: reported where it is read
-    names = [n for n in names if isinstance(n, str)]  # an entry whose own name is bad is reported on its own
+    names = [n for n in candidates if isinstance(n, str)]  # an entry whose own name is bad is reported on its own
     if value not in names:
         listing = ", ".join(names) if names else "none are defined"
         table.error(key, f"names {what} {value!r} that does not exist{_suggest(value, names)} (defined: {listing})")
