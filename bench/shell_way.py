@@ -33,8 +33,14 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
-from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer, pg_bindir  # noqa: E402
-from tests.servers import select_only_dsn  # noqa: E402
+from tests.servers import (  # noqa: E402
+    MetricsExporter,
+    PostgresServer,
+    PrometheusServer,
+    RedisServer,
+    pg_bindir,
+    select_only_dsn,
+)
 
 TICK = os.sysconf("SC_CLK_TCK")
 COCKPIT = str(Path(sys.executable).parent / "cockpit")

@@ -31,8 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import PostgresServer, RedisServer  # noqa: E402
-from tests.servers import select_only_dsn  # noqa: E402
+from tests.servers import (  # noqa: E402
+    PostgresServer,
+    RedisServer,
+    select_only_dsn,
+)
 
 #: The dialogs measured, and the key that opens each over the drill and the idle screen.
 DIALOGS = {"help": b"?", "note": b"n", "confirm": b"s"}

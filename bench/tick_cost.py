@@ -40,8 +40,14 @@ import redis.asyncio.connection as aio_connection  # noqa: E402
 from cockpit.config import loads  # noqa: E402
 from cockpit.live import build_sources  # noqa: E402
 from tests.http_apps import FlagEndpointState, flag_endpoint_handler, serve  # noqa: E402
-from tests.servers import MetricsExporter, PostgresServer, PrometheusServer, RedisServer, UnleashServer  # noqa: E402
-from tests.servers import select_only_dsn  # noqa: E402
+from tests.servers import (  # noqa: E402
+    MetricsExporter,
+    PostgresServer,
+    PrometheusServer,
+    RedisServer,
+    UnleashServer,
+    select_only_dsn,
+)
 
 QUEUES_PER_REDIS, FLAGS, REGIONS, SUSPECTS, PROMQL = 300, 100, 10, 20, 5
 

@@ -5,30 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.filter import Monochrome, NoColor
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from cockpit.actions import Preview
-from cockpit.journal import Entry
 from cockpit.app_view import ViewActions
 from cockpit.glyphs import AsciiFilter, wants_ascii
+from cockpit.journal import Entry
 from cockpit.notify import Notice, Notifier
-from cockpit.registry import KEY_DISPLAY, Command, commands
-from cockpit.runbook import step_by_id
-from cockpit.session import Session
 from cockpit.panels.base import Panel
 from cockpit.panels.checks import ChecksPanel
 from cockpit.panels.error_rate import ErrorRatePanel
@@ -38,7 +35,9 @@ from cockpit.panels.queues import QueuesPanel
 from cockpit.panels.records import RecordsPanel
 from cockpit.panels.runbook import RunbookPanel
 from cockpit.panels.status_bar import StatusBar, StatusView
-
+from cockpit.registry import KEY_DISPLAY, Command, commands
+from cockpit.runbook import step_by_id
+from cockpit.session import Session
 
 #: How long (real seconds) the first frame waits for the first readings; slower sources
 #: fill in as they answer.

@@ -6,6 +6,7 @@ import argparse
 import gc
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from cockpit import config as config_module
@@ -145,18 +146,19 @@ def _positive_float(text: str) -> float:
 
 
 def _drill(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from cockpit.drill import build_drill
 
     backends = build_drill(seed=args.seed, speed=args.speed)
-    path = args.journal or f"drill-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.jsonl"
+    path = args.journal or f"drill-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl"
     return _run_tui(backends, path, args)
 
 
 def _run_tui(backends, journal_path: str, args: argparse.Namespace, join: bool = False, preflight=None) -> int:
     from cockpit.app import CockpitApp
-    from cockpit.journal import Journal, JournalError, Operator, Redactor
+    from cockpit.journal import Journal, JournalError, Operator
+    from cockpit.redact import Redactor
     from cockpit.session import Session
 
     operator = Operator.detect(args.operator)
@@ -226,10 +228,9 @@ def _run(args: argparse.Namespace) -> int:
 def _snapshot(args: argparse.Namespace) -> int:
     import asyncio
 
-    from cockpit.snapshot import render_json, render_text, take_snapshot
-
     from cockpit.console import Console
-    from cockpit.journal import Redactor
+    from cockpit.redact import Redactor
+    from cockpit.snapshot import render_json, render_text, take_snapshot
 
     cfg = _load_config(args.config)
     if cfg is None:

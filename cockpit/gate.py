@@ -13,8 +13,19 @@ from typing import NamedTuple
 
 from cockpit.config import Config
 from cockpit.incident import coarse_text
-from cockpit.readings import (CHECKS, ERROR_RATE, FLAGS, QUEUES, SOURCE_KINDS, SUSPECTS, Board, Freshness,
-                              age_text, trend_window, window_trend)
+from cockpit.readings import (
+    CHECKS,
+    ERROR_RATE,
+    FLAGS,
+    QUEUES,
+    SOURCE_KINDS,
+    SUSPECTS,
+    Board,
+    Freshness,
+    age_text,
+    trend_window,
+    window_trend,
+)
 from cockpit.runbook import StepState
 
 NOT_RESTORED, MITIGATED, RESTORED = "NOT RESTORED", "MITIGATED", "RESTORED"

@@ -16,7 +16,7 @@ import os
 import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -59,11 +59,11 @@ def _login_name() -> str:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def format_ts(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_ts(text: str) -> datetime:
@@ -78,7 +78,7 @@ def valid_ts(value: object) -> bool:
         moment = parse_ts(value)
         if moment.tzinfo is None:
             return False
-        moment.astimezone(timezone.utc)
+        moment.astimezone(UTC)
     except (ValueError, OverflowError):
         return False
     return True

@@ -8,12 +8,12 @@ the board, so they cannot tell a drill from a real backend.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Callable, NamedTuple
+from typing import Any
 
 from cockpit.safe_text import visible, visible_data
 
@@ -26,7 +26,7 @@ SOURCE_KINDS = (ERROR_RATE, QUEUES, FLAGS, SUSPECTS, CHECKS)
 
 
 def wall_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,8 @@ class Series:
         return 1 if delta > 0 else -1
 
 
-class SourceSummary(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
     """What a source's border needs, derived once per version (see `Board.summary`)."""
 
     count: int

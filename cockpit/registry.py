@@ -2,8 +2,8 @@
 screen and the command palette, so they can never disagree."""
 
 from __future__ import annotations
-from typing import NamedTuple
 
+from typing import NamedTuple
 
 from cockpit.runbook import STEPS
 

@@ -11,24 +11,24 @@ import asyncio
 import os
 import socket
 import time
-from pathlib import Path
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.actions import Action, ActionOutcome, Preview, Result
 from cockpit.actions.checks import VerifyPathsAction
 from cockpit.actions.updates import UpdateAction
 from cockpit.backends import Backends
-from cockpit.gate import NOT_RESTORED, RESTORED, Gate, GateStatus
-from cockpit.closing import MIN_REASON_WORDS, ClosingMixin
+from cockpit.closing import ClosingMixin
+from cockpit.gate import NOT_RESTORED, Gate, GateStatus
 from cockpit.incident import Incident
 from cockpit.journal import Entry, Journal, JournalError
 from cockpit.polling import Poller, short_error
 from cockpit.readings import SUSPECTS, Board
-from cockpit.safe_text import visible
 from cockpit.resume import ResumeMixin
 from cockpit.runbook import STEP_IDS, Runbook, StepState, step_by_id
+from cockpit.safe_text import visible
 
 if TYPE_CHECKING:
     from cockpit.shared import SharedLog

@@ -20,9 +20,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cockpit.journal import Entry, Journal
 from cockpit.runbook import STEP_IDS

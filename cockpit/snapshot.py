@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from cockpit.config import Config
-from cockpit.journal import Redactor
+from cockpit.gate import Gate, GateStatus
+from cockpit.redact import Redactor
 from cockpit.live import build_sources
 from cockpit.polling import short_error
-from cockpit.gate import Gate, GateStatus
 from cockpit.readings import ERROR_RATE, SOURCE_KINDS, Board, Reading, wall_clock
 
 

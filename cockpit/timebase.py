@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class Timebase:
@@ -18,12 +18,12 @@ class Timebase:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.speed = speed
-        self._origin = start or datetime.now(timezone.utc)
+        self._origin = start or datetime.now(UTC)
         self._mono0 = time.monotonic()
 
     def now(self) -> datetime:
         if self.speed == 1.0:
-            return datetime.now(timezone.utc)
+            return datetime.now(UTC)
         return self._origin + timedelta(seconds=(time.monotonic() - self._mono0) * self.speed)
 
     def resume_at(self, moment: datetime) -> None:

@@ -195,9 +195,11 @@ class Panel(Widget, can_focus=True):
         lines = self._lines(renderable, width)
         before = self._painted
         self._painted = (width, lines)
-        reshaped = before is None or len(before[1]) != len(lines)
-        if reshaped or before[0] != width:  # a new width (a resize) repaints the whole widget anyway
-            self.refresh(layout=reshaped)
+        if before is None or len(before[1]) != len(lines):
+            self.refresh(layout=True)
+            return
+        if before[0] != width:  # a new width (a resize) repaints the whole widget anyway
+            self.refresh(layout=False)
             return
         changed = [y for y, (old, new) in enumerate(zip(before[1], lines, strict=True)) if old != new]
         if changed:

@@ -28,7 +28,7 @@ def row_matches(text: str, text_filter: str) -> bool:
 class Col:
     """One column: its header, alignment, whether it takes the spare width, a width cap."""
 
-    __slots__ = ("header", "justify", "flex", "max_width", "min_width")
+    __slots__ = ("flex", "header", "justify", "max_width", "min_width")
 
     def __init__(self, header: str = "", *, justify: str = "left", flex: bool = False,
                  max_width: int | None = None, min_width: int = 0) -> None:

@@ -1,10 +1,11 @@
 """The status bar: incident clock, severity, lead, operator, read-only badge, update countdown, gate."""
 
 from __future__ import annotations
+
 from typing import NamedTuple
 
-
 from rich.console import Group, RenderableType
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import Static
@@ -33,7 +34,7 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._content: RenderableType = Text("")
-        self._painted: tuple[int, list[tuple[tuple[str, object], ...]]] | None = None  # (width, rows) on screen
+        self._painted: tuple[int, list[tuple[tuple[str, Style | None], ...]]] | None = None  # (width, rows) on screen
 
     def show(self, view: StatusView) -> None:
         inc = view.incident

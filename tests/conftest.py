@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import select_only_dsn  # noqa: F401 - tests import it from here too
 from tests.servers import (
     MetricsExporter,
     MotoServer,
@@ -29,6 +28,7 @@ from tests.servers import (
     RabbitMQServer,
     RedisServer,
     UnleashServer,
+    select_only_dsn,
 )
 
 

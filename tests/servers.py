@@ -17,9 +17,9 @@ import socket
 import subprocess
 import tempfile
 import threading
-import uuid
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 

@@ -3,14 +3,14 @@ what depends on time alone (a reading going STALE) still shows without a new rea
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cockpit.panels.records import RecordsPanel
 from cockpit.readings import QUEUES, SUSPECTS, Board, Freshness, Reading
 from tests.drill_helpers import drill_app, wait_until
 
-T0 = datetime(2026, 11, 29, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 
 
 def test_names_slots_and_versions_are_per_source() -> None:

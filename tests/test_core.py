@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from cockpit.drill.world import World
 from cockpit.flagmatrix import build_matrix
 from cockpit.polling import Poller
-from cockpit.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Board, Freshness, Reading, Series
+from cockpit.readings import FLAGS, QUEUES, Board, Freshness, Reading, Series
 from cockpit.timebase import Timebase
 
 
 class FakeClock:
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -29,7 +29,7 @@ class FakeClock:
 
 def test_series_is_bounded_and_ordered() -> None:
     series = Series(capacity=10)
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(1000):
         series.add(start + timedelta(seconds=i), float(i))
     assert len(series.points) == 10 and series.values()[-1] == 999
@@ -71,7 +71,7 @@ class SlowThenBrokenSource:
             await asyncio.sleep(5)
         if self.mode == "garbage":
             raise ValueError("WRONGTYPE Operation against a key holding the wrong kind of value")
-        return [Reading(QUEUES, "q", 3.0, datetime.now(timezone.utc))]
+        return [Reading(QUEUES, "q", 3.0, datetime.now(UTC))]
 
     async def close(self):
         return None

@@ -9,8 +9,8 @@ import pytest
 from cockpit.close_dialog import CloseRestoredScreen
 from cockpit.gate import MITIGATED, NOT_RESTORED, RESTORED
 from cockpit.readings import FLAGS, QUEUES, SUSPECTS, Freshness
-from cockpit.report import build, from_entries
 from cockpit.registry import KEY_DISPLAY, commands
+from cockpit.report import build, from_entries
 from cockpit.runbook import StepState
 from cockpit.screens import AskScreen, ConfirmScreen, DeclareScreen, HelpScreen
 from tests.drill_helpers import drill_app, journal_entries, wait_until

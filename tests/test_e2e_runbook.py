@@ -25,10 +25,10 @@ from cockpit.runbook import StepState
 from cockpit.session import Session
 from tests import jobs
 from tests.conftest import select_only_dsn
-from tests.servers import kill_tree
 from tests.drill_helpers import wait_until
 from tests.http_apps import ShopState, serve, shop_handler
 from tests.screen import screen_text
+from tests.servers import kill_tree
 from tests.test_drill_tui import confirm_step, declare, send_message
 from tests.test_source_flags_checks import unleash_setup
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -56,7 +56,7 @@ DONE = {s: StepState.DONE for s in ("stop", "flags", "revert", "cache", "repair"
 
 class FakeClock:
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -92,7 +92,7 @@ class ClearCaches(Action):
                     batch.clear()
             if batch:
                 total += await client.unlink(*batch)
-        except Exception as exc:  # noqa: BLE001 - say how far it got: those keys are gone
+        except Exception as exc:
             raise PartialClear(total, exc) from exc
         finally:
             await client.aclose()

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cockpit.journal import Entry
 
 REGIONS = ("eu-west", "us-east", "ap-south")
 #: How long each region's flag agent takes to pick up a control-plane change (us-east lags).
@@ -189,7 +193,7 @@ class World:
         return {"released_duplicates": released, "marked_for_review": marked}
 
     # -- resuming from a journal ---------------------------------------------------------
-    def restore(self, entries: list) -> None:
+    def restore(self, entries: list[Entry]) -> None:
         """Continue from a journal: the last readings it holds, and the effect of every
         action it reports done (an action that never reported stays undone: state unknown)."""
         suspects = {"duplicate discount holds": "duplicate_holds", "paid without captured payment": "paid_uncaptured",
@@ -213,7 +217,7 @@ class World:
             if data.get("phase") in ("result", "reverify") and data.get("ok") is True:
                 self._replay_action(str(data.get("action", "")), data)
 
-    def _replay_action(self, name: str, data: dict) -> None:
+    def _replay_action(self, name: str, data: dict[str, Any]) -> None:
         if name == "pause_risky":
             self.retry.paused = True
         elif name == "flags_safe":

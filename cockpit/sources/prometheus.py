@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cockpit.config import ErrorRateQuery, PrometheusConfig
@@ -134,7 +134,7 @@ class PrometheusSource:
 
     def _backfill(self) -> dict[str, list[tuple[datetime, float]]]:
         client = self._connect()
-        end = datetime.now(timezone.utc)
+        end = datetime.now(UTC)
         start = end - timedelta(seconds=self.config.backfill)
         step = max(1, int(self.config.backfill // 120))
         history: dict[str, list[tuple[datetime, float]]] = {}
@@ -148,7 +148,7 @@ class PrometheusSource:
                     value = float(raw)
                     if not math.isnan(value):
                         points[float(ts)] = max(points.get(float(ts), 0.0), value)
-            history[query.name] = [(datetime.fromtimestamp(ts, timezone.utc), v) for ts, v in sorted(points.items())]
+            history[query.name] = [(datetime.fromtimestamp(ts, UTC), v) for ts, v in sorted(points.items())]
         return history
 
     async def close(self) -> None:

@@ -169,15 +169,14 @@ class PostgresSuspectSource:
         self.round_trips += 1
         failure: psycopg.Error | None = None
         try:
-            async with conn.pipeline():
-                async with conn.transaction():
-                    await conn.execute("SELECT set_config('statement_timeout', %s, true)", [timeout_ms])
-                    for query in queries:
-                        cursor = conn.cursor()
-                        await cursor.execute(query.sql, binary=True)
-                        cursors.append(cursor)
-                    for statement in RELEASE_SESSION_STATE:  # same round trip, after the queries
-                        await conn.execute(statement)
+            async with conn.pipeline(), conn.transaction():
+                await conn.execute("SELECT set_config('statement_timeout', %s, true)", [timeout_ms])
+                for query in queries:
+                    cursor = conn.cursor()
+                    await cursor.execute(query.sql, binary=True)
+                    cursors.append(cursor)
+                for statement in RELEASE_SESSION_STATE:  # same round trip, after the queries
+                    await conn.execute(statement)
         except psycopg.Error as exc:
             if conn.closed:
                 raise
