@@ -8,6 +8,7 @@ in `_env` name the environment variable that holds them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -75,7 +76,7 @@ class RedisInstance(NamedTuple):
     interval: float = 2.0
     timeout: float = 2.0
 
-    def resolve_url(self, environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+    def resolve_url(self, environ: Mapping[str, str] = os.environ) -> str:
         """The URL to connect to; raises `LookupError` naming the unset variable."""
         if self.url is not None:
             return self.url

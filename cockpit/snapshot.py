@@ -11,10 +11,10 @@ from typing import Any
 
 from cockpit.config import Config
 from cockpit.gate import Gate, GateStatus
-from cockpit.redact import Redactor
 from cockpit.live import build_sources
 from cockpit.polling import short_error
 from cockpit.readings import ERROR_RATE, SOURCE_KINDS, Board, Reading, wall_clock
+from cockpit.redact import Redactor
 
 
 def reading_ok(r: Reading) -> bool:

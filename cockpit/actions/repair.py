@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 import psycopg
 
@@ -126,7 +127,7 @@ class RepairData(Action):
                       + (f"; {marked:,} rows marked for manual review" if marked else ""),
                       data={**ledger, "applied": applied, "marked_for_review": marked})
 
-    async def _after_lost_commit(self, exc: BaseException, preview: Preview, ledger: dict, applied: dict[str, int],
+    async def _after_lost_commit(self, exc: BaseException, preview: Preview, ledger: dict[str, Any], applied: dict[str, int],
                                  progress: Progress) -> Result:
         """The connection failed during COMMIT: the server may have committed or rolled back.
         Read the preview counts again and say which; 'unknown' only if that read fails too."""

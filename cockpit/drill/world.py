@@ -200,7 +200,7 @@ class World:
                     "orders with wrong total": "wrong_totals"}
         queues = {"payment-retry": self.retry, "emails": self.emails}
         for entry in entries:
-            data = entry.data if isinstance(entry.data, dict) else {}
+            data = entry.data
             readings = [data] if entry.kind == "reading" else []
             readings += [data[k] for k in ("before", "after") if isinstance(data.get(k), dict)]
             for reading in readings:

@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 
 from cockpit.config import CheckConfig, CheckStep
-from cockpit.readings import CHECKS, Reading, wall_clock
+from cockpit.readings import CHECKS, Clock, Reading, wall_clock
 
 
 class CheckSource:
     kind = CHECKS
 
-    def __init__(self, check: CheckConfig, environ: Mapping[str, str] | None = None, clock=wall_clock,
+    def __init__(self, check: CheckConfig, environ: Mapping[str, str] | None = None, clock: Clock = wall_clock,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.check = check
         self.ident = f"check:{check.name}"

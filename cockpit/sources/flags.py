@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import redis.asyncio as aioredis
 
 from cockpit.config import Config, FlagConfig, RegionConfig
-from cockpit.readings import FLAGS, Reading, wall_clock
+from cockpit.readings import FLAGS, Clock, Reading, wall_clock
 from cockpit.sources import ReadError
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class FlagRegionSource:
     kind = FLAGS
 
     def __init__(self, region: RegionConfig, flags: Sequence[FlagConfig], config: Config,
-                 environ: Mapping[str, str] | None = None, clock=wall_clock) -> None:
+                 environ: Mapping[str, str] | None = None, clock: Clock = wall_clock) -> None:
         self.region = region
         self.flags = [f for f in flags if region.name in f.regions]
         self.config = config

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cockpit.config import ErrorRateQuery, PrometheusConfig
-from cockpit.readings import ERROR_RATE, Reading, wall_clock
+from cockpit.readings import ERROR_RATE, Clock, Reading, wall_clock
 from cockpit.sources import ReadError
 
 _STATUS = re.compile(r"HTTP Status Code (\d{3}) \((.*)\)$", re.S)
@@ -59,7 +59,7 @@ def _prom_error(body: str) -> str:
 class PrometheusSource:
     kind = ERROR_RATE
 
-    def __init__(self, config: PrometheusConfig, environ: Mapping[str, str] | None = None, clock=wall_clock) -> None:
+    def __init__(self, config: PrometheusConfig, environ: Mapping[str, str] | None = None, clock: Clock = wall_clock) -> None:
         self.config = config
         self.ident = "prometheus"
         self.interval = config.interval

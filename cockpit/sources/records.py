@@ -25,7 +25,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from cockpit.config import PostgresConfig, SuspectQuery
-from cockpit.readings import SUSPECTS, Reading, wall_clock
+from cockpit.readings import SUSPECTS, Clock, Reading, wall_clock
 from cockpit.sources import ReadError
 
 
@@ -104,7 +104,7 @@ def _count(rows: list[tuple[Any, ...]]) -> float:
 class PostgresSuspectSource:
     kind = SUSPECTS
 
-    def __init__(self, config: PostgresConfig, environ: Mapping[str, str] | None = None, clock=wall_clock) -> None:
+    def __init__(self, config: PostgresConfig, environ: Mapping[str, str] | None = None, clock: Clock = wall_clock) -> None:
         self.config = config
         self.ident = "postgres"
         self.interval = config.interval
@@ -161,7 +161,8 @@ class PostgresSuspectSource:
             pending = pending[failed_at + 1:]
         return results
 
-    async def _pipeline(self, conn: psycopg.AsyncConnection, queries: list[SuspectQuery]):
+    async def _pipeline(self, conn: psycopg.AsyncConnection, queries: list[SuspectQuery]
+                        ) -> tuple[dict[str, tuple[float | None, str | None]], int | None, str | None]:
         """One round trip: BEGIN READ ONLY, set the timeout, every query, COMMIT.
         Returns (results so far, index of the failed query or None, its error)."""
         timeout_ms = str(int(self.config.statement_timeout * 1000))
@@ -187,7 +188,7 @@ class PostgresSuspectSource:
                 for statement in RELEASE_SESSION_STATE:
                     await conn.execute(statement)
         done: dict[str, tuple[float | None, str | None]] = {}
-        for index, (query, cursor) in enumerate(zip(queries, cursors)):
+        for index, (query, cursor) in enumerate(zip(queries, cursors, strict=False)):  # fewer cursors: the pipeline stopped
             try:
                 rows = await cursor.fetchall()
             except psycopg.Error:
