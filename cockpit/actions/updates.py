@@ -18,7 +18,12 @@ TEMPLATE_FIELDS = ("title", "severity", "service", "status", "status_sentence", 
                    "error_rate", "suspects_total", "queue_backlog", "next_update", "lead")
 
 
-class _Fields(dict):
+def _literal(value: str) -> Callable[[re.Match[str]], str]:
+    """A `re.sub` replacement that inserts `value` as is (no backslash or group expansion)."""
+    return lambda _match: value
+
+
+class _Fields(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"  # an unknown field stays visible for the operator to fix
 
@@ -77,7 +82,7 @@ def refresh_figures(
         pattern = _token(old)
         found = len(pattern.findall(text))
         if found and (original is None or found == len(pattern.findall(original))):
-            text = pattern.sub(lambda _m, new=new: new, text)
+            text = pattern.sub(_literal(new), text)
             changed[name] = (old, new)
     return text, changed
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the config imports the queue kinds from this package: no import cycle at run time
     from cockpit.actions import Action
     from cockpit.config import Config
+    from cockpit.journal import Entry
     from cockpit.sources import Source
     from cockpit.timebase import Timebase
 
@@ -32,7 +33,7 @@ class Backends:
     #: Where an update for an audience ("status", "customer") goes, in words, for its dialog.
     update_target: Callable[[str], str] = lambda audience: "the journal only"
 
-    def resume(self, entries: list) -> None:
+    def resume(self, entries: list[Entry]) -> None:
         """Resuming a journal: real systems hold their own state, so there is nothing to do
         (the drill rebuilds its simulated world from the journaled actions)."""
 

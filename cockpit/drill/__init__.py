@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cockpit.backends import Backends
 from cockpit.config import Config, loads
@@ -10,6 +11,11 @@ from cockpit.drill import actions as drill_actions
 from cockpit.drill.sources import CheckSource, ErrorRateSource, FlagSource, QueueSource, SuspectSource
 from cockpit.drill.world import World
 from cockpit.timebase import Timebase
+
+if TYPE_CHECKING:
+    from cockpit.actions import Action
+    from cockpit.journal import Entry
+    from cockpit.sources import Source
 
 DRILL_CONFIG = '''
 [incident]
@@ -151,14 +157,14 @@ def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None)
     world = World(seed)
     interval = {r.name: r.interval for r in config.redis}
     checks = CheckSource(world, timebase, config)
-    sources = [
+    sources: list[Source] = [
         ErrorRateSource(world, timebase, config.prometheus.interval if config.prometheus else 2.0),
         QueueSource(world, timebase, interval.get("jobs", 2.0)),
         FlagSource(world, timebase, min((r.interval for r in config.regions), default=3.0)),
         SuspectSource(world, timebase, config.postgres.interval if config.postgres else 5.0),
         checks,
     ]
-    actions = {a.name: a for a in (cls(world, timebase, config) for cls in (
+    actions: dict[str, Action] = {a.name: a for a in (cls(world, timebase, config) for cls in (
         drill_actions.PauseRiskyQueues, drill_actions.MaintenanceSwitch, drill_actions.FlagsToSafe,
         drill_actions.RevertRelease, drill_actions.ClearCaches, drill_actions.RepairData,
         drill_actions.RestartStaged))}
@@ -179,7 +185,7 @@ class DrillBackends(Backends):
 
     world: World | None = None
 
-    def resume(self, entries: list) -> None:
+    def resume(self, entries: list[Entry]) -> None:
         """The drill continues from the journal's state, not from scratch."""
         if self.world is not None:
             self.world.restore(entries)

@@ -8,7 +8,7 @@ from typing import Any
 
 from cockpit.actions import Action, Preview, Progress, Result, sql_lines
 from cockpit.backends.queues.base import redacted_url
-from cockpit.config import Config
+from cockpit.config import Config, RepairScript
 from cockpit.detail_text import words
 from cockpit.drill.world import FULL_CONCURRENCY, REGIONS, FlagState, QueueState, World
 from cockpit.timebase import Timebase
@@ -208,7 +208,7 @@ class RepairData(DrillAction):
     title = "Run the reviewed data repair"
     step = "repair"
 
-    def _script(self):
+    def _script(self) -> RepairScript:
         return self.config.actions.repairs[0]
 
     def _counts(self) -> dict[str, int]:

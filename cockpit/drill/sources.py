@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cockpit.config import Config
-from cockpit.drill.world import REGIONS, World
+from cockpit.drill.world import REGIONS, QueueState, World
 from cockpit.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Reading
 from cockpit.timebase import Timebase
 
@@ -56,11 +56,11 @@ class ErrorRateSource(DrillSource):
     def _read(self) -> list[Reading]:
         return [self._reading(self.NAME, round(self.world.error_observed, 5))]
 
-    async def backfill(self) -> dict[str, list]:
+    async def backfill(self) -> dict[str, list[tuple[datetime, float]]]:
         """Fifteen minutes of the incident so far: the ratio climbed when the flag went to 25 %."""
         now = self.timebase.now()
         rng = self.world.rng
-        points = []
+        points: list[tuple[datetime, float]] = []
         for i in range(60, 0, -1):
             at = now - timedelta(seconds=i * 15)
             ramp = 0.004 if i > 40 else 0.004 + (0.075 * min(1.0, (40 - i) / 12))
@@ -89,7 +89,7 @@ class QueueSource(DrillSource):
         ]
 
 
-def _wait(queue) -> float:
+def _wait(queue: QueueState) -> float:
     """How long the oldest job has waited, for a FIFO queue drained at the workers' rate."""
     return queue.depth / max(1e-9, queue.concurrency * queue.per_worker_rate) if queue.depth >= 1 else 0.0
 
