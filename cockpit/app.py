@@ -17,6 +17,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.filter import Monochrome, NoColor
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -364,8 +365,9 @@ class CockpitApp(ViewActions, App[None]):
             await self._journal_failed(outcome.message)
             self.refresh_view()
             return
-        severity = {"done": "information", "cancelled": "information", "busy": "warning",
-                    "locked": "warning"}.get(outcome.status, "error")
+        levels: dict[str, SeverityLevel] = {"done": "information", "cancelled": "information", "busy": "warning",
+                                            "locked": "warning"}
+        severity = levels.get(outcome.status, "error")
         if outcome.state_left:
             # What the systems now hold comes first: it is what the operator acts on next.
             # The whole story is in the journal (and the log panel).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from cockpit.safe_text import visible
 if TYPE_CHECKING:
     from typing import TextIO
 
+    from cockpit.backends import Backends
     from cockpit.redact import Redactor
     from cockpit.report import Report
 
@@ -155,7 +156,8 @@ def _drill(args: argparse.Namespace) -> int:
     return _run_tui(backends, path, args)
 
 
-def _run_tui(backends, journal_path: str, args: argparse.Namespace, join: bool = False, preflight=None) -> int:
+def _run_tui(backends: Backends, journal_path: str, args: argparse.Namespace, join: bool = False,
+             preflight: Callable[[], Awaitable[list[str]]] | None = None) -> int:
     from cockpit.app import CockpitApp
     from cockpit.journal import Journal, JournalError, Operator
     from cockpit.redact import Redactor

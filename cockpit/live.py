@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
 from cockpit.actions import Action
 from cockpit.actions.cache import ClearCaches
@@ -61,7 +62,7 @@ def update_target(config: Config, environ: Mapping[str, str]) -> Callable[[str],
     return target
 
 
-def update_sender(config: Config, environ: Mapping[str, str]):
+def update_sender(config: Config, environ: Mapping[str, str]) -> Callable[[str, str], Awaitable[str]]:
     """Posts an update to the configured chat webhook ({"text": ...}); without one, the journal is the record."""
     updates = config.actions.updates
 
@@ -83,7 +84,7 @@ def update_sender(config: Config, environ: Mapping[str, str]):
 
 
 def build_actions(config: Config, sources: list[Source],
-                  env: Mapping[str, str]) -> tuple[dict[str, Action], Targeted, list]:
+                  env: Mapping[str, str]) -> tuple[dict[str, Action], Targeted, list[Callable[[], Awaitable[None]]]]:
     """The rollback actions the config makes possible, sharing the sources' clients, and a
     factory for the same actions aimed at one named target (`cockpit act ACTION TARGET`)."""
     queue_sources = [s for s in sources if s.kind == QUEUES]
@@ -130,7 +131,15 @@ def build_actions(config: Config, sources: list[Source],
     return actions, targeted, [control.close]
 
 
-def _named(items, name: str, what: str):
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_N = TypeVar("_N", bound=_Named)
+
+
+def _named(items: Sequence[_N], name: str, what: str) -> _N:
     for item in items:
         if item.name == name:
             return item

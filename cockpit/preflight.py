@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from cockpit.config import Config
+
+if TYPE_CHECKING:
+    from cockpit.sources import Source
 
 
 class Check(NamedTuple):
@@ -55,7 +58,7 @@ async def backend_checks(config: Config, environ: Mapping[str, str]) -> list[Che
     from cockpit.live import build_sources
     from cockpit.polling import short_error
 
-    async def one(source) -> Check:
+    async def one(source: Source) -> Check:
         try:
             readings = await asyncio.wait_for(source.read(), source.timeout)
         except Exception as exc:  # noqa: BLE001 - every failure is a line, never a traceback

@@ -75,7 +75,8 @@ class QueuesPanel(Panel):
                                          -(item[1].last_good.value if item[1].last_good and
                                            isinstance(item[1].last_good.value, float) else -1)))
         hidden = max(0, len(slots) - max_rows)
-        rows: list[list[Any]] = []
+        rows: list[list[str | Text]] = []
+        idents: list[str] = []  # each row's queue name
         for name, slot in slots[:max_rows]:
             good = slot.last_good
             detail = good.detail if good else {}
@@ -90,9 +91,10 @@ class QueuesPanel(Panel):
             age = age_cell(detail)
             # retry: jobs that failed and wait to run again (Sidekiq's retry set, BullMQ's
             # backoff); sched: jobs scheduled for later. Each column is named for what it counts.
-            row = [label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")), _n(detail.get("retrying")),
-                   _n(detail.get("scheduled")), age, state, name]
+            row: list[str | Text] = [label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")),
+                                     _n(detail.get("retrying")), _n(detail.get("scheduled")), age, state]
             rows.append(row)
+            idents.append(name)
             key.append((name, depth, row[2], row[3], row[4], row[5], age.plain, age.style, paused, fresh))
         headers = ["depth", "run", "fail", "retry", "sched"]
         if 0 < self.size.width < 70:
@@ -105,8 +107,8 @@ class QueuesPanel(Panel):
         table = Grid(Col("queue", flex=True), *(Col(c, justify="right", min_width=4) for c in headers),
                      Col("wait", justify="right"), Col("state"))
         table.total = len(every)
-        for row in rows:
-            table.add_row(*row[:-1], ident=row[-1])
+        for row, ident in zip(rows, idents, strict=True):
+            table.add_row(*row, ident=ident)
         if hidden:
             table.add_row(Text(f"+{hidden:,} more queues: z zooms, / filters", style="dim"), *([""] * (len(headers) + 2)))
             key.append(("hidden", hidden))

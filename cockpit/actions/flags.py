@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
+from cockpit.readings import Reading
 from cockpit.sources.flags import FlagRegionSource, url_with_path
 
 
@@ -52,7 +53,7 @@ class SetFlags(Action):
 
     async def _observe(self) -> dict[tuple[str, str], tuple[float | None, str | None]]:
         """(flag, region) -> (rollout served, error), every region read in parallel."""
-        async def one(source: FlagRegionSource):
+        async def one(source: FlagRegionSource) -> tuple[FlagRegionSource, list[Reading], str | None]:
             try:
                 return source, await source.read(), None
             except Exception as exc:  # noqa: BLE001 - a dead region is reported, not fatal

@@ -96,7 +96,7 @@ class RestartStaged(Action):
                 return stop(index, f"stage {stage} not started: cannot watch it ({blind})",
                             f"stage {stage} ({', '.join(names)}) still paused")
             step = await each_queue(self.control, names, paused=False,
-                                    progress=lambda line, stage=stage: progress(f"stage {stage}: {line}"))
+                                    progress=_prefixed(progress, f"stage {stage}: "))
             sent += step.data.get("sent", [])
             if not step.ok:
                 return stop(index, f"stage {stage}: {step.summary}", f"stage {stage}: {step.state_left}")
@@ -108,7 +108,7 @@ class RestartStaged(Action):
             worse = self._worse(names, before, after, rate_before, rate)
             if worse:
                 repause = await each_queue(self.control, names, paused=True,
-                                           progress=lambda line, stage=stage: progress(f"stage {stage}: re-pausing: {line}"))
+                                           progress=_prefixed(progress, f"stage {stage}: re-pausing: "))
                 sent += repause.data.get("sent", [])
                 this_stage = f"stage {stage} paused again" if repause.ok else f"stage {stage} re-pause: {repause.state_left}"
                 return stop(index, f"stage {stage} ({', '.join(names)}) made things worse: {worse}; "
@@ -119,7 +119,7 @@ class RestartStaged(Action):
         return Result(True, f"resumed in stages: {', '.join(resumed) or 'nothing was paused'}",
                       data={"resumed": resumed, "sent": sent})
 
-    def _worse(self, names: Sequence[str], before, after, rate_before: float | None, rate: float | None) -> str:
+    def _worse(self, names: Sequence[str], before: dict[str, LiveQueue], after: dict[str, LiveQueue], rate_before: float | None, rate: float | None) -> str:
         # Over the limit *and* higher than before the stage: errors still decaying from
         # earlier damage are not this stage's doing.
         if rate is not None and rate > self.limit and (rate_before is None or rate > rate_before + 0.005):
@@ -135,3 +135,8 @@ class RestartStaged(Action):
         if still:
             return Result(False, f"still paused: {', '.join(still)}", state_left=executed.state_left)
         return Result(True, "no configured queue is paused")
+
+
+def _prefixed(progress: Progress, prefix: str) -> Progress:
+    """Progress lines of one stage, each led by the stage's name."""
+    return lambda line: progress(prefix + line)
