@@ -179,6 +179,8 @@ def _run_tui(backends: Backends, journal_path: str, args: argparse.Namespace, jo
         from cockpit.shared import SharedLog
 
         shared_cfg = backends.config.shared
+        if shared_cfg is None:  # _run refuses --join without [shared] before it gets here
+            raise LookupError("--join needs a [shared] section (redis, incident)")
         url = backends.config.redis_named(shared_cfg.redis).resolve_url(os.environ)
         session.attach_shared(SharedLog(url, shared_cfg.incident, journal, session.mirror, lock_ttl=shared_cfg.lock_ttl))
     from cockpit.terminal import use_controlling_terminal

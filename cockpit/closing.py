@@ -11,13 +11,13 @@ from cockpit.readings import QUEUES
 from cockpit.runbook import STEPS, StepState
 
 if TYPE_CHECKING:
-    from cockpit.session import Session
+    from cockpit.session_core import SessionCore
 
 #: Closing before RESTORED needs a reason of at least this many words.
 MIN_REASON_WORDS = 3
 
 
-def open_items(session: Session) -> list[str]:
+def open_items(session: SessionCore) -> list[str]:
     """Steps pending or failed, gate conditions failing, queues paused, flags not safe, rows
     marked for review (with their count): each one line."""
     items: list[str] = []
@@ -60,11 +60,11 @@ def open_items(session: Session) -> list[str]:
 class ClosingMixin:
     """Close (an override before RESTORED), reopen; a closed incident runs no action."""
 
-    def open_items(self: Session) -> list[str]:
+    def open_items(self: SessionCore) -> list[str]:
         """What is still open, for the close dialog and the close entry."""
         return open_items(self)
 
-    def close(self: Session, reason: str | None = None) -> Entry | None:
+    def close(self: SessionCore, reason: str | None = None) -> Entry | None:
         """Close; before RESTORED only with a typed reason of a few words, journaled as an override."""
         status = self.gate_status or self.evaluate_gate()
         reason = (reason or "").strip()
@@ -86,7 +86,7 @@ class ClosingMixin:
             self.set_step("close", StepState.DONE)
         return entry
 
-    def reopen(self: Session, reason: str) -> Entry | None:
+    def reopen(self: SessionCore, reason: str) -> Entry | None:
         reason = reason.strip()
         if not reason:
             raise ValueError("reopening needs a reason")
@@ -96,5 +96,5 @@ class ClosingMixin:
         return entry
 
     @property
-    def closed(self: Session) -> bool:
+    def closed(self: SessionCore) -> bool:
         return self.incident.status == "closed"

@@ -10,13 +10,13 @@ from cockpit.polling import short_error
 from cockpit.runbook import STEP_IDS, StepState
 
 if TYPE_CHECKING:
-    from cockpit.session import Session
+    from cockpit.session_core import SessionCore
 
 
 class ResumeMixin:
     """The session's re-verify (kept apart so the session stays one screenful)."""
 
-    async def reverify(self: Session, name: str) -> ActionOutcome:
+    async def reverify(self: SessionCore, name: str) -> ActionOutcome:
         """Read back, against live state, an action that was in flight when cockpit stopped;
         journaled, and the step follows what the read-back says."""
         if self.read_only:
