@@ -18,9 +18,9 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cockpit.journal import Entry, Journal
 from cockpit.runbook import STEP_IDS
@@ -29,6 +29,15 @@ if TYPE_CHECKING:  # redis is imported when a cockpit joins, not at every start-
     import redis.asyncio as aioredis
 
 MIRROR = "mirror"
+#: One stream entry as this client reads it: id and fields as bytes. The client is made
+#: without decode_responses, so replies are bytes; redis-py types them `bytes | str`
+#: because it cannot know, hence the casts where a stream is read.
+StreamEntry = tuple[bytes, dict[bytes, bytes]]
+
+
+def _text(reply: bytes | str) -> str:
+    """A reply as text (bytes from this client; `str` only in redis-py's annotations)."""
+    return reply.decode() if isinstance(reply, bytes) else reply
 
 
 def SHARED_ERRORS() -> tuple[type[BaseException], ...]:  # noqa: N802 - used like a constant tuple
@@ -120,16 +129,16 @@ class SharedLog:
         self._published = published
         self._synced = True
 
-    async def _scan(self, min_id: str):
+    async def _scan(self, min_id: str) -> AsyncIterator[StreamEntry]:
         client = self.client()
         start = min_id
         while True:
-            batch = await client.xrange(self.stream, min=start, count=500)
+            batch = cast("list[StreamEntry] | None", await client.xrange(self.stream, min=start, count=500))
             if not batch:
                 return
             for stream_id, fields in batch:
                 yield stream_id, fields
-            last = batch[-1][0].decode() if isinstance(batch[-1][0], bytes) else batch[-1][0]
+            last = _text(batch[-1][0])
             ms, _, seq = last.partition("-")
             start = f"{ms}-{int(seq) + 1}"
 
@@ -148,10 +157,11 @@ class SharedLog:
         self._published = pending[-1].seq
 
     async def _pull(self) -> None:
-        answer = await self.client().xread({self.stream: self._last_id}, count=1000)
+        answer = cast("list[tuple[bytes, list[StreamEntry]]] | None",
+                      await self.client().xread({self.stream: self._last_id}, count=1000))
         for _, messages in answer or []:
             for stream_id, fields in messages:
-                self._last_id = stream_id.decode() if isinstance(stream_id, bytes) else stream_id
+                self._last_id = _text(stream_id)
                 instance = fields[b"instance"].decode()
                 seq = int(fields[b"seq"])
                 if (instance, seq) not in self._ordered:  # a re-publish after an outage is not a new entry
@@ -177,7 +187,7 @@ class SharedLog:
                 return None
             current = await client.get(self._lock_key(step))
             if current:
-                return current.decode()
+                return _text(current)
             # Released between our SET and GET: try again; never report "taken" as "ours".
         return "another cockpit (the lock changed hands three times while we asked)"
 
@@ -196,7 +206,7 @@ class SharedLog:
 
     async def _read_locks(self) -> None:
         values = await self.client().mget([self._lock_key(s) for s in STEP_IDS])
-        self.locks = {step: v.decode() for step, v in zip(STEP_IDS, values) if v}
+        self.locks = {step: _text(v) for step, v in zip(STEP_IDS, values, strict=True) if v}
 
     def ordered_identities(self) -> list[tuple[str, int]]:
         """Every entry in the one shared order, then our own not yet published."""
