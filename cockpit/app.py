@@ -332,10 +332,9 @@ class CockpitApp(ViewActions, App[None]):
         # The cockpit's own keys must not fire underneath a dialog (focus keys etc. still work).
         if isinstance(self.screen, ModalScreen) and action in self._registry_actions:
             return False
-        if self.session.closed and (action == "maintenance" or (action == "step" and parameters
-                                                                 and parameters[0] != "close")):
-            return False  # a closed incident binds no rollback action (x reopens it)
-        return True
+        # A closed incident binds no rollback action (x reopens it).
+        return not (self.session.closed and (action == "maintenance" or (action == "step" and parameters
+                                                                         and parameters[0] != "close")))
 
     def action_step(self, step_id: str) -> None:
         step = step_by_id(step_id)

@@ -5,10 +5,12 @@ them closes or reopens on a single letter."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
@@ -142,7 +144,7 @@ class ResumeScreen(Dialog["str | None"]):
     """What was resumed; with an action in flight, one key (r) re-verifies it against live
     state. Answers the action to re-verify, or None."""
 
-    BINDINGS = [Binding("r", "reverify", "Re-verify", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "reverify", "Re-verify", show=False)]
 
     def __init__(self, what: str, in_flight: list[tuple[str, str]]) -> None:
         super().__init__()

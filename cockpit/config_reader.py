@@ -300,7 +300,7 @@ def _suggest(word: str, candidates: tuple[str, ...] | list[str]) -> str:
 def check_unique(tables: list[Table], key: str, values: list[Any], what: str) -> None:
     """Report a second entry that reuses a name already taken by an earlier one."""
     seen: dict[Any, str] = {}
-    for table, value in zip(tables, values):
+    for table, value in zip(tables, values, strict=False):  # a table skipped for a bad kind has no value
         if value is None or isinstance(value, (dict, list)):  # a wrong type is reported where it is read
             continue
         if value in seen:

@@ -9,6 +9,7 @@ Secrets are redacted by the writer itself, never left to callers.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import getpass
 import json
@@ -268,7 +269,7 @@ class Journal:
             fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
             if created:
                 _fsync_dir(path.parent)
-            with _locked(fd):
+            with _Flock(fd):
                 # Read and take the size under the same lock: an append landing in between
                 # would otherwise be skipped and its seq reused.
                 raw = _read_all(fd)
@@ -323,7 +324,7 @@ class Journal:
         if late:
             data["happened_at"] = pending.ts  # written late: the journal could not be written then
         try:
-            with _locked(self._fd):
+            with _Flock(self._fd):
                 self._catch_up()
                 entry = Entry(seq=self._last_seq + 1, ts=format_ts(self.clock()), operator=visible(pending.who.name),
                               kind=pending.kind,
@@ -350,7 +351,7 @@ class Journal:
             ts = None
         step = original.get("step")
         try:
-            with _locked(self._fd):
+            with _Flock(self._fd):
                 self._catch_up()
                 entry = Entry(seq=self._last_seq + 1, ts=str(ts) if ts else format_ts(self.clock()),
                               operator=visible(str(original.get("operator", ""))),
@@ -377,17 +378,16 @@ class Journal:
         except OSError:
             # A full disk can take half a line. The entry is reported as NOT saved, so it must
             # not half-exist either: cut the file back to the last whole entry (we hold the lock).
-            try:
+            # If that fails too, the reader reports the torn fragment as a bad line, as after a crash.
+            with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, self._size)
-            except OSError:
-                pass  # then the reader reports the torn fragment as a bad line, as after a crash
             raise
         self._size += len(line)
         self._line_count += line.count(b"\n")
 
     def refresh(self) -> list[Entry]:
         """Entries appended by other processes since we last looked."""
-        with _locked(self._fd):
+        with _Flock(self._fd):
             return self._catch_up()
 
     def close(self) -> None:
@@ -419,7 +419,7 @@ class Journal:
         return os.pread(self._fd, 1, self._size - 1) == b"\n"
 
 
-class _locked:
+class _Flock:
     """An exclusive flock held for one append (or read), across processes."""
 
     def __init__(self, fd: int) -> None:

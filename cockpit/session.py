@@ -379,12 +379,12 @@ class Session(ResumeMixin, ClosingMixin):
             return ActionOutcome("failed", f"preview failed: {short_error(exc)}; nothing was changed")
         self.last_preview = preview
         if lock_warning:
-            preview = replace(preview, warnings=preview.warnings + (lock_warning,))
+            preview = replace(preview, warnings=(*preview.warnings, lock_warning))
         if step:
             earlier = self.runbook.out_of_order(step)
             if earlier:
-                preview = replace(preview, warnings=preview.warnings + (
-                    "Out of order: still open before this step: " + ", ".join(s.title for s in earlier),))
+                preview = replace(preview, warnings=(
+                    *preview.warnings, "Out of order: still open before this step: " + ", ".join(s.title for s in earlier)))
         # Fail closed: an action whose preview (or confirmation) is not durable does not run.
         if self.record("action", f"{action.title}: preview: " + "; ".join(preview.touches), step=step,
                        data={"action": action.name, "phase": "preview", "touches": list(preview.touches),

@@ -18,7 +18,7 @@ def sparkline(values: list[float], width: int, ceiling: float) -> str:
         return ""
     values = values[-width:]
     top = max(max(values), ceiling, 1e-9)
-    return "".join(BLOCKS[min(8, int(round(v / top * 8)))] for v in values)
+    return "".join(BLOCKS[min(8, round(v / top * 8))] for v in values)
 
 
 class ErrorRatePanel(Panel):

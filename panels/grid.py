@@ -66,7 +66,7 @@ class Grid:
         """Drop the item rows the filter rejects (a case-insensitive substring of the row's
         text; a leading `!` inverts); returns the idents left, in order."""
         if text_filter:
-            kept = [(row, ident) for row, ident in zip(self.rows, self.idents)
+            kept = [(row, ident) for row, ident in zip(self.rows, self.idents, strict=True)
                     if ident is None or row_matches(" ".join(c.plain for c in row), text_filter)]
             self.rows = [row for row, _ in kept]
             self.idents = [ident for _, ident in kept]
@@ -90,7 +90,7 @@ class Grid:
         if self.sticky is not None:
             if len(self.sticky) != len(widths):
                 self.sticky[:] = [0] * len(widths)
-            widths = [max(w, old) if not c.flex else w for w, old, c in zip(widths, self.sticky, self.columns)]
+            widths = [max(w, old) if not c.flex else w for w, old, c in zip(widths, self.sticky, self.columns, strict=True)]
             self.sticky[:] = widths
         gaps = len(widths) - 1
         flex = next((i for i, c in enumerate(self.columns) if c.flex), None)
@@ -100,7 +100,7 @@ class Grid:
         cursor = None if self.cursor is None else self.cursor + (1 if self.show_header else 0)
         for number, row in enumerate(rows):
             line = Text(no_wrap=True, overflow="ellipsis", end="")
-            for index, (cell, cell_width) in enumerate(zip(row, widths)):
+            for index, (cell, cell_width) in enumerate(zip(row, widths, strict=True)):
                 if index:
                     line.append(" ")
                 if cell.cell_len > cell_width:

@@ -222,7 +222,7 @@ class RepairData(DrillAction):
         counts = self._counts()
         lines = tuple(f"{name}: {n:,} rows (statement {i + 1} of {len(counts)})" for i, (name, n) in enumerate(counts.items()))
         return Preview(self.name, self.title,
-                       (f"script {script.name!r} reviewed by {script.reviewed_by}, one transaction",) + lines,
+                       (f"script {script.name!r} reviewed by {script.reviewed_by}, one transaction", *lines),
                        counts, warnings=(f"guard: each statement must touch exactly its preview count; "
                                          f"max {script.max_rows:,} rows",), nothing_to_do=not any(counts.values()))
 
@@ -314,7 +314,7 @@ class RestartStaged(DrillAction):
                 queue.concurrency = STAGED_START_WORKERS
                 return Result(False, f"{name} at full concurrency made things worse: {worse}; back to "
                               f"{STAGED_START_WORKERS} workers", state_left=f"{name} running at {STAGED_START_WORKERS} workers",
-                              data={"resumed": done + [name], "throttled": name, "sent": sent})
+                              data={"resumed": [*done, name], "throttled": name, "sent": sent})
             done.append(name)
         return Result(True, f"resumed in stages: {', '.join(done) or 'nothing was paused'}",
                       data={"resumed": done, "sent": sent})

@@ -138,7 +138,7 @@ class SuspectSource(DrillSource):
     def _read(self) -> list[Reading]:
         w = self.world
         values = (w.duplicate_holds, w.paid_uncaptured, w.wrong_totals)
-        return [self._reading(name, float(int(v)), expect="zero") for name, v in zip(SUSPECT_NAMES, values)]
+        return [self._reading(name, float(int(v)), expect="zero") for name, v in zip(SUSPECT_NAMES, values, strict=True)]
 
 
 class CheckSource(DrillSource):

@@ -257,7 +257,7 @@ class FlagRegionSource:
             pipe.hmget(key, [f.name for f in self.flags])
             exists, values = await pipe.execute()
         out: dict[str, Any] = {}
-        for flag, raw in zip(self.flags, values):
+        for flag, raw in zip(self.flags, values, strict=True):  # HMGET answers one value per field
             if raw is None:
                 out[flag.name] = Missing(f"field {flag.name!r} not in hash {key!r}" if exists else
                                          f"hash {key!r} does not exist")
