@@ -8,6 +8,7 @@ directory that user owns.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -392,10 +393,8 @@ def kill_tree(pid: int) -> None:
         victims.append(current)
         todo += children.get(current, [])
     for victim in victims:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 # --- RabbitMQ (Debian's rabbitmq-server, a private node) ------------------------------

@@ -30,7 +30,7 @@ def test_example_config_is_the_checkout_service() -> None:
     assert cfg.incident.service == "checkout"
     kinds = {q.name: (q.kind, q.risky) for q in cfg.queues}
     assert kinds == {"payment-retry": ("rq", True), "emails": ("celery", False)}
-    assert [f.name for f in cfg.flags][0] == "new_checkout"
+    assert next(f.name for f in cfg.flags) == "new_checkout"
     assert cfg.flags[0].regions == ("eu-west", "us-east", "ap-south")
     assert len(cfg.postgres.suspects) == 2
     assert [s.name for s in cfg.checks[0].steps] == ["log in", "add to cart", "pay"]

@@ -62,7 +62,7 @@ def gate_state(app) -> str | None:
 
 async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_path: Path) -> None:
     path = tmp_path / "drill.jsonl"
-    app, backends, journal = drill_app(path, speed=60)
+    app, backends, _journal = drill_app(path, speed=60)
     world = backends.world
     seen_flags: list[tuple[Freshness, bool]] = []  # (ap-south's freshness, did the gate count its flags)
 
@@ -213,7 +213,7 @@ async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_p
 
 async def test_clearing_the_cache_before_stopping_the_writer_lets_it_fill_again(tmp_path: Path) -> None:
     path = tmp_path / "wrong.jsonl"
-    app, backends, journal = drill_app(path, speed=30)
+    app, backends, _journal = drill_app(path, speed=30)
     world = backends.world
     async with app.run_test(size=(140, 45)) as pilot:
         await wait_until(pilot, lambda: app.session.board.names(SUSPECTS), what="first readings")
@@ -239,7 +239,7 @@ async def test_clearing_the_cache_before_stopping_the_writer_lets_it_fill_again(
 
 async def test_pressing_the_same_action_twice_quickly_runs_it_once(tmp_path: Path) -> None:
     path = tmp_path / "twice.jsonl"
-    app, backends, _ = drill_app(path, speed=30)
+    app, _backends, _ = drill_app(path, speed=30)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.session.board.names(QUEUES), what="first readings")
         await pilot.press("s", "s")

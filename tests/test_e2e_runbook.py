@@ -3,6 +3,7 @@ worker, Prometheus scraping a checkout app whose error rate follows an Unleash f
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -188,7 +189,7 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 20
     while not Worker.all(connection=conn) and time.monotonic() < deadline:
-        time.sleep(0.1)
+        await asyncio.sleep(0.1)
     marker = tmp_path / "reverted"
     shop = ShopState()
     path = tmp_path / "incident.jsonl"
@@ -210,7 +211,7 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
 
                 await confirm_step(pilot, "s", "stops EVERY rq queue")
                 await wait_until(pilot, lambda: state("stop") is StepState.DONE, what="stop")
-                for i in range(10):
+                for _ in range(10):
                     q.enqueue(jobs.slow_replay, 0.01)
                 # It may take the one job its blocked dequeue was waiting for, then it sees
                 # rq:suspended and says so; from then on it takes nothing.

@@ -69,9 +69,7 @@ def readings(clock: FakeClock, *, dupes: float = 0.0, late: float = 3.0, rate: o
              flag: float | None = 0.0, missing: bool = False, check_ok: bool | None = True) -> list[Reading]:
     now = clock()
     check = [] if check_ok is None else [Reading(CHECKS, "checkout/pay", 0.3, now, detail={"ok": check_ok})]
-    return check + [Reading(ERROR_RATE, "5xx", rate, now), Reading(QUEUES, "retry", 10.0, now, detail={"paused": paused}),
-            Reading(SUSPECTS, "dupes", dupes, now), Reading(SUSPECTS, "late", late, now),
-            Reading(FLAGS, "new_checkout@eu", flag, now, detail={"missing": missing} if missing else {})]
+    return [*check, Reading(ERROR_RATE, "5xx", rate, now), Reading(QUEUES, "retry", 10.0, now, detail={"paused": paused}), Reading(SUSPECTS, "dupes", dupes, now), Reading(SUSPECTS, "late", late, now), Reading(FLAGS, "new_checkout@eu", flag, now, detail={"missing": missing} if missing else {})]
 
 
 def setup(checks: bool = True, **kw: object) -> tuple[FakeClock, Board, Gate]:
@@ -107,7 +105,7 @@ def test_restored_only_after_the_whole_window_and_a_rise_drops_it_to_not_restore
 
 
 def test_mitigated_names_the_data_that_is_still_wrong() -> None:
-    clock, board, gate = setup(dupes=382.0)
+    _clock, _board, gate = setup(dupes=382.0)
     status = gate.evaluate(DONE)
     assert status.state == MITIGATED
     assert status.reason == "data: 382 dupes (target 0)"
@@ -115,9 +113,9 @@ def test_mitigated_names_the_data_that_is_still_wrong() -> None:
 
 
 def test_falling_with_a_target_and_without_one_uses_the_declaration_baseline() -> None:
-    clock, board, gate = setup(late=6.0)
+    _clock, _board, gate = setup(late=6.0)
     assert "6 late (target 5)" in failing(gate.evaluate(DONE))["data"]
-    clock, board, gate = setup(late=5.0)
+    _clock, _board, gate = setup(late=5.0)
     assert "data" not in failing(gate.evaluate(DONE))
 
 
@@ -133,17 +131,17 @@ def test_stale_and_unreachable_inputs_never_count_as_good() -> None:
 
 
 def test_no_data_keeps_the_error_rate_condition_closed() -> None:
-    clock, board, gate = setup(rate="no data")
+    _clock, _board, gate = setup(rate="no data")
     status = gate.evaluate(DONE)
     assert status.state == NOT_RESTORED and "NO DATA" in failing(status)["error rate"]
 
 
 def test_a_missing_flag_cell_is_not_safe_and_a_risky_queue_running_is_a_writer() -> None:
-    clock, board, gate = setup(flag=None, missing=True)
+    _clock, _board, gate = setup(flag=None, missing=True)
     assert "new_checkout@eu missing" in failing(gate.evaluate(DONE))["flags"]
-    clock, board, gate = setup()
+    _clock, _board, gate = setup()
     assert "retry still running" in failing(gate.evaluate({}))["writers"]
-    clock, board, gate = setup(paused=True)
+    _clock, _board, gate = setup(paused=True)
     status = gate.evaluate({"stop": StepState.DONE})
     assert "writers" not in failing(status) and "retry paused" in failing(status)["queues"]
     # A restart skipped with a reason accepts the paused queue.

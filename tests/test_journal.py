@@ -132,7 +132,7 @@ def test_a_failed_write_raises_and_says_the_entry_is_not_saved(tmp_path: Path, m
         def disk_full(fd, data):
             raise OSError(28, "No space left on device")
         monkeypatch.setattr(journal.os, "write", disk_full)
-        with pytest.raises(JournalError, match="No space left on device.*NOT saved"):
+        with pytest.raises(JournalError, match=r"No space left on device.*NOT saved"):
             j.append("note", "lost?")
         assert j.entries == [] and j.last_seq == 0
 

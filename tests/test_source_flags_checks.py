@@ -75,7 +75,7 @@ async def test_three_backends_one_disagreeing_one_down(unleash_server, redis_url
     finally:
         for s in sources:
             await s.close()
-    for source, result in zip(sources, results):
+    for source, result in zip(sources, results, strict=True):
         if isinstance(result, Exception):
             board.fail(FLAGS, source.expected_names(), str(result))
         else:
