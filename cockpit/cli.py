@@ -7,7 +7,7 @@ import gc
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from cockpit import config as config_module
 from cockpit.safe_text import visible
@@ -20,20 +20,42 @@ if TYPE_CHECKING:
     from cockpit.report import Report
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-ACT_NAMES = ("pause_risky", "pause_queue", "resume_queue", "maintenance", "flags_safe", "revert", "clear_caches",
-             "repair", "restart_staged", "verify_paths", "status_update", "customer_update")
+ACT_NAMES = (
+    "pause_risky",
+    "pause_queue",
+    "resume_queue",
+    "maintenance",
+    "flags_safe",
+    "revert",
+    "clear_caches",
+    "repair",
+    "restart_staged",
+    "verify_paths",
+    "status_update",
+    "customer_update",
+)
 
 
 class _VersionAction(argparse.Action):
     """`--version`: the installed distribution's version, looked up only when asked for
     (importlib.metadata costs milliseconds that every start would otherwise pay)."""
 
-    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
-                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        dest: str = argparse.SUPPRESS,
+        default: str = argparse.SUPPRESS,
+        help: str | None = None,
+    ) -> None:
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: object, option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
@@ -47,7 +69,7 @@ class _VersionAction(argparse.Action):
 class _Parser(argparse.ArgumentParser):
     """argparse with the cockpit's exit code for usage errors and a pointer to --help."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n(try '{self.prog} --help')\n")
 
@@ -65,18 +87,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     drill = sub.add_parser("drill", help="the cockpit on the built-in simulated incident (no server needed)")
-    drill.add_argument("--seed", type=int, default=7, metavar="N", help="random seed: same seed, same incident (default 7)")
-    drill.add_argument("--speed", type=_positive_float, default=1.0, metavar="X",
-                       help="run the incident clock X times faster (default 1)")
-    drill.add_argument("--journal", metavar="PATH",
-                       help="journal file (default: a new drill-<UTC time>.jsonl here; an existing file is resumed)")
+    drill.add_argument(
+        "--seed", type=int, default=7, metavar="N", help="random seed: same seed, same incident (default 7)"
+    )
+    drill.add_argument(
+        "--speed",
+        type=_positive_float,
+        default=1.0,
+        metavar="X",
+        help="run the incident clock X times faster (default 1)",
+    )
+    drill.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="journal file (default: a new drill-<UTC time>.jsonl here; an existing file is resumed)",
+    )
     drill.set_defaults(handler=_drill)
 
     run = sub.add_parser("run", help="the cockpit on the real systems of a config")
     run.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
     run.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
-    run.add_argument("--join", action="store_true",
-                     help="join the incident shared through [shared] (every operator's entries, step locks)")
+    run.add_argument(
+        "--join",
+        action="store_true",
+        help="join the incident shared through [shared] (every operator's entries, step locks)",
+    )
     run.set_defaults(handler=_run)
 
     snapshot = sub.add_parser("snapshot", help="read every source once, print, exit (1 if any read failed)")
@@ -84,9 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--json", action="store_true", help="JSON: one object per panel kind")
     snapshot.set_defaults(handler=_snapshot)
 
-    act = sub.add_parser("act", help="run one rollback action headless, journaled like a keypress",
-                         description="Actions: " + ", ".join(ACT_NAMES) + ". TARGET names one queue (pause_queue, "
-                         "resume_queue), cache (clear_caches), repair script (repair) or flag (flags_safe).")
+    act = sub.add_parser(
+        "act",
+        help="run one rollback action headless, journaled like a keypress",
+        description="Actions: " + ", ".join(ACT_NAMES) + ". TARGET names one queue (pause_queue, "
+        "resume_queue), cache (clear_caches), repair script (repair) or flag (flags_safe).",
+    )
     act.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
     act.add_argument("action", metavar="ACTION", choices=ACT_NAMES, help="one of: " + ", ".join(ACT_NAMES))
     act.add_argument("target", metavar="TARGET", nargs="?", help="the one queue, cache, repair or flag to act on")
@@ -97,19 +135,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="the post-incident report (Markdown, JSON or HTML) from a journal")
     export.add_argument("journal", metavar="JOURNAL", help="the incident journal (JSON Lines)")
-    export.add_argument("--format", choices=("md", "json", "html"), default="md",
-                        help="md (default), json (schema cockpit.report/2) or html (one self-contained file)")
+    export.add_argument(
+        "--format",
+        choices=("md", "json", "html"),
+        default="md",
+        help="md (default), json (schema cockpit.report/2) or html (one self-contained file)",
+    )
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     export.add_argument("--tz", default="UTC", metavar="ZONE", help="render times in this IANA time zone (default UTC)")
     export.add_argument("--config", metavar="PATH", help="also redact the secrets this config names")
-    export.add_argument("--no-appendix", action="store_true",
-                        help="leave the full journal out of the Markdown/HTML (the JSON always has it)")
+    export.add_argument(
+        "--no-appendix",
+        action="store_true",
+        help="leave the full journal out of the Markdown/HTML (the JSON always has it)",
+    )
     export.set_defaults(handler=_export)
 
-    serve = sub.add_parser("serve", help="a read-only live web page of an incident, for people not at the keyboard",
-                           description="Serves the header state, gate, runbook progress, latest readings and the "
-                           "curated timeline of a journal, updating as the journal grows. Read-only: only GET is "
-                           "answered. Nothing is served unless you run this command.")
+    serve = sub.add_parser(
+        "serve",
+        help="a read-only live web page of an incident, for people not at the keyboard",
+        description="Serves the header state, gate, runbook progress, latest readings and the "
+        "curated timeline of a journal, updating as the journal grows. Read-only: only GET is "
+        "answered. Nothing is served unless you run this command.",
+    )
     serve.add_argument("--journal", required=True, metavar="PATH", help="the incident journal to follow")
     serve.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8650, metavar="N", help="port (default 8650; 0 picks a free one)")
@@ -119,9 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate a config file and print every problem")
     check.add_argument("path", metavar="PATH", help="the TOML config file")
-    check.add_argument("--env", action="store_true",
-                       help="also check the environment: every *_env variable set, the suspect-query role SELECT-only, "
-                       "every backend answering (one line each; exit 1 if not)")
+    check.add_argument(
+        "--env",
+        action="store_true",
+        help="also check the environment: every *_env variable set, the suspect-query role SELECT-only, "
+        "every backend answering (one line each; exit 1 if not)",
+    )
     check.set_defaults(handler=_check_config)
     return parser
 
@@ -156,8 +207,13 @@ def _drill(args: argparse.Namespace) -> int:
     return _run_tui(backends, path, args)
 
 
-def _run_tui(backends: Backends, journal_path: str, args: argparse.Namespace, join: bool = False,
-             preflight: Callable[[], Awaitable[list[str]]] | None = None) -> int:
+def _run_tui(
+    backends: Backends,
+    journal_path: str,
+    args: argparse.Namespace,
+    join: bool = False,
+    preflight: Callable[[], Awaitable[list[str]]] | None = None,
+) -> int:
     from cockpit.app import CockpitApp
     from cockpit.journal import Journal, JournalError, Operator
     from cockpit.redact import Redactor
@@ -182,15 +238,20 @@ def _run_tui(backends: Backends, journal_path: str, args: argparse.Namespace, jo
         if shared_cfg is None:  # _run refuses --join without [shared] before it gets here
             raise LookupError("--join needs a [shared] section (redis, incident)")
         url = backends.config.redis_named(shared_cfg.redis).resolve_url(os.environ)
-        session.attach_shared(SharedLog(url, shared_cfg.incident, journal, session.mirror, lock_ttl=shared_cfg.lock_ttl))
+        session.attach_shared(
+            SharedLog(url, shared_cfg.incident, journal, session.mirror, lock_ttl=shared_cfg.lock_ttl)
+        )
     from cockpit.terminal import use_controlling_terminal
 
     try:
         use_controlling_terminal()  # draw on the terminal even with 2>err.log; errors still go there
     except OSError as exc:
         journal.close()
-        print(f"cockpit: no terminal to draw on (/dev/tty: {exc.strerror or exc}); "
-              "use `cockpit snapshot` or `cockpit act` without one", file=sys.stderr)
+        print(
+            f"cockpit: no terminal to draw on (/dev/tty: {exc.strerror or exc}); "
+            "use `cockpit snapshot` or `cockpit act` without one",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     try:
         CockpitApp(session, preflight=preflight).run()
@@ -219,6 +280,7 @@ def _run(args: argparse.Namespace) -> int:
     if join and cfg.shared is None:
         print(f"{args.config}: shared: --join needs a [shared] section (redis, incident)", file=sys.stderr)
         return EXIT_USAGE
+
     async def preflight() -> list[str]:
         import os
 
@@ -281,7 +343,9 @@ def _export(args: argparse.Namespace) -> int:
     try:
         zone(args.tz)
     except (ZoneInfoNotFoundError, ValueError):
-        print(f"cockpit export: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)", file=sys.stderr)
+        print(
+            f"cockpit export: unknown time zone {args.tz!r} (use an IANA name such as Europe/Berlin)", file=sys.stderr
+        )
         return EXIT_USAGE
     bad: list[BadLine] = []
     try:
@@ -296,8 +360,10 @@ def _export(args: argparse.Namespace) -> int:
         print(visible(f"{args.journal}:{line.line_no}: skipped a {line.reason} line"), file=sys.stderr)
     appendix = not args.no_appendix
     writers: dict[str, Callable[[Report, TextIO], None]] = {
-        "json": write_json, "html": lambda r, out: write_html(r, out, appendix),
-        "md": lambda r, out: write_markdown(r, out, appendix)}
+        "json": write_json,
+        "html": lambda r, out: write_html(r, out, appendix),
+        "md": lambda r, out: write_markdown(r, out, appendix),
+    }
     write = writers[args.format]
     # The report streams (the journal is read again while writing): a file appears whole or not at all.
     partial = f"{args.output}.partial" if args.output else None

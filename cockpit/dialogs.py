@@ -25,6 +25,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
+from textual.widgets.button import ButtonVariant
 
 T = TypeVar("T")
 
@@ -64,7 +65,8 @@ class Dialog(ModalScreen[T], Generic[T]):
         # No blinking cursor: each blink redraws the field (and over SSH, a steady trickle of
         # bytes while the operator thinks). Textual calls this as well as a subclass's on_mount.
         for field in self.query("Input, TextArea"):
-            field.cursor_blink = False  # type: ignore[attr-defined]
+            if isinstance(field, (Input, TextArea)):  # always, by the selector; narrows the type
+                field.cursor_blink = False
 
     def hint_text(self) -> str:
         return "Enter = press the focused button · Tab = next button · q / Esc = cancel"
@@ -118,7 +120,7 @@ class TextDialog(Dialog[T], Generic[T]):
     and implement `value()` (the result) and optionally `problem()` (why not yet)."""
 
     submit_label = "OK"
-    submit_variant = "primary"
+    submit_variant: ButtonVariant = "primary"
     min_text = MIN_TEXT
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -134,7 +136,7 @@ class TextDialog(Dialog[T], Generic[T]):
     def buttons(self) -> Horizontal:
         return Horizontal(
             Button("Cancel", id="cancel"),
-            Button(self.submit_label, id="submit", variant=self.submit_variant),  # type: ignore[arg-type]
+            Button(self.submit_label, id="submit", variant=self.submit_variant),
             classes="buttons",
         )
 

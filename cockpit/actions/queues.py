@@ -12,7 +12,7 @@ import asyncio
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsInt
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
@@ -86,16 +86,23 @@ class QueueControl:
             readings: list[Reading] = await source.read()
             for r in readings:
                 if r.name in names:
-                    out[r.name] = LiveQueue(r.name, r.value if isinstance(r.value, float) else None,
-                                            r.detail.get("in_flight"), r.detail.get("paused"), r.error)
+                    out[r.name] = LiveQueue(
+                        r.name,
+                        r.value if isinstance(r.value, float) else None,
+                        r.detail.get("in_flight"),
+                        r.detail.get("paused"),
+                        r.error,
+                    )
         return out
 
     def pause_scope(self, queue: QueueConfig) -> str:
         if queue.pause_key:
             return f"sets {queue.pause_key} (home-grown worker pause key)"
         if queue.pause_argv:
-            return (f"runs {' '.join(queue.pause_argv)} (configured; resume runs {' '.join(queue.resume_argv)}); "
-                    "the cockpit cannot read back whether the workers stopped")
+            return (
+                f"runs {' '.join(queue.pause_argv)} (configured; resume runs {' '.join(queue.resume_argv)}); "
+                "the cockpit cannot read back whether the workers stopped"
+            )
         return str(queue_kind(queue.kind).pause_scope(queue))
 
     async def pause(self, queue: QueueConfig) -> Sent:
@@ -135,8 +142,9 @@ ARGV_TIMEOUT = 60.0
 async def run_argv(argv: Sequence[str], name: str) -> str:
     """Run a configured command without a shell; a non-zero exit or a timeout is a failure."""
     timeout = ARGV_TIMEOUT
-    proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.DEVNULL,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:
@@ -145,7 +153,9 @@ async def run_argv(argv: Sequence[str], name: str) -> str:
         raise TimeoutError(f"{name}: {argv[0]} did not finish within {timeout:g} s (killed)") from None
     last = visible(out.decode(errors="replace").strip().splitlines()[-1][:160]) if out.strip() else ""
     if proc.returncode != 0:
-        raise QueueActionError(f"{name}: {argv[0]} exited with status {proc.returncode}" + (f": {last}" if last else ""))
+        raise QueueActionError(
+            f"{name}: {argv[0]} exited with status {proc.returncode}" + (f": {last}" if last else "")
+        )
     return f"{name}: ran {' '.join(argv)}" + (f" ({last})" if last else "")
 
 
@@ -164,47 +174,75 @@ class PauseQueues(Action):
         lines, warnings = [], []
         for name in self.names:
             queue, state = self.control.queue(name), states.get(name)
-            now = "unreadable" if state is None or state.error else (
-                f"{_n(state.depth)} waiting, {_n(state.in_flight)} in flight, {'PAUSED' if state.paused else 'running'}")
+            now = (
+                "unreadable"
+                if state is None or state.error
+                else (
+                    f"{_n(state.depth)} waiting, {_n(state.in_flight)} in flight, {'PAUSED' if state.paused else 'running'}"
+                )
+            )
             lines.append(f"{name} ({queue.kind} on {queue.where}): {now}")
             warnings.append(self.control.pause_scope(queue))
         waiting = sum(int(s.depth or 0) for s in states.values())
-        return Preview(self.name, self.title, tuple(lines), {"queues": len(self.names), "waiting": waiting},
-                       warnings=tuple(dict.fromkeys(warnings)),
-                       nothing_to_do=all(s.paused for s in states.values()) and len(states) == len(self.names))
+        return Preview(
+            self.name,
+            self.title,
+            tuple(lines),
+            {"queues": len(self.names), "waiting": waiting},
+            warnings=tuple(dict.fromkeys(warnings)),
+            nothing_to_do=all(s.paused for s in states.values()) and len(states) == len(self.names),
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         return await each_queue(self.control, self.names, paused=True, progress=progress)
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         states = await self.control.states(self.names)
-        unreadable = [f"{n} ({states[n].error if n in states else 'no reading'})" for n in self.names
-                      if n not in states or states[n].error]
+        unreadable = [
+            f"{n} ({states[n].error if n in states else 'no reading'})"
+            for n in self.names
+            if n not in states or states[n].error
+        ]
         blind = [n for n in self.names if self.control.queue(n).pause_argv and n in states and states[n].paused is None]
-        running = [n for n in self.names if n in states and not states[n].error and not states[n].paused
-                   and n not in blind]
+        running = [
+            n for n in self.names if n in states and not states[n].error and not states[n].paused and n not in blind
+        ]
         fleeting: dict[str, list[str]] = {}  # kinds whose pause a restarted worker forgets
         for n in self.names:
             if not getattr(queue_kind(self.control.queue(n).kind), "durable_pause", True):
                 fleeting.setdefault(self.control.queue(n).kind, []).append(n)
         if running or unreadable:
-            said = ([f"still running: {', '.join(running)}"] if running else []) + \
-                   ([f"cannot read back: {'; '.join(unreadable)}"] if unreadable else [])
-            return Result(False, "; ".join(said), state_left=executed.state_left or "see the queues panel",
-                          data={"running": running, "unreadable": unreadable})
+            said = ([f"still running: {', '.join(running)}"] if running else []) + (
+                [f"cannot read back: {'; '.join(unreadable)}"] if unreadable else []
+            )
+            return Result(
+                False,
+                "; ".join(said),
+                state_left=executed.state_left or "see the queues panel",
+                data={"running": running, "unreadable": unreadable},
+            )
         note = "".join(f"; {k} pause is not durable ({', '.join(ns)})" for k, ns in fleeting.items())
         if blind:
             note += f"; not read back (a configured command, no pause state to read): {', '.join(blind)}"
-        return Result(True, "paused: " + ", ".join(f"{n} ({_n(states[n].depth)} waiting)" for n in self.names) + note,
-                      data={"states": {n: {"depth": states[n].depth, "in_flight": states[n].in_flight}
-                                       for n in self.names}})
+        return Result(
+            True,
+            "paused: " + ", ".join(f"{n} ({_n(states[n].depth)} waiting)" for n in self.names) + note,
+            data={"states": {n: {"depth": states[n].depth, "in_flight": states[n].in_flight} for n in self.names}},
+        )
 
 
 class ResumeQueues(Action):
     destructive = True
 
-    def __init__(self, control: QueueControl, names: Sequence[str], *, name: str = "resume_queue",
-                 title: str = "Resume queues", step: str | None = None) -> None:
+    def __init__(
+        self,
+        control: QueueControl,
+        names: Sequence[str],
+        *,
+        name: str = "resume_queue",
+        title: str = "Resume queues",
+        step: str | None = None,
+    ) -> None:
         self.control = control
         self.names = list(names)
         self.name, self.title, self.step = name, title, step
@@ -212,9 +250,16 @@ class ResumeQueues(Action):
     async def preview(self) -> Preview:
         states = await self.control.states(self.names)
         lines = [f"{n}: {_n(s.depth)} waiting will start to run" for n, s in states.items()]
-        return Preview(self.name, self.title, tuple(lines), {"waiting": sum(int(s.depth or 0) for s in states.values())},
-                       warnings=("Resuming everything at once replays every waiting job together; the staged restart "
-                                 "(j) resumes stage by stage.",))
+        return Preview(
+            self.name,
+            self.title,
+            tuple(lines),
+            {"waiting": sum(int(s.depth or 0) for s in states.values())},
+            warnings=(
+                "Resuming everything at once replays every waiting job together; the staged restart "
+                "(j) resumes stage by stage.",
+            ),
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         return await each_queue(self.control, self.names, paused=False, progress=progress)
@@ -224,8 +269,9 @@ class ResumeQueues(Action):
         still = [n for n in self.names if n in states and states[n].paused]
         unreadable = [n for n in self.names if n not in states or states[n].error]
         if still or unreadable:
-            said = ([f"still paused: {', '.join(still)}"] if still else []) + \
-                   ([f"cannot read back: {', '.join(unreadable)}"] if unreadable else [])
+            said = ([f"still paused: {', '.join(still)}"] if still else []) + (
+                [f"cannot read back: {', '.join(unreadable)}"] if unreadable else []
+            )
             return Result(False, "; ".join(said), state_left=executed.state_left or "see the queues panel")
         return Result(True, "running: " + ", ".join(self.names))
 
@@ -258,10 +304,19 @@ async def each_queue(control: QueueControl, names: Sequence[str], *, paused: boo
         left.append(f"NOT {verb}: {', '.join(failed[NOT_CHANGED])}")
     if UNKNOWN in failed:
         left.append(f"unknown (the command may have landed; read the panel): {', '.join(failed[UNKNOWN])}")
-    return Result(False, f"{verb} {len(done)} of {len(names)}: {'; '.join(reasons)}", state_left="; ".join(left),
-                  data={verb: done, "failed": reasons, "not_changed": failed.get(NOT_CHANGED, []),
-                        "unknown": failed.get(UNKNOWN, []), "sent": sent})
+    return Result(
+        False,
+        f"{verb} {len(done)} of {len(names)}: {'; '.join(reasons)}",
+        state_left="; ".join(left),
+        data={
+            verb: done,
+            "failed": reasons,
+            "not_changed": failed.get(NOT_CHANGED, []),
+            "unknown": failed.get(UNKNOWN, []),
+            "sent": sent,
+        },
+    )
 
 
-def _n(value: object) -> str:
-    return "?" if value is None else f"{int(value):,}"  # type: ignore[call-overload]
+def _n(value: SupportsInt | str | None) -> str:
+    return "?" if value is None else f"{int(value):,}"

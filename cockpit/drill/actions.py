@@ -41,12 +41,17 @@ class PauseRiskyQueues(DrillAction):
         if q.paused:
             return Preview(self.name, self.title, ("payment-retry is already paused",), nothing_to_do=True)
         return Preview(
-            self.name, self.title,
-            (f"payment-retry (rq on redis 'jobs'): {int(q.depth):,} waiting, {q.concurrency} in flight, "
-             f"{int(q.failed):,} failed",),
+            self.name,
+            self.title,
+            (
+                f"payment-retry (rq on redis 'jobs'): {int(q.depth):,} waiting, {q.concurrency} in flight, "
+                f"{int(q.failed):,} failed",
+            ),
             {"queues": 1, "waiting": int(q.depth), "in_flight": q.concurrency},
-            warnings=("RQ suspension (rq:suspended) stops EVERY rq queue on redis 'jobs', not just this one.",
-                      "Jobs keep arriving while paused: the queue will grow until the staged restart."),
+            warnings=(
+                "RQ suspension (rq:suspended) stops EVERY rq queue on redis 'jobs', not just this one.",
+                "Jobs keep arriving while paused: the queue will grow until the staged restart.",
+            ),
         )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
@@ -59,8 +64,11 @@ class PauseRiskyQueues(DrillAction):
         await self.wait(2)
         q = self.world.retry
         if q.paused:
-            return Result(True, f"payment-retry paused; in flight 0, {int(q.depth):,} waiting (will grow)",
-                          data={"paused": True, "waiting": int(q.depth)})
+            return Result(
+                True,
+                f"payment-retry paused; in flight 0, {int(q.depth):,} waiting (will grow)",
+                data={"paused": True, "waiting": int(q.depth)},
+            )
         return Result(False, "payment-retry is still running", state_left="the queue is not paused")
 
 
@@ -73,19 +81,27 @@ class MaintenanceSwitch(DrillAction):
         self.sync()
         turning_on = not all(v >= 100 for v in self.world.read_only.desired.values())
         verb = "ON: checkout accepts no new orders" if turning_on else "OFF: checkout accepts orders again"
-        return Preview(self.name, self.title, tuple(f"checkout_read_only@{r} -> {verb}" for r in REGIONS),
-                       {"regions": len(REGIONS), "on": int(turning_on)})
+        return Preview(
+            self.name,
+            self.title,
+            tuple(f"checkout_read_only@{r} -> {verb}" for r in REGIONS),
+            {"regions": len(REGIONS), "on": int(turning_on)},
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         value = 100.0 if preview.counts.get("on") else 0.0
         for region in REGIONS:
             self.world.set_flag(self.world.read_only, region, value)
-        return Result(True, f"read-only switch set {'on' if value else 'off'} in {len(REGIONS)} regions",
-                      data={"sent": _flag_writes(self.config, "checkout_read_only", bool(value), REGIONS)})
+        return Result(
+            True,
+            f"read-only switch set {'on' if value else 'off'} in {len(REGIONS)} regions",
+            data={"sent": _flag_writes(self.config, "checkout_read_only", bool(value), REGIONS)},
+        )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
-        return await _read_back(self, self.world.read_only, "checkout_read_only",
-                                100.0 if preview.counts.get("on") else 0.0)
+        return await _read_back(
+            self, self.world.read_only, "checkout_read_only", 100.0 if preview.counts.get("on") else 0.0
+        )
 
 
 class FlagsToSafe(DrillAction):
@@ -99,8 +115,14 @@ class FlagsToSafe(DrillAction):
         changes = [f"new_checkout@{r}: {_pct(state.observed[r])} -> off" for r in REGIONS if state.desired[r] != 0]
         already = [r for r in REGIONS if state.desired[r] == 0]
         lines = tuple(changes) + ((f"already off: {', '.join(already)}",) if already else ())
-        return Preview(self.name, self.title, lines, {"cells": len(changes), "regions": len(REGIONS)},
-                       warnings=("A kill switch: enabled = false (never 0 %).",), nothing_to_do=not changes)
+        return Preview(
+            self.name,
+            self.title,
+            lines,
+            {"cells": len(changes), "regions": len(REGIONS)},
+            warnings=("A kill switch: enabled = false (never 0 %).",),
+            nothing_to_do=not changes,
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         written = []
@@ -109,8 +131,11 @@ class FlagsToSafe(DrillAction):
                 self.world.set_flag(self.world.new_checkout, region, 0.0)
                 written.append(region)
                 progress(f"new_checkout@{region}: disabled in the control plane")
-        return Result(True, f"new_checkout disabled in {len(REGIONS)} regions (control plane)",
-                      data={"sent": _flag_writes(self.config, "new_checkout", False, written)})
+        return Result(
+            True,
+            f"new_checkout disabled in {len(REGIONS)} regions (control plane)",
+            data={"sent": _flag_writes(self.config, "new_checkout", False, written)},
+        )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         return await _read_back(self, self.world.new_checkout, "new_checkout", 0.0)
@@ -123,12 +148,18 @@ async def _read_back(action: DrillAction, flag: FlagState, name: str, want: floa
         action.sync()
         lagging = [r for r in REGIONS if flag.observed[r] != want]
         if not lagging:
-            return Result(True, f"{name} reads back {_pct(want)} in every region (after {waited:.0f}s)",
-                          data={"regions": {r: flag.observed[r] for r in REGIONS}})
+            return Result(
+                True,
+                f"{name} reads back {_pct(want)} in every region (after {waited:.0f}s)",
+                data={"regions": {r: flag.observed[r] for r in REGIONS}},
+            )
         if waited >= patience:
-            return Result(False, f"{name} still disagrees in {', '.join(lagging)} after {waited:.0f}s",
-                          state_left="the control plane has the safe value; those regions have not synced",
-                          data={"regions": {r: flag.observed[r] for r in REGIONS}, "lagging": lagging})
+            return Result(
+                False,
+                f"{name} still disagrees in {', '.join(lagging)} after {waited:.0f}s",
+                state_left="the control plane has the safe value; those regions have not synced",
+                data={"regions": {r: flag.observed[r] for r in REGIONS}, "lagging": lagging},
+            )
         await action.wait(2.0)
         waited += 2.0
 
@@ -148,8 +179,12 @@ class RevertRelease(DrillAction):
         argv = " ".join(self.config.actions.revert.argv) if self.config.actions.revert else "?"
         if not self.world.bad_release_live:
             return Preview(self.name, self.title, (f"already on {self.world.release}",), nothing_to_do=True)
-        return Preview(self.name, self.title, (f"run (no shell): {argv}", f"release {self.world.release} -> 2026.11.2",
-                                               "3 replicas in 3 regions"), {"replicas": 3})
+        return Preview(
+            self.name,
+            self.title,
+            (f"run (no shell): {argv}", f"release {self.world.release} -> 2026.11.2", "3 replicas in 3 regions"),
+            {"replicas": 3},
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         self.sync()
@@ -158,12 +193,21 @@ class RevertRelease(DrillAction):
         progress("deployment.apps/checkout rolled back")
         for replicas in (1, 2, 3):
             await self.wait(self.ROLLOUT_SECONDS / 3)
-            progress(f'Waiting for deployment "checkout" rollout to finish: {replicas} of 3 updated replicas are available...')
+            progress(
+                f'Waiting for deployment "checkout" rollout to finish: {replicas} of 3 updated replicas are available...'
+            )
         await self.wait(1)
         progress('deployment "checkout" successfully rolled out')
         argv = self.config.actions.revert.argv if self.config.actions.revert else ()
-        return Result(True, "revert command exited 0", data={"exit_status": 0, "duration_s": self.ROLLOUT_SECONDS,
-                                                             "sent": [f"exec (no shell): {shlex.join(argv)}"]})
+        return Result(
+            True,
+            "revert command exited 0",
+            data={
+                "exit_status": 0,
+                "duration_s": self.ROLLOUT_SECONDS,
+                "sent": [f"exec (no shell): {shlex.join(argv)}"],
+            },
+        )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         self.sync()
@@ -180,10 +224,16 @@ class ClearCaches(DrillAction):
     async def preview(self) -> Preview:
         self.sync()
         stale = int(self.world.stale_cart_keys)
-        return Preview(self.name, self.title,
-                       (f"cart-totals (redis 'cache', SCAN cart:total:*): {stale:,} keys match "
-                        f"(of {int(self.world.cart_keys):,} cart keys)",),
-                       {"keys": stale}, nothing_to_do=stale == 0)
+        return Preview(
+            self.name,
+            self.title,
+            (
+                f"cart-totals (redis 'cache', SCAN cart:total:*): {stale:,} keys match "
+                f"(of {int(self.world.cart_keys):,} cart keys)",
+            ),
+            {"keys": stale},
+            nothing_to_do=stale == 0,
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         self.sync()
@@ -197,9 +247,12 @@ class ClearCaches(DrillAction):
         await self.wait(2)
         left = int(self.world.stale_cart_keys)
         if left:
-            return Result(False, f"cart-totals: {left:,} matching keys again 2s later: something still writes them",
-                          state_left="the cache is being refilled by a writer that was not stopped",
-                          data={"left": left})
+            return Result(
+                False,
+                f"cart-totals: {left:,} matching keys again 2s later: something still writes them",
+                state_left="the cache is being refilled by a writer that was not stopped",
+                data={"left": left},
+            )
         return Result(True, "cart-totals: 0 matching keys left", data={"left": 0})
 
 
@@ -213,25 +266,38 @@ class RepairData(DrillAction):
 
     def _counts(self) -> dict[str, int]:
         w = self.world
-        return {"release duplicates": int(w.duplicate_holds),
-                "mark for review": int(w.paid_uncaptured) + int(w.wrong_totals)}
+        return {
+            "release duplicates": int(w.duplicate_holds),
+            "mark for review": int(w.paid_uncaptured) + int(w.wrong_totals),
+        }
 
     async def preview(self) -> Preview:
         self.sync()
         script = self._script()
         counts = self._counts()
-        lines = tuple(f"{name}: {n:,} rows (statement {i + 1} of {len(counts)})" for i, (name, n) in enumerate(counts.items()))
-        return Preview(self.name, self.title,
-                       (f"script {script.name!r} reviewed by {script.reviewed_by}, one transaction", *lines),
-                       counts, warnings=(f"guard: each statement must touch exactly its preview count; "
-                                         f"max {script.max_rows:,} rows",), nothing_to_do=not any(counts.values()))
+        lines = tuple(
+            f"{name}: {n:,} rows (statement {i + 1} of {len(counts)})" for i, (name, n) in enumerate(counts.items())
+        )
+        return Preview(
+            self.name,
+            self.title,
+            (f"script {script.name!r} reviewed by {script.reviewed_by}, one transaction", *lines),
+            counts,
+            warnings=(f"guard: each statement must touch exactly its preview count; max {script.max_rows:,} rows",),
+            nothing_to_do=not any(counts.values()),
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         script = self._script()
         sql = "\n;\n".join(s.sql.strip() for s in script.statements)
-        ledger = {"script": script.name, "reviewed_by": script.reviewed_by,
-                  "sha256": _sha256(sql), "sql": sql,
-                  "preview": dict(preview.counts), "sent": _repair_sent(self.config, script, preview.counts)}
+        ledger: dict[str, Any] = {
+            "script": script.name,
+            "reviewed_by": script.reviewed_by,
+            "sha256": _sha256(sql),
+            "sql": sql,
+            "preview": dict(preview.counts),
+            "sent": _repair_sent(self.config, script, preview.counts),
+        }
         progress("BEGIN")
         await self.wait(2)
         now = self._counts()
@@ -239,20 +305,31 @@ class RepairData(DrillAction):
             if now[name] != expected:
                 progress("ROLLBACK")
                 ledger["sent"] = [*ledger["sent"][:-1], ledger["sent"][-1].replace("COMMIT", "ROLLBACK")]
-                return Result(False, f"rolled back: {name!r} would touch {now[name]:,} rows, preview said {expected:,} "
-                              f"({now[name] - expected:+,})",
-                              state_left="nothing changed (the whole transaction was rolled back); "
-                                         "rows are still changing: stop the writer, then preview again",
-                              data={**ledger, "applied": {}, "mismatch": {name: now[name]}})
+                return Result(
+                    False,
+                    f"rolled back: {name!r} would touch {now[name]:,} rows, preview said {expected:,} "
+                    f"({now[name] - expected:+,})",
+                    state_left="nothing changed (the whole transaction was rolled back); "
+                    "rows are still changing: stop the writer, then preview again",
+                    data={**ledger, "applied": {}, "mismatch": {name: now[name]}},
+                )
         applied = self.world.repair()
         progress(f"UPDATE {applied['released_duplicates']} (release duplicates)")
         progress(f"UPDATE {applied['marked_for_review']} (mark for review)")
         progress("COMMIT")
-        return Result(True, f"repaired: {applied['released_duplicates']:,} duplicates released, "
-                      f"{applied['marked_for_review']:,} orders marked for review",
-                      data={**ledger, "applied": {"release duplicates": applied["released_duplicates"],
-                                                  "mark for review": applied["marked_for_review"]},
-                            "marked_for_review": applied["marked_for_review"]})
+        return Result(
+            True,
+            f"repaired: {applied['released_duplicates']:,} duplicates released, "
+            f"{applied['marked_for_review']:,} orders marked for review",
+            data={
+                **ledger,
+                "applied": {
+                    "release duplicates": applied["released_duplicates"],
+                    "mark for review": applied["marked_for_review"],
+                },
+                "marked_for_review": applied["marked_for_review"],
+            },
+        )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         self.sync()
@@ -260,8 +337,12 @@ class RepairData(DrillAction):
         if not executed.ok:
             return Result(False, "no change to verify", state_left=executed.state_left)
         if any(counts.values()):
-            return Result(False, f"suspects after repair: {words(counts)}", state_left="committed, but new bad rows appear",
-                          data={"counts_after": counts})
+            return Result(
+                False,
+                f"suspects after repair: {words(counts)}",
+                state_left="committed, but new bad rows appear",
+                data={"counts_after": counts},
+            )
         return Result(True, "suspect counts are 0 after the repair", data={"counts_after": counts})
 
 
@@ -277,14 +358,20 @@ class RestartStaged(DrillAction):
     async def preview(self) -> Preview:
         self.sync()
         stages = [(stage, name, q) for stage, name, q in self._queues() if q.paused or q.concurrency < FULL_CONCURRENCY]
-        lines = tuple(f"stage {stage}: {name}: {int(q.depth):,} waiting"
-                      + (f", resumes at {STAGED_START_WORKERS} workers then {FULL_CONCURRENCY}" if q.paused else "")
-                      for stage, name, q in stages)
+        lines = tuple(
+            f"stage {stage}: {name}: {int(q.depth):,} waiting"
+            + (f", resumes at {STAGED_START_WORKERS} workers then {FULL_CONCURRENCY}" if q.paused else "")
+            for stage, name, q in stages
+        )
         settle = self.config.actions.restart.settle
-        return Preview(self.name, self.title, lines or ("nothing is paused",),
-                       {"stages": len({s for s, _, _ in stages}), "waiting": sum(int(q.depth) for _, _, q in stages)},
-                       warnings=(f"waits {settle:.0f}s after each stage; stops if errors rise or a queue grows",),
-                       nothing_to_do=not stages)
+        return Preview(
+            self.name,
+            self.title,
+            lines or ("nothing is paused",),
+            {"stages": len({s for s, _, _ in stages}), "waiting": sum(int(q.depth) for _, _, q in stages)},
+            warnings=(f"waits {settle:.0f}s after each stage; stops if errors rise or a queue grows",),
+            nothing_to_do=not stages,
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         settle = self.config.actions.restart.settle
@@ -303,21 +390,30 @@ class RestartStaged(DrillAction):
             worse = self._worse(before_dups, limit)
             if worse:
                 queue.paused = True
-                return Result(False, f"stage {stage} ({name}) made things worse: {worse}; paused it again",
-                              state_left=f"resumed: {', '.join(done) or 'none'}; {name} and later stages paused",
-                              data={"resumed": done, "stopped_at": name, "sent": sent})
+                return Result(
+                    False,
+                    f"stage {stage} ({name}) made things worse: {worse}; paused it again",
+                    state_left=f"resumed: {', '.join(done) or 'none'}; {name} and later stages paused",
+                    data={"resumed": done, "stopped_at": name, "sent": sent},
+                )
             queue.concurrency = FULL_CONCURRENCY
-            progress(f"stage {stage}: {name} at full concurrency ({FULL_CONCURRENCY}); depth "
-                     f"{int(before_depth):,} -> {int(queue.depth):,}")
+            progress(
+                f"stage {stage}: {name} at full concurrency ({FULL_CONCURRENCY}); depth "
+                f"{int(before_depth):,} -> {int(queue.depth):,}"
+            )
             await self.wait(settle / 2)
             if worse := self._worse(before_dups, limit):
                 queue.concurrency = STAGED_START_WORKERS
-                return Result(False, f"{name} at full concurrency made things worse: {worse}; back to "
-                              f"{STAGED_START_WORKERS} workers", state_left=f"{name} running at {STAGED_START_WORKERS} workers",
-                              data={"resumed": [*done, name], "throttled": name, "sent": sent})
+                return Result(
+                    False,
+                    f"{name} at full concurrency made things worse: {worse}; back to {STAGED_START_WORKERS} workers",
+                    state_left=f"{name} running at {STAGED_START_WORKERS} workers",
+                    data={"resumed": [*done, name], "throttled": name, "sent": sent},
+                )
             done.append(name)
-        return Result(True, f"resumed in stages: {', '.join(done) or 'nothing was paused'}",
-                      data={"resumed": done, "sent": sent})
+        return Result(
+            True, f"resumed in stages: {', '.join(done) or 'nothing was paused'}", data={"resumed": done, "sent": sent}
+        )
 
     def _worse(self, dups_before: float, limit: float) -> str:
         if self.world.error_observed > limit:
@@ -355,12 +451,17 @@ def _flag_writes(config: Config, flag: str, enabled: bool, regions: Sequence[str
 def _repair_sent(config: Config, script: Any, counts: Mapping[str, int]) -> list[str]:
     """What the real repair sends, in order (its command-log form), ending in COMMIT."""
     where = f"postgres (DSN from ${config.postgres.repair_dsn_env if config.postgres else '?'})"
-    sent = [f"{where}: BEGIN",
-            f"{where}: SELECT set_config('statement_timeout', '{int(script.statement_timeout * 1000)}', true)",
-            f"{where}: SELECT set_config('lock_timeout', '5000', true)"]
+    sent = [
+        f"{where}: BEGIN",
+        f"{where}: SELECT set_config('statement_timeout', '{int(script.statement_timeout * 1000)}', true)",
+        f"{where}: SELECT set_config('lock_timeout', '5000', true)",
+    ]
     for statement in script.statements:
-        sent += sql_lines(f"{where}: {statement.name} (no parameters; must touch exactly "
-                          f"{counts.get(statement.name, 0):,} rows, else ROLLBACK):", statement.sql)
+        sent += sql_lines(
+            f"{where}: {statement.name} (no parameters; must touch exactly "
+            f"{counts.get(statement.name, 0):,} rows, else ROLLBACK):",
+            statement.sql,
+        )
     return [*sent, f"{where}: COMMIT"]
 
 

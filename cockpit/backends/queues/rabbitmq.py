@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -145,7 +145,7 @@ class RabbitSource:
                 )
             else:
                 reading = as_reading(queue, queue.name, self.server.name, parse(found[name]), None, now)
-                reading.detail["consumers"] = found[name].get("consumers")  # type: ignore[index]
+                reading = replace(reading, detail={**reading.detail, "consumers": found[name].get("consumers")})
                 readings.append(reading)
         return readings
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cockpit.backends.queues.base import QueueState, as_reading
@@ -238,7 +238,7 @@ class RedisQueueSource:
             reading = as_reading(queue, label, self.instance.name, state, errors.get(label), now, name=name)
             scope = getattr(_kind(queue.kind), "pause_note", None)
             if scope:
-                reading.detail["pause_scope"] = scope  # type: ignore[index]
+                reading = replace(reading, detail={**reading.detail, "pause_scope": scope})
             readings.append(reading)
         return readings
 
