@@ -42,8 +42,9 @@ DIALOGS = {"help": b"?", "note": b"n", "confirm": b"s"}
 SIZES = ((80, 24), (120, 36), (200, 50))
 
 
-def measure(argv: list[str], cols: int, rows: int, seconds: float, env: dict[str, str], warmup: float = 3.5,
-            keys: bytes = b"") -> float:
+def measure(
+    argv: list[str], cols: int, rows: int, seconds: float, env: dict[str, str], warmup: float = 3.5, keys: bytes = b""
+) -> float:
     """Bytes per minute written after a warm-up (the first full paint, and opening the dialog
     `keys` opens at 2 s, are not steady state)."""
     pid, fd = pty.fork()
@@ -77,8 +78,13 @@ def measure(argv: list[str], cols: int, rows: int, seconds: float, env: dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--tree", action="append", default=[], metavar="DIR",
-                        help="a checkout whose cockpit to measure (repeatable; default: this one)")
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a checkout whose cockpit to measure (repeatable; default: this one)",
+    )
     parser.add_argument("--sizes", default="80x24,120x36,200x50")
     args = parser.parse_args()
     trees = [Path(t).resolve() for t in args.tree] or [ROOT]
@@ -120,24 +126,41 @@ sql = "SELECT count(*) FROM orders WHERE id > 90"
             base = {"PYTHONPATH": str(tree)}
             print(f"tree {tree}")
             for cols, rows in sizes:
-                def run(name: str, keys: bytes = b"", cockpit=cockpit, cols=cols, rows=rows, base=base) -> float:
-                    return measure([*cockpit, "run", "--config", str(config), "--journal",
-                                    str(tmp / f"i{cols}{name}.jsonl")], cols, rows, args.seconds,
-                                   {**env, **base}, keys=keys)
 
-                def drill(name: str, keys: bytes = b"", speed: str = "10", cockpit=cockpit, cols=cols, rows=rows,
-                          base=base) -> float:
-                    return measure([*cockpit, "drill", "--speed", speed, "--journal",
-                                    str(tmp / f"b{cols}{name}.jsonl")], cols, rows, args.seconds, base, keys=keys)
+                def run(name: str, keys: bytes = b"", cockpit=cockpit, cols=cols, rows=rows, base=base) -> float:
+                    return measure(
+                        [*cockpit, "run", "--config", str(config), "--journal", str(tmp / f"i{cols}{name}.jsonl")],
+                        cols,
+                        rows,
+                        args.seconds,
+                        {**env, **base},
+                        keys=keys,
+                    )
+
+                def drill(
+                    name: str, keys: bytes = b"", speed: str = "10", cockpit=cockpit, cols=cols, rows=rows, base=base
+                ) -> float:
+                    return measure(
+                        [*cockpit, "drill", "--speed", speed, "--journal", str(tmp / f"b{cols}{name}.jsonl")],
+                        cols,
+                        rows,
+                        args.seconds,
+                        base,
+                        keys=keys,
+                    )
 
                 idle, busy, calm = run("none"), drill("none"), drill("calm", speed="1")
-                print(f"  {cols}x{rows}: idle {idle / 1024:6.1f} KB/min   busy drill (speed 10) {busy / 1024:6.1f} KB/min"
-                      f"   idle drill (speed 1, no key) {calm / 1024:6.1f} KB/min")
+                print(
+                    f"  {cols}x{rows}: idle {idle / 1024:6.1f} KB/min   busy drill (speed 10) {busy / 1024:6.1f} KB/min"
+                    f"   idle drill (speed 1, no key) {calm / 1024:6.1f} KB/min"
+                )
                 for name, key in DIALOGS.items():
                     over_idle, over_busy = run(name, key), drill(name, key)
                     ratio = f"{over_busy / busy:5.2f}x" if busy else "  n/a"
-                    print(f"    {name:8s} open: over idle {over_idle / 1024:6.1f} KB/min   over the drill "
-                          f"{over_busy / 1024:6.1f} KB/min = {ratio} the drill without it")
+                    print(
+                        f"    {name:8s} open: over idle {over_idle / 1024:6.1f} KB/min   over the drill "
+                        f"{over_busy / 1024:6.1f} KB/min = {ratio} the drill without it"
+                    )
     finally:
         pg.stop()
         rd.stop()

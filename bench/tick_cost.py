@@ -185,17 +185,25 @@ async def run(args) -> None:
             for kind, values in sorted(per_kind.items()):
                 print(f"  CPU per tick, {kind:<36} {sum(values) * 1000:7.1f} ms over {len(values)} source(s)")
             reads_per_second = sum(per_source[s.ident] / s.interval for s in sources)
-            print(f"reads alone, CPU per second (each source's CPU per read / its interval): "
-                  f"{reads_per_second * 1000:.1f} ms")
+            print(
+                f"reads alone, CPU per second (each source's CPU per read / its interval): "
+                f"{reads_per_second * 1000:.1f} ms"
+            )
             if args.tui_seconds > 0:
                 tmp = Path(tempfile.mkdtemp())
-                config = write_config(tmp, build_config([s.url for s in reds], "BENCH_PG", prom.url, http_url,
-                                                        unleash.url if unleash else None))
+                config = write_config(
+                    tmp,
+                    build_config(
+                        [s.url for s in reds], "BENCH_PG", prom.url, http_url, unleash.url if unleash else None
+                    ),
+                )
                 env = {"BENCH_PG": select_only_dsn(pg.dsn())}
                 for tree in [Path(t) for t in args.tree] or [ROOT]:
                     cpu = tui_cpu_per_second(tree, config, tmp, env, args.tui_seconds)
-                    print(f"whole TUI ({tree}): {cpu * 1000:.1f} ms CPU per second = "
-                          f"{cpu / reads_per_second:.1f}x the reads alone")
+                    print(
+                        f"whole TUI ({tree}): {cpu * 1000:.1f} ms CPU per second = "
+                        f"{cpu / reads_per_second:.1f}x the reads alone"
+                    )
             for s in sources:
                 await s.close()
     finally:
@@ -213,16 +221,18 @@ def write_config(tmp: Path, text: str) -> Path:
     return config
 
 
-def tui_cpu_per_second(tree: Path, config: Path, tmp: Path, env: dict[str, str], seconds: float,
-                       warmup: float = 10.0) -> float:
+def tui_cpu_per_second(
+    tree: Path, config: Path, tmp: Path, env: dict[str, str], seconds: float, warmup: float = 10.0
+) -> float:
     """CPU seconds per second of `cockpit run` in a 200x50 pty, after a warm-up (start-up
     and the first reads are not steady state); its output is read and thrown away."""
     journal = tmp / f"j-{time.monotonic_ns()}.jsonl"
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update({**env, "TERM": "xterm-256color", "PYTHONPATH": str(tree.resolve())})
-        os.execv(sys.executable, [sys.executable, "-m", "cockpit", "run", "--config", str(config),
-                                  "--journal", str(journal)])
+        os.execv(
+            sys.executable, [sys.executable, "-m", "cockpit", "run", "--config", str(config), "--journal", str(journal)]
+        )
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
 
     def cpu() -> float:

@@ -58,8 +58,11 @@ class RegistryCommands(Provider):
         app = self.app
         assert isinstance(app, CockpitApp)
         for command in app.commands:
-            yield DiscoveryHit(f"{command.description} [{KEY_DISPLAY.get(command.key, command.key)}]",
-                               partial(app.palette_run, _action_string(command)), help=command.name)
+            yield DiscoveryHit(
+                f"{command.description} [{KEY_DISPLAY.get(command.key, command.key)}]",
+                partial(app.palette_run, _action_string(command)),
+                help=command.name,
+            )
 
     async def search(self, query: str) -> Hits:
         app = self.app
@@ -68,8 +71,9 @@ class RegistryCommands(Provider):
         for command in app.commands:
             text = f"{command.description} [{KEY_DISPLAY.get(command.key, command.key)}]"
             if (score := matcher.match(f"{command.name} {text}")) > 0:
-                yield Hit(score, matcher.highlight(text), partial(app.palette_run, _action_string(command)),
-                          help=command.name)
+                yield Hit(
+                    score, matcher.highlight(text), partial(app.palette_run, _action_string(command)), help=command.name
+                )
 
 
 class CockpitApp(ViewActions, App[None]):
@@ -104,12 +108,30 @@ class CockpitApp(ViewActions, App[None]):
         #: Checks the environment and every backend once at start; failures are shown on screen.
         self.preflight = preflight
         self.commands: list[Command] = commands(session.read_only)
-        self._registry_actions = {"step", "maintenance", "note", "skip_step", "help", "quit_cockpit", "export",
-                                  "hand_lead", "set_driver", "open_detail", "zoom", "filter_rows", "toggle_log"}
+        self._registry_actions = {
+            "step",
+            "maintenance",
+            "note",
+            "skip_step",
+            "help",
+            "quit_cockpit",
+            "export",
+            "hand_lead",
+            "set_driver",
+            "open_detail",
+            "zoom",
+            "filter_rows",
+            "toggle_log",
+        }
         self._shown_order = 0
         for command in self.commands:
-            self.bind(command.key, _action_string(command), description=command.label,
-                      show=command.footer, key_display=KEY_DISPLAY.get(command.key))
+            self.bind(
+                command.key,
+                _action_string(command),
+                description=command.label,
+                show=command.footer,
+                key_display=KEY_DISPLAY.get(command.key),
+            )
         cfg = session.config
         self._targets = {q.name: (q.expect, q.target) for q in cfg.postgres.suspects} if cfg.postgres else {}
         self._thresholds = {q.name: (q.warn, q.critical) for q in cfg.prometheus.queries} if cfg.prometheus else {}
@@ -163,8 +185,9 @@ class CockpitApp(ViewActions, App[None]):
         self.session.listeners.append(self._on_entry)
         self.session.change_listeners.append(self._on_change)
         if self.preflight is not None:
-            self.run_worker(self._preflight(self.preflight), group="preflight", exit_on_error=False,
-                            description="preflight")
+            self.run_worker(
+                self._preflight(self.preflight), group="preflight", exit_on_error=False, description="preflight"
+            )
         if self.session.journal.resumed:
             self._resume()
         # The session owns time: it polls, evaluates the gate and journals it; the app renders
@@ -193,8 +216,10 @@ class CockpitApp(ViewActions, App[None]):
         session = self.session
         entries = session.journal.entries
         last = max(entries, key=lambda e: e.seq)
-        what = (f"journal {session.journal.path}: {len(entries)} entries, last #{last.seq} at {last.ts} "
-                f"by {last.operator}. Incident {session.incident.status.upper()}, gate {session.gate_state}.")
+        what = (
+            f"journal {session.journal.path}: {len(entries)} entries, last #{last.seq} at {last.ts} "
+            f"by {last.operator}. Incident {session.incident.status.upper()}, gate {session.gate_state}."
+        )
         interrupted = session.interrupted_actions()
         session.resume()
         if session.read_only:
@@ -203,15 +228,15 @@ class CockpitApp(ViewActions, App[None]):
 
         def chosen(name: str | None) -> None:
             if name:
-                self.run_worker(self._reverify(name), group=f"action:{name}", exit_on_error=False,
-                                description=f"re-verify {name}")
+                self.run_worker(
+                    self._reverify(name), group=f"action:{name}", exit_on_error=False, description=f"re-verify {name}"
+                )
 
         self.push_screen(ResumeScreen(what, in_flight), chosen)
 
     async def _reverify(self, name: str) -> None:
         outcome = await self.session.reverify(name)
-        self.notify(outcome.message[:300], severity="information" if outcome.status == "done" else "error",
-                    timeout=10)
+        self.notify(outcome.message[:300], severity="information" if outcome.status == "done" else "error", timeout=10)
         self.refresh_view()
 
     @staticmethod
@@ -318,10 +343,19 @@ class CockpitApp(ViewActions, App[None]):
             self.query_one(RunbookPanel).show(session.runbook, session.read_only, locks)
             for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
                 self._signal(notice)
-            self.query_one(StatusBar).show(StatusView(
-                session.incident, session.incident.elapsed(now), session.incident.update_countdown(now),
-                session.journal.operator.name, session.read_only, session.backends.label, gate, session.journal_error,
-                None if session.shared is None else (session.shared.error or "shared ✔")))
+            self.query_one(StatusBar).show(
+                StatusView(
+                    session.incident,
+                    session.incident.elapsed(now),
+                    session.incident.update_countdown(now),
+                    session.journal.operator.name,
+                    session.read_only,
+                    session.backends.label,
+                    gate,
+                    session.journal_error,
+                    None if session.shared is None else (session.shared.error or "shared ✔"),
+                )
+            )
 
     def on_unmount(self) -> None:
         self.session.listeners.remove(self._on_entry)
@@ -333,8 +367,10 @@ class CockpitApp(ViewActions, App[None]):
         if isinstance(self.screen, ModalScreen) and action in self._registry_actions:
             return False
         # A closed incident binds no rollback action (x reopens it).
-        return not (self.session.closed and (action == "maintenance" or (action == "step" and parameters
-                                                                         and parameters[0] != "close")))
+        return not (
+            self.session.closed
+            and (action == "maintenance" or (action == "step" and parameters and parameters[0] != "close"))
+        )
 
     def action_step(self, step_id: str) -> None:
         step = step_by_id(step_id)
@@ -343,8 +379,11 @@ class CockpitApp(ViewActions, App[None]):
         elif step_id == "watch":
             self.session.start_watch()
             status = self.session.evaluate_gate()
-            self.notify("SERVICE RESTORED ✔" if status.green else f"Watching: {status.state} — {status.reason}",
-                        severity="information" if status.green else "warning", timeout=6)
+            self.notify(
+                "SERVICE RESTORED ✔" if status.green else f"Watching: {status.state} — {status.reason}",
+                severity="information" if status.green else "warning",
+                timeout=6,
+            )
         elif step_id == "close":
             self._close()
         elif step.action:
@@ -355,8 +394,9 @@ class CockpitApp(ViewActions, App[None]):
 
     def _start_action(self, name: str) -> None:
         # A second press while it runs is refused by the session ("busy") and shown as a notice.
-        self.run_worker(self._run_action(name), group=f"action:{name}", exit_on_error=False,
-                        description=f"action {name}")
+        self.run_worker(
+            self._run_action(name), group=f"action:{name}", exit_on_error=False, description=f"action {name}"
+        )
 
     async def _run_action(self, name: str) -> None:
         outcome = await self.session.run_action(name, self._confirm)
@@ -364,14 +404,22 @@ class CockpitApp(ViewActions, App[None]):
             await self._journal_failed(outcome.message)
             self.refresh_view()
             return
-        levels: dict[str, SeverityLevel] = {"done": "information", "cancelled": "information", "busy": "warning",
-                                            "locked": "warning"}
+        levels: dict[str, SeverityLevel] = {
+            "done": "information",
+            "cancelled": "information",
+            "busy": "warning",
+            "locked": "warning",
+        }
         severity = levels.get(outcome.status, "error")
         if outcome.state_left:
             # What the systems now hold comes first: it is what the operator acts on next.
             # The whole story is in the journal (and the log panel).
-            self.notify(f"State left: {outcome.state_left[:240]}", title=f"FAILED: {outcome.message[:80]}",
-                        severity="error", timeout=20)
+            self.notify(
+                f"State left: {outcome.state_left[:240]}",
+                title=f"FAILED: {outcome.message[:80]}",
+                severity="error",
+                timeout=20,
+            )
         else:
             self.notify(outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4)
         self.refresh_view()
@@ -381,14 +429,20 @@ class CockpitApp(ViewActions, App[None]):
         from cockpit.screens import AskScreen
 
         while self.session.journal.unsaved:
-            retry = await self.push_screen_wait(AskScreen(
-                "NOT JOURNALED: the action ran, its result is not saved",
-                f"{message[:600]}\n\n{len(self.session.journal.unsaved)} entr(y/ies) wait in memory; they are written "
-                "with the next entry that can be written. Free the disk (or fix the journal) and retry.",
-                yes_label="Retry writing"))
+            retry = await self.push_screen_wait(
+                AskScreen(
+                    "NOT JOURNALED: the action ran, its result is not saved",
+                    f"{message[:600]}\n\n{len(self.session.journal.unsaved)} entr(y/ies) wait in memory; they are written "
+                    "with the next entry that can be written. Free the disk (or fix the journal) and retry.",
+                    yes_label="Retry writing",
+                )
+            )
             if not retry:
-                self.notify("The unsaved result stays in memory; the status bar shows the journal error",
-                            severity="error", timeout=20)
+                self.notify(
+                    "The unsaved result stays in memory; the status bar shows the journal error",
+                    severity="error",
+                    timeout=20,
+                )
                 return
             if self.session.retry_unsaved():
                 self.notify("The action's result is now in the journal", timeout=6)
@@ -419,6 +473,7 @@ class CockpitApp(ViewActions, App[None]):
 
         session = self.session
         if session.closed:
+
             def after(answer: tuple[str, str] | None) -> None:
                 if answer and answer[0] == "reopen":
                     session.reopen(answer[1])
@@ -428,8 +483,12 @@ class CockpitApp(ViewActions, App[None]):
 
             closed_at = session.incident.closed_at
             when = f"Closed at {closed_at:%H:%M:%S} UTC. " if closed_at else ""
-            self.push_screen(ClosedScreen(when + "No rollback action runs while it is closed. Reopen it (journaled) "
-                                          "or export the report."), after)
+            self.push_screen(
+                ClosedScreen(
+                    when + "No rollback action runs while it is closed. Reopen it (journaled) or export the report."
+                ),
+                after,
+            )
             return
         status = session.evaluate_gate()
 
@@ -465,8 +524,9 @@ class CockpitApp(ViewActions, App[None]):
                 self.session.skip(answer[0], answer[1])
                 self.refresh_view()
 
-        self.push_screen(ReasonScreen("Skip a runbook step", "Skipping is journaled with your reason.",
-                                      skip_choices()), done)
+        self.push_screen(
+            ReasonScreen("Skip a runbook step", "Skipping is journaled with your reason.", skip_choices()), done
+        )
 
     def action_export(self) -> None:
         try:
@@ -484,8 +544,14 @@ class CockpitApp(ViewActions, App[None]):
                 self.session.hand_lead(name)
                 self.refresh_view()
 
-        self.push_screen(TextScreen("Hand the rollback lead", f"The lead is {self.session.incident.lead or 'nobody'} "
-                                    "now. The hand-over is journaled.", "new rollback lead"), done)
+        self.push_screen(
+            TextScreen(
+                "Hand the rollback lead",
+                f"The lead is {self.session.incident.lead or 'nobody'} now. The hand-over is journaled.",
+                "new rollback lead",
+            ),
+            done,
+        )
 
     def action_set_driver(self) -> None:
         from cockpit.screens import TextScreen  # dialogs load on first use: faster start-up
@@ -495,9 +561,16 @@ class CockpitApp(ViewActions, App[None]):
                 self.session.set_driver(name)
                 self.refresh_view()
 
-        self.push_screen(TextScreen("Who is at the keyboard?", f"Entries are attributed to "
-                                    f"{self.session.journal.operator.name} now. In a shared tmux session, set this "
-                                    "when you take the keyboard.", "your name"), done)
+        self.push_screen(
+            TextScreen(
+                "Who is at the keyboard?",
+                f"Entries are attributed to "
+                f"{self.session.journal.operator.name} now. In a shared tmux session, set this "
+                "when you take the keyboard.",
+                "your name",
+            ),
+            done,
+        )
 
     def action_help(self) -> None:
         from cockpit.screens import HelpScreen  # dialogs load on first use: faster start-up

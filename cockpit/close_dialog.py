@@ -16,9 +16,12 @@ from textual.widgets import Button, Input, Label, Static
 
 from cockpit.dialogs import MODAL_CSS, Dialog, TextDialog
 
-ITEMS_CSS = MODAL_CSS + """
+ITEMS_CSS = (
+    MODAL_CSS
+    + """
 .dialog #open-items { max-height: 14; height: auto; }
 """
+)
 
 
 def _items(items: list[str]) -> Text:
@@ -122,8 +125,12 @@ class ClosedScreen(TextDialog["tuple[str, str] | None"]):
             yield Static(self.summary)
             yield Input(placeholder="reason to reopen (journaled)", id="reason")
             yield self.hint_line()
-            yield Horizontal(Button("Cancel", id="cancel"), Button("Export report", id="export"),
-                             Button(self.submit_label, id="submit", variant="warning"), classes="buttons")
+            yield Horizontal(
+                Button("Cancel", id="cancel"),
+                Button("Export report", id="export"),
+                Button(self.submit_label, id="submit", variant="warning"),
+                classes="buttons",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
@@ -160,8 +167,10 @@ class ResumeScreen(Dialog["str | None"]):
             yield Label("Resumed the incident", classes="title")
             yield Static(self.what)
             for name, touches in self.in_flight:
-                yield Static(f"IN FLIGHT when cockpit stopped: {name} — state unknown. It was to touch: {touches}",
-                             classes="warning")
+                yield Static(
+                    f"IN FLIGHT when cockpit stopped: {name} — state unknown. It was to touch: {touches}",
+                    classes="warning",
+                )
             yield self.hint_line()
             with Horizontal(classes="buttons"):
                 yield Button("Continue", id="continue", variant="primary")

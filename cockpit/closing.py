@@ -29,7 +29,9 @@ def open_items(session: SessionCore) -> list[str]:
         state = book.state(step.id)
         if state in (StepState.FAILED, StepState.RUNNING):
             reason = book.reasons.get(step.id)
-            items.append(f"step {step.title}: {state.value}" + (f" ({reason})" if reason and state is StepState.FAILED else ""))
+            items.append(
+                f"step {step.title}: {state.value}" + (f" ({reason})" if reason and state is StepState.FAILED else "")
+            )
     status = session.gate_status or session.evaluate_gate()
     for cond in status.conditions:
         if not cond.ok:
@@ -50,8 +52,11 @@ def open_items(session: SessionCore) -> list[str]:
             unsafe.append(f"{flag}@{region}")
     if unsafe:
         items.append(f"flags not safe: {', '.join(unsafe)}")
-    marked = sum(int(e.data.get("marked_for_review") or 0) for e in session.journal.entries
-                 if e.data.get("phase") == "result" and e.data.get("ok"))
+    marked = sum(
+        int(e.data.get("marked_for_review") or 0)
+        for e in session.journal.entries
+        if e.data.get("phase") == "result" and e.data.get("ok")
+    )
     if marked:
         items.append(f"rows marked for review: {marked:,}")
     return items
@@ -69,19 +74,33 @@ class ClosingMixin:
         status = self.gate_status or self.evaluate_gate()
         reason = (reason or "").strip()
         if not status.green and len(reason.split()) < MIN_REASON_WORDS:
-            raise ValueError(f"the gate is {status.state}, not RESTORED: closing needs a reason of at least "
-                             f"{MIN_REASON_WORDS} words")
+            raise ValueError(
+                f"the gate is {status.state}, not RESTORED: closing needs a reason of at least {MIN_REASON_WORDS} words"
+            )
         items = self.open_items()
         override = not status.green
         if override:
-            self.record("override", f"override: closed at {status.state} ({status.reason}): {reason}", step="close",
-                        data={"what": f"close before RESTORED (gate {status.state}: {status.reason})",
-                              "reason": reason})
-        summary = "incident closed" + (f" at {status.state} with override: {reason}" if override else
-                                       " (SERVICE RESTORED)")
-        entry = self.record("close", summary, step="close",
-                            data={"override": override, "reason": reason, "open_items": items,
-                                  "gate": status.state, **self.board.key_readings()})
+            self.record(
+                "override",
+                f"override: closed at {status.state} ({status.reason}): {reason}",
+                step="close",
+                data={"what": f"close before RESTORED (gate {status.state}: {status.reason})", "reason": reason},
+            )
+        summary = "incident closed" + (
+            f" at {status.state} with override: {reason}" if override else " (SERVICE RESTORED)"
+        )
+        entry = self.record(
+            "close",
+            summary,
+            step="close",
+            data={
+                "override": override,
+                "reason": reason,
+                "open_items": items,
+                "gate": status.state,
+                **self.board.key_readings(),
+            },
+        )
         if entry:
             self.set_step("close", StepState.DONE)
         return entry

@@ -100,11 +100,11 @@ class QueueConfig(NamedTuple):
     prefix: str | None = None
     pause_key: str | None = None
     server: str | None = None  # the named server of the kind's channel ([rabbitmq.X], [databases.X], [sqs.X])
-    options: Any = None        # the kind's own frozen options
+    options: Any = None  # the kind's own frozen options
     #: A command (no shell) that pauses / resumes the queue's workers, for systems without a pause.
     pause_argv: tuple[str, ...] = ()
     resume_argv: tuple[str, ...] = ()
-    age_warn: float = 60.0     # the oldest waiting job's age that reads "slow", then "STUCK"
+    age_warn: float = 60.0  # the oldest waiting job's age that reads "slow", then "STUCK"
     age_critical: float = 300.0
 
     @property
@@ -349,7 +349,9 @@ def from_data(data: dict[str, Any], filename: str = "<config>", base_dir: Path |
     try:
         config = _read_config(Table(data, "", problems), base_dir or Path.cwd())
     except Exception as exc:  # noqa: BLE001 - a validator bug must still end in one line, not a traceback
-        problems.add("", f"could not be validated: {type(exc).__name__}: {str(exc)[:120]} (a cockpit bug: please report)")
+        problems.add(
+            "", f"could not be validated: {type(exc).__name__}: {str(exc)[:120]} (a cockpit bug: please report)"
+        )
         config = None
     if problems:
         raise ConfigError(filename, list(problems))
@@ -376,8 +378,21 @@ def _read_config(root: Table, base_dir: Path) -> Config | None:
     root.finish()
     if incident is None:
         return None
-    return Config(incident, prometheus, redis, queues, regions, flags, postgres, checks, actions, gate, shared,
-                  notify=notify, queue_servers=queue_servers)
+    return Config(
+        incident,
+        prometheus,
+        redis,
+        queues,
+        regions,
+        flags,
+        postgres,
+        checks,
+        actions,
+        gate,
+        shared,
+        notify=notify,
+        queue_servers=queue_servers,
+    )
 
 
 def _read_notify(t: Table | None) -> NotifyConfig:
@@ -391,8 +406,12 @@ def _read_notify(t: Table | None) -> NotifyConfig:
 def _read_shared(t: Table | None, redis_names: list[str]) -> SharedConfig | None:
     if t is None:
         return None
-    shared = SharedConfig(redis=t.name("redis", required=True), incident=t.name("incident", required=True),
-                          lock_ttl=t.duration("lock_ttl", 15.0, minimum=1.0), join=t.bool("join"))
+    shared = SharedConfig(
+        redis=t.name("redis", required=True),
+        incident=t.name("incident", required=True),
+        lock_ttl=t.duration("lock_ttl", 15.0, minimum=1.0),
+        join=t.bool("join"),
+    )
     check_ref(t, "redis", shared.redis, redis_names, "a Redis instance")
     t.finish()
     return shared
@@ -428,8 +447,15 @@ def _read_prometheus(t: Table | None) -> PrometheusConfig | None:
         critical = q.number("critical", 0.05, minimum=0)
         if warn is not None and critical is not None and warn > critical:
             q.error("warn", f"must not exceed critical ({critical:g}) (got {warn:g})")
-        queries.append(ErrorRateQuery(q.str("name", required=True), q.str("query", required=True), warn, critical,
-                                      q.str("no_data", choices=("zero",))))
+        queries.append(
+            ErrorRateQuery(
+                q.str("name", required=True),
+                q.str("query", required=True),
+                warn,
+                critical,
+                q.str("no_data", choices=("zero",)),
+            )
+        )
         q.finish()
     check_unique(entries, "name", [q.name for q in queries], "query name")
     if not entries:
@@ -468,13 +494,18 @@ def _read_queue_servers(root: Table) -> tuple[Any, ...]:
         if channel.section is None:
             continue
         for name, t in root.named_tables(channel.section):
-            result.append(ServerConfig(name, channel.name, t.duration("interval", 5.0), t.duration("timeout", 3.0),
-                                       channel.read_server(t)))
+            result.append(
+                ServerConfig(
+                    name, channel.name, t.duration("interval", 5.0), t.duration("timeout", 3.0), channel.read_server(t)
+                )
+            )
             t.finish()
     return tuple(result)
 
 
-def _read_queues(entries: list[Table], redis_names: list[str], servers: tuple[Any, ...] = ()) -> tuple[QueueConfig, ...]:
+def _read_queues(
+    entries: list[Table], redis_names: list[str], servers: tuple[Any, ...] = ()
+) -> tuple[QueueConfig, ...]:
     """Each entry's keys are the common ones plus its kind's (asked of the registry), so an
     unknown key is reported against the kind that does not take it."""
     from cockpit.backends.queues.registry import CHANNELS, KINDS
@@ -504,15 +535,25 @@ def _read_queues(entries: list[Table], redis_names: list[str], servers: tuple[An
         pause_argv, resume_argv = t.str_list("pause_argv", nonempty=True), t.str_list("resume_argv", nonempty=True)
         if bool(pause_argv) != bool(resume_argv):
             t.error("resume_argv" if pause_argv else "pause_argv", "set pause_argv and resume_argv together")
-        result.append(QueueConfig(
-            name=name, redis=where if channel.section is None else None, kind=kind_name,
-            queue=queue or (None if discover else name), risky=t.bool("risky"),
-            stage=t.int("stage", 1, minimum=1, maximum=99), discover=discover,
-            prefix=t.str("prefix") if "prefix" in kind.keys else None, pause_key=t.str("pause_key") if channel.section is None else None,
-            server=None if channel.section is None else where, options=kind.read_options(t),
-            pause_argv=pause_argv, resume_argv=resume_argv,
-            age_warn=t.duration("age_warn", 60.0), age_critical=t.duration("age_critical", 300.0),
-        ))
+        result.append(
+            QueueConfig(
+                name=name,
+                redis=where if channel.section is None else None,
+                kind=kind_name,
+                queue=queue or (None if discover else name),
+                risky=t.bool("risky"),
+                stage=t.int("stage", 1, minimum=1, maximum=99),
+                discover=discover,
+                prefix=t.str("prefix") if "prefix" in kind.keys else None,
+                pause_key=t.str("pause_key") if channel.section is None else None,
+                server=None if channel.section is None else where,
+                options=kind.read_options(t),
+                pause_argv=pause_argv,
+                resume_argv=resume_argv,
+                age_warn=t.duration("age_warn", 60.0),
+                age_critical=t.duration("age_critical", 300.0),
+            )
+        )
         takes = sorted(t.known() - (set() if kind.discovers else {"discover"}))
         t.finish(f" (a {kind_name} queue takes: {', '.join(takes)})")
     check_unique(entries, "name", [q.name for q in result], "queue name")
@@ -524,10 +565,17 @@ def _read_regions(root: Table, redis_names: list[str]) -> tuple[RegionConfig, ..
     for name, t in root.named_tables("regions"):
         backend = t.str("backend", required=True, choices=FLAG_BACKENDS)
         region = RegionConfig(
-            name=name, backend=backend, interval=t.duration("interval", 5.0), timeout=t.duration("timeout", 2.0),
-            url=t.url("url"), url_env=t.env_name("url_env"), token_env=t.env_name("token_env"),
-            project=t.str("project", "default"), environment=t.str("environment"),
-            redis=t.name("redis"), key=t.str("key"),
+            name=name,
+            backend=backend,
+            interval=t.duration("interval", 5.0),
+            timeout=t.duration("timeout", 2.0),
+            url=t.url("url"),
+            url_env=t.env_name("url_env"),
+            token_env=t.env_name("token_env"),
+            project=t.str("project", "default"),
+            environment=t.str("environment"),
+            redis=t.name("redis"),
+            key=t.str("key"),
             write_method=t.str("write_method", "PUT", choices=("PUT", "POST", "PATCH")),
         )
         if backend in ("unleash", "http-json") and region.url is None and region.url_env is None:
@@ -555,8 +603,15 @@ def _read_flags(entries: list[Table], region_names: list[str]) -> tuple[FlagConf
         safe = t.bool("safe", False) if t.has("safe") else None
         if safe is None:
             t.error("safe", "is required (the value every region must have when the flag is safe: true or false)")
-        result.append(FlagConfig(t.name("name", required=True), bool(safe), regions, t.str("description", ""),
-                                 t.str("missing", choices=("off",))))
+        result.append(
+            FlagConfig(
+                t.name("name", required=True),
+                bool(safe),
+                regions,
+                t.str("description", ""),
+                t.str("missing", choices=("off",)),
+            )
+        )
         t.finish()
     check_unique(entries, "name", [f.name for f in result], "flag name")
     return tuple(result)
@@ -574,7 +629,7 @@ def _read_postgres(t: Table | None) -> PostgresConfig | None:
         expect = s.str("expect", "zero", choices=SUSPECT_EXPECT)
         target = s.number("target", None, minimum=0)
         if target is not None and expect != "falling":
-            s.error("target", f"only applies with expect = \"falling\" (got expect = {expect!r})")
+            s.error("target", f'only applies with expect = "falling" (got expect = {expect!r})')
         suspects.append(SuspectQuery(s.str("name", required=True), sql, expect, target))
         s.finish()
     check_unique(entries, "name", [q.name for q in suspects], "suspect query name")
@@ -600,19 +655,28 @@ def _read_checks(entries: list[Table]) -> tuple[CheckConfig, ...]:
         for s in step_tables:
             form_items = _string_map(s.table("form"), env=False)
             form_env = _string_map(s.table("form_env"), env=True)
-            steps.append(CheckStep(
-                name=s.str("name", required=True), url=s.url("url", required=True),
-                method=s.str("method", "GET", choices=HTTP_METHODS),
-                expect_status=s.int("expect_status", 200, minimum=100, maximum=599),
-                expect_text=s.str("expect_text"), budget=s.duration("budget", 1.0),
-                json=s.str("json"), form=form_items, form_env=form_env,
-            ))
+            steps.append(
+                CheckStep(
+                    name=s.str("name", required=True),
+                    url=s.url("url", required=True),
+                    method=s.str("method", "GET", choices=HTTP_METHODS),
+                    expect_status=s.int("expect_status", 200, minimum=100, maximum=599),
+                    expect_text=s.str("expect_text"),
+                    budget=s.duration("budget", 1.0),
+                    json=s.str("json"),
+                    form=form_items,
+                    form_env=form_env,
+                )
+            )
             if step_tables and steps[-1].json is not None and (form_items or form_env):
                 s.error("json", "use either json or form/form_env, not both")
             s.finish()
         check_unique(step_tables, "name", [st.name for st in steps], "step name")
-        result.append(CheckConfig(t.name("name", required=True), tuple(steps),
-                                  t.duration("interval", 30.0), t.duration("timeout", 5.0)))
+        result.append(
+            CheckConfig(
+                t.name("name", required=True), tuple(steps), t.duration("interval", 30.0), t.duration("timeout", 5.0)
+            )
+        )
         t.finish()
     check_unique(entries, "name", [c.name for c in result], "check name")
     return tuple(result)
@@ -631,16 +695,20 @@ def _string_map(t: Table | None, *, env: bool) -> tuple[tuple[str, str], ...]:
     return tuple(items)
 
 
-def _read_actions(t: Table | None, redis_names: list[str], flag_names: list[str],
-                  postgres: PostgresConfig | None) -> ActionsConfig:
+def _read_actions(
+    t: Table | None, redis_names: list[str], flag_names: list[str], postgres: PostgresConfig | None
+) -> ActionsConfig:
     if t is None:
         return ActionsConfig()
     revert = None
     if (r := t.table("revert")) is not None:
         revert = RevertAction(
-            argv=r.str_list("argv"), webhook_url=r.url("webhook_url"), webhook_url_env=r.env_name("webhook_url_env"),
+            argv=r.str_list("argv"),
+            webhook_url=r.url("webhook_url"),
+            webhook_url_env=r.env_name("webhook_url_env"),
             webhook_token_env=r.env_name("webhook_token_env"),
-            method=r.str("method", "POST", choices=HTTP_METHODS), timeout=r.duration("timeout", 600.0),
+            method=r.str("method", "POST", choices=HTTP_METHODS),
+            timeout=r.duration("timeout", 600.0),
         )
         ways = sum(bool(x) for x in (revert.argv, revert.webhook_url, revert.webhook_url_env))
         if ways != 1:
@@ -655,8 +723,11 @@ def _read_actions(t: Table | None, redis_names: list[str], flag_names: list[str]
     cache_tables = t.tables("caches")
     for c in cache_tables:
         cache = CacheTarget(
-            name=c.name("name", required=True), redis=c.name("redis"), pattern=c.str("pattern"),
-            purge_url=c.url("purge_url"), method=c.str("method", "POST", choices=HTTP_METHODS),
+            name=c.name("name", required=True),
+            redis=c.name("redis"),
+            pattern=c.str("pattern"),
+            purge_url=c.url("purge_url"),
+            method=c.str("method", "POST", choices=HTTP_METHODS),
             batch=c.int("batch", 500, minimum=1, maximum=10_000),
         )
         if (cache.pattern is None) == (cache.purge_url is None):
@@ -678,15 +749,25 @@ def _read_actions(t: Table | None, redis_names: list[str], flag_names: list[str]
         if not stmt_tables:
             rp.error("statements", "at least one [[actions.repairs.statements]] entry is required")
         for s in stmt_tables:
-            statements.append(RepairStatement(s.str("name", required=True), s.str("preview", required=True),
-                                              s.str("sql", required=True), s.bool("marks_review")))
+            statements.append(
+                RepairStatement(
+                    s.str("name", required=True),
+                    s.str("preview", required=True),
+                    s.str("sql", required=True),
+                    s.bool("marks_review"),
+                )
+            )
             s.finish()
         check_unique(stmt_tables, "name", [s.name for s in statements], "statement name")
-        repairs.append(RepairScript(
-            name=rp.name("name", required=True), reviewed_by=rp.str("reviewed_by", required=True),
-            statements=tuple(statements), max_rows=rp.int("max_rows", 10_000, minimum=1),
-            statement_timeout=rp.duration("statement_timeout", 30.0),
-        ))
+        repairs.append(
+            RepairScript(
+                name=rp.name("name", required=True),
+                reviewed_by=rp.str("reviewed_by", required=True),
+                statements=tuple(statements),
+                max_rows=rp.int("max_rows", 10_000, minimum=1),
+                statement_timeout=rp.duration("statement_timeout", 30.0),
+            )
+        )
         rp.finish()
     check_unique(repair_tables, "name", [r.name for r in repairs], "repair name")
     if repairs and (postgres is None or postgres.repair_dsn_env is None):
@@ -697,8 +778,12 @@ def _read_actions(t: Table | None, redis_names: list[str], flag_names: list[str]
         rs.finish()
     updates = None
     if (u := t.table("updates")) is not None:
-        updates = UpdateTemplates(u.str("status", required=True), u.str("customer", required=True),
-                                  u.env_name("webhook_url_env"), u.duration("timeout", 5.0))
+        updates = UpdateTemplates(
+            u.str("status", required=True),
+            u.str("customer", required=True),
+            u.env_name("webhook_url_env"),
+            u.duration("timeout", 5.0),
+        )
         u.finish()
     t.finish()
     return ActionsConfig(revert, maintenance, tuple(caches), tuple(repairs), restart, updates)

@@ -114,8 +114,15 @@ class Table:
         self.error(key, f"must be {expected}, not a {_type_name(value)} (got {describe(value)})")
 
     # -- scalar getters --------------------------------------------------------------
-    def str(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
-            choices: tuple[builtins.str, ...] | None = None, nonempty: builtins.bool = True) -> Any:
+    def str(
+        self,
+        key: builtins.str,
+        default: Any = None,
+        *,
+        required: builtins.bool = False,
+        choices: tuple[builtins.str, ...] | None = None,
+        nonempty: builtins.bool = True,
+    ) -> Any:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
@@ -155,8 +162,15 @@ class Table:
             return default
         return value
 
-    def int(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
-            minimum: builtins.int | None = None, maximum: builtins.int | None = MAX_COUNT) -> Any:
+    def int(
+        self,
+        key: builtins.str,
+        default: Any = None,
+        *,
+        required: builtins.bool = False,
+        minimum: builtins.int | None = None,
+        maximum: builtins.int | None = MAX_COUNT,
+    ) -> Any:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
@@ -167,8 +181,15 @@ class Table:
             return default
         return value
 
-    def number(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
-               minimum: float | None = None, maximum: float | None = None) -> Any:
+    def number(
+        self,
+        key: builtins.str,
+        default: Any = None,
+        *,
+        required: builtins.bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> Any:
         value = self._raw(key, required)
         if value is _MISSING:
             return default
@@ -182,8 +203,15 @@ class Table:
             return default
         return float(value)
 
-    def duration(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
-                 minimum: float = 0.0, maximum: float = MAX_DURATION) -> Any:
+    def duration(
+        self,
+        key: builtins.str,
+        default: Any = None,
+        *,
+        required: builtins.bool = False,
+        minimum: float = 0.0,
+        maximum: float = MAX_DURATION,
+    ) -> Any:
         """Seconds, from a number of seconds or a string such as "500ms", "30s", "5m", "1h"."""
         value = self._raw(key, required)
         if value is _MISSING:
@@ -207,14 +235,22 @@ class Table:
             return default
         return seconds
 
-    def url(self, key: builtins.str, default: Any = None, *, required: builtins.bool = False,
-            schemes: tuple[builtins.str, ...] = ("http", "https")) -> Any:
+    def url(
+        self,
+        key: builtins.str,
+        default: Any = None,
+        *,
+        required: builtins.bool = False,
+        schemes: tuple[builtins.str, ...] = ("http", "https"),
+    ) -> Any:
         value = self.str(key, default, required=required)
         if value is default or value is None:
             return value
         parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.netloc:
-            self.error(key, f"must be a {'/'.join(schemes)} URL such as {schemes[0]}://host:port (got {describe(value)})")
+            self.error(
+                key, f"must be a {'/'.join(schemes)} URL such as {schemes[0]}://host:port (got {describe(value)})"
+            )
             return default
         if parts.password:
             self.error(key, f"holds a password; put the whole URL in an environment variable and name it in {key}_env")
@@ -222,8 +258,14 @@ class Table:
         return value
 
     # -- compound getters --------------------------------------------------------------
-    def str_list(self, key: builtins.str, default: tuple[builtins.str, ...] = (), *, required: builtins.bool = False,
-                 nonempty: builtins.bool = False) -> tuple[builtins.str, ...]:
+    def str_list(
+        self,
+        key: builtins.str,
+        default: tuple[builtins.str, ...] = (),
+        *,
+        required: builtins.bool = False,
+        nonempty: builtins.bool = False,
+    ) -> tuple[builtins.str, ...]:
         value = self._raw(key, required)
         if value is _MISSING:
             return default

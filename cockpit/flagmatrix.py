@@ -11,14 +11,14 @@ from cockpit.readings import FLAGS, Board, Freshness
 class FlagCell(NamedTuple):
     flag: str
     region: str
-    observed: float | None     # rollout percent actually served (0 = off)
-    desired: float | None      # what the control plane wants, when known
+    observed: float | None  # rollout percent actually served (0 = off)
+    desired: float | None  # what the control plane wants, when known
     freshness: Freshness
     error: str | None
     age: float
-    drift: bool                # observed differs from desired, or from the other regions
-    partial: bool              # 0 < rollout < 100
-    missing: bool = False      # the region says the flag (or its hash) does not exist
+    drift: bool  # observed differs from desired, or from the other regions
+    partial: bool  # 0 < rollout < 100
+    missing: bool = False  # the region says the flag (or its hash) does not exist
 
 
 class FlagMatrix(NamedTuple):
@@ -45,7 +45,13 @@ def build_matrix(board: Board) -> FlagMatrix:
         desired = good.detail.get("desired_rollout") if good else None
         if good and good.detail.get("missing") and not good.detail.get("missing_off"):
             missing.add((flag, region))
-        raw[(flag, region)] = (observed, desired, board.freshness(FLAGS, name), slot.latest.error, board.age(FLAGS, name))
+        raw[(flag, region)] = (
+            observed,
+            desired,
+            board.freshness(FLAGS, name),
+            slot.latest.error,
+            board.age(FLAGS, name),
+        )
     cells = {}
     for flag in flags:
         values = [raw[(flag, r)][0] for r in regions if (flag, r) in raw and raw[(flag, r)][0] is not None]
@@ -58,8 +64,10 @@ def build_matrix(board: Board) -> FlagMatrix:
                 continue
             observed, desired, fresh, error, age = raw[(flag, region)]
             drift = observed is not None and (
-                (desired is not None and observed != desired) or (disagree and observed != majority))
+                (desired is not None and observed != desired) or (disagree and observed != majority)
+            )
             partial = observed is not None and 0 < observed < 100
-            cells[(flag, region)] = FlagCell(flag, region, observed, desired, fresh, error, age, drift, partial,
-                                             (flag, region) in missing)
+            cells[(flag, region)] = FlagCell(
+                flag, region, observed, desired, fresh, error, age, drift, partial, (flag, region) in missing
+            )
     return FlagMatrix(tuple(flags), tuple(regions), cells)

@@ -37,9 +37,9 @@ QUEUE_RATIO, QUEUE_SLACK = 0.05, 5.0
 class Condition(NamedTuple):
     name: str
     ok: bool
-    detail: str      # the whole reason, for the header and the journal
-    level: str       # "mitigated" or "restored": which state needs it
-    word: str = ""   # one word for the gate line beside ✔/✖ (colour is never the only signal)
+    detail: str  # the whole reason, for the header and the journal
+    level: str  # "mitigated" or "restored": which state needs it
+    word: str = ""  # one word for the gate line beside ✔/✖ (colour is never the only signal)
 
     def as_dict(self) -> dict[str, object]:
         return {"name": self.name, "ok": self.ok, "detail": self.detail, "level": self.level}
@@ -48,9 +48,9 @@ class Condition(NamedTuple):
 class GateStatus(NamedTuple):
     state: str
     conditions: tuple[Condition, ...]
-    holding_for: float      # seconds every condition has held (0 while one fails)
+    holding_for: float  # seconds every condition has held (0 while one fails)
     window: float
-    reason: str             # the one failing reason that matters most ('' when RESTORED)
+    reason: str  # the one failing reason that matters most ('' when RESTORED)
 
     @property
     def green(self) -> bool:
@@ -70,8 +70,13 @@ class GateStatus(NamedTuple):
         return max(0.0, self.window - self.holding_for) if self.all_ok else self.window
 
     def as_dict(self) -> dict[str, object]:
-        return {"state": self.state, "reason": self.reason, "holding_for_s": round(self.holding_for, 3),
-                "window_s": self.window, "conditions": [c.as_dict() for c in self.conditions]}
+        return {
+            "state": self.state,
+            "reason": self.reason,
+            "holding_for_s": round(self.holding_for, 3),
+            "window_s": self.window,
+            "conditions": [c.as_dict() for c in self.conditions],
+        }
 
 
 def _freshness_problem(board: Board, source: str, name: str) -> str | None:
@@ -108,13 +113,19 @@ class Gate:
     def reset(self) -> None:
         self._holding_since = None
 
-    def evaluate(self, steps: Mapping[str, StepState] | None = None,
-                 baseline: Mapping[str, float] | None = None) -> GateStatus:
+    def evaluate(
+        self, steps: Mapping[str, StepState] | None = None, baseline: Mapping[str, float] | None = None
+    ) -> GateStatus:
         steps = steps or {}
         baseline = baseline or {}
         cfg = self.cfg
-        conditions = [self._error_rate(), self._new_damage() if cfg.suspects_not_rising else None,
-                      self._writers(steps), self._flags_safe(), self._fresh()]
+        conditions = [
+            self._error_rate(),
+            self._new_damage() if cfg.suspects_not_rising else None,
+            self._writers(steps),
+            self._flags_safe(),
+            self._fresh(),
+        ]
         # Restored: in the order that matters most (the header names the first failing one).
         conditions.append(self._data(baseline))
         if cfg.queues_draining:
@@ -130,12 +141,20 @@ class Gate:
             self._holding_since = None
             held = 0.0
         window_ok = all(c.ok for c in conds) and held >= cfg.window
-        conds.append(Condition("window", window_ok, f"held {coarse_text(held)} of {coarse_text(cfg.window)}",
-                               "restored", coarse_text(held) if not window_ok else "held"))
+        conds.append(
+            Condition(
+                "window",
+                window_ok,
+                f"held {coarse_text(held)} of {coarse_text(cfg.window)}",
+                "restored",
+                coarse_text(held) if not window_ok else "held",
+            )
+        )
         mitigated = all(c.ok for c in conds if c.level == "mitigated")
         state = RESTORED if mitigated and window_ok else MITIGATED if mitigated else NOT_RESTORED
-        failing = next((c for c in conds if not c.ok and c.level == "mitigated"), None) or \
-            next((c for c in conds if not c.ok), None)
+        failing = next((c for c in conds if not c.ok and c.level == "mitigated"), None) or next(
+            (c for c in conds if not c.ok), None
+        )
         reason = "" if failing is None else f"{failing.name}: {failing.detail}"
         return GateStatus(state, tuple(conds), held, cfg.window, reason)
 
@@ -161,8 +180,9 @@ class Gate:
             elif value >= limit:
                 bad.append(f"{name} {value:.1%} (limit {limit:.1%})")
                 words.append("high")
-        return Condition("error rate", not bad, "; ".join(bad) or f"under {limit:.1%}", "mitigated",
-                         words[0] if words else "ok")
+        return Condition(
+            "error rate", not bad, "; ".join(bad) or f"under {limit:.1%}", "mitigated", words[0] if words else "ok"
+        )
 
     def _trend_problems(self, source: str, ratio: float = 0.0, at_least: float = 0.0) -> list[str]:
         """Names whose reading is rising over the trend window, unknown, or not fresh."""
@@ -187,19 +207,32 @@ class Gate:
                 return Condition("new damage", True, "no suspect query configured", "mitigated", "none")
             return Condition("new damage", False, "no suspect count yet", "mitigated", "waiting")
         problems = self._trend_problems(SUSPECTS)
-        word = "rising" if any("rising" in p for p in problems) else _word(problems[0].split(" ", 1)[-1]) if problems else "none"
-        return Condition("new damage", not problems, "; ".join(problems) or "no suspect count rising", "mitigated",
-                         word if not problems or word == "rising" else "unknown")
+        word = (
+            "rising"
+            if any("rising" in p for p in problems)
+            else _word(problems[0].split(" ", 1)[-1])
+            if problems
+            else "none"
+        )
+        return Condition(
+            "new damage",
+            not problems,
+            "; ".join(problems) or "no suspect count rising",
+            "mitigated",
+            word if not problems or word == "rising" else "unknown",
+        )
 
     def _writers(self, steps: Mapping[str, StepState]) -> Condition:
         if not self._risky:
             return Condition("writers", True, "no risky queue configured", "mitigated", "none")
         if steps.get("revert") in (StepState.DONE, StepState.SKIPPED) or steps.get("restart") is StepState.DONE:
-            return Condition("writers", True, "the release is reverted: risky queues run the old code", "mitigated",
-                             "reverted")
+            return Condition(
+                "writers", True, "the release is reverted: risky queues run the old code", "mitigated", "reverted"
+            )
         if steps.get("stop") is StepState.SKIPPED:
-            return Condition("writers", True, "stopping them was skipped with a reason (journaled)", "mitigated",
-                             "skipped")
+            return Condition(
+                "writers", True, "stopping them was skipped with a reason (journaled)", "mitigated", "skipped"
+            )
         running = []
         for name in self._risky:
             problem = _freshness_problem(self.board, QUEUES, name)
@@ -208,8 +241,13 @@ class Gate:
                 running.append(f"{name} {problem}")
             elif not (slot and slot.last_good and slot.last_good.detail.get("paused")):
                 running.append(f"{name} still running on the bad release")
-        return Condition("writers", not running, "; ".join(running) or "every risky queue is paused", "mitigated",
-                         "running" if running else "paused")
+        return Condition(
+            "writers",
+            not running,
+            "; ".join(running) or "every risky queue is paused",
+            "mitigated",
+            "running" if running else "paused",
+        )
 
     def _flags_safe(self) -> Condition:
         names = [n for n in self.board.names(FLAGS) if n.partition("@")[0] != self._maintenance_flag]
@@ -239,8 +277,13 @@ class Gate:
                 shown = "?" if value is None else "off" if value <= 0 else "on" if value >= 100 else f"{value:.0f}%"
                 bad.append(f"{name} {shown} (safe: {'on' if safe else 'off'})")
                 words.append("unsafe")
-        return Condition("flags", not bad, "; ".join(bad) or "every flag at its safe value in every region",
-                         "mitigated", words[0] if words else "safe")
+        return Condition(
+            "flags",
+            not bad,
+            "; ".join(bad) or "every flag at its safe value in every region",
+            "mitigated",
+            words[0] if words else "safe",
+        )
 
     def _fresh(self) -> Condition:
         stale = []
@@ -250,8 +293,13 @@ class Gate:
                 if problem:
                     stale.append(f"{name} {problem}")
         shown = "; ".join(stale[:4]) + (f" (and {len(stale) - 4} more)" if len(stale) > 4 else "")
-        return Condition("fresh", not stale, shown or "every reading is fresh", "mitigated",
-                         _word(stale[0].split(" ", 1)[-1]) if stale else "ok")
+        return Condition(
+            "fresh",
+            not stale,
+            shown or "every reading is fresh",
+            "mitigated",
+            _word(stale[0].split(" ", 1)[-1]) if stale else "ok",
+        )
 
     # -- restored ------------------------------------------------------------------------
     def _user_paths(self, steps: Mapping[str, StepState]) -> Condition:
@@ -259,8 +307,9 @@ class Gate:
         if not names:
             if not self.config.checks:
                 # Without a user-path check nothing shows that users can finish their task.
-                return Condition("user paths", False, "no [[checks]] configured: RESTORED cannot be shown",
-                                 "restored", "none")
+                return Condition(
+                    "user paths", False, "no [[checks]] configured: RESTORED cannot be shown", "restored", "none"
+                )
             return Condition("user paths", False, "no check run yet", "restored", "waiting")
         failing = []
         for name in names:
@@ -274,8 +323,9 @@ class Gate:
         if failing:
             return Condition("user paths", False, "; ".join(failing), "restored", "failing")
         if steps and steps.get("verify") not in (StepState.DONE, StepState.SKIPPED):
-            return Condition("user paths", False, "passing, but not verified end to end yet (verify step)", "restored",
-                             "unverified")
+            return Condition(
+                "user paths", False, "passing, but not verified end to end yet (verify step)", "restored", "unverified"
+            )
         return Condition("user paths", True, "every check passes", "restored", "pass")
 
     def _data(self, baseline: Mapping[str, float]) -> Condition:
@@ -299,15 +349,27 @@ class Gate:
             met, target = self._at_target(name, value, baseline, now, window)
             if not met:
                 bad.append(f"{value:,.0f} {name} ({target})")
-        return Condition("data", not bad, "; ".join(bad) or "every suspect query at its target", "restored",
-                         "bad rows" if bad else "correct")
+        return Condition(
+            "data",
+            not bad,
+            "; ".join(bad) or "every suspect query at its target",
+            "restored",
+            "bad rows" if bad else "correct",
+        )
 
-    def _at_target(self, name: str, value: float, baseline: Mapping[str, float], now: datetime,
-                   window: float) -> tuple[bool, str]:
+    def _at_target(
+        self, name: str, value: float, baseline: Mapping[str, float], now: datetime, window: float
+    ) -> tuple[bool, str]:
         """(met, what the target is) for one suspect count."""
         query = self._suspects.get(name)
         slot = self.board.slot(SUSPECTS, name)
-        expect = query.expect if query else str(slot.last_good.detail.get("expect", "zero")) if slot and slot.last_good else "zero"
+        expect = (
+            query.expect
+            if query
+            else str(slot.last_good.detail.get("expect", "zero"))
+            if slot and slot.last_good
+            else "zero"
+        )
         trend = window_trend(slot.series, now, window).direction if slot else None
         return at_target(expect, query.target if query else None, value, baseline.get(name), trend)
 
@@ -343,14 +405,25 @@ class Gate:
                 problems.append(f"{name} backlogged (growing {trend.delta:+,.0f} in {coarse_text(window)})")
                 words.append("backlog")
         if not problems and accepted:
-            return Condition("queues", True, "restart skipped with a reason (journaled): paused queues accepted",
-                             "restored", "accepted")
-        return Condition("queues", not problems, "; ".join(problems) or "none paused or backlogged", "restored",
-                         words[0] if words else "draining")
+            return Condition(
+                "queues",
+                True,
+                "restart skipped with a reason (journaled): paused queues accepted",
+                "restored",
+                "accepted",
+            )
+        return Condition(
+            "queues",
+            not problems,
+            "; ".join(problems) or "none paused or backlogged",
+            "restored",
+            words[0] if words else "draining",
+        )
 
 
-def at_target(expect: str, target: float | None, value: float, baseline: float | None,
-              trend: int | None) -> tuple[bool, str]:
+def at_target(
+    expect: str, target: float | None, value: float, baseline: float | None, trend: int | None
+) -> tuple[bool, str]:
     """Whether one suspect count is at its target, and the target in words:
     `zero` means 0; `falling` means at or under `target`, else under the declaration
     baseline; `steady` means not rising over the trend window."""

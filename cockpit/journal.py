@@ -103,8 +103,16 @@ class Entry:
         return parse_ts(self.ts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "ts": self.ts, "operator": self.operator, "origin": self.origin,
-                "kind": self.kind, "step": self.step, "summary": self.summary, "data": self.data}
+        return {
+            "seq": self.seq,
+            "ts": self.ts,
+            "operator": self.operator,
+            "origin": self.origin,
+            "kind": self.kind,
+            "step": self.step,
+            "summary": self.summary,
+            "data": self.data,
+        }
 
     @classmethod
     def from_dict(cls, obj: Any, *, shown: bool = True) -> Entry:
@@ -127,13 +135,27 @@ class Entry:
         if data is not None and not isinstance(data, dict):
             raise ValueError(f"data is not an object: {_show(data)}")
         if not shown:  # the caller shows every text it outputs through visible() itself
-            return cls(seq=seq, ts=obj["ts"], operator=obj.get("operator", ""), kind=obj.get("kind", ""),
-                       summary=obj.get("summary", ""), step=step, data=data or {}, origin=obj.get("origin", ""))
+            return cls(
+                seq=seq,
+                ts=obj["ts"],
+                operator=obj.get("operator", ""),
+                kind=obj.get("kind", ""),
+                summary=obj.get("summary", ""),
+                step=step,
+                data=data or {},
+                origin=obj.get("origin", ""),
+            )
         # The file may hold another process's (or an old cockpit's) raw text: shown, never obeyed.
-        return cls(seq=seq, ts=obj["ts"], operator=visible(obj.get("operator", "")),
-                   kind=visible(obj.get("kind", "")), summary=visible(obj.get("summary", ""), newlines=True, tabs=True),
-                   step=None if step is None else visible(step),
-                   data=visible_data(data or {}, newlines=True, tabs=True), origin=visible(obj.get("origin", "")))
+        return cls(
+            seq=seq,
+            ts=obj["ts"],
+            operator=visible(obj.get("operator", "")),
+            kind=visible(obj.get("kind", "")),
+            summary=visible(obj.get("summary", ""), newlines=True, tabs=True),
+            step=None if step is None else visible(step),
+            data=visible_data(data or {}, newlines=True, tabs=True),
+            origin=visible(obj.get("origin", "")),
+        )
 
 
 def _show(value: Any) -> str:
@@ -178,8 +200,9 @@ def read(path: str | Path) -> ReadBack:
     return _parse(raw, first_line_no=1)
 
 
-def iter_entries(path: str | Path, bad: list[BadLine] | None = None,
-                 redactor: Redactor | None = None, shown: bool = True) -> Iterator[Entry]:
+def iter_entries(
+    path: str | Path, bad: list[BadLine] | None = None, redactor: Redactor | None = None, shown: bool = True
+) -> Iterator[Entry]:
     """Every whole entry of a journal, one line at a time (memory bounded by MAX_LINE_BYTES).
 
     Lines that cannot be read are skipped and, when `bad` is given, reported into it.
@@ -199,7 +222,7 @@ def iter_entries(path: str | Path, bad: list[BadLine] | None = None,
                 if not rest:
                     break
                 length += len(rest)
-                line = line[:MAX_LINE_BYTES + 1] + rest[-1:]
+                line = line[: MAX_LINE_BYTES + 1] + rest[-1:]
             entry, problem = _entry_or_problem(line, length, not line.endswith(b"\n"), redactor, shown)
             if entry is not None:
                 yield entry
@@ -207,8 +230,9 @@ def iter_entries(path: str | Path, bad: list[BadLine] | None = None,
                 bad.append(BadLine(line_no, line[:80].decode("utf-8", "replace"), problem))
 
 
-def _entry_or_problem(line: bytes, length: int, torn: bool, redactor: Redactor | None = None,
-                      shown: bool = True) -> tuple[Entry | None, str | None]:
+def _entry_or_problem(
+    line: bytes, length: int, torn: bool, redactor: Redactor | None = None, shown: bool = True
+) -> tuple[Entry | None, str | None]:
     """One line: its entry, or why it cannot be read (None, None for a blank line).
     With a `redactor`, the entry is redacted again on the way in (as an export does)."""
     if length > MAX_LINE_BYTES:
@@ -242,8 +266,9 @@ def _parse(raw: bytes, first_line_no: int) -> ReadBack:
 class Journal:
     """An open incident journal. `open()` resumes an existing one."""
 
-    def __init__(self, path: Path, operator: Operator, redactor: Redactor, fd: int, existing: ReadBack,
-                 size: int | None = None) -> None:
+    def __init__(
+        self, path: Path, operator: Operator, redactor: Redactor, fd: int, existing: ReadBack, size: int | None = None
+    ) -> None:
         self.path = path
         self.operator = operator
         self.redactor = redactor
@@ -282,9 +307,16 @@ class Journal:
     def last_seq(self) -> int:
         return self._last_seq
 
-    def append(self, kind: str, summary: str, *, step: str | None = None,
-               data: Mapping[str, Any] | None = None, operator: Operator | None = None,
-               keep_on_failure: bool = False) -> Entry:
+    def append(
+        self,
+        kind: str,
+        summary: str,
+        *,
+        step: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        operator: Operator | None = None,
+        keep_on_failure: bool = False,
+    ) -> Entry:
         """Write one entry durably (flush + fsync) and return it; raises `JournalError`.
 
         With `keep_on_failure` (an action's output and result: what happened must not be
@@ -326,15 +358,22 @@ class Journal:
         try:
             with _Flock(self._fd):
                 self._catch_up()
-                entry = Entry(seq=self._last_seq + 1, ts=format_ts(self.clock()), operator=visible(pending.who.name),
-                              kind=pending.kind,
-                              summary=visible(self.redactor.text(pending.summary), newlines=True, tabs=True),
-                              step=pending.step, data=visible_data(self.redactor(data), newlines=True, tabs=True),
-                              origin=visible(pending.who.origin()))
+                entry = Entry(
+                    seq=self._last_seq + 1,
+                    ts=format_ts(self.clock()),
+                    operator=visible(pending.who.name),
+                    kind=pending.kind,
+                    summary=visible(self.redactor.text(pending.summary), newlines=True, tabs=True),
+                    step=pending.step,
+                    data=visible_data(self.redactor(data), newlines=True, tabs=True),
+                    origin=visible(pending.who.origin()),
+                )
                 self._write_durably(entry)
         except OSError as exc:
-            raise JournalError(f"journal write failed ({exc.strerror or exc}); the entry is NOT saved: "
-                               f"{self.redactor.text(pending.summary)[:200]}") from exc
+            raise JournalError(
+                f"journal write failed ({exc.strerror or exc}); the entry is NOT saved: "
+                f"{self.redactor.text(pending.summary)[:200]}"
+            ) from exc
         self._last_seq = entry.seq
         self.entries.append(entry)
         return entry
@@ -353,13 +392,16 @@ class Journal:
         try:
             with _Flock(self._fd):
                 self._catch_up()
-                entry = Entry(seq=self._last_seq + 1, ts=str(ts) if ts else format_ts(self.clock()),
-                              operator=visible(str(original.get("operator", ""))),
-                              kind=visible(str(original.get("kind", ""))),
-                              summary=visible(self.redactor.text(str(original.get("summary", ""))), newlines=True, tabs=True),
-                              step=visible(step) if isinstance(step, str) else None,
-                              data=visible_data(self.redactor(data), newlines=True, tabs=True),
-                              origin=visible(str(original.get("origin", ""))))
+                entry = Entry(
+                    seq=self._last_seq + 1,
+                    ts=str(ts) if ts else format_ts(self.clock()),
+                    operator=visible(str(original.get("operator", ""))),
+                    kind=visible(str(original.get("kind", ""))),
+                    summary=visible(self.redactor.text(str(original.get("summary", ""))), newlines=True, tabs=True),
+                    step=visible(step) if isinstance(step, str) else None,
+                    data=visible_data(self.redactor(data), newlines=True, tabs=True),
+                    origin=visible(str(original.get("origin", ""))),
+                )
                 self._write_durably(entry)
         except OSError as exc:
             raise JournalError(f"journal write failed ({exc.strerror or exc}); a mirrored entry is NOT saved") from exc

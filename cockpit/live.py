@@ -83,8 +83,9 @@ def update_sender(config: Config, environ: Mapping[str, str]) -> Callable[[str, 
     return send
 
 
-def build_actions(config: Config, sources: list[Source],
-                  env: Mapping[str, str]) -> tuple[dict[str, Action], Targeted, list[Callable[[], Awaitable[None]]]]:
+def build_actions(
+    config: Config, sources: list[Source], env: Mapping[str, str]
+) -> tuple[dict[str, Action], Targeted, list[Callable[[], Awaitable[None]]]]:
     """The rollback actions the config makes possible, sharing the sources' clients, and a
     factory for the same actions aimed at one named target (`cockpit act ACTION TARGET`)."""
     queue_sources = [s for s in sources if s.kind == QUEUES]
@@ -94,13 +95,20 @@ def build_actions(config: Config, sources: list[Source],
     actions: dict[str, Action] = {}
     risky = [q.name for q in config.queues if q.risky and not q.discover]
     if config.queues:
-        actions["pause_risky"] = PauseQueues(control, risky, name="pause_risky", title="Pause the risky queues", step="stop")
+        actions["pause_risky"] = PauseQueues(
+            control, risky, name="pause_risky", title="Pause the risky queues", step="stop"
+        )
         actions["restart_staged"] = RestartStaged(config, control, prometheus)
     if flag_sources:
         maintenance = config.actions.maintenance
         safe = {f.name: f.safe for f in config.flags if not maintenance or f.name != maintenance.flag}
-        actions["flags_safe"] = SetFlags(flag_sources, safe, name="flags_safe",
-                                         title="Set every flag to its safe value in every region", step="flags")
+        actions["flags_safe"] = SetFlags(
+            flag_sources,
+            safe,
+            name="flags_safe",
+            title="Set every flag to its safe value in every region",
+            step="flags",
+        )
         if maintenance:
             actions["maintenance"] = MaintenanceToggle(flag_sources, maintenance.flag, maintenance.on_value)
     if config.actions.revert:
@@ -124,8 +132,13 @@ def build_actions(config: Config, sources: list[Source],
             return RepairData(_named(config.actions.repairs, target, "repair script"), config.postgres, env)
         if name == "flags_safe":
             flag = _named(config.flags, target, "flag")
-            return SetFlags(flag_sources, {flag.name: flag.safe}, name="flags_safe",
-                            title=f"Set {flag.name} to its safe value in every region", step="flags")
+            return SetFlags(
+                flag_sources,
+                {flag.name: flag.safe},
+                name="flags_safe",
+                title=f"Set {flag.name} to its safe value in every region",
+                step="flags",
+            )
         raise LookupError(f"{name} takes no TARGET")
 
     return actions, targeted, [control.close]
@@ -152,6 +165,15 @@ def build_live(config: Config, environ: Mapping[str, str] | None = None) -> Back
     sources = build_sources(config, env)
     checks = [s for s in sources if s.kind == CHECKS]
     actions, targeted, closers = build_actions(config, sources, env)
-    return Backends(config, Timebase(), sources, actions, update_sender(config, env), label="LIVE",
-                    update_target=update_target(config, env), checks=checks,
-                    targeted=targeted, closers=closers)
+    return Backends(
+        config,
+        Timebase(),
+        sources,
+        actions,
+        update_sender(config, env),
+        label="LIVE",
+        update_target=update_target(config, env),
+        checks=checks,
+        targeted=targeted,
+        closers=closers,
+    )

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 
 class Check(NamedTuple):
-    what: str      # "env PG_RO (postgres.readonly_dsn_env)" or "backend prometheus"
+    what: str  # "env PG_RO (postgres.readonly_dsn_env)" or "backend prometheus"
     ok: bool
-    detail: str    # "set", "OK", or the error
+    detail: str  # "set", "OK", or the error
 
     def line(self) -> str:
         return f"{'OK  ' if self.ok else 'FAIL'} {self.what}: {self.detail}"
@@ -28,8 +28,11 @@ def env_names(config: Config) -> list[tuple[str, str]]:
     names: list[tuple[str, str]] = []
     names += [(r.url_env, f"redis.{r.name}.url_env") for r in config.redis if r.url_env]
     for region in config.regions:
-        names += [(v, f"regions.{region.name}.{k}") for k, v in (("url_env", region.url_env),
-                                                                  ("token_env", region.token_env)) if v]
+        names += [
+            (v, f"regions.{region.name}.{k}")
+            for k, v in (("url_env", region.url_env), ("token_env", region.token_env))
+            if v
+        ]
     if config.prometheus and config.prometheus.token_env:
         names.append((config.prometheus.token_env, "prometheus.token_env"))
     if config.postgres:
@@ -38,8 +41,11 @@ def env_names(config: Config) -> list[tuple[str, str]]:
             names.append((config.postgres.repair_dsn_env, "postgres.repair_dsn_env"))
     revert = config.actions.revert
     if revert:
-        names += [(v, f"actions.revert.{k}") for k, v in (("webhook_url_env", revert.webhook_url_env),
-                                                          ("webhook_token_env", revert.webhook_token_env)) if v]
+        names += [
+            (v, f"actions.revert.{k}")
+            for k, v in (("webhook_url_env", revert.webhook_url_env), ("webhook_token_env", revert.webhook_token_env))
+            if v
+        ]
     for check in config.checks:
         for step in check.steps:
             names += [(env, f"checks.{check.name}.steps.{step.name}.form_env.{field}") for field, env in step.form_env]
@@ -49,8 +55,14 @@ def env_names(config: Config) -> list[tuple[str, str]]:
 
 
 def env_checks(config: Config, environ: Mapping[str, str]) -> list[Check]:
-    return [Check(f"env {name} ({key})", bool(environ.get(name, "").strip()),
-                  "set" if environ.get(name, "").strip() else "NOT SET or empty") for name, key in env_names(config)]
+    return [
+        Check(
+            f"env {name} ({key})",
+            bool(environ.get(name, "").strip()),
+            "set" if environ.get(name, "").strip() else "NOT SET or empty",
+        )
+        for name, key in env_names(config)
+    ]
 
 
 async def backend_checks(config: Config, environ: Mapping[str, str]) -> list[Check]:
@@ -68,8 +80,12 @@ async def backend_checks(config: Config, environ: Mapping[str, str]) -> list[Che
             await source.close()
         errors = sorted({r.error for r in readings if r.error})
         if errors:
-            return Check(f"backend {source.ident}", False, errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""))
-        return Check(f"backend {source.ident}", True, f"OK ({len(readings)} reading{'s' if len(readings) != 1 else ''})")
+            return Check(
+                f"backend {source.ident}", False, errors[0] + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
+            )
+        return Check(
+            f"backend {source.ident}", True, f"OK ({len(readings)} reading{'s' if len(readings) != 1 else ''})"
+        )
 
     return list(await asyncio.gather(*(one(s) for s in build_sources(config, environ))))
 

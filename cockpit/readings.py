@@ -52,13 +52,20 @@ class Reading:
         its error also redacted (an error may echo a URL with its token)."""
         error = self.error if self.error is None or redact is None else redact(self.error)
         texts = [self.name, self.value, error]
-        if error == self.error and all(
-            not isinstance(t, str) or t.isprintable() for t in (*texts, *self.detail.values())
-        ) and not any(isinstance(v, (Mapping, list, tuple)) for v in self.detail.values()):
+        if (
+            error == self.error
+            and all(not isinstance(t, str) or t.isprintable() for t in (*texts, *self.detail.values()))
+            and not any(isinstance(v, (Mapping, list, tuple)) for v in self.detail.values())
+        ):
             return self  # the common case: nothing to change, no copy
-        return Reading(self.source, visible(self.name),
-                       visible(self.value) if isinstance(self.value, str) else self.value, self.at,
-                       None if error is None else visible(error), visible_data(dict(self.detail)))
+        return Reading(
+            self.source,
+            visible(self.name),
+            visible(self.value) if isinstance(self.value, str) else self.value,
+            self.at,
+            None if error is None else visible(error),
+            visible_data(dict(self.detail)),
+        )
 
 
 class Freshness(Enum):
@@ -200,8 +207,11 @@ class Board:
             return cached[1]
         slots = self._by_source.get(source, {})
         goods = [slot.last_good.at for slot in slots.values() if slot.last_good is not None]
-        summary = SourceSummary(len(slots), any(slot.latest.error is not None for slot in slots.values()),
-                                min(goods) if len(goods) == len(slots) and goods else None)
+        summary = SourceSummary(
+            len(slots),
+            any(slot.latest.error is not None for slot in slots.values()),
+            min(goods) if len(goods) == len(slots) and goods else None,
+        )
         self._summaries[source] = (version, summary)
         return summary
 
@@ -226,8 +236,13 @@ class Board:
             self._ticks[reading.source] = self._ticks.get(reading.source, 0) + 1
             # The same value again (and a flat history: no sparkline or trend moves) is not a
             # change: polled every 2 s at scale, identical readings were recomputed each time.
-            if (before is None or before.value != reading.value or before.error != reading.error
-                    or before.detail != reading.detail or not slot.series.flat):
+            if (
+                before is None
+                or before.value != reading.value
+                or before.error != reading.error
+                or before.detail != reading.detail
+                or not slot.series.flat
+            ):
                 self._touch(reading.source)
 
     def backfill(self, source: str, name: str, points: Iterable[tuple[datetime, float]]) -> None:
@@ -300,7 +315,6 @@ def age_text(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
     return f"{seconds // 3600:.0f}h{(seconds % 3600) // 60:02.0f}m"
-
 
 
 #: Trends are read over the last 5 minutes or 10 samples, whichever is longer.

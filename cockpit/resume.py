@@ -30,12 +30,25 @@ class ResumeMixin:
         except Exception as exc:  # noqa: BLE001 - a failed read-back is reported, never hidden
             verified = Result(False, f"could not read back: {short_error(exc)}")
         await self.refresh_now()
-        self.record("action", f"{action.title}: re-verified after the interruption: {verified.summary}",
-                    step=action.step, data={**dict(verified.data), "action": name, "phase": "reverify",
-                                            "ok": verified.ok, "verify": verified.summary,
-                                            "after": self.board.key_readings()})
+        self.record(
+            "action",
+            f"{action.title}: re-verified after the interruption: {verified.summary}",
+            step=action.step,
+            data={
+                **dict(verified.data),
+                "action": name,
+                "phase": "reverify",
+                "ok": verified.ok,
+                "verify": verified.summary,
+                "after": self.board.key_readings(),
+            },
+        )
         if action.step and action.step in STEP_IDS:
-            self.set_step(action.step, StepState.DONE if verified.ok else StepState.FAILED,
-                          "re-verified" if verified.ok else f"re-verify failed: {verified.summary[:80]}")
-        return ActionOutcome("done" if verified.ok else "failed", f"re-verify {action.title}: {verified.summary}",
-                             verified)
+            self.set_step(
+                action.step,
+                StepState.DONE if verified.ok else StepState.FAILED,
+                "re-verified" if verified.ok else f"re-verify failed: {verified.summary[:80]}",
+            )
+        return ActionOutcome(
+            "done" if verified.ok else "failed", f"re-verify {action.title}: {verified.summary}", verified
+        )

@@ -39,8 +39,10 @@ class ConfirmScreen(TextDialog["Preview | None"]):
     def hint_text(self) -> str:
         if self.preview.text is None:
             return "y = confirm · n / q / Esc = cancel · Tab = next button"
-        return ("Type to edit the message (Enter = new line) · Tab to the buttons, then Enter on "
-                f"'{self.submit_label}' · Esc = cancel")
+        return (
+            "Type to edit the message (Enter = new line) · Tab to the buttons, then Enter on "
+            f"'{self.submit_label}' · Esc = cancel"
+        )
 
     def compose(self) -> ComposeResult:
         p = self.preview
@@ -127,8 +129,10 @@ class NoteScreen(TextDialog["tuple[str, bool] | None"]):
     submit_label = "Save"
 
     def hint_text(self) -> str:
-        return (f"Enter = save (at least {self.min_text} characters; also on the checkbox) · "
-                "Space = tick follow-up · Tab = next · Esc = cancel")
+        return (
+            f"Enter = save (at least {self.min_text} characters; also on the checkbox) · "
+            "Space = tick follow-up · Tab = next · Esc = cancel"
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -159,8 +163,9 @@ class DeclareScreen(TextDialog["dict[str, str] | None"]):
         self.defaults = (title, severities, severity, lead)
 
     def hint_text(self) -> str:
-        return (f"Enter = declare (the field needs at least {self.min_text} characters) · Tab = next field · "
-                "Esc = cancel")
+        return (
+            f"Enter = declare (the field needs at least {self.min_text} characters) · Tab = next field · Esc = cancel"
+        )
 
     def compose(self) -> ComposeResult:
         title, severities, severity, lead = self.defaults

@@ -78,9 +78,16 @@ class Session(ResumeMixin, ClosingMixin):
         updates = self.config.actions.updates
         if updates is not None:
             for audience, template in (("status", updates.status), ("customer", updates.customer)):
-                action = UpdateAction(audience, template, self.board, lambda: self.incident,
-                                      self.config.incident.service, self.config.gate.max_error_rate,
-                                      backends.send_update, backends.update_target(audience))
+                action = UpdateAction(
+                    audience,
+                    template,
+                    self.board,
+                    lambda: self.incident,
+                    self.config.incident.service,
+                    self.config.gate.max_error_rate,
+                    backends.send_update,
+                    backends.update_target(audience),
+                )
                 self.actions[action.name] = action
         self.in_flight: set[str] = set()
         self.last_preview: Preview | None = None
@@ -88,8 +95,15 @@ class Session(ResumeMixin, ClosingMixin):
         self.journal_error: str | None = None
 
     # -- journal ---------------------------------------------------------------------
-    def record(self, kind: str, summary: str, *, step: str | None = None, data: dict[str, Any] | None = None,
-               keep: bool = False) -> Entry | None:
+    def record(
+        self,
+        kind: str,
+        summary: str,
+        *,
+        step: str | None = None,
+        data: dict[str, Any] | None = None,
+        keep: bool = False,
+    ) -> Entry | None:
         """Append durably, apply to state, tell listeners; a failed write is reported, never hidden.
 
         `keep`: what an action did (its output, its result) is kept in memory when the write
@@ -139,8 +153,11 @@ class Session(ResumeMixin, ClosingMixin):
             counts = entry.data.get(SUSPECTS)
             if entry.kind == "reading" and entry.data.get("baseline") and isinstance(counts, dict):
                 # A hand-edited or damaged entry may hold anything: keep only the numbers.
-                return {str(k): float(v) for k, v in counts.items()
-                        if isinstance(v, (int, float)) and not isinstance(v, bool)}
+                return {
+                    str(k): float(v)
+                    for k, v in counts.items()
+                    if isinstance(v, (int, float)) and not isinstance(v, bool)
+                }
         return {}
 
     # -- several operators --------------------------------------------------------------
@@ -198,8 +215,11 @@ class Session(ResumeMixin, ClosingMixin):
         """Journal the resume; flag actions that were running when the process died."""
         if self.read_only:
             return
-        self.record("status", f"cockpit resumed the incident ({len(self.journal.entries)} entries)",
-                    data={"resumed": True, "operator_origin": self.journal.operator.origin()})
+        self.record(
+            "status",
+            f"cockpit resumed the incident ({len(self.journal.entries)} entries)",
+            data={"resumed": True, "operator_origin": self.journal.operator.origin()},
+        )
         self.mark_interrupted()
 
     def mark_interrupted(self) -> list[Entry]:
@@ -212,9 +232,13 @@ class Session(ResumeMixin, ClosingMixin):
             raw = preview.data.get("touches")
             touches = [str(t) for t in raw] if isinstance(raw, list) else []
             counts = preview.data.get("counts")
-            self.record("status", f"INTERRUPTED, state unknown: {name} was running when cockpit stopped; re-verify "
-                        f"before retrying. It was to touch: {'; '.join(touches)}", step=preview.step,
-                        data={"interrupted": name, "touches": touches, "counts": counts if isinstance(counts, dict) else {}})
+            self.record(
+                "status",
+                f"INTERRUPTED, state unknown: {name} was running when cockpit stopped; re-verify "
+                f"before retrying. It was to touch: {'; '.join(touches)}",
+                step=preview.step,
+                data={"interrupted": name, "touches": touches, "counts": counts if isinstance(counts, dict) else {}},
+            )
             if preview.step and preview.step in STEP_IDS:
                 self.set_step(preview.step, StepState.FAILED, "interrupted, state unknown: re-verify")
         return found
@@ -246,8 +270,11 @@ class Session(ResumeMixin, ClosingMixin):
         counts = {n: v for n in self.board.names(SUSPECTS) if isinstance(v := self.board.value(SUSPECTS, n), float)}
         if counts:
             self.baseline = counts
-            self.record("reading", "baseline suspect counts at declaration",
-                        data={"baseline": True, SUSPECTS: counts, **self.board.key_readings()})
+            self.record(
+                "reading",
+                "baseline suspect counts at declaration",
+                data={"baseline": True, SUSPECTS: counts, **self.board.key_readings()},
+            )
 
     async def refresh_now(self, kinds: tuple[str, ...] | None = None) -> None:
         """Read the sources again now (after an action), so 'after' readings are real."""
@@ -255,8 +282,12 @@ class Session(ResumeMixin, ClosingMixin):
 
     # -- incident-level changes -------------------------------------------------------
     def declare(self, title: str, severity: str, scope: str, lead: str) -> Entry | None:
-        entry = self.record("declare", f"declared {severity}: {title}", step="declare",
-                            data={"title": title, "severity": severity, "scope": scope, "lead": lead})
+        entry = self.record(
+            "declare",
+            f"declared {severity}: {title}",
+            step="declare",
+            data={"title": title, "severity": severity, "scope": scope, "lead": lead},
+        )
         if entry:
             self.set_step("declare", StepState.DONE)
             if self.board.names(SUSPECTS):
@@ -266,7 +297,9 @@ class Session(ResumeMixin, ClosingMixin):
     def note(self, text: str, *, follow_up: bool = False) -> Entry | None:
         return self.record("note", text, data={"follow_up": True} if follow_up else {})
 
-    def set_step(self, step_id: str, state: StepState, reason: str | None = None, *, keep: bool = False) -> Entry | None:
+    def set_step(
+        self, step_id: str, state: StepState, reason: str | None = None, *, keep: bool = False
+    ) -> Entry | None:
         if self.runbook.state(step_id) is state and not reason:
             return None
         title = step_by_id(step_id).title
@@ -300,12 +333,24 @@ class Session(ResumeMixin, ClosingMixin):
         self.gate_status = status
         if self.running and not self.read_only and status.state != self.gate_state and not self.closed:
             previous, self.gate_state = self.gate_state, status.state
-            self.record("gate", f"gate: {status.state}" + (f" — {status.reason}" if status.reason else ""),
-                        step="watch", data={"v": 1, "state": status.state, "previous": previous,
-                                            "reason": status.reason,
-                                            "conditions": [c.as_dict() for c in status.conditions]})
-        if status.green and self.runbook.state("watch") in (StepState.PENDING, StepState.RUNNING) \
-                and self.runbook.state("verify") is StepState.DONE and not self.read_only:
+            self.record(
+                "gate",
+                f"gate: {status.state}" + (f" — {status.reason}" if status.reason else ""),
+                step="watch",
+                data={
+                    "v": 1,
+                    "state": status.state,
+                    "previous": previous,
+                    "reason": status.reason,
+                    "conditions": [c.as_dict() for c in status.conditions],
+                },
+            )
+        if (
+            status.green
+            and self.runbook.state("watch") in (StepState.PENDING, StepState.RUNNING)
+            and self.runbook.state("verify") is StepState.DONE
+            and not self.read_only
+        ):
             self.set_step("watch", StepState.DONE)
         return status
 
@@ -314,8 +359,9 @@ class Session(ResumeMixin, ClosingMixin):
             self.set_step("watch", StepState.RUNNING)
 
     # -- actions ---------------------------------------------------------------------
-    async def run_action(self, name: str, confirm: Confirm,
-                         progress: Callable[[str], None] = lambda line: None, *, dry_run: bool = False) -> ActionOutcome:
+    async def run_action(
+        self, name: str, confirm: Confirm, progress: Callable[[str], None] = lambda line: None, *, dry_run: bool = False
+    ) -> ActionOutcome:
         """preview -> confirm -> execute -> verify, every phase journaled with readings before and after."""
         if self.read_only:
             return ActionOutcome("refused", "read-only: no action can run")
@@ -365,17 +411,28 @@ class Session(ResumeMixin, ClosingMixin):
             except SHARED_ERRORS():
                 continue
 
-    async def _run(self, action: Action, confirm: Confirm, progress: Callable[[str], None],
-                   dry_run: bool = False, lock_warning: str | None = None) -> ActionOutcome:
+    async def _run(
+        self,
+        action: Action,
+        confirm: Confirm,
+        progress: Callable[[str], None],
+        dry_run: bool = False,
+        lock_warning: str | None = None,
+    ) -> ActionOutcome:
         step = action.step
         try:
             preview = (await action.preview()).shown_safely()
             redact = self.journal.redactor.text  # the dialog and `act` show what the journal would keep
-            preview = replace(preview, touches=tuple(map(redact, preview.touches)),
-                              warnings=tuple(map(redact, preview.warnings)))
+            preview = replace(
+                preview, touches=tuple(map(redact, preview.touches)), warnings=tuple(map(redact, preview.warnings))
+            )
         except Exception as exc:  # noqa: BLE001 - a backend failure becomes a message and a journal entry
-            self.record("action", f"{action.title}: preview failed: {short_error(exc)}", step=step,
-                        data={"action": action.name, "phase": "preview", "error": short_error(exc)})
+            self.record(
+                "action",
+                f"{action.title}: preview failed: {short_error(exc)}",
+                step=step,
+                data={"action": action.name, "phase": "preview", "error": short_error(exc)},
+            )
             return ActionOutcome("failed", f"preview failed: {short_error(exc)}; nothing was changed")
         self.last_preview = preview
         if lock_warning:
@@ -383,27 +440,64 @@ class Session(ResumeMixin, ClosingMixin):
         if step:
             earlier = self.runbook.out_of_order(step)
             if earlier:
-                preview = replace(preview, warnings=(
-                    *preview.warnings, "Out of order: still open before this step: " + ", ".join(s.title for s in earlier)))
+                preview = replace(
+                    preview,
+                    warnings=(
+                        *preview.warnings,
+                        "Out of order: still open before this step: " + ", ".join(s.title for s in earlier),
+                    ),
+                )
         # Fail closed: an action whose preview (or confirmation) is not durable does not run.
-        if self.record("action", f"{action.title}: preview: " + "; ".join(preview.touches), step=step,
-                       data={"action": action.name, "phase": "preview", "touches": list(preview.touches),
-                             "counts": dict(preview.counts), "warnings": list(preview.warnings)}) is None:
+        if (
+            self.record(
+                "action",
+                f"{action.title}: preview: " + "; ".join(preview.touches),
+                step=step,
+                data={
+                    "action": action.name,
+                    "phase": "preview",
+                    "touches": list(preview.touches),
+                    "counts": dict(preview.counts),
+                    "warnings": list(preview.warnings),
+                },
+            )
+            is None
+        ):
             return self._not_run(action)
         if dry_run:
-            self.record("action", f"{action.title}: dry run, nothing changed", step=step,
-                        data={"action": action.name, "phase": "confirm", "choice": "dry-run"})
+            self.record(
+                "action",
+                f"{action.title}: dry run, nothing changed",
+                step=step,
+                data={"action": action.name, "phase": "confirm", "choice": "dry-run"},
+            )
             return ActionOutcome("dry-run", "dry run: nothing changed", Result(True, "preview only"))
         # Read-only checks need no confirmation; anything that writes, or sends words, does.
         needs_confirm = preview.destructive or preview.text is not None
         chosen = await confirm(preview) if needs_confirm else preview
         if chosen is None:
-            self.record("action", f"{action.title}: cancelled at confirmation", step=step,
-                        data={"action": action.name, "phase": "confirm", "choice": "cancel"})
+            self.record(
+                "action",
+                f"{action.title}: cancelled at confirmation",
+                step=step,
+                data={"action": action.name, "phase": "confirm", "choice": "cancel"},
+            )
             return ActionOutcome("cancelled", f"{action.title}: cancelled, nothing changed")
-        if needs_confirm and self.record("action", f"{action.title}: confirmed", step=step,
-                                         data={"action": action.name, "phase": "confirm", "choice": "confirm",
-                                               "runner": {"host": socket.gethostname(), "pid": os.getpid()}}) is None:
+        if (
+            needs_confirm
+            and self.record(
+                "action",
+                f"{action.title}: confirmed",
+                step=step,
+                data={
+                    "action": action.name,
+                    "phase": "confirm",
+                    "choice": "confirm",
+                    "runner": {"host": socket.gethostname(), "pid": os.getpid()},
+                },
+            )
+            is None
+        ):
             return self._not_run(action)
         if step and self.set_step(step, StepState.RUNNING) is None and self.journal_error:
             return self._not_run(action)
@@ -415,25 +509,40 @@ class Session(ResumeMixin, ClosingMixin):
             # a long line journaled in pieces, so no entry (and no screen update) is huge.
             line = visible(self.journal.redactor.text(line))
             for at in range(0, max(len(line), 1), OUTPUT_PIECE):
-                piece = line[at:at + OUTPUT_PIECE]
+                piece = line[at : at + OUTPUT_PIECE]
                 progress(piece)
-                self.record("action", f"{action.name}: {piece}", step=step, keep=True,
-                            data={"action": action.name, "phase": "output", "line": piece,
-                                  **({"part": at // OUTPUT_PIECE + 1} if len(line) > OUTPUT_PIECE else {})})
+                self.record(
+                    "action",
+                    f"{action.name}: {piece}",
+                    step=step,
+                    keep=True,
+                    data={
+                        "action": action.name,
+                        "phase": "output",
+                        "line": piece,
+                        **({"part": at // OUTPUT_PIECE + 1} if len(line) > OUTPUT_PIECE else {}),
+                    },
+                )
 
         try:
             result = (await action.execute(chosen, stream)).shown_safely()
         except Exception as exc:  # noqa: BLE001
-            result = Result(False, f"failed: {short_error(exc)}",
-                            state_left="unknown: the action raised part-way; re-check the panels before retrying")
+            result = Result(
+                False,
+                f"failed: {short_error(exc)}",
+                state_left="unknown: the action raised part-way; re-check the panels before retrying",
+            )
             verified = Result(False, "not verified")
         else:
             try:
                 verified = (await action.verify(chosen, result)).shown_safely()
             except Exception as exc:  # noqa: BLE001 - the action's own outcome stands; only the read-back failed
-                verified = Result(False, f"could not read back: {short_error(exc)}",
-                                  state_left=("done (as reported), but " if result.ok else "") +
-                                  "not verified: re-check the panels before going on")
+                verified = Result(
+                    False,
+                    f"could not read back: {short_error(exc)}",
+                    state_left=("done (as reported), but " if result.ok else "")
+                    + "not verified: re-check the panels before going on",
+                )
         duration = (time.monotonic() - started) * self.timebase.speed
         await self.refresh_now()
         after = self.board.key_readings()
@@ -442,24 +551,40 @@ class Session(ResumeMixin, ClosingMixin):
         if not ok and (result.state_left or verified.state_left):
             summary += f"; state left: {result.state_left or verified.state_left}"
         # The action's own data first: the runner's keys (before/after, phase…) must win.
-        data = {**dict(result.data), **dict(verified.data),
-                "action": action.name, "phase": "result", "ok": ok, "result": result.summary,
-                "verify": verified.summary, "state_left": result.state_left or verified.state_left,
-                "duration_s": round(duration, 3), "before": before, "after": after,
-                "details": list(result.details)}
+        data = {
+            **dict(result.data),
+            **dict(verified.data),
+            "action": action.name,
+            "phase": "result",
+            "ok": ok,
+            "result": result.summary,
+            "verify": verified.summary,
+            "state_left": result.state_left or verified.state_left,
+            "duration_s": round(duration, 3),
+            "before": before,
+            "after": after,
+            "details": list(result.details),
+        }
         if "text" in result.data:
-            saved = self.record("update", f"{result.data.get('audience', '')} update sent", step=step, data=data, keep=True)
+            saved = self.record(
+                "update", f"{result.data.get('audience', '')} update sent", step=step, data=data, keep=True
+            )
         else:
             saved = self.record("action", summary, step=step, data=data, keep=True)
         if step:
             self.set_step(step, StepState.DONE if ok else StepState.FAILED, keep=True)
         if saved is None or self.journal.unsaved:
             # It ran, but the record of it is not durable: say so loudly; the entry waits in memory.
-            return ActionOutcome("unjournaled", f"{summary} — NOT JOURNALED: {self.journal_error}. The result is "
-                                 "kept in memory and written as soon as the journal can be written again", result,
-                                 "" if ok else (result.state_left or verified.state_left))
-        return ActionOutcome("done" if ok else "failed", summary, result,
-                             "" if ok else (result.state_left or verified.state_left))
+            return ActionOutcome(
+                "unjournaled",
+                f"{summary} — NOT JOURNALED: {self.journal_error}. The result is "
+                "kept in memory and written as soon as the journal can be written again",
+                result,
+                "" if ok else (result.state_left or verified.state_left),
+            )
+        return ActionOutcome(
+            "done" if ok else "failed", summary, result, "" if ok else (result.state_left or verified.state_left)
+        )
 
     def _redacted(self, outcome: ActionOutcome) -> ActionOutcome:
         """The outcome as the screen shows it: redacted like the journal (a 404 may echo a token)."""
@@ -467,8 +592,12 @@ class Session(ResumeMixin, ClosingMixin):
         return outcome._replace(message=redact(outcome.message), state_left=redact(outcome.state_left))
 
     def _not_run(self, action: Action) -> ActionOutcome:
-        return ActionOutcome("failed", f"{action.title} NOT run: the journal cannot be written ({self.journal_error}); "
-                             "an action never runs un-journaled; nothing was changed", state_left="nothing was changed")
+        return ActionOutcome(
+            "failed",
+            f"{action.title} NOT run: the journal cannot be written ({self.journal_error}); "
+            "an action never runs un-journaled; nothing was changed",
+            state_left="nothing was changed",
+        )
 
 
 def _still_running(runner: object) -> bool:

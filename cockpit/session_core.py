@@ -25,11 +25,19 @@ class SessionCore(Protocol):
     gate_status: GateStatus | None
     actions: dict[str, Action]
 
-    def record(self, kind: str, summary: str, *, step: str | None = None, data: dict[str, Any] | None = None,
-               keep: bool = False) -> Entry | None: ...
+    def record(
+        self,
+        kind: str,
+        summary: str,
+        *,
+        step: str | None = None,
+        data: dict[str, Any] | None = None,
+        keep: bool = False,
+    ) -> Entry | None: ...
 
-    def set_step(self, step_id: str, state: StepState, reason: str | None = None, *,
-                 keep: bool = False) -> Entry | None: ...
+    def set_step(
+        self, step_id: str, state: StepState, reason: str | None = None, *, keep: bool = False
+    ) -> Entry | None: ...
 
     def evaluate_gate(self) -> GateStatus: ...
 

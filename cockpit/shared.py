@@ -60,8 +60,16 @@ class LockHolder:
 class SharedLog:
     """Publishes this cockpit's entries and mirrors everyone else's; holds step locks."""
 
-    def __init__(self, url: str, incident: str, journal: Journal, on_foreign: Callable[[dict[str, Any]], object],
-                 instance: str | None = None, lock_ttl: float = 15.0, poll: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        incident: str,
+        journal: Journal,
+        on_foreign: Callable[[dict[str, Any]], object],
+        instance: str | None = None,
+        lock_ttl: float = 15.0,
+        poll: float = 0.5,
+    ) -> None:
         self.url = url
         self.incident = incident
         self.journal = journal
@@ -72,18 +80,21 @@ class SharedLog:
         self.stream = f"cockpit:{incident}:log"
         self._client: aioredis.Redis | None = None
         self._last_id = "0-0"
-        self._published = 0            # highest own local seq known to be in the stream
+        self._published = 0  # highest own local seq known to be in the stream
         self._synced = False
         self._seen: set[tuple[str, int]] = self._mirrored_identities()
-        self.order: list[tuple[str, int]] = []   # (instance, seq) in stream order: the one shared order
+        self.order: list[tuple[str, int]] = []  # (instance, seq) in stream order: the one shared order
         self._ordered: set[tuple[str, int]] = set()
         self.reachable = False
         self.error: str | None = None
         self.locks: dict[str, str] = {}  # step -> holder, as last read
 
     def _mirrored_identities(self) -> set[tuple[str, int]]:
-        return {(str(e.data[MIRROR]["instance"]), int(e.data[MIRROR]["seq"]))
-                for e in self.journal.entries if isinstance(e.data.get(MIRROR), dict)}
+        return {
+            (str(e.data[MIRROR]["instance"]), int(e.data[MIRROR]["seq"]))
+            for e in self.journal.entries
+            if isinstance(e.data.get(MIRROR), dict)
+        }
 
     def client(self) -> aioredis.Redis:
         if self._client is None:
@@ -151,14 +162,22 @@ class SharedLog:
             return
         async with self.client().pipeline(transaction=False) as pipe:
             for entry in pending:
-                pipe.xadd(self.stream, {"instance": self.instance, "seq": entry.seq,
-                                        "entry": json.dumps(entry.to_dict(), ensure_ascii=False, default=str)})
+                pipe.xadd(
+                    self.stream,
+                    {
+                        "instance": self.instance,
+                        "seq": entry.seq,
+                        "entry": json.dumps(entry.to_dict(), ensure_ascii=False, default=str),
+                    },
+                )
             await pipe.execute()
         self._published = pending[-1].seq
 
     async def _pull(self) -> None:
-        answer = cast("list[tuple[bytes, list[StreamEntry]]] | None",
-                      await self.client().xread({self.stream: self._last_id}, count=1000))
+        answer = cast(
+            "list[tuple[bytes, list[StreamEntry]]] | None",
+            await self.client().xread({self.stream: self._last_id}, count=1000),
+        )
         for _, messages in answer or []:
             for stream_id, fields in messages:
                 self._last_id = _text(stream_id)
@@ -195,14 +214,23 @@ class SharedLog:
         value = f"{holder}@{self.instance}"
         key = self._lock_key(step)
         # Extend only our own lock (compare-and-pexpire in one script, atomically).
-        await self.client().eval("if redis.call('get', KEYS[1]) == ARGV[1] then "
-                                 "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end",
-                                 1, key, value, int(self.lock_ttl * 1000))
+        await self.client().eval(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then "
+            "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end",
+            1,
+            key,
+            value,
+            int(self.lock_ttl * 1000),
+        )
 
     async def release(self, step: str, holder: str) -> None:
         value = f"{holder}@{self.instance}"
-        await self.client().eval("if redis.call('get', KEYS[1]) == ARGV[1] then "
-                                 "return redis.call('del', KEYS[1]) else return 0 end", 1, self._lock_key(step), value)
+        await self.client().eval(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+            1,
+            self._lock_key(step),
+            value,
+        )
 
     async def _read_locks(self) -> None:
         values = await self.client().mget([self._lock_key(s) for s in STEP_IDS])

@@ -78,10 +78,18 @@ def as_dict(snap: Snapshot) -> dict[str, Any]:
     if snap.gate is not None:
         out["gate"] = snap.gate.as_dict()
     for kind in SOURCE_KINDS:
-        out[kind] = [{"source": ident, "name": r.name, "value": _plain(r.value),
-                      "age_s": round((snap.taken_at - r.at).total_seconds(), 3), "error": r.error,
-                      "detail": {k: _plain(v) for k, v in r.detail.items()}}
-                     for ident, r in snap.readings if r.source == kind]
+        out[kind] = [
+            {
+                "source": ident,
+                "name": r.name,
+                "value": _plain(r.value),
+                "age_s": round((snap.taken_at - r.at).total_seconds(), 3),
+                "error": r.error,
+                "detail": {k: _plain(v) for k, v in r.detail.items()},
+            }
+            for ident, r in snap.readings
+            if r.source == kind
+        ]
     return out
 
 

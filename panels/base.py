@@ -34,10 +34,15 @@ class Panel(Widget, can_focus=True):
     substring, `!` inverts) keeps only the matching rows."""
 
     ALLOW_MAXIMIZE = True
-    BINDINGS = [Binding("up", "cursor(-1)", "Up", show=False), Binding("down", "cursor(1)", "Down", show=False),
-                Binding("home", "cursor(-100000)", show=False), Binding("end", "cursor(100000)", show=False),
-                Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
-                Binding("enter", "open_detail", "Detail", show=False)]
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("home", "cursor(-100000)", show=False),
+        Binding("end", "cursor(100000)", show=False),
+        Binding("pageup", "cursor(-10)", show=False),
+        Binding("pagedown", "cursor(10)", show=False),
+        Binding("enter", "open_detail", "Detail", show=False),
+    ]
 
     class OpenDetail(Message):
         """Enter on a row: the app shows what the board knows about it."""
@@ -119,8 +124,7 @@ class Panel(Widget, can_focus=True):
             self.scroll_to_region(Region(0, line, 1, 1), animate=False, immediate=True)
         elif self.parent is not None and isinstance(self.parent, Widget):
             box = self.virtual_region
-            self.parent.scroll_to_region(Region(box.x, box.y + 1 + line, box.width, 1), animate=False,
-                                         immediate=True)
+            self.parent.scroll_to_region(Region(box.x, box.y + 1 + line, box.width, 1), animate=False, immediate=True)
 
     def action_open_detail(self) -> None:
         if self.cursor is None and self.row_ids:
@@ -147,8 +151,15 @@ class Panel(Widget, can_focus=True):
         # Rows are recomputed only when the source's readings (or a reading's freshness,
         # the view state, the panel's other inputs) changed: at scale, rebuilding every
         # panel every second cost several times the reads themselves.
-        stamp = (board.version(self.source), self._states(board), problem, self.filter_text,
-                 self.cursor if self.has_focus else None, self.render_inputs(), self.zoomed)
+        stamp = (
+            board.version(self.source),
+            self._states(board),
+            problem,
+            self.filter_text,
+            self.cursor if self.has_focus else None,
+            self.render_inputs(),
+            self.zoomed,
+        )
         if board is self._board and stamp == self._stamp:
             return
         self._board, self._stamp = board, stamp
@@ -208,8 +219,10 @@ class Panel(Widget, can_focus=True):
     def _lines(self, renderable: RenderableType, width: int) -> list[Line]:
         console = self.app.console
         options = console.options.update(width=width, height=None, highlight=False)
-        return [tuple((segment.text, segment.style) for segment in line)
-                for line in console.render_lines(renderable, options, pad=False)]
+        return [
+            tuple((segment.text, segment.style) for segment in line)
+            for line in console.render_lines(renderable, options, pad=False)
+        ]
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         """(a key that changes when the content does, the content)."""
@@ -233,8 +246,11 @@ class Panel(Widget, can_focus=True):
         if not summary.count:
             subtitle, level = "waiting", ""
         else:
-            age = (float("inf") if summary.oldest_good is None
-                   else max(0.0, (board.now() - summary.oldest_good).total_seconds()))
+            age = (
+                float("inf")
+                if summary.oldest_good is None
+                else max(0.0, (board.now() - summary.oldest_good).total_seconds())
+            )
             interval = board.interval(self.source)
             if summary.any_error:
                 errors = sorted({s.latest.error for _, s in board.slots(self.source) if s.latest.error})

@@ -29,7 +29,7 @@ class ChecksPanel(Panel):
             if m := marker(fresh):
                 verdict.append(m, style=ALARM)
             latency = f"{good.value * 1000:.0f}ms" if good and isinstance(good.value, float) else "—"
-            reason = (slot.latest.error or (good.detail.get("reason") if good else "") or "")
+            reason = slot.latest.error or (good.detail.get("reason") if good else "") or ""
             table.add_row(name, verdict, latency, Text(str(reason), style="dim"), ident=name)
             key.append((name, ok, latency, reason, fresh))
         return tuple(key), table

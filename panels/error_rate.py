@@ -50,7 +50,9 @@ class ErrorRatePanel(Panel):
                 shown, level, style = "NaN", "NO TRAFFIC", "yellow"
             else:
                 shown = f"{value:.2%}"
-                level, style = ("CRIT", ALARM) if value >= crit else ("WARN", "yellow") if value >= warn else ("OK", "green")
+                level, style = (
+                    ("CRIT", ALARM) if value >= crit else ("WARN", "yellow") if value >= warn else ("OK", "green")
+                )
             series = slot.series.values()
             trend = TREND[slot.series.trend()]
             head = Text(name, style="bold", no_wrap=True, overflow="ellipsis")

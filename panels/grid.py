@@ -30,8 +30,15 @@ class Col:
 
     __slots__ = ("flex", "header", "justify", "max_width", "min_width")
 
-    def __init__(self, header: str = "", *, justify: str = "left", flex: bool = False,
-                 max_width: int | None = None, min_width: int = 0) -> None:
+    def __init__(
+        self,
+        header: str = "",
+        *,
+        justify: str = "left",
+        flex: bool = False,
+        max_width: int | None = None,
+        min_width: int = 0,
+    ) -> None:
         self.header = header
         self.justify = justify
         self.flex = flex
@@ -66,8 +73,11 @@ class Grid:
         """Drop the item rows the filter rejects (a case-insensitive substring of the row's
         text; a leading `!` inverts); returns the idents left, in order."""
         if text_filter:
-            kept = [(row, ident) for row, ident in zip(self.rows, self.idents, strict=True)
-                    if ident is None or row_matches(" ".join(c.plain for c in row), text_filter)]
+            kept = [
+                (row, ident)
+                for row, ident in zip(self.rows, self.idents, strict=True)
+                if ident is None or row_matches(" ".join(c.plain for c in row), text_filter)
+            ]
             self.rows = [row for row, _ in kept]
             self.idents = [ident for _, ident in kept]
         return [ident for ident in self.idents if ident is not None]
@@ -90,7 +100,9 @@ class Grid:
         if self.sticky is not None:
             if len(self.sticky) != len(widths):
                 self.sticky[:] = [0] * len(widths)
-            widths = [max(w, old) if not c.flex else w for w, old, c in zip(widths, self.sticky, self.columns, strict=True)]
+            widths = [
+                max(w, old) if not c.flex else w for w, old, c in zip(widths, self.sticky, self.columns, strict=True)
+            ]
             self.sticky[:] = widths
         gaps = len(widths) - 1
         flex = next((i for i, c in enumerate(self.columns) if c.flex), None)
@@ -129,4 +141,3 @@ class Grid:
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(options.max_width, options.max_width)
-

@@ -19,10 +19,26 @@ from cockpit.journal import Entry
 from cockpit.panels.grid import row_matches
 from cockpit.safe_text import visible
 
-KIND_STYLE = {"declare": "bold magenta", "note": "cyan", "action": "bold", "reading": "dim", "status": "bold yellow",
-              "update": "bold green", "step": "blue", "gate": "bold reverse"}
-KIND_LABEL = {"declare": "DECL", "note": "NOTE", "action": "ACT", "reading": "READ", "status": "STAT",
-              "update": "UPD", "step": "STEP", "gate": "GATE"}
+KIND_STYLE = {
+    "declare": "bold magenta",
+    "note": "cyan",
+    "action": "bold",
+    "reading": "dim",
+    "status": "bold yellow",
+    "update": "bold green",
+    "step": "blue",
+    "gate": "bold reverse",
+}
+KIND_LABEL = {
+    "declare": "DECL",
+    "note": "NOTE",
+    "action": "ACT",
+    "reading": "READ",
+    "status": "STAT",
+    "update": "UPD",
+    "step": "STEP",
+    "gate": "GATE",
+}
 CURSOR = Style(reverse=True)
 
 
@@ -42,10 +58,15 @@ class LogPanel(RichLog):
     LogPanel:focus { border: double $accent; }
     """
     ALLOW_MAXIMIZE = True
-    BINDINGS = [Binding("up", "cursor(-1)", show=False), Binding("down", "cursor(1)", show=False),
-                Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
-                Binding("home", "cursor(-1000000)", show=False), Binding("end", "cursor(1000000)", show=False),
-                Binding("enter", "open_detail", "Detail", show=False)]
+    BINDINGS = [
+        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", show=False),
+        Binding("pageup", "cursor(-10)", show=False),
+        Binding("pagedown", "cursor(10)", show=False),
+        Binding("home", "cursor(-1000000)", show=False),
+        Binding("end", "cursor(1000000)", show=False),
+        Binding("enter", "open_detail", "Detail", show=False),
+    ]
     MAX_LINES = 2000
 
     class OpenEntry(Message):

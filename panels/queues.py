@@ -66,14 +66,26 @@ class QueuesPanel(Panel):
         title = f"Queues (! = risky · trend {window_text(window)})"
         if self.border_title != title:
             self.border_title = title
-        slots = [(name, slot) for name, slot in every
-                 if self.keep(name, f"{name} {'PAUSED' if slot.last_good and slot.last_good.detail.get('paused') else 'run'}")]
+        slots = [
+            (name, slot)
+            for name, slot in every
+            if self.keep(
+                name, f"{name} {'PAUSED' if slot.last_good and slot.last_good.detail.get('paused') else 'run'}"
+            )
+        ]
         max_rows = 100_000 if self.zoomed else self.max_rows
         if len(slots) > max_rows:
             # Risky queues first, then the deepest: the ones an operator must see.
-            slots.sort(key=lambda item: (item[0] not in self.risky,
-                                         -(item[1].last_good.value if item[1].last_good and
-                                           isinstance(item[1].last_good.value, float) else -1)))
+            slots.sort(
+                key=lambda item: (
+                    item[0] not in self.risky,
+                    -(
+                        item[1].last_good.value
+                        if item[1].last_good and isinstance(item[1].last_good.value, float)
+                        else -1
+                    ),
+                )
+            )
         hidden = max(0, len(slots) - max_rows)
         rows: list[list[str | Text]] = []
         idents: list[str] = []  # each row's queue name
@@ -91,8 +103,16 @@ class QueuesPanel(Panel):
             age = age_cell(detail)
             # retry: jobs that failed and wait to run again (Sidekiq's retry set, BullMQ's
             # backoff); sched: jobs scheduled for later. Each column is named for what it counts.
-            row: list[str | Text] = [label, depth, _n(detail.get("in_flight")), _n(detail.get("failed")),
-                                     _n(detail.get("retrying")), _n(detail.get("scheduled")), age, state]
+            row: list[str | Text] = [
+                label,
+                depth,
+                _n(detail.get("in_flight")),
+                _n(detail.get("failed")),
+                _n(detail.get("retrying")),
+                _n(detail.get("scheduled")),
+                age,
+                state,
+            ]
             rows.append(row)
             idents.append(name)
             key.append((name, depth, row[2], row[3], row[4], row[5], age.plain, age.style, paused, fresh))
@@ -104,13 +124,19 @@ class QueuesPanel(Panel):
                     del headers[index - 1]
                     for row in rows:
                         del row[index]
-        table = Grid(Col("queue", flex=True), *(Col(c, justify="right", min_width=4) for c in headers),
-                     Col("wait", justify="right"), Col("state"))
+        table = Grid(
+            Col("queue", flex=True),
+            *(Col(c, justify="right", min_width=4) for c in headers),
+            Col("wait", justify="right"),
+            Col("state"),
+        )
         table.total = len(every)
         for row, ident in zip(rows, idents, strict=True):
             table.add_row(*row, ident=ident)
         if hidden:
-            table.add_row(Text(f"+{hidden:,} more queues: z zooms, / filters", style="dim"), *([""] * (len(headers) + 2)))
+            table.add_row(
+                Text(f"+{hidden:,} more queues: z zooms, / filters", style="dim"), *([""] * (len(headers) + 2))
+            )
             key.append(("hidden", hidden))
         key.append(tuple(headers))
         return (tuple(key), max_rows), table

@@ -39,16 +39,21 @@ class RecordsPanel(Panel):
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         window = trend_window(board.poll_interval(SUSPECTS))
         now = board.clock()
-        table = Grid(Col("query", flex=True), Col("count", justify="right"), Col("Δdecl", justify="right"),
-                     Col(f"trend {window_text(window)}"))
+        table = Grid(
+            Col("query", flex=True),
+            Col("count", justify="right"),
+            Col("Δdecl", justify="right"),
+            Col(f"trend {window_text(window)}"),
+        )
         key = []
         for name, slot in board.slots(SUSPECTS):
             value = slot.last_good.value if slot.last_good else None
             fresh = board.freshness(SUSPECTS, name)
             trend = window_trend(slot.series, now, window)
             base = self.baseline.get(name)
-            expect, target = self.targets.get(name, (str(slot.last_good.detail.get("expect", "zero"))
-                                                     if slot.last_good else "zero", None))
+            expect, target = self.targets.get(
+                name, (str(slot.last_good.detail.get("expect", "zero")) if slot.last_good else "zero", None)
+            )
             met = isinstance(value, float) and at_target(expect, target, value, base, trend.direction)[0]
             word, style = trend_cell(trend.direction, bool(met))
             count = f"{int(value):,}" if isinstance(value, float) else "—"

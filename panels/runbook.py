@@ -10,8 +10,13 @@ from textual.widgets import Static
 from cockpit.panels.grid import Col, Grid
 from cockpit.runbook import STEPS, Runbook, StepState
 
-SYMBOL = {StepState.PENDING: ("·", "dim"), StepState.RUNNING: ("▶", "bold cyan"), StepState.DONE: ("✔", "green"),
-          StepState.SKIPPED: ("↷", "yellow"), StepState.FAILED: ("✖", "bold reverse red")}
+SYMBOL = {
+    StepState.PENDING: ("·", "dim"),
+    StepState.RUNNING: ("▶", "bold cyan"),
+    StepState.DONE: ("✔", "green"),
+    StepState.SKIPPED: ("↷", "yellow"),
+    StepState.FAILED: ("✖", "bold reverse red"),
+}
 
 
 class RunbookPanel(Static, can_focus=True):
@@ -21,8 +26,11 @@ class RunbookPanel(Static, can_focus=True):
     RunbookPanel { border: round $primary-darken-1; border-title-style: bold; height: auto; padding: 0 1; }
     RunbookPanel:focus { border: double $accent; }
     """
-    BINDINGS = [Binding("up", "cursor(-1)", show=False), Binding("down", "cursor(1)", show=False),
-                Binding("enter", "open_detail", "Detail", show=False)]
+    BINDINGS = [
+        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", show=False),
+        Binding("enter", "open_detail", "Detail", show=False),
+    ]
 
     class OpenStep(Message):
         def __init__(self, step_id: str) -> None:
@@ -59,8 +67,15 @@ class RunbookPanel(Static, can_focus=True):
         locks = locks or {}
         nxt = runbook.next_step()
         cursor = self.cursor if self.has_focus else None
-        key = (tuple(runbook.states.values()), tuple(runbook.reasons.items()), nxt.id if nxt else None, read_only,
-               self.size.width, tuple(sorted(locks.items())), cursor)
+        key = (
+            tuple(runbook.states.values()),
+            tuple(runbook.reasons.items()),
+            nxt.id if nxt else None,
+            read_only,
+            self.size.width,
+            tuple(sorted(locks.items())),
+            cursor,
+        )
         if key == self._shown:
             return
         self._shown = key
@@ -76,8 +91,13 @@ class RunbookPanel(Static, can_focus=True):
             if holder := locks.get(step.id):
                 title.append(f" 🔒{holder.split('@')[0]}", style="bold yellow")
             key_text = Text("   " if read_only else f"[{step.key}]", style="bold cyan")
-            table.add_row(key_text, Text(symbol, style=style), title,
-                          Text(state.value.upper() if state is not StepState.PENDING else "", style=style), ident=step.id)
+            table.add_row(
+                key_text,
+                Text(symbol, style=style),
+                title,
+                Text(state.value.upper() if state is not StepState.PENDING else "", style=style),
+                ident=step.id,
+            )
         if cursor is not None:
             table.mark(STEPS[cursor].id)  # the whole line reversed (the next step reverses only its title)
         if nxt is not None:

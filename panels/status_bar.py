@@ -47,7 +47,9 @@ class StatusBar(Static):
         closed = inc.status == "closed"
         tail.append(" CLOSED" if closed else " OPEN", style="bold reverse" if closed else "bold")
         tail.append(f" lead:{inc.lead or '—'} op:{view.operator} ")
-        tail.append("[R] READ-ONLY" if view.read_only else "[RW]", style="bold reverse yellow" if view.read_only else "dim")
+        tail.append(
+            "[R] READ-ONLY" if view.read_only else "[RW]", style="bold reverse yellow" if view.read_only else "dim"
+        )
         if view.shared is not None:
             ok = view.shared == "shared ✔"
             tail.append(f" {view.shared if ok else '✖ ' + view.shared}", style="green" if ok else "bold red")
@@ -66,8 +68,12 @@ class StatusBar(Static):
         top.append_text(tail)
         state, bottom = gate_lines(view.gate)
         if view.journal_error:
-            bottom = Text(f"JOURNAL WRITE FAILED: {view.journal_error}", style="bold reverse red", no_wrap=True,
-                          overflow="ellipsis")
+            bottom = Text(
+                f"JOURNAL WRITE FAILED: {view.journal_error}",
+                style="bold reverse red",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
         self._paint(Group(top, state, bottom))
 
     def render(self) -> RenderableType:
@@ -84,8 +90,10 @@ class StatusBar(Static):
             self.refresh(layout=True)
             return
         options = self.app.console.options.update(width=width, height=None, highlight=False)
-        lines = [tuple((seg.text, seg.style) for seg in line)
-                 for line in self.app.console.render_lines(content, options, pad=False)]
+        lines = [
+            tuple((seg.text, seg.style) for seg in line)
+            for line in self.app.console.render_lines(content, options, pad=False)
+        ]
         before, self._painted = self._painted, (width, lines)
         if before is None or before[0] != width or len(before[1]) != len(lines):
             self.refresh(layout=before is None or len(before[1]) != len(lines))

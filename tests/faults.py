@@ -85,8 +85,10 @@ class FaultProxy:
                 await writer.drain()
             elif self.mode == "wrong":
                 await reader.read(65536)  # the request: small enough for one read
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                             b"Content-Length: %d\r\n\r\n%s" % (len(WRONG_BODY), WRONG_BODY))
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(WRONG_BODY), WRONG_BODY)
+                )
                 await writer.drain()
             else:
                 up_reader, up_writer = await asyncio.open_connection(*self.target)

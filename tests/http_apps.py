@@ -17,8 +17,13 @@ class _Quiet(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         return None
 
-    def reply(self, status: int, body: str | bytes, content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
+    def reply(
+        self,
+        status: int,
+        body: str | bytes,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", content_type)

@@ -18,8 +18,11 @@ async def main(path: str, seed: int, speed: float = 200) -> None:
     session = Session(backends, journal)
     if journal.resumed:
         session.resume()
-    session.listeners.append(lambda entry: print(f"ACK {entry.seq} {entry.data.get('action', '-')} "
-                                                 f"{entry.data.get('phase', '-')}", flush=True))
+    session.listeners.append(
+        lambda entry: print(
+            f"ACK {entry.seq} {entry.data.get('action', '-')} {entry.data.get('phase', '-')}", flush=True
+        )
+    )
     pollers = [asyncio.create_task(p.run()) for p in session.pollers]
 
     async def yes(preview):
@@ -28,8 +31,16 @@ async def main(path: str, seed: int, speed: float = 200) -> None:
     session.declare("scripted incident", "SEV2", "checkout fails", "alice")
     for i in range(3):
         session.note(f"note {i}")
-    for name in ("status_update", "pause_risky", "flags_safe", "revert", "clear_caches", "repair", "restart_staged",
-                 "verify_paths"):
+    for name in (
+        "status_update",
+        "pause_risky",
+        "flags_safe",
+        "revert",
+        "clear_caches",
+        "repair",
+        "restart_staged",
+        "verify_paths",
+    ):
         await session.run_action(name, yes)
         session.note(f"after {name}")
     for task in pollers:

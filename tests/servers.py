@@ -122,8 +122,21 @@ class PostgresServer:
             if self._user:
                 entry = pwd.getpwnam(self._user)
                 os.chown(self.root, entry.pw_uid, entry.pw_gid)
-            self._run([str(bindir / "initdb"), "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
-                       "-E", "UTF8", "--no-sync", "--no-instructions"])
+            self._run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                    "--no-instructions",
+                ]
+            )
         return on_a_free_port(self, self._launch)
 
     def _launch(self) -> None:
@@ -132,10 +145,30 @@ class PostgresServer:
         log = self.root / "postgres.log"
         with open(log, "ab") as out:
             self.proc = subprocess.Popen(
-                [str(bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port), "-k", str(self.root),
-                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off", "-c", "max_connections=200"],
-                stdout=out, stderr=subprocess.STDOUT, user=self._user, cwd=self.root, start_new_session=True,
+                [
+                    str(bindir / "postgres"),
+                    "-D",
+                    str(self.data_dir),
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.root),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=200",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                user=self._user,
+                cwd=self.root,
+                start_new_session=True,
             )
         wait_for(self._ready, 30, "PostgreSQL", self.proc, log)
 
@@ -193,10 +226,28 @@ class RedisServer:
         assert self.root is not None
         log = self.root / "redis.log"
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes" if self.persist else "no", "--appendfsync", "always",
-             "--dir", str(self.root), "--logfile", str(log), "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes" if self.persist else "no",
+                "--appendfsync",
+                "always",
+                "--dir",
+                str(self.root),
+                "--logfile",
+                str(log),
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         wait_for(self._ready, 15, "Redis", self.proc, log)
 
@@ -239,8 +290,9 @@ class MetricsExporter:
         self.error_ratio = 0.0
         self.port = 0
         self.registry = CollectorRegistry()
-        self.requests = Counter("http_requests", "HTTP requests by status code", ["service", "code"],
-                                registry=self.registry)
+        self.requests = Counter(
+            "http_requests", "HTTP requests by status code", ["service", "code"], registry=self.registry
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._server = None
@@ -305,13 +357,25 @@ class PrometheusServer:
         log = self.root / "prometheus.log"
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(
-                [binary, f"--config.file={config}", f"--storage.tsdb.path={self.root / 'data'}",
-                 f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-lifecycle",
-                 "--storage.tsdb.retention.time=1h"],
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    binary,
+                    f"--config.file={config}",
+                    f"--storage.tsdb.path={self.root / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--web.enable-lifecycle",
+                    "--storage.tsdb.retention.time=1h",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        wait_for(lambda: urllib.request.urlopen(f"{self.url}/-/ready", timeout=1).status == 200,
-                 60, "Prometheus", self.proc, log)
+        wait_for(
+            lambda: urllib.request.urlopen(f"{self.url}/-/ready", timeout=1).status == 200,
+            60,
+            "Prometheus",
+            self.proc,
+            log,
+        )
 
     def stop_process(self) -> None:
         _stop_process(self.proc)
@@ -361,10 +425,20 @@ class UnleashServer:
         self.log = self.postgres.root.parent / f"cockpit-unleash-{self.port}.log"
         env = dict(os.environ, DATABASE_URL=self.postgres.dsn(self.database), UNLEASH_PORT=str(self.port))
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([str(node), str(UNLEASH_DIR / "server.js")], env=env, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(lambda: urllib.request.urlopen(f"{self.url}/health", timeout=1).status == 200,
-                 120, "Unleash", self.proc, self.log)
+            self.proc = subprocess.Popen(
+                [str(node), str(UNLEASH_DIR / "server.js")],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(
+            lambda: urllib.request.urlopen(f"{self.url}/health", timeout=1).status == 200,
+            120,
+            "Unleash",
+            self.proc,
+            self.log,
+        )
 
     def stop_process(self) -> None:
         _stop_process(self.proc)
@@ -434,7 +508,8 @@ class RabbitMQServer:
             f"management.tcp.port = {self.management_port}\nmanagement.tcp.ip = 127.0.0.1\n"
             "loopback_users = none\n"
             # The cockpit polls every few seconds; the API's per-queue figures refresh this often.
-            "collect_statistics_interval = 500\n")
+            "collect_statistics_interval = 500\n"
+        )
         (self.root / "enabled_plugins").write_text("[rabbitmq_management].\n")
         home = self.root / "home"
         home.mkdir()
@@ -458,26 +533,45 @@ class RabbitMQServer:
         }
         # Our own epmd in the foreground (the node would otherwise start a daemon that outlives it).
         epmd = shutil.which("epmd") or next(iter(glob.glob("/usr/lib/erlang/erts-*/bin/epmd")), "epmd")
-        self.epmd = subprocess.Popen([epmd, "-port", str(epmd_port), "-address", "127.0.0.1"], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.epmd = subprocess.Popen(
+            [epmd, "-port", str(epmd_port), "-address", "127.0.0.1"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log = self.root / "server.log"
         with open(log, "wb") as out:
-            self.proc = subprocess.Popen([str(RABBITMQ_BIN / "rabbitmq-server")], env=self.env, cwd=self.root,
-                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [str(RABBITMQ_BIN / "rabbitmq-server")],
+                env=self.env,
+                cwd=self.root,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         wait_for(self._ready, 90, "RabbitMQ", self.proc, log)
         return self
 
     def _ready(self) -> bool:
         import base64
 
-        request = urllib.request.Request(f"{self.api_url}/api/overview",
-                                         headers={"Authorization": "Basic " + base64.b64encode(b"guest:guest").decode()})
+        request = urllib.request.Request(
+            f"{self.api_url}/api/overview",
+            headers={"Authorization": "Basic " + base64.b64encode(b"guest:guest").decode()},
+        )
         return urllib.request.urlopen(request, timeout=2).status == 200
 
     def describe(self) -> dict:
         """What another process needs to use (and finally stop) this node."""
-        return {"port": self.port, "management_port": self.management_port, "root": str(self.root),
-                "pid": self.proc.pid if self.proc else 0, "epmd": self.epmd.pid if self.epmd else 0, "env": self.env}
+        return {
+            "port": self.port,
+            "management_port": self.management_port,
+            "root": str(self.root),
+            "pid": self.proc.pid if self.proc else 0,
+            "epmd": self.epmd.pid if self.epmd else 0,
+            "env": self.env,
+        }
 
     @classmethod
     def attach(cls, described: dict) -> RabbitMQServer:
@@ -489,8 +583,9 @@ class RabbitMQServer:
         return server
 
     def ctl(self, *args: str) -> str:
-        done = subprocess.run([str(RABBITMQ_BIN / "rabbitmqctl"), *args], env=self.env, capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            [str(RABBITMQ_BIN / "rabbitmqctl"), *args], env=self.env, capture_output=True, text=True, timeout=60
+        )
         if done.returncode != 0:
             raise ServerError(f"rabbitmqctl {' '.join(args)}: {done.stderr.strip()[-500:]}")
         return done.stdout
@@ -534,19 +629,36 @@ class MotoServer:
             raise ServerError("moto_server not found: pip install 'moto[server]' (scripts/install test)")
         self.port = free_port()
         env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3" if self.auth else "inf"}
-        self.proc = subprocess.Popen([str(binary), "-H", "127.0.0.1", "-p", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        wait_for(lambda: urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1).status == 200, 30, "moto_server",
-                 self.proc)
+        self.proc = subprocess.Popen(
+            [str(binary), "-H", "127.0.0.1", "-p", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for(
+            lambda: urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1).status == 200,
+            30,
+            "moto_server",
+            self.proc,
+        )
         if self.auth:
             import json
 
             iam = self.client("iam")
             iam.create_user(UserName="cockpit")
-            iam.put_user_policy(UserName="cockpit", PolicyName="all", PolicyDocument=json.dumps(
-                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+            iam.put_user_policy(
+                UserName="cockpit",
+                PolicyName="all",
+                PolicyDocument=json.dumps(
+                    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+                ),
+            )
             key = iam.create_access_key(UserName="cockpit")["AccessKey"]
-            self.credentials = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+            self.credentials = {
+                "aws_access_key_id": key["AccessKeyId"],
+                "aws_secret_access_key": key["SecretAccessKey"],
+            }
         return self
 
     def client(self, service: str):

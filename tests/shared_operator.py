@@ -57,9 +57,16 @@ async def main(path: str, url: str, incident: str, name: str, other: str) -> Non
         mirror = entry.data.get("mirror")
         key = (mirror["instance"], mirror["seq"]) if mirror else (shared.instance, entry.seq)
         by_identity[key] = f"{entry.operator}: {entry.summary}"
-    print(json.dumps({"order": [by_identity.get(tuple(i), "?") for i in shared.order],
-                      "journal": [f"{e.operator}: {e.summary}" for e in journal.entries], "outcomes": outcomes}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "order": [by_identity.get(tuple(i), "?") for i in shared.order],
+                "journal": [f"{e.operator}: {e.summary}" for e in journal.entries],
+                "outcomes": outcomes,
+            }
+        ),
+        flush=True,
+    )
     await shared.close()
     journal.close()
 

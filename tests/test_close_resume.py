@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 async def test_closing_before_restored_needs_a_typed_reason_then_reopen_and_no_action_while_closed(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "close.jsonl"
     app, backends, _ = drill_app(path, speed=30)
     async with app.run_test(size=(140, 45)) as pilot:
@@ -78,9 +79,14 @@ async def _yes(preview):
 
 def kill_in_the_middle_of(path: Path, action: str) -> list[str]:
     """Run the scripted incident until `action` is confirmed (executing), then SIGKILL it."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.scripted_incident", str(path), "3", "20"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.scripted_incident", str(path), "3", "20"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     seen: list[str] = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -93,13 +99,17 @@ def kill_in_the_middle_of(path: Path, action: str) -> list[str]:
 
 
 async def test_sigkill_during_an_action_resume_names_it_reverifies_and_the_drill_world_continues(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "killed.jsonl"
     seen = kill_in_the_middle_of(path, "revert")
     assert seen and seen[-1].split()[2:4] == ["revert", "confirm"], seen[-3:]
     before = read(path).entries
-    last_suspects = next(e.data["after"]["suspects"] for e in reversed(before)
-                         if isinstance(e.data.get("after"), dict) and e.data["after"].get("suspects"))
+    last_suspects = next(
+        e.data["after"]["suspects"]
+        for e in reversed(before)
+        if isinstance(e.data.get("after"), dict) and e.data["after"].get("suspects")
+    )
 
     app, backends, journal = drill_app(path, speed=60, operator="bob")
     world = backends.world
@@ -113,10 +123,14 @@ async def test_sigkill_during_an_action_resume_names_it_reverifies_and_the_drill
         assert f"{len(before)} entries" in text and str(path) in text and before[-1].ts in text
         assert "IN FLIGHT when cockpit stopped: revert" in text
         await pilot.press("r")
-        await wait_until(pilot, lambda: any(e.data.get("phase") == "reverify" for e in journal.entries),
-                         what="re-verify journaled")
-        await wait_until(pilot, lambda: app.session.runbook.state("revert") is not StepState.RUNNING,
-                         what="revert step follows the read-back")
+        await wait_until(
+            pilot, lambda: any(e.data.get("phase") == "reverify" for e in journal.entries), what="re-verify journaled"
+        )
+        await wait_until(
+            pilot,
+            lambda: app.session.runbook.state("revert") is not StepState.RUNNING,
+            what="revert step follows the read-back",
+        )
     entries = journal_entries(path)
     reverify = next(e for e in entries if e.data.get("phase") == "reverify")
     assert reverify.data["action"] == "revert" and reverify.operator == "bob"

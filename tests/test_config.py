@@ -73,8 +73,10 @@ timeout = "soon"
 
 
 def test_durations_accept_units() -> None:
-    cfg = config.loads('[incident]\ntitle="t"\nservice="s"\nupdate_interval="1h"\n'
-                       '[redis.r]\nurl="redis://h"\ninterval="500ms"\ntimeout=3\n')
+    cfg = config.loads(
+        '[incident]\ntitle="t"\nservice="s"\nupdate_interval="1h"\n'
+        '[redis.r]\nurl="redis://h"\ninterval="500ms"\ntimeout=3\n'
+    )
     assert cfg.incident.update_interval == 3600
     assert cfg.redis[0].interval == pytest.approx(0.5)
     assert cfg.redis[0].timeout == 3

@@ -109,11 +109,13 @@ def test_flag_matrix_marks_drift_partial_and_per_cell_freshness() -> None:
     clock = FakeClock()
     board = Board(clock)
     board.set_interval(FLAGS, 5.0)
-    board.update([
-        Reading(FLAGS, "new_checkout@eu", 0.0, clock(), detail={"desired_rollout": 0.0}),
-        Reading(FLAGS, "new_checkout@us", 25.0, clock(), detail={"desired_rollout": 0.0}),
-        Reading(FLAGS, "new_checkout@ap", 0.0, clock(), detail={"desired_rollout": 0.0}),
-    ])
+    board.update(
+        [
+            Reading(FLAGS, "new_checkout@eu", 0.0, clock(), detail={"desired_rollout": 0.0}),
+            Reading(FLAGS, "new_checkout@us", 25.0, clock(), detail={"desired_rollout": 0.0}),
+            Reading(FLAGS, "new_checkout@ap", 0.0, clock(), detail={"desired_rollout": 0.0}),
+        ]
+    )
     board.fail(FLAGS, ["new_checkout@ap"], "timed out")
     matrix = build_matrix(board)
     assert matrix.regions == ("eu", "us", "ap")
@@ -159,5 +161,7 @@ def test_drill_flag_off_lowers_errors_with_one_region_lagging() -> None:
 
 
 def test_cli_drill_rejects_a_bad_speed() -> None:
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "drill", "--speed", "0"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "drill", "--speed", "0"], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "must be greater than 0" in done.stderr

@@ -114,8 +114,11 @@ async def test_the_drills_pause_shows_what_a_real_rq_would_be_sent(tmp_path: Pat
         )
         await pilot.press("t")
         log = app.query_one("#log")
-        log.cursor = next(i for i, e in enumerate(log.shown) if e.data.get("action") == "pause_risky"
-                          and e.data.get("phase") == "result")
+        log.cursor = next(
+            i
+            for i, e in enumerate(log.shown)
+            if e.data.get("action") == "pause_risky" and e.data.get("phase") == "result"
+        )
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Command log" in screen_text(app), what="detail")
         assert "redis 'jobs': SET rq:suspended 1" in screen_text(app)

@@ -74,8 +74,9 @@ async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_p
 
     app.session.change_listeners.append(watch_flags)
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_until(pilot, lambda: app.session.board.names(SUSPECTS) and app.session.board.names(QUEUES),
-                         what="first readings")
+        await wait_until(
+            pilot, lambda: app.session.board.names(SUSPECTS) and app.session.board.names(QUEUES), what="first readings"
+        )
         await wait_until(pilot, lambda: "RISING" in screen_text(app), what="suspects rising")
         screen = screen_text(app)
         assert "NOT DECLARED" in screen and "CRIT" in screen
@@ -113,8 +114,11 @@ async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_p
 
         await confirm_step(pilot, "r", "rollout undo deployment/checkout")
         await wait_until(pilot, lambda: step_state(app, "revert") is StepState.DONE, timeout=30, what="revert done")
-        outputs = [e.data["line"] for e in journal_entries(path) if e.data.get("phase") == "output"
-                   and e.data.get("action") == "revert"]
+        outputs = [
+            e.data["line"]
+            for e in journal_entries(path)
+            if e.data.get("phase") == "output" and e.data.get("action") == "revert"
+        ]
         assert any("successfully rolled out" in line for line in outputs)
         assert not world.bad_release_live
         assert gate_state(app) == NOT_RESTORED  # wrong cart totals still rising until the caches go
@@ -135,9 +139,11 @@ async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_p
         assert repair.data["marked_for_review"] > 0 and len(repair.data["sha256"]) == 64
         # The command log: the transaction as a real repair sends it (statements, SQL text, COMMIT).
         assert repair.data["sent"][0].endswith(": BEGIN") and repair.data["sent"][-1].endswith(": COMMIT")
-        assert "    UPDATE discount_holds h SET released_at = now() WHERE released_at IS NULL AND EXISTS " \
-               "(SELECT 1 FROM discount_holds k WHERE k.order_id = h.order_id AND k.code = h.code AND " \
-               "k.released_at IS NULL AND k.id < h.id)" in repair.data["sent"]
+        assert (
+            "    UPDATE discount_holds h SET released_at = now() WHERE released_at IS NULL AND EXISTS "
+            "(SELECT 1 FROM discount_holds k WHERE k.order_id = h.order_id AND k.code = h.code AND "
+            "k.released_at IS NULL AND k.id < h.id)" in repair.data["sent"]
+        )
         assert world.duplicate_holds == 0
         assert gate_state(app) == MITIGATED  # payment-retry is still paused
 
@@ -161,8 +167,9 @@ async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_p
             await wait_until(pilot, lambda: gate_state(app) == RESTORED, timeout=30, what="gate restored")
             await pilot.press("x")
             await wait_until(pilot, lambda: isinstance(app.screen, CloseRestoredScreen), what="close dialog")
-            await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "cancel",
-                             what="focus on Cancel")
+            await wait_until(
+                pilot, lambda: app.focused is not None and app.focused.id == "cancel", what="focus on Cancel"
+            )
             await pilot.press("y")  # never answered by one letter
             assert isinstance(app.screen, CloseRestoredScreen)
             await pilot.press("tab")
@@ -191,9 +198,10 @@ async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_p
     restored = next(g for g in gates if g.data["state"] == RESTORED)
     # On a loaded machine a reading can come late and the gate falls back (journaled both
     # ways); it may only ever fall back for a reading that is not fresh.
-    for g in gates[gates.index(mitigated) + 1: gates.index(restored)]:
-        assert g.data["state"] == MITIGATED or "stale" in g.data["reason"] or "unreachable" in g.data["reason"], \
-            [(x.data["state"], x.data["reason"]) for x in gates]
+    for g in gates[gates.index(mitigated) + 1 : gates.index(restored)]:
+        assert g.data["state"] == MITIGATED or "stale" in g.data["reason"] or "unreachable" in g.data["reason"], [
+            (x.data["state"], x.data["reason"]) for x in gates
+        ]
     cache_done = next(e for e in entries if e.kind == "step" and e.step == "cache" and e.data["state"] == "done")
     verify_done = next(e for e in entries if e.kind == "step" and e.step == "verify" and e.data["state"] == "done")
     restart_done = next(e for e in entries if e.kind == "step" and e.step == "restart" and e.data["state"] == "done")
@@ -220,8 +228,13 @@ async def test_clearing_the_cache_before_stopping_the_writer_lets_it_fill_again(
         await declare(pilot)
         dialog = await confirm_step(pilot, "c", "keys match")
         assert "Out of order" in dialog and "Stop the damage" in dialog  # the tool warns, the operator decides
-        await wait_until(pilot, lambda: step_state(app, "cache") is not StepState.RUNNING
-                         and step_state(app, "cache") is not StepState.PENDING, what="cache finished")
+        await wait_until(
+            pilot,
+            lambda: (
+                step_state(app, "cache") is not StepState.RUNNING and step_state(app, "cache") is not StepState.PENDING
+            ),
+            what="cache finished",
+        )
         assert step_state(app, "cache") is StepState.FAILED
         result = action_results(path, "clear_caches")[-1]
         assert not result.data["ok"]
@@ -231,8 +244,12 @@ async def test_clearing_the_cache_before_stopping_the_writer_lets_it_fill_again(
         board = app.session.board
         series = board.slot(SUSPECTS, "orders with wrong total").series
         start = series.values()[-1]
-        await wait_until(pilot, lambda: board.value(SUSPECTS, "orders with wrong total") > start, timeout=20,
-                         what="wrong totals rising again")
+        await wait_until(
+            pilot,
+            lambda: board.value(SUSPECTS, "orders with wrong total") > start,
+            timeout=20,
+            what="wrong totals rising again",
+        )
         await wait_until(pilot, lambda: "✖" in screen_text(app) and "RISING" in screen_text(app), what="shown")
         assert "FAILED" in screen_text(app)
 
@@ -247,7 +264,9 @@ async def test_pressing_the_same_action_twice_quickly_runs_it_once(tmp_path: Pat
         await pilot.press("y")
         await wait_until(pilot, lambda: step_state(app, "stop") is StepState.DONE, what="stop done")
         await pilot.pause(0.3)
-    previews = [e for e in journal_entries(path) if e.data.get("action") == "pause_risky" and e.data.get("phase") == "preview"]
+    previews = [
+        e for e in journal_entries(path) if e.data.get("action") == "pause_risky" and e.data.get("phase") == "preview"
+    ]
     assert len(previews) == 1
     assert len(action_results(path, "pause_risky")) == 1
 
@@ -302,8 +321,9 @@ async def test_ctrl_c_does_not_quit_and_q_asks_first(tmp_path: Path) -> None:
     app, _, _ = drill_app(tmp_path / "quit.jsonl")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+c")
-        await wait_until(pilot, lambda: any("Ctrl+C does not quit" in n.message for n in app._notifications),
-                         what="hint")
+        await wait_until(
+            pilot, lambda: any("Ctrl+C does not quit" in n.message for n in app._notifications), what="hint"
+        )
         assert app.is_running
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), what="quit question")

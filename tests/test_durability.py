@@ -20,9 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_until_killed(path: Path, acks_before_kill: int, seed: int) -> list[int]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.scripted_incident", str(path), str(seed)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.scripted_incident", str(path), str(seed)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     acked: list[int] = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -57,8 +62,10 @@ def test_sigkill_at_random_points_loses_nothing_acknowledged_and_resume_restores
             interrupted_seen += 1
             assert session.runbook.state(preview.step) is StepState.FAILED
             assert "interrupted" in session.runbook.reasons[preview.step]
-        assert all(state is not StepState.RUNNING or step not in {p.step for p in interrupted}
-                   for step, state in session.runbook.states.items())
+        assert all(
+            state is not StepState.RUNNING or step not in {p.step for p in interrupted}
+            for step, state in session.runbook.states.items()
+        )
         assert session.incident.declared == any(e.kind == "declare" for e in back.entries)
         entry = journal.append("note", "after the resume")
         assert entry.seq == max(on_disk) + 1 + len(interrupted) + 1 + sum(1 for p in interrupted if p.step)

@@ -70,8 +70,14 @@ class CheckoutApp:
 
 
 def e2e_config(prom: str, redis_url: str, unleash: str, shop: str, marker: Path, journal: Path) -> str:
-    revert = json.dumps([sys.executable, "-c", f"import pathlib; pathlib.Path({str(marker)!r}).write_text('2026.11.2'); "
-                                               "print('deployment.apps/checkout rolled back')"])
+    revert = json.dumps(
+        [
+            sys.executable,
+            "-c",
+            f"import pathlib; pathlib.Path({str(marker)!r}).write_text('2026.11.2'); "
+            "print('deployment.apps/checkout rolled back')",
+        ]
+    )
     return f'''
 [incident]
 title = "Checkout failing after release 2026.11.3"
@@ -168,8 +174,9 @@ def results(path: Path, action: str) -> list:
     return [e for e in read(path).entries if e.data.get("action") == action and e.data.get("phase") == "result"]
 
 
-async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, metrics_exporter, redis_url: str,
-                                            pg_dsn: str, unleash_server) -> None:
+async def test_whole_runbook_on_real_systems(
+    tmp_path: Path, prometheus_server, metrics_exporter, redis_url: str, pg_dsn: str, unleash_server
+) -> None:
     from rq import Queue, Worker
 
     unleash_setup(unleash_server.url, FLAG, 25)
@@ -184,9 +191,14 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
             INSERT INTO orders SELECT g, 'paid', g % 5 <> 0 FROM generate_series(1, 20) g;
         """)
     q = Queue("payment_retry", connection=conn)
-    worker = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "payment_retry", "--url", redis_url],
-                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "rq"), "worker", "payment_retry", "--url", redis_url],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 20
     while not Worker.all(connection=conn) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
@@ -197,14 +209,24 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
         with serve(shop_handler(shop)) as shop_url, CheckoutApp(unleash_server.url, metrics_exporter, shop, marker):
             cfg = loads(e2e_config(prometheus_server.url, redis_url, unleash_server.url, shop_url, marker, path))
             journal = Journal.open(path, Operator("alice"))
-            app = CockpitApp(Session(build_live(cfg, {"E2E_PG": pg_dsn, "E2E_PG_RO": select_only_dsn(pg_dsn),
-                                                     "E2E_PW": "s3cret-pw"}), journal))
+            app = CockpitApp(
+                Session(
+                    build_live(cfg, {"E2E_PG": pg_dsn, "E2E_PG_RO": select_only_dsn(pg_dsn), "E2E_PW": "s3cret-pw"}),
+                    journal,
+                )
+            )
             board = app.session.board
             state = app.session.runbook.state
             async with app.run_test(size=(160, 50)) as pilot:
-                await wait_until(pilot, lambda: isinstance(board.value(ERROR_RATE, "checkout 5xx ratio"), float)
-                                 and board.value(ERROR_RATE, "checkout 5xx ratio") > 0.1, timeout=40,
-                                 what="the error rate of the broken release")
+                await wait_until(
+                    pilot,
+                    lambda: (
+                        isinstance(board.value(ERROR_RATE, "checkout 5xx ratio"), float)
+                        and board.value(ERROR_RATE, "checkout 5xx ratio") > 0.1
+                    ),
+                    timeout=40,
+                    what="the error rate of the broken release",
+                )
                 await declare(pilot, "checkout fails for a quarter of payments")
                 await send_message(pilot, "a")
                 await wait_until(pilot, lambda: state("alert") is StepState.DONE, what="alert")
@@ -215,8 +237,12 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
                     q.enqueue(jobs.slow_replay, 0.01)
                 # It may take the one job its blocked dequeue was waiting for, then it sees
                 # rq:suspended and says so; from then on it takes nothing.
-                await wait_until(pilot, lambda: any(w.get_state() == "suspended" for w in Worker.all(connection=conn)),
-                                 timeout=30, what="the rq worker to report itself suspended")
+                await wait_until(
+                    pilot,
+                    lambda: any(w.get_state() == "suspended" for w in Worker.all(connection=conn)),
+                    timeout=30,
+                    what="the rq worker to report itself suspended",
+                )
                 assert q.count >= 9  # the real worker takes nothing while suspended
 
                 await confirm_step(pilot, "f", f"{FLAG}@eu-west: 25% -> off")
@@ -253,7 +279,9 @@ async def test_whole_runbook_on_real_systems(tmp_path: Path, prometheus_server, 
                 await send_message(pilot, "u")
                 await wait_until(pilot, lambda: state("update") is StepState.DONE, what="customer update")
                 await pilot.press("x")
-                await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "cancel", what="close dialog")
+                await wait_until(
+                    pilot, lambda: app.focused is not None and app.focused.id == "cancel", what="close dialog"
+                )
                 await pilot.press("y", "tab")  # y alone never closes: Tab to the Close button, Enter
                 await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "close", what="on Close")
                 await pilot.press("enter")

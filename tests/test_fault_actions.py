@@ -36,8 +36,11 @@ def session_for(text: str, tmp_path: Path, env: dict[str, str] | None = None) ->
 
 
 def result_entry(tmp_path: Path, action: str):
-    found = [e for e in read(tmp_path / "j.jsonl").entries
-             if e.data.get("action") == action and e.data.get("phase") == "result"]
+    found = [
+        e
+        for e in read(tmp_path / "j.jsonl").entries
+        if e.data.get("action") == action and e.data.get("phase") == "result"
+    ]
     assert found, f"no result entry for {action}"
     return found[-1]
 
@@ -105,10 +108,17 @@ async def test_pausing_with_one_redis_gone_after_the_preview_says_what_paused(tm
             assert "webhooks" in screen_text(app) and "payment-retry" in screen_text(app)
             proxy.set_mode("down")  # between the preview and the operator's "y"
             await pilot.press("y")
-            await wait_until(pilot, lambda: session.runbook.state("stop") is StepState.FAILED, timeout=15,
-                             what="the stop step marked failed")
-            await wait_until(pilot, lambda: "State left: paused: payment-retry" in screen_text(app),
-                             what="the operator is told what state the queues are in")
+            await wait_until(
+                pilot,
+                lambda: session.runbook.state("stop") is StepState.FAILED,
+                timeout=15,
+                what="the stop step marked failed",
+            )
+            await wait_until(
+                pilot,
+                lambda: "State left: paused: payment-retry" in screen_text(app),
+                what="the operator is told what state the queues are in",
+            )
     finally:
         await finish(session, proxy)
     entry = result_entry(tmp_path, "pause_risky")
@@ -146,7 +156,8 @@ async def test_flags_to_safe_with_one_region_down_and_one_hanging(tmp_path: Path
     hung_state = FlagEndpointState({"new_checkout": {"enabled": True, "rollout": 25}})
     with serve(flag_endpoint_handler(down_state)) as down_url, serve(flag_endpoint_handler(hung_state)) as hung_url:
         down, hung = proxy_to(down_url), proxy_to(hung_url)
-        session = session_for(f'''
+        session = session_for(
+            f'''
 [redis.jobs]
 url = "{redis_url}"
 [regions.us-east]
@@ -164,7 +175,9 @@ timeout = "1s"
 [[flags]]
 name = "new_checkout"
 safe = false
-''', tmp_path)
+''',
+            tmp_path,
+        )
 
         async def fail_then_confirm(preview):
             assert "new_checkout@ap-south: 25% -> off" in preview.touches
@@ -180,7 +193,7 @@ safe = false
     data = result_entry(tmp_path, "flags_safe").data
     assert data["written"] == ["new_checkout@us-east"]
     assert data["not_changed"] == ["new_checkout@ap-south"]  # refused: it never got the write
-    assert data["unknown"] == ["new_checkout@eu-west"]       # timed out: it may have
+    assert data["unknown"] == ["new_checkout@eu-west"]  # timed out: it may have
     assert "NOT changed (still serve their old value): new_checkout@ap-south" in data["state_left"]
     assert "new_checkout@ap-south unreadable" in data["verify"] and "new_checkout@eu-west unreadable" in data["verify"]
     # The regions hold what the journal says.
@@ -190,13 +203,15 @@ safe = false
 
 
 @pytest.mark.parametrize("deliver", [False, True], ids=["commit-lost-on-the-way", "reply-lost-after-commit"])
-async def test_a_repair_whose_connection_dies_at_commit_finds_out_what_happened(tmp_path: Path, redis_url: str,
-                                                                                 pg_dsn: str, deliver: bool) -> None:
+async def test_a_repair_whose_connection_dies_at_commit_finds_out_what_happened(
+    tmp_path: Path, redis_url: str, pg_dsn: str, deliver: bool
+) -> None:
     seed_repair(pg_dsn)
     proxy = proxy_to(pg_dsn)
     repair_dsn = f"postgresql://postgres@{proxy.address}{urlsplit(pg_dsn).path}"
-    session = session_for(f'[redis.jobs]\nurl = "{redis_url}"\n' + REPAIR, tmp_path,
-                          {"PG_RO": pg_dsn, "PG_REPAIR": repair_dsn})
+    session = session_for(
+        f'[redis.jobs]\nurl = "{redis_url}"\n' + REPAIR, tmp_path, {"PG_RO": pg_dsn, "PG_REPAIR": repair_dsn}
+    )
 
     async def cut_at_commit(preview):
         proxy.cut(b"COMMIT", deliver=deliver)
@@ -222,14 +237,17 @@ async def test_a_repair_whose_connection_dies_at_commit_finds_out_what_happened(
         assert (released, review) == (0, 0)
 
 
-async def test_a_staged_restart_does_not_go_on_blind(tmp_path: Path, redis_url: str, prometheus_server,
-                                                     metrics_exporter) -> None:
+async def test_a_staged_restart_does_not_go_on_blind(
+    tmp_path: Path, redis_url: str, prometheus_server, metrics_exporter
+) -> None:
     direct, edge = databases(redis_url)
     direct.set("rq:suspended", 1)
     edge.set("webhooks:paused", 1)
     metrics_exporter.set_error_ratio(0.0)
     redis_proxy, prom_proxy = proxy_to(redis_url), proxy_to(prometheus_server.url)
-    session = session_for(two_redis_queues(redis_url, redis_proxy) + f'''
+    session = session_for(
+        two_redis_queues(redis_url, redis_proxy)
+        + f"""
 [prometheus]
 url = "http://{prom_proxy.address}"
 timeout = "1s"
@@ -238,7 +256,9 @@ name = "checkout 5xx ratio"
 query = 'sum(rate(http_requests_total{{code=~"5.."}}[5s])) / sum(rate(http_requests_total[5s]))'
 [gate]
 max_error_rate = 0.5
-''', tmp_path)
+""",
+        tmp_path,
+    )
 
     async def prometheus_down_at_confirm(preview):
         prom_proxy.set_mode("down")

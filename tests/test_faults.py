@@ -40,7 +40,9 @@ HEAD = '[incident]\ntitle = "fault drill"\nservice = "checkout"\n'
 def config_for(kind: str, proxy: FaultProxy) -> str:
     addr = proxy.address
     if kind == "prometheus":
-        return HEAD + f'''[prometheus]
+        return (
+            HEAD
+            + f"""[prometheus]
 url = "http://{addr}"
 interval = "300ms"
 timeout = "1s"
@@ -48,9 +50,12 @@ backfill = "10s"
 [[prometheus.queries]]
 name = "checkout 5xx ratio"
 query = 'sum(rate(http_requests_total{{code=~"5.."}}[5s])) / sum(rate(http_requests_total[5s]))'
-'''
+"""
+        )
     if kind == "redis":
-        return HEAD + f'''[redis.jobs]
+        return (
+            HEAD
+            + f"""[redis.jobs]
 url = "redis://{addr}/0"
 interval = "300ms"
 timeout = "1s"
@@ -59,9 +64,12 @@ name = "payment-retry"
 redis = "jobs"
 kind = "list"
 queue = "fault:jobs"
-'''
+"""
+        )
     if kind == "postgres":
-        return HEAD + '''[postgres]
+        return (
+            HEAD
+            + """[postgres]
 readonly_dsn_env = "FAULT_PG"
 interval = "300ms"
 statement_timeout = "500ms"
@@ -69,9 +77,12 @@ connect_timeout = "1s"
 [[postgres.suspects]]
 name = "paid without captured payment"
 sql = "SELECT n FROM fault_answer"
-'''
+"""
+        )
     if kind == "flags":
-        return HEAD + f'''[regions.ap-south]
+        return (
+            HEAD
+            + f"""[regions.ap-south]
 backend = "http-json"
 url = "http://{addr}/flags"
 interval = "300ms"
@@ -79,8 +90,11 @@ timeout = "1s"
 [[flags]]
 name = "new_checkout"
 safe = false
-'''
-    return HEAD + f'''[[checks]]
+"""
+        )
+    return (
+        HEAD
+        + f"""[[checks]]
 name = "checkout"
 interval = "300ms"
 timeout = "1s"
@@ -90,7 +104,8 @@ method = "POST"
 url = "http://{addr}/api/login"
 form_env = {{ password = "FAULT_PW" }}
 expect_text = '"ok": true'
-'''
+"""
+    )
 
 
 #: What each panel must say when its backend answers well-formed nonsense.
@@ -117,6 +132,7 @@ def wrong_answer(kind: str, proxy: FaultProxy, request) -> tuple[Callable[[], No
         def right() -> None:
             r.delete("fault:jobs")
             r.rpush("fault:jobs", *range(7))
+
         return wrong, right
     if kind == "postgres":
         dsn = request.getfixturevalue("pg_dsn")
@@ -124,8 +140,11 @@ def wrong_answer(kind: str, proxy: FaultProxy, request) -> tuple[Callable[[], No
         def alter(sql: str) -> None:
             with psycopg.connect(dsn, autocommit=True) as conn:
                 conn.execute(sql)
-        return (lambda: alter("ALTER TABLE fault_answer ALTER COLUMN n TYPE text"),
-                lambda: alter("ALTER TABLE fault_answer ALTER COLUMN n TYPE bigint USING n::bigint"))
+
+        return (
+            lambda: alter("ALTER TABLE fault_answer ALTER COLUMN n TYPE text"),
+            lambda: alter("ALTER TABLE fault_answer ALTER COLUMN n TYPE bigint USING n::bigint"),
+        )
     return (lambda: proxy.set_mode("wrong")), (lambda: proxy.set_mode("pass"))
 
 
@@ -144,8 +163,12 @@ async def key_latency(pilot, kind: str, fault: str) -> float:
 @pytest.mark.parametrize("kind", ["prometheus", "redis", "postgres", "flags", "checks"])
 async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path, request) -> None:
     env = {"FAULT_PW": "s3cret-pw"}
-    with serve(shop_handler(ShopState())) as shop_url, \
-            serve(flag_endpoint_handler(FlagEndpointState({"new_checkout": {"enabled": True, "rollout": 25}}))) as flags_url:
+    with (
+        serve(shop_handler(ShopState())) as shop_url,
+        serve(
+            flag_endpoint_handler(FlagEndpointState({"new_checkout": {"enabled": True, "rollout": 25}}))
+        ) as flags_url,
+    ):
         if kind == "prometheus":
             target = urlsplit(request.getfixturevalue("prometheus_server").url)
             request.getfixturevalue("metrics_exporter").set_error_ratio(0.05)
@@ -184,8 +207,11 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
             if kind == "checks":  # every path passes again, not just one
                 return "✔PASS" in text and "✖FAIL" not in text
             names = board.names(source_kind)
-            return bool(names) and "UNREACHABLE" not in text and all(
-                board.freshness(source_kind, n) is Freshness.OK for n in names)
+            return (
+                bool(names)
+                and "UNREACHABLE" not in text
+                and all(board.freshness(source_kind, n) is Freshness.OK for n in names)
+            )
 
         def value():
             name = next(iter(board.names(app.session.pollers[0].source.kind)), None)
@@ -209,8 +235,10 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
                         assert "last good" in screen_text(app)
                     if fault == "wrong":  # the panel says what is wrong, not just that something is
                         # A source error for a backend; for a user path, the failed step's reason.
-                        said = [slot.latest.error or str(slot.latest.detail.get("reason") or "")
-                                for _, slot in board.slots(source_kind)]
+                        said = [
+                            slot.latest.error or str(slot.latest.detail.get("reason") or "")
+                            for _, slot in board.slots(source_kind)
+                        ]
                         assert any(WRONG_ANSWER_SAYS[kind] in e for e in said), said
                         assert WRONG_ANSWER_SAYS[kind][:12] in screen_text(app), screen_text(app)
                     await key_latency(pilot, kind, fault)
@@ -230,14 +258,18 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
             proxy.stop()
             journal.close()
     notes = [e.summary for e in read(path).entries if e.kind == "note"]
-    assert notes == [f"{kind} {f}" for f in ("down-at-start", "healthy", "down", "slow", "garbage", "wrong", "flapping")]
+    assert notes == [
+        f"{kind} {f}" for f in ("down-at-start", "healthy", "down", "slow", "garbage", "wrong", "flapping")
+    ]
     mine = {f: lat for k, f, lat in LATENCIES if k == kind}
     worst = max(lat for f, lat in mine.items() if f != "healthy")
     # Printed, never asserted: timing on a shared machine is for benchmarks (see bench/README.md).
-    print(f"\n{kind}: key-to-screen latency (press n until the note dialog is on screen): healthy "
-          f"{mine['healthy'] * 1000:.0f} ms; during faults " +
-          ", ".join(f"{f} {lat * 1000:.0f} ms" for f, lat in mine.items() if f != "healthy") +
-          f"; worst {worst * 1000:.0f} ms = {worst / mine['healthy']:.1f}x healthy")
+    print(
+        f"\n{kind}: key-to-screen latency (press n until the note dialog is on screen): healthy "
+        f"{mine['healthy'] * 1000:.0f} ms; during faults "
+        + ", ".join(f"{f} {lat * 1000:.0f} ms" for f, lat in mine.items() if f != "healthy")
+        + f"; worst {worst * 1000:.0f} ms = {worst / mine['healthy']:.1f}x healthy"
+    )
 
 
 @pytest.fixture
@@ -245,8 +277,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 256 KiB filesystem (tmpfs), mounted for this test and removed afterwards."""
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
     try:
@@ -302,8 +335,11 @@ async def test_a_full_disk_fails_the_journal_loudly_and_the_app_stays_usable(sma
     journal.close()
     back = read(path)
     # Every acknowledged note is there, the refused one is not, and it left no torn fragment.
-    assert [e.summary for e in back.entries if e.kind == "note"] == \
-        ["written while there is room", *saved, "disk has room again"]
+    assert [e.summary for e in back.entries if e.kind == "note"] == [
+        "written while there is room",
+        *saved,
+        "disk has room again",
+    ]
     assert back.bad_lines == []
     assert [e.seq for e in back.entries] == list(range(1, len(back.entries) + 1))
 
@@ -312,8 +348,11 @@ async def test_a_config_with_a_thousand_queues_stays_usable(tmp_path: Path, redi
     r = redis.Redis.from_url(redis_url)
     for i in range(1000):
         r.rpush(f"q:{i}", *range(i % 7 + 1))
-    blocks = "".join(f'[[queues]]\nname = "q{i:04d}"\nredis = "jobs"\nkind = "list"\nqueue = "q:{i}"\n'
-                     f'risky = {"true" if i == 999 else "false"}\n' for i in range(1000))
+    blocks = "".join(
+        f'[[queues]]\nname = "q{i:04d}"\nredis = "jobs"\nkind = "list"\nqueue = "q:{i}"\n'
+        f"risky = {'true' if i == 999 else 'false'}\n"
+        for i in range(1000)
+    )
     cfg = loads(HEAD + f'[redis.jobs]\nurl = "{redis_url}"\ninterval = "1s"\n' + blocks)
     journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
     app = CockpitApp(Session(build_live(cfg, {}), journal))

@@ -11,7 +11,7 @@ from cockpit.gate import MITIGATED, NOT_RESTORED, RESTORED, Gate
 from cockpit.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Board, Reading, Series, window_trend
 from cockpit.runbook import StepState
 
-CONFIG = '''
+CONFIG = """
 [incident]
 title = "t"
 service = "checkout"
@@ -43,14 +43,14 @@ target = 5
 %s
 [gate]
 window = "60s"
-'''
-CHECK = '''
+"""
+CHECK = """
 [[checks]]
 name = "checkout"
 [[checks.steps]]
 name = "pay"
 url = "https://shop.example/pay"
-'''
+"""
 DONE = {s: StepState.DONE for s in ("stop", "flags", "revert", "cache", "repair", "restart", "verify")}
 
 
@@ -65,11 +65,27 @@ class FakeClock:
         self.now += timedelta(seconds=seconds)
 
 
-def readings(clock: FakeClock, *, dupes: float = 0.0, late: float = 3.0, rate: object = 0.002, paused: bool = False,
-             flag: float | None = 0.0, missing: bool = False, check_ok: bool | None = True) -> list[Reading]:
+def readings(
+    clock: FakeClock,
+    *,
+    dupes: float = 0.0,
+    late: float = 3.0,
+    rate: object = 0.002,
+    paused: bool = False,
+    flag: float | None = 0.0,
+    missing: bool = False,
+    check_ok: bool | None = True,
+) -> list[Reading]:
     now = clock()
     check = [] if check_ok is None else [Reading(CHECKS, "checkout/pay", 0.3, now, detail={"ok": check_ok})]
-    return [*check, Reading(ERROR_RATE, "5xx", rate, now), Reading(QUEUES, "retry", 10.0, now, detail={"paused": paused}), Reading(SUSPECTS, "dupes", dupes, now), Reading(SUSPECTS, "late", late, now), Reading(FLAGS, "new_checkout@eu", flag, now, detail={"missing": missing} if missing else {})]
+    return [
+        *check,
+        Reading(ERROR_RATE, "5xx", rate, now),
+        Reading(QUEUES, "retry", 10.0, now, detail={"paused": paused}),
+        Reading(SUSPECTS, "dupes", dupes, now),
+        Reading(SUSPECTS, "late", late, now),
+        Reading(FLAGS, "new_checkout@eu", flag, now, detail={"missing": missing} if missing else {}),
+    ]
 
 
 def setup(checks: bool = True, **kw: object) -> tuple[FakeClock, Board, Gate]:

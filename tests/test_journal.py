@@ -61,8 +61,7 @@ WRITER = textwrap.dedent("""
 def test_concurrent_appends_from_two_processes_keep_every_entry(tmp_path: Path) -> None:
     path = tmp_path / "shared.jsonl"
     count = 150
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, str(count)])
-             for name in ("alice", "bob")]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, str(count)]) for name in ("alice", "bob")]
     assert [p.wait(60) for p in procs] == [0, 0]
     back = journal.read(path)
     assert back.bad_lines == []
@@ -81,7 +80,7 @@ def test_torn_last_line_is_reported_and_every_whole_entry_kept(tmp_path: Path) -
             j.append("note", f"entry {i}")
     raw = path.read_bytes()
     whole = raw[: raw.rindex(b"\n", 0, len(raw) - 1) + 1]
-    last = raw[len(whole):]
+    last = raw[len(whole) :]
     path.write_bytes(whole + last[: len(last) // 2])  # the last write cut in half
     back = journal.read(path)
     assert [e.summary for e in back.entries] == [f"entry {i}" for i in range(4)]
@@ -102,10 +101,16 @@ def test_configured_secret_never_reaches_the_file(tmp_path: Path) -> None:
     redactor = Redactor.from_env(["PG_REPAIR_DSN", "DEPLOY_TOKEN", "UNSET_VAR"], env)
     path = tmp_path / "inc.jsonl"
     with Journal.open(path, ALICE, redactor) as j:
-        j.append("action", f"connected with {env['PG_REPAIR_DSN']}",
-                 data={"dsn": "anything", "argv": ["deploy", "--token", "tok-9f8e7d6c"],
-                       "nested": {"Authorization": "Bearer abc", "output": f"error: password {secret} rejected"},
-                       "url": "https://user:other-pass@hooks.example.com/x"})
+        j.append(
+            "action",
+            f"connected with {env['PG_REPAIR_DSN']}",
+            data={
+                "dsn": "anything",
+                "argv": ["deploy", "--token", "tok-9f8e7d6c"],
+                "nested": {"Authorization": "Bearer abc", "output": f"error: password {secret} rejected"},
+                "url": "https://user:other-pass@hooks.example.com/x",
+            },
+        )
     text = path.read_text()
     for leaked in (secret, "tok-9f8e7d6c", "Bearer abc", "other-pass"):
         assert leaked not in text
@@ -129,8 +134,10 @@ def test_appends_are_fsynced_before_returning(tmp_path: Path, monkeypatch: pytes
 
 def test_a_failed_write_raises_and_says_the_entry_is_not_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Journal.open(tmp_path / "inc.jsonl", ALICE) as j:
+
         def disk_full(fd, data):
             raise OSError(28, "No space left on device")
+
         monkeypatch.setattr(journal.os, "write", disk_full)
         with pytest.raises(JournalError, match=r"No space left on device.*NOT saved"):
             j.append("note", "lost?")

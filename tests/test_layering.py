@@ -6,8 +6,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-UI_MODULES = {"cockpit/app.py", "cockpit/screens.py", "cockpit/dialogs.py", "cockpit/detail.py",
-              "cockpit/app_view.py", "cockpit/glyphs.py", "cockpit/close_dialog.py"}
+UI_MODULES = {
+    "cockpit/app.py",
+    "cockpit/screens.py",
+    "cockpit/dialogs.py",
+    "cockpit/detail.py",
+    "cockpit/app_view.py",
+    "cockpit/glyphs.py",
+    "cockpit/close_dialog.py",
+}
 UI_LIBRARIES = {"textual", "rich", "cockpit.panels"}
 BACKEND_CLIENTS = {"redis", "psycopg", "psycopg_pool", "httpx", "prometheus_api_client", "requests"}
 
@@ -31,7 +38,8 @@ def imports_any(path: Path, packages: set[str]) -> bool:
 
 def test_core_modules_do_not_import_textual() -> None:
     offenders = [
-        str(p.relative_to(ROOT)) for p in (ROOT / "cockpit").rglob("*.py")
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "cockpit").rglob("*.py")
         if str(p.relative_to(ROOT)) not in UI_MODULES and imports_any(p, UI_LIBRARIES)
     ]
     assert offenders == []

@@ -60,8 +60,14 @@ async def test_a_deleted_flag_hash_and_a_missing_field_read_missing_and_fail_ver
     client.hset("flags:us-east", mapping={"new_checkout": "0"})  # checkout_read_only: no such field
     cfg = loads(redis_flags(redis_url))
     source = FlagRegionSource(cfg.regions[0], cfg.flags, cfg, {})
-    action = SetFlags([source], {"new_checkout": False, "checkout_read_only": False}, name="flags_safe",
-                      title="flags safe", step="flags", patience=0)
+    action = SetFlags(
+        [source],
+        {"new_checkout": False, "checkout_read_only": False},
+        name="flags_safe",
+        title="flags safe",
+        step="flags",
+        patience=0,
+    )
     try:
         board = await read_board([source])
         field = board.slot(FLAGS, "checkout_read_only@us-east").latest
@@ -133,7 +139,7 @@ safe = false
     assert cell.missing and cell.observed is None
 
 
-PROMETHEUS = '''
+PROMETHEUS = """
 [incident]
 title = "t"
 service = "checkout"
@@ -146,11 +152,12 @@ query = 'sum(rate(http_requests_total{{service="no-such-service"}}[1m]))'
 {no_data}
 [gate]
 window = "1s"
-'''
+"""
 
 
-async def test_a_promql_selector_matching_nothing_reads_no_data_and_keeps_the_gate_closed(prometheus_server,
-                                                                                        tmp_path: Path) -> None:
+async def test_a_promql_selector_matching_nothing_reads_no_data_and_keeps_the_gate_closed(
+    prometheus_server, tmp_path: Path
+) -> None:
     cfg = loads(PROMETHEUS.format(url=prometheus_server.url, no_data=""))
     source = PrometheusSource(cfg.prometheus)
     try:
@@ -167,25 +174,38 @@ async def test_a_promql_selector_matching_nothing_reads_no_data_and_keeps_the_ga
 
     path = tmp_path / "nodata.toml"
     path.write_text(PROMETHEUS.format(url=prometheus_server.url, no_data=""))
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     import json
 
     snap = json.loads(done.stdout)
     assert snap["gate"]["state"] == NOT_RESTORED and snap["ok"] is False
-    assert any(c["name"] == "error rate" and not c["ok"] and "NO DATA" in c["detail"] for c in snap["gate"]["conditions"])
+    assert any(
+        c["name"] == "error rate" and not c["ok"] and "NO DATA" in c["detail"] for c in snap["gate"]["conditions"]
+    )
     assert snap[ERROR_RATE][0]["value"] == "no data"
 
     path.write_text(PROMETHEUS.format(url=prometheus_server.url, no_data='no_data = "zero"'))
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path)],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "✔ error rate" in done.stdout
 
 
-def test_check_config_env_names_an_unset_variable_and_a_backend_that_does_not_answer(redis_url: str,
-                                                                                      tmp_path: Path) -> None:
+def test_check_config_env_names_an_unset_variable_and_a_backend_that_does_not_answer(
+    redis_url: str, tmp_path: Path
+) -> None:
     path = tmp_path / "env.toml"
     path.write_text(f'''
 [incident]
@@ -205,22 +225,34 @@ redis = "cache"
 kind = "list"
 ''')
     env = {k: v for k, v in os.environ.items() if k != "GATE_TEST_JOBS_URL"}
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "check-config", str(path), "--env"],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "check-config", str(path), "--env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert "  GATE_TEST_JOBS_URL: NOT SET" in lines
     assert any(line.startswith("  FAIL backend queues@jobs") and "GATE_TEST_JOBS_URL" in line for line in lines), lines
     assert any(line.startswith("  OK   backend queues@cache") for line in lines), lines
     env["GATE_TEST_JOBS_URL"] = redis_url
-    done = subprocess.run([sys.executable, "-m", "cockpit.cli", "check-config", str(path), "--env"],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "cockpit.cli", "check-config", str(path), "--env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "  GATE_TEST_JOBS_URL: set" in done.stdout and "OK   backend queues@jobs" in done.stdout
 
 
 def test_a_flag_without_a_regions_list_lives_in_every_region() -> None:
-    cfg = loads('''
+    cfg = loads("""
 [incident]
 title = "t"
 service = "checkout"
@@ -236,7 +268,7 @@ safe = false
 regions = []
 [actions.maintenance]
 flag = "read_only"
-''')
+""")
     assert cfg.flags[0].regions == ("eu", "us")
 
 

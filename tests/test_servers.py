@@ -43,8 +43,10 @@ def test_redis_can_be_stopped_and_restarted_on_the_same_port(redis_url: str, red
 
 def test_prometheus_returns_the_exporters_error_ratio(prometheus_server, metrics_exporter) -> None:
     metrics_exporter.set_error_ratio(0.25)
-    query = ('sum(rate(http_requests_total{service="checkout",code=~"5.."}[5s]))'
-             ' / sum(rate(http_requests_total{service="checkout"}[5s]))')
+    query = (
+        'sum(rate(http_requests_total{service="checkout",code=~"5.."}[5s]))'
+        ' / sum(rate(http_requests_total{service="checkout"}[5s]))'
+    )
     deadline = time.monotonic() + 45
     value = None
     while time.monotonic() < deadline:

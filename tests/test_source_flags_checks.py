@@ -23,9 +23,13 @@ def unleash_setup(url: str, flag: str, rollout: int, environment: str = "product
     with httpx.Client(base_url=url, timeout=10) as c:
         created = c.post("/api/admin/projects/default/features", json={"name": flag})
         assert created.status_code in (201, 409), created.text
-        c.post(f"/api/admin/projects/default/features/{flag}/environments/{environment}/strategies",
-               json={"name": "flexibleRollout",
-                     "parameters": {"rollout": str(rollout), "stickiness": "default", "groupId": flag}}).raise_for_status()
+        c.post(
+            f"/api/admin/projects/default/features/{flag}/environments/{environment}/strategies",
+            json={
+                "name": "flexibleRollout",
+                "parameters": {"rollout": str(rollout), "stickiness": "default", "groupId": flag},
+            },
+        ).raise_for_status()
         c.post(f"/api/admin/projects/default/features/{flag}/environments/{environment}/on").raise_for_status()
 
 
@@ -127,10 +131,17 @@ async def test_http_json_region_garbage_and_recovery(redis_url: str) -> None:
             await src.close()
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (b"1", (True, 100.0)), ("off", (False, 0.0)), ("25%", (True, 25.0)), ('{"enabled": true, "rollout": 10}', (True, 10.0)),
-    (0.5, (True, 50.0)), ('{"enabled": false, "rollout": 40}', (False, 0.0)),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (b"1", (True, 100.0)),
+        ("off", (False, 0.0)),
+        ("25%", (True, 25.0)),
+        ('{"enabled": true, "rollout": 10}', (True, 10.0)),
+        (0.5, (True, 50.0)),
+        ('{"enabled": false, "rollout": 40}', (False, 0.0)),
+    ],
+)
 def test_flag_values_as_home_grown_systems_store_them(raw, expected) -> None:
     assert parse_flag_value(raw) == expected
 

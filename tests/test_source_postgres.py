@@ -10,7 +10,7 @@ from cockpit.sources.records import PostgresSuspectSource
 
 pytestmark = pytest.mark.servers
 
-SUSPECTS = '''
+SUSPECTS = """
 [[postgres.suspects]]
 name = "duplicate discount holds"
 sql = "SELECT count(*) FROM (SELECT order_id FROM discount_holds GROUP BY order_id, code HAVING count(*) > 1) d"
@@ -26,7 +26,7 @@ sql = "SELECT status FROM orders LIMIT 1"
 [[postgres.suspects]]
 name = "after the failures"
 sql = "SELECT count(*) FROM orders"
-'''
+"""
 
 
 def seed(dsn: str) -> None:
@@ -41,8 +41,9 @@ def seed(dsn: str) -> None:
         """)
 
 
-def make_source(sql_block: str, env_dsn: str, timeout: str = "500ms",
-                extra: tuple[SuspectQuery, ...] = ()) -> PostgresSuspectSource:
+def make_source(
+    sql_block: str, env_dsn: str, timeout: str = "500ms", extra: tuple[SuspectQuery, ...] = ()
+) -> PostgresSuspectSource:
     cfg = loads(f'''
 [incident]
 title = "t"

@@ -14,8 +14,10 @@ from tests.http_apps import black_hole, closed_port, garbage_handler, serve
 
 pytestmark = pytest.mark.servers
 
-RATIO = ('sum(rate(http_requests_total{service="checkout",code=~"5.."}[5s]))'
-         ' / sum(rate(http_requests_total{service="checkout"}[5s]))')
+RATIO = (
+    'sum(rate(http_requests_total{service="checkout",code=~"5.."}[5s]))'
+    ' / sum(rate(http_requests_total{service="checkout"}[5s]))'
+)
 
 
 def source(url: str, query: str = RATIO, timeout: str = "2s") -> PrometheusSource:
@@ -62,11 +64,16 @@ async def test_panel_value_follows_the_exporters_error_ratio(prometheus_server, 
         await src.close()
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("sum(rate(http_requests_total[5s]", "bad PromQL"),
-    ('http_requests_total / on(service) group_left http_requests_total{code=~".*"} * on() group_right vector(1)',
-     None),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("sum(rate(http_requests_total[5s]", "bad PromQL"),
+        (
+            'http_requests_total / on(service) group_left http_requests_total{code=~".*"} * on() group_right vector(1)',
+            None,
+        ),
+    ],
+)
 async def test_bad_promql_is_a_readable_state(prometheus_server, query: str, expected: str | None) -> None:
     src = source(prometheus_server.url, query)
     try:
@@ -79,7 +86,7 @@ async def test_bad_promql_is_a_readable_state(prometheus_server, query: str, exp
 
 
 async def test_many_to_many_match_is_a_422_cannot_execute(prometheus_server, metrics_exporter) -> None:
-    src = source(prometheus_server.url, 'http_requests_total + on(service) http_requests_total')
+    src = source(prometheus_server.url, "http_requests_total + on(service) http_requests_total")
     try:
         reading = (await src.read())[0]
     finally:

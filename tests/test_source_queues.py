@@ -55,14 +55,21 @@ async def test_rq_depth_failed_scheduled_and_in_flight_match_rq(redis_url: str) 
     q.enqueue_in(timedelta(minutes=10), jobs.replay_payment, 99)
     worker_q = Queue("slow_lane", connection=conn)
     worker_q.enqueue(jobs.slow_replay, 30)
-    worker = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "slow_lane", "--url", redis_url,
-                               "--burst"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "rq"), "worker", "slow_lane", "--url", redis_url, "--burst"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 20
         while StartedJobRegistry(queue=worker_q).count == 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-        src = queue_source(redis_url, '''
+        src = queue_source(
+            redis_url,
+            """
 [[queues]]
 name = "payment-retry"
 redis = "jobs"
@@ -74,7 +81,8 @@ name = "slow-lane"
 redis = "jobs"
 kind = "rq"
 queue = "slow_lane"
-''')
+""",
+        )
         try:
             got = await read(src)
         finally:
@@ -86,7 +94,9 @@ queue = "slow_lane"
         assert slow.detail["in_flight"] == StartedJobRegistry(queue=worker_q).count == 1
         assert retry.detail["paused"] is False
         conn.set("rq:suspended", 1)  # what `rq suspend` writes: every rq queue on this Redis
-        src = queue_source(redis_url, '[[queues]]\nname = "payment-retry"\nredis = "jobs"\nkind = "rq"\nqueue = "payment_retry"\n')
+        src = queue_source(
+            redis_url, '[[queues]]\nname = "payment-retry"\nredis = "jobs"\nkind = "rq"\nqueue = "payment_retry"\n'
+        )
         try:
             assert (await read(src))["payment-retry"].detail["paused"] is True
         finally:
@@ -132,7 +142,9 @@ async def test_bullmq_and_plain_layouts_as_those_systems_write_them(redis_url: s
     r.xreadgroup("billing", "worker-1", {"events": ">"}, count=1)
     r.zadd("delayed-emails", {"a": 1, "b": 2})
     r.rpush("legacy-jobs", "x")
-    src = queue_source(redis_url, '''
+    src = queue_source(
+        redis_url,
+        """
 [[queues]]
 name = "invoices"
 redis = "jobs"
@@ -153,7 +165,8 @@ name = "legacy"
 redis = "jobs"
 kind = "list"
 queue = "legacy-jobs"
-''')
+""",
+    )
     try:
         got = await read(src)
     finally:
@@ -173,7 +186,9 @@ async def test_discovery_finds_queues_without_keys(redis_url: str) -> None:
         Queue(name, connection=conn).enqueue(jobs.replay_payment, 1)
     conn.hset("bull:exports:meta", "paused", 0)
     conn.lpush("bull:exports:wait", "1", "2")
-    src = queue_source(redis_url, '''
+    src = queue_source(
+        redis_url,
+        """
 [[queues]]
 redis = "jobs"
 kind = "rq"
@@ -182,7 +197,8 @@ discover = true
 redis = "jobs"
 kind = "bullmq"
 discover = true
-''')
+""",
+    )
     try:
         got = await read(src)
     finally:
@@ -194,7 +210,9 @@ async def test_wrong_key_type_marks_only_that_queue(redis_url: str) -> None:
     conn = redis.Redis.from_url(redis_url)
     conn.set("rq:queue:broken", "not a list")
     conn.rpush("rq:queue:fine", "job")
-    src = queue_source(redis_url, '''
+    src = queue_source(
+        redis_url,
+        """
 [[queues]]
 name = "broken"
 redis = "jobs"
@@ -203,7 +221,8 @@ kind = "rq"
 name = "fine"
 redis = "jobs"
 kind = "rq"
-''')
+""",
+    )
     try:
         got = await read(src)
     finally:
@@ -212,8 +231,9 @@ kind = "rq"
     assert got["fine"].error is None and got["fine"].value == 1
 
 
-async def test_one_pipeline_per_instance_per_tick_whatever_the_number_of_queues(redis_url: str,
-                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_one_pipeline_per_instance_per_tick_whatever_the_number_of_queues(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     writes = []
     original = aio_connection.AbstractConnection.send_packed_command
 

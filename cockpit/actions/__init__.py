@@ -37,9 +37,13 @@ class Preview:
     def shown_safely(self) -> Preview:
         """The same preview with backend text (names read live, errors) made visible, never obeyed.
         `counts` is kept as it is: its keys are the config's names, which an action looks up."""
-        return replace(self, title=visible(self.title), touches=tuple(visible(t) for t in self.touches),
-                       warnings=tuple(visible(w) for w in self.warnings),
-                       text=None if self.text is None else visible(self.text, newlines=True, tabs=True))
+        return replace(
+            self,
+            title=visible(self.title),
+            touches=tuple(visible(t) for t in self.touches),
+            warnings=tuple(visible(w) for w in self.warnings),
+            text=None if self.text is None else visible(self.text, newlines=True, tabs=True),
+        )
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,13 @@ class Result:
 
     def shown_safely(self) -> Result:
         """The same result with backend text made visible (see `cockpit.safe_text`)."""
-        return replace(self, summary=visible(self.summary), details=tuple(visible(d) for d in self.details),
-                       state_left=visible(self.state_left), data=visible_data(dict(self.data), newlines=True, tabs=True))
+        return replace(
+            self,
+            summary=visible(self.summary),
+            details=tuple(visible(d) for d in self.details),
+            state_left=visible(self.state_left),
+            data=visible_data(dict(self.data), newlines=True, tabs=True),
+        )
 
 
 class Action(ABC):

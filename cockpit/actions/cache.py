@@ -49,12 +49,19 @@ class ClearCaches(Action):
         for cache in self.caches:
             if cache.pattern is not None:
                 counts[cache.name] = n = await self._count(cache)
-                lines.append(f"{cache.name}: {n:,} keys match {cache.pattern!r} on redis {cache.redis!r} (SCAN, then UNLINK)")
+                lines.append(
+                    f"{cache.name}: {n:,} keys match {cache.pattern!r} on redis {cache.redis!r} (SCAN, then UNLINK)"
+                )
             else:
                 lines.append(f"{cache.name}: {cache.method} {cache.purge_url} (HTTP purge)")
-        return Preview(self.name, self.title, tuple(lines) or ("no cache is configured",), counts,
-                       warnings=("Only these patterns are cleared; nothing else in those Redis databases is touched.",),
-                       nothing_to_do=not self.caches)
+        return Preview(
+            self.name,
+            self.title,
+            tuple(lines) or ("no cache is configured",),
+            counts,
+            warnings=("Only these patterns are cleared; nothing else in those Redis databases is touched.",),
+            nothing_to_do=not self.caches,
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         removed: dict[str, int] = {}
@@ -71,13 +78,21 @@ class ClearCaches(Action):
             except Exception as exc:  # noqa: BLE001 - each cache reports its own failure
                 failed.append(f"{cache.name}: {describe(exc)}")
         summary = ", ".join(f"{name}: {n:,} keys removed" for name, n in removed.items()) or "purged"
-        sent = [f"{c.name}: SCAN MATCH {c.pattern} COUNT 1000, UNLINK in batches of {c.batch}" if c.pattern is not None
-                else f"{c.name}: {c.method} {c.purge_url}" for c in self.caches]
+        sent = [
+            f"{c.name}: SCAN MATCH {c.pattern} COUNT 1000, UNLINK in batches of {c.batch}"
+            if c.pattern is not None
+            else f"{c.name}: {c.method} {c.purge_url}"
+            for c in self.caches
+        ]
         if failed:
-            return Result(False, f"{summary}; FAILED {'; '.join(failed)}",
-                          state_left="removed so far: " + (", ".join(f"{k} {v:,} keys" for k, v in removed.items()) or
-                                                           "nothing") + "; the failed caches still hold the rest",
-                          data={"removed": removed, "failed": failed, "sent": sent})
+            return Result(
+                False,
+                f"{summary}; FAILED {'; '.join(failed)}",
+                state_left="removed so far: "
+                + (", ".join(f"{k} {v:,} keys" for k, v in removed.items()) or "nothing")
+                + "; the failed caches still hold the rest",
+                data={"removed": removed, "failed": failed, "sent": sent},
+            )
         return Result(True, summary, data={"removed": removed, "sent": sent})
 
     async def _unlink(self, cache: CacheTarget, progress: Progress) -> int:
@@ -112,7 +127,12 @@ class ClearCaches(Action):
         left = {c.name: await self._count(c) for c in self.caches if c.pattern is not None}
         refilled = {name: n for name, n in left.items() if n}
         if refilled:
-            return Result(False, "keys match again right after: " + ", ".join(f"{k} {v:,}" for k, v in refilled.items())
-                          + " — something still writes them", state_left="the cache is being refilled by a writer "
-                          "that was not stopped", data={"left": left})
+            return Result(
+                False,
+                "keys match again right after: "
+                + ", ".join(f"{k} {v:,}" for k, v in refilled.items())
+                + " — something still writes them",
+                state_left="the cache is being refilled by a writer that was not stopped",
+                data={"left": left},
+            )
         return Result(executed.ok, "0 matching keys left" if left else "purge calls answered", data={"left": left})

@@ -21,8 +21,9 @@ class VerifyPathsAction(Action):
 
     async def preview(self) -> Preview:
         names = [n for check in self.checks for n in check.expected_names()]
-        return Preview(self.name, self.title, tuple(f"run {n}" for n in names), {"steps": len(names)},
-                       destructive=False)
+        return Preview(
+            self.name, self.title, tuple(f"run {n}" for n in names), {"steps": len(names)}, destructive=False
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         readings = [r for check in self.checks for r in await check.read()]
@@ -36,12 +37,23 @@ class VerifyPathsAction(Action):
             progress(lines[-1])
             if not ok:
                 failed.append(r.name)
-        steps = {r.name: {"ok": r.error is None and bool(r.detail.get("ok")), "latency": r.value,
-                          "status": r.detail.get("status"), "reason": r.error or r.detail.get("reason")}
-                 for r in readings}
+        steps = {
+            r.name: {
+                "ok": r.error is None and bool(r.detail.get("ok")),
+                "latency": r.value,
+                "status": r.detail.get("status"),
+                "reason": r.error or r.detail.get("reason"),
+            }
+            for r in readings
+        }
         if failed:
-            return Result(False, f"{len(failed)} of {len(readings)} steps fail: {', '.join(failed)}", tuple(lines),
-                          state_left="user paths are NOT restored", data={"steps": steps})
+            return Result(
+                False,
+                f"{len(failed)} of {len(readings)} steps fail: {', '.join(failed)}",
+                tuple(lines),
+                state_left="user paths are NOT restored",
+                data={"steps": steps},
+            )
         return Result(True, f"all {len(readings)} steps pass", tuple(lines), data={"steps": steps})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:

@@ -20,8 +20,18 @@ async def write_flag(source: FlagRegionSource, flag: str, enabled: bool) -> str:
     region = source.region
     if region.backend == "unleash":
         env = region.environment or "production"
-        url = url_with_path(source.base_url(), "api", "admin", "projects", region.project or "", "features", flag,
-                            "environments", env, "on" if enabled else "off")
+        url = url_with_path(
+            source.base_url(),
+            "api",
+            "admin",
+            "projects",
+            region.project or "",
+            "features",
+            flag,
+            "environments",
+            env,
+            "on" if enabled else "off",
+        )
         response = await source.http().post(url)
         if response.status_code == 409:
             raise RuntimeError(f"Unleash refused (409): {flag} has no strategy in {env}, so it cannot be turned on")
@@ -41,10 +51,18 @@ async def write_flag(source: FlagRegionSource, flag: str, enabled: bool) -> str:
 class SetFlags(Action):
     """Set flags to target values in every region they live in."""
 
-    def __init__(self, sources: Sequence[FlagRegionSource], targets: dict[str, bool], *, name: str, title: str,
-                 step: str | None, patience: float = 10.0) -> None:
+    def __init__(
+        self,
+        sources: Sequence[FlagRegionSource],
+        targets: dict[str, bool],
+        *,
+        name: str,
+        title: str,
+        step: str | None,
+        patience: float = 10.0,
+    ) -> None:
         self.sources = list(sources)
-        self.targets = targets          # flag -> enabled
+        self.targets = targets  # flag -> enabled
         self.name, self.title, self.step = name, title, step
         self.patience = patience
 
@@ -53,6 +71,7 @@ class SetFlags(Action):
 
     async def _observe(self) -> dict[tuple[str, str], tuple[float | None, str | None]]:
         """(flag, region) -> (rollout served, error), every region read in parallel."""
+
         async def one(source: FlagRegionSource) -> tuple[FlagRegionSource, list[Reading], str | None]:
             try:
                 return source, await source.read(), None
@@ -87,10 +106,14 @@ class SetFlags(Action):
             else:
                 lines.append(f"{flag}@{source.region.name}: {_pct(value)} -> {want}")
                 changes += 1
-        return Preview(self.name, self.title, tuple(lines) or ("no flag is configured",),
-                       {"cells": len(lines), "changes": changes, "regions": len(self.sources)},
-                       warnings=("A kill switch: enabled = false in each region (never 0 %).",),
-                       nothing_to_do=changes == 0)
+        return Preview(
+            self.name,
+            self.title,
+            tuple(lines) or ("no flag is configured",),
+            {"cells": len(lines), "changes": changes, "regions": len(self.sources)},
+            warnings=("A kill switch: enabled = false in each region (never 0 %).",),
+            nothing_to_do=changes == 0,
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         async def region(source: FlagRegionSource) -> list[tuple[str, str, BaseException | None]]:
@@ -109,8 +132,10 @@ class SetFlags(Action):
         by_outcome: dict[str, list[str]] = {}
         failed = []
         # The command log: the exact write per cell (a failed one is named by its cell).
-        sent = [f"{cell}: {what}" if err is None else f"{cell}: write failed: {describe(err)}"
-                for cell, what, err in results]
+        sent = [
+            f"{cell}: {what}" if err is None else f"{cell}: write failed: {describe(err)}"
+            for cell, what, err in results
+        ]
         for cell, what, err in results:
             if err is None:
                 progress(f"{cell}: {what}")
@@ -126,10 +151,18 @@ class SetFlags(Action):
                 left.append(f"NOT changed (still serve their old value): {', '.join(by_outcome[NOT_CHANGED])}")
             if UNKNOWN in by_outcome:
                 left.append(f"unknown (the write may have landed; see the read-back): {', '.join(by_outcome[UNKNOWN])}")
-            return Result(False, f"{len(failed)} of {len(results)} writes failed: {'; '.join(failed)}",
-                          state_left="; ".join(left), data={"failed": failed, "written": written,
-                                                            "not_changed": by_outcome.get(NOT_CHANGED, []),
-                                                            "unknown": by_outcome.get(UNKNOWN, []), "sent": sent})
+            return Result(
+                False,
+                f"{len(failed)} of {len(results)} writes failed: {'; '.join(failed)}",
+                state_left="; ".join(left),
+                data={
+                    "failed": failed,
+                    "written": written,
+                    "not_changed": by_outcome.get(NOT_CHANGED, []),
+                    "unknown": by_outcome.get(UNKNOWN, []),
+                    "sent": sent,
+                },
+            )
         return Result(True, f"{len(results)} flag cells written in {len(self.sources)} regions", data={"sent": sent})
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
@@ -141,15 +174,21 @@ class SetFlags(Action):
                 value, error = observed[(flag, source.region.name)]
                 ok = error is None and ((value or 0) > 0) == self.targets[flag]
                 if not ok:
-                    wrong.append(f"{flag}@{source.region.name} " + (f"unreadable: {error}" if error else f"reads {_pct(value)}"))
+                    wrong.append(
+                        f"{flag}@{source.region.name} " + (f"unreadable: {error}" if error else f"reads {_pct(value)}")
+                    )
             if not wrong or waited >= self.patience:
                 break
             await asyncio.sleep(1.0)
             waited += 1.0
         readback = {f"{flag}@{region}": value for (flag, region), (value, _) in observed.items()}
         if wrong:
-            return Result(False, f"still wrong after {waited:.0f}s: {'; '.join(wrong)}",
-                          state_left="those regions do not serve the safe value", data={"readback": readback})
+            return Result(
+                False,
+                f"still wrong after {waited:.0f}s: {'; '.join(wrong)}",
+                state_left="those regions do not serve the safe value",
+                data={"readback": readback},
+            )
         return Result(True, f"every region reads back the target ({len(readback)} cells)", data={"readback": readback})
 
 
@@ -177,8 +216,13 @@ class MaintenanceToggle(Action):
         is_on = bool(observed) and all(((v or 0) > 0) == self.on_value for v, _ in observed.values())
         target = (not self.on_value) if is_on else self.on_value
         verb = "OFF (back to normal)" if is_on else "ON (read-only / maintenance)"
-        self._inner = SetFlags(self.sources, {self.flag: target}, name=self.name,
-                               title=f"Switch {self.flag} {verb} in every region", step=None)
+        self._inner = SetFlags(
+            self.sources,
+            {self.flag: target},
+            name=self.name,
+            title=f"Switch {self.flag} {verb} in every region",
+            step=None,
+        )
         preview = await self._inner.preview()
         return Preview(self.name, self._inner.title, preview.touches, preview.counts, preview.warnings)
 

@@ -40,11 +40,23 @@ class RevertRelease(Action):
 
     async def preview(self) -> Preview:
         if self.revert.argv:
-            return Preview(self.name, self.title, (f"run (no shell): {' '.join(self.revert.argv)}",
-                                                   f"timeout {self.revert.timeout:g}s; output streams into the log"))
-        return Preview(self.name, self.title, (f"{self.revert.method} the deploy webhook"
-                                               f"{' (' + self.revert.webhook_url + ')' if self.revert.webhook_url else ''}",
-                                               f"timeout {self.revert.timeout:g}s"))
+            return Preview(
+                self.name,
+                self.title,
+                (
+                    f"run (no shell): {' '.join(self.revert.argv)}",
+                    f"timeout {self.revert.timeout:g}s; output streams into the log",
+                ),
+            )
+        return Preview(
+            self.name,
+            self.title,
+            (
+                f"{self.revert.method} the deploy webhook"
+                f"{' (' + self.revert.webhook_url + ')' if self.revert.webhook_url else ''}",
+                f"timeout {self.revert.timeout:g}s",
+            ),
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         result = await (self._run_argv(progress) if self.revert.argv else self._call_webhook(progress))
@@ -61,11 +73,19 @@ class RevertRelease(Action):
     async def _run_argv(self, progress: Progress) -> Result:
         started = time.monotonic()
         try:
-            proc = await asyncio.create_subprocess_exec(*self.revert.argv, stdout=asyncio.subprocess.PIPE,
-                                                        stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL)
+            proc = await asyncio.create_subprocess_exec(
+                *self.revert.argv,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                stdin=asyncio.subprocess.DEVNULL,
+            )
         except OSError as exc:
-            return Result(False, f"could not start {self.revert.argv[0]}: {exc.strerror or exc}",
-                          state_left="nothing ran: the release is unchanged", data={"exit_status": None})
+            return Result(
+                False,
+                f"could not start {self.revert.argv[0]}: {exc.strerror or exc}",
+                state_left="nothing ran: the release is unchanged",
+                data={"exit_status": None},
+            )
         lines: deque[str] = deque(maxlen=20)
 
         def emit(line: str) -> None:
@@ -94,14 +114,21 @@ class RevertRelease(Action):
         except TimeoutError:
             proc.kill()
             await proc.wait()
-            return Result(False, f"killed after {self.revert.timeout:g}s without finishing",
-                          state_left="unknown: the revert was interrupted part-way; check the deployment",
-                          data={"exit_status": None, "duration_s": round(time.monotonic() - started, 3)})
+            return Result(
+                False,
+                f"killed after {self.revert.timeout:g}s without finishing",
+                state_left="unknown: the revert was interrupted part-way; check the deployment",
+                data={"exit_status": None, "duration_s": round(time.monotonic() - started, 3)},
+            )
         duration = round(time.monotonic() - started, 3)
         data = {"exit_status": proc.returncode, "duration_s": duration, "output_tail": list(lines)}
         if proc.returncode != 0:
-            return Result(False, f"revert command exited {proc.returncode} after {duration:g}s",
-                          state_left="unknown: the command failed; read its output in the log before retrying", data=data)
+            return Result(
+                False,
+                f"revert command exited {proc.returncode} after {duration:g}s",
+                state_left="unknown: the command failed; read its output in the log before retrying",
+                data=data,
+            )
         return Result(True, f"revert command exited 0 after {duration:g}s", data=data)
 
     async def _call_webhook(self, progress: Progress) -> Result:
@@ -110,8 +137,11 @@ class RevertRelease(Action):
         if self.revert.webhook_token_env:
             token = self.environ.get(self.revert.webhook_token_env)
             if not token:
-                return Result(False, f"environment variable {self.revert.webhook_token_env} is not set",
-                              state_left="nothing was called: the release is unchanged")
+                return Result(
+                    False,
+                    f"environment variable {self.revert.webhook_token_env} is not set",
+                    state_left="nothing was called: the release is unchanged",
+                )
             headers["Authorization"] = f"Bearer {token}"
         import httpx  # only a webhook revert needs it
 
@@ -119,15 +149,24 @@ class RevertRelease(Action):
             async with httpx.AsyncClient(timeout=self.revert.timeout) as client:
                 response = await client.request(self.revert.method, self._url(), headers=headers)
         except httpx.TimeoutException:
-            return Result(False, f"the webhook did not answer within {self.revert.timeout:g}s",
-                          state_left="unknown: the deploy system may or may not have started the revert")
+            return Result(
+                False,
+                f"the webhook did not answer within {self.revert.timeout:g}s",
+                state_left="unknown: the deploy system may or may not have started the revert",
+            )
         except (httpx.HTTPError, LookupError) as exc:
             return Result(False, f"webhook call failed: {exc}", state_left="the revert was not requested")
         duration = round(time.monotonic() - started, 3)
         progress(f"webhook answered HTTP {response.status_code}: {visible(response.text[:200])}")
-        data = {"status": response.status_code, "duration_s": duration, "body": visible(response.text[:500], newlines=True)}
+        data = {
+            "status": response.status_code,
+            "duration_s": duration,
+            "body": visible(response.text[:500], newlines=True),
+        }
         if response.status_code >= 300:
-            return Result(False, f"webhook answered HTTP {response.status_code}", state_left="the revert was refused", data=data)
+            return Result(
+                False, f"webhook answered HTTP {response.status_code}", state_left="the revert was refused", data=data
+            )
         return Result(True, f"webhook answered HTTP {response.status_code} after {duration:g}s", data=data)
 
     async def verify(self, preview: Preview, executed: Result) -> Result:

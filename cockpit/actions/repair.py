@@ -18,8 +18,9 @@ from cockpit.config import PostgresConfig, RepairScript
 class RepairMismatch(Exception):
     def __init__(self, statement: str, expected: int, actual: int) -> None:
         self.statement, self.expected, self.actual = statement, expected, actual
-        super().__init__(f"statement {statement!r} touched {actual:,} rows, preview said {expected:,} "
-                         f"({actual - expected:+,})")
+        super().__init__(
+            f"statement {statement!r} touched {actual:,} rows, preview said {expected:,} ({actual - expected:+,})"
+        )
 
 
 def script_sql(script: RepairScript) -> str:
@@ -44,8 +45,9 @@ class RepairData(Action):
         return dsn
 
     async def _connect(self) -> psycopg.AsyncConnection:
-        return await psycopg.AsyncConnection.connect(self._dsn(), connect_timeout=int(self.postgres.connect_timeout) or 3,
-                                                     application_name="cockpit-repair")
+        return await psycopg.AsyncConnection.connect(
+            self._dsn(), connect_timeout=int(self.postgres.connect_timeout) or 3, application_name="cockpit-repair"
+        )
 
     async def _counts(self, conn: psycopg.AsyncConnection) -> dict[str, int]:
         counts = {}
@@ -58,17 +60,22 @@ class RepairData(Action):
         async with await self._connect() as conn:
             await conn.set_read_only(True)
             async with conn.transaction():
-                await conn.execute("SELECT set_config('statement_timeout', %s, true)",
-                                   [str(int(self.script.statement_timeout * 1000))])
+                await conn.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [str(int(self.script.statement_timeout * 1000))]
+                )
                 counts = await self._counts(conn)
         sql = script_sql(self.script)
-        lines = [f"script {self.script.name!r}, reviewed by {self.script.reviewed_by}, sha256 "
-                 f"{hashlib.sha256(sql.encode()).hexdigest()[:12]}…, one transaction"]
+        lines = [
+            f"script {self.script.name!r}, reviewed by {self.script.reviewed_by}, sha256 "
+            f"{hashlib.sha256(sql.encode()).hexdigest()[:12]}…, one transaction"
+        ]
         for i, statement in enumerate(self.script.statements, 1):
             role = " (marks rows for manual review)" if statement.marks_review else ""
             lines.append(f"{i}. {statement.name}: {counts[statement.name]:,} rows{role}")
         total = sum(counts.values())
-        warnings = [f"guard: each statement must touch exactly its preview count; at most {self.script.max_rows:,} rows"]
+        warnings = [
+            f"guard: each statement must touch exactly its preview count; at most {self.script.max_rows:,} rows"
+        ]
         if total > self.script.max_rows:
             warnings.append(f"REFUSED: {total:,} rows exceeds max_rows {self.script.max_rows:,}")
         return Preview(self.name, self.title, tuple(lines), counts, warnings=tuple(warnings), nothing_to_do=total == 0)
@@ -76,13 +83,23 @@ class RepairData(Action):
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         sql = script_sql(self.script)
         sent: list[str] = []  # what went to the server, in order, as it went (the command log)
-        ledger = {"script": self.script.name, "reviewed_by": self.script.reviewed_by, "sql": sql,
-                  "sha256": hashlib.sha256(sql.encode()).hexdigest(), "preview": dict(preview.counts), "sent": sent}
+        ledger = {
+            "script": self.script.name,
+            "reviewed_by": self.script.reviewed_by,
+            "sql": sql,
+            "sha256": hashlib.sha256(sql.encode()).hexdigest(),
+            "preview": dict(preview.counts),
+            "sent": sent,
+        }
         where = f"postgres (DSN from ${self.postgres.repair_dsn_env})"
         total = sum(preview.counts.values())
         if total > self.script.max_rows:
-            return Result(False, f"refused: {total:,} rows exceeds max_rows {self.script.max_rows:,}",
-                          state_left="nothing changed", data={**ledger, "applied": {}})
+            return Result(
+                False,
+                f"refused: {total:,} rows exceeds max_rows {self.script.max_rows:,}",
+                state_left="nothing changed",
+                data={**ledger, "applied": {}},
+            )
         applied: dict[str, int] = {}
         committing = False
         try:
@@ -96,8 +113,13 @@ class RepairData(Action):
                     await conn.execute("SELECT set_config('lock_timeout', %s, true)", ["5000"])
                     for statement in self.script.statements:
                         expected = preview.counts.get(statement.name, 0)
-                        sent.extend(sql_lines(f"{where}: {statement.name} (no parameters; must touch exactly "
-                                              f"{expected:,} rows, else ROLLBACK):", statement.sql))
+                        sent.extend(
+                            sql_lines(
+                                f"{where}: {statement.name} (no parameters; must touch exactly "
+                                f"{expected:,} rows, else ROLLBACK):",
+                                statement.sql,
+                            )
+                        )
                         cursor = await conn.execute(statement.sql, binary=True)
                         if cursor.rowcount != expected:
                             raise RepairMismatch(statement.name, expected, cursor.rowcount)
@@ -108,27 +130,42 @@ class RepairData(Action):
         except RepairMismatch as exc:
             sent.append(f"{where}: ROLLBACK")
             progress(f"ROLLBACK: {exc}")
-            return Result(False, f"rolled back: {exc}", state_left="nothing changed: the whole transaction was rolled "
-                          "back; rows changed since the preview — stop the writer and preview again",
-                          data={**ledger, "applied": {}, "mismatch": {"statement": exc.statement,
-                                                                      "expected": exc.expected, "actual": exc.actual}})
+            return Result(
+                False,
+                f"rolled back: {exc}",
+                state_left="nothing changed: the whole transaction was rolled "
+                "back; rows changed since the preview — stop the writer and preview again",
+                data={
+                    **ledger,
+                    "applied": {},
+                    "mismatch": {"statement": exc.statement, "expected": exc.expected, "actual": exc.actual},
+                },
+            )
         except psycopg.Error as exc:
             if committing:
                 return await self._after_lost_commit(exc, preview, ledger, applied, progress)
             if sent:
                 sent.append(f"{where}: ROLLBACK")
             progress(f"ROLLBACK: {type(exc).__name__}: {exc}")
-            return Result(False, f"rolled back: {type(exc).__name__}: {str(exc).strip()[:160]}",
-                          state_left="nothing changed: the whole transaction was rolled back",
-                          data={**ledger, "applied": {}})
+            return Result(
+                False,
+                f"rolled back: {type(exc).__name__}: {str(exc).strip()[:160]}",
+                state_left="nothing changed: the whole transaction was rolled back",
+                data={**ledger, "applied": {}},
+            )
         marked = sum(n for s in self.script.statements if s.marks_review for n in [applied.get(s.name, 0)])
         progress("COMMIT")
-        return Result(True, "committed: " + ", ".join(f"{k} {v:,}" for k, v in applied.items())
-                      + (f"; {marked:,} rows marked for manual review" if marked else ""),
-                      data={**ledger, "applied": applied, "marked_for_review": marked})
+        return Result(
+            True,
+            "committed: "
+            + ", ".join(f"{k} {v:,}" for k, v in applied.items())
+            + (f"; {marked:,} rows marked for manual review" if marked else ""),
+            data={**ledger, "applied": applied, "marked_for_review": marked},
+        )
 
-    async def _after_lost_commit(self, exc: BaseException, preview: Preview, ledger: dict[str, Any], applied: dict[str, int],
-                                 progress: Progress) -> Result:
+    async def _after_lost_commit(
+        self, exc: BaseException, preview: Preview, ledger: dict[str, Any], applied: dict[str, int], progress: Progress
+    ) -> Result:
         """The connection failed during COMMIT: the server may have committed or rolled back.
         Read the preview counts again and say which; 'unknown' only if that read fails too."""
         progress(f"connection lost during COMMIT ({describe(exc)}): reading back whether the repair is in")
@@ -137,26 +174,38 @@ class RepairData(Action):
                 await conn.set_read_only(True)
                 counts = await self._counts(conn)
         except (psycopg.Error, OSError) as read_exc:
-            return Result(False, f"UNKNOWN: the connection was lost during COMMIT ({describe(exc)}) and the database "
-                          f"cannot be read back ({describe(read_exc)})",
-                          state_left="unknown: the repair may or may not be committed; run the preview (p) again "
-                          "before anything else", data={**ledger, "applied": {}, "commit_unknown": True})
+            return Result(
+                False,
+                f"UNKNOWN: the connection was lost during COMMIT ({describe(exc)}) and the database "
+                f"cannot be read back ({describe(read_exc)})",
+                state_left="unknown: the repair may or may not be committed; run the preview (p) again "
+                "before anything else",
+                data={**ledger, "applied": {}, "commit_unknown": True},
+            )
         now = ", ".join(f"{k} {v:,}" for k, v in counts.items())
         if not any(counts.values()):
             progress("read back: every preview query finds 0 rows: the COMMIT went through")
-            return Result(True, "committed (the connection was lost during COMMIT; reading back shows the repair is "
-                          "in): " + ", ".join(f"{k} {v:,}" for k, v in applied.items()),
-                          data={**ledger, "applied": applied, "commit_lost_in_transit": True})
+            return Result(
+                True,
+                "committed (the connection was lost during COMMIT; reading back shows the repair is "
+                "in): " + ", ".join(f"{k} {v:,}" for k, v in applied.items()),
+                data={**ledger, "applied": applied, "commit_lost_in_transit": True},
+            )
         if counts == dict(preview.counts):
             progress(f"read back: the rows are all still there ({now}): the server rolled back")
-            return Result(False, "not applied: the connection was lost during COMMIT and the server rolled back",
-                          state_left="nothing changed: the whole transaction was rolled back",
-                          data={**ledger, "applied": {}, "counts_after": counts})
-        return Result(False, f"UNKNOWN: the connection was lost during COMMIT and the counts now ({now}) match "
-                      "neither the preview nor a finished repair", state_left="unknown: rows changed while the repair "
-                      "ran; stop the writer and run the preview (p) again", data={**ledger, "applied": {},
-                                                                                  "counts_after": counts,
-                                                                                  "commit_unknown": True})
+            return Result(
+                False,
+                "not applied: the connection was lost during COMMIT and the server rolled back",
+                state_left="nothing changed: the whole transaction was rolled back",
+                data={**ledger, "applied": {}, "counts_after": counts},
+            )
+        return Result(
+            False,
+            f"UNKNOWN: the connection was lost during COMMIT and the counts now ({now}) match "
+            "neither the preview nor a finished repair",
+            state_left="unknown: rows changed while the repair ran; stop the writer and run the preview (p) again",
+            data={**ledger, "applied": {}, "counts_after": counts, "commit_unknown": True},
+        )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         if not executed.ok:
@@ -166,6 +215,10 @@ class RepairData(Action):
             counts = await self._counts(conn)
         left = {k: v for k, v in counts.items() if v}
         if left:
-            return Result(False, "preview queries still find rows: " + ", ".join(f"{k} {v:,}" for k, v in left.items()),
-                          state_left="committed, but new bad rows appeared (is the writer stopped?)", data={"counts_after": counts})
+            return Result(
+                False,
+                "preview queries still find rows: " + ", ".join(f"{k} {v:,}" for k, v in left.items()),
+                state_left="committed, but new bad rows appeared (is the writer stopped?)",
+                data={"counts_after": counts},
+            )
         return Result(True, "every preview query now finds 0 rows", data={"counts_after": counts})

@@ -56,8 +56,11 @@ class RestartStaged(Action):
             states = await self.control.states(names)
         except Exception as exc:  # noqa: BLE001 - an unreadable Redis stops the restart, it does not crash it
             return {}, rate, f"queue depth: {describe(exc)}"
-        unreadable = [f"{n}: {states[n].error}" if n in states else f"{n}: no reading" for n in names
-                      if n not in states or states[n].error]
+        unreadable = [
+            f"{n}: {states[n].error}" if n in states else f"{n}: no reading"
+            for n in names
+            if n not in states or states[n].error
+        ]
         if unreadable:
             return states, rate, "queue depth: " + "; ".join(unreadable)
         return states, rate, (f"error rate: {rate_problem}" if rate_problem else None)
@@ -65,18 +68,29 @@ class RestartStaged(Action):
     async def preview(self) -> Preview:
         stages = await self._paused()
         states = await self.control.states([n for _, names in stages for n in names]) if stages else {}
-        lines = [f"stage {stage}: " + ", ".join(f"{n} ({int(states[n].depth or 0):,} waiting)" for n in names)
-                 for stage, names in stages]
-        warnings = [f"waits {self.config.actions.restart.settle:g}s after each stage; stops if the error rate goes over "
-                    f"{self.limit:.1%}, a resumed queue keeps growing, or either cannot be read"]
+        lines = [
+            f"stage {stage}: " + ", ".join(f"{n} ({int(states[n].depth or 0):,} waiting)" for n in names)
+            for stage, names in stages
+        ]
+        warnings = [
+            f"waits {self.config.actions.restart.settle:g}s after each stage; stops if the error rate goes over "
+            f"{self.limit:.1%}, a resumed queue keeps growing, or either cannot be read"
+        ]
         if self.prometheus is None:
             warnings.append("no Prometheus is configured: stages are judged by queue depth only")
-        rq_shared = {self.control.queue(n).redis for _, names in stages for n in names if self.control.queue(n).kind == "rq"}
+        rq_shared = {
+            self.control.queue(n).redis for _, names in stages for n in names if self.control.queue(n).kind == "rq"
+        }
         if rq_shared:
             warnings.append("rq queues share one suspension per Redis: resuming one resumes all rq queues there")
-        return Preview(self.name, self.title, tuple(lines) or ("nothing is paused",),
-                       {"stages": len(stages), "queues": sum(len(n) for _, n in stages)},
-                       warnings=tuple(warnings), nothing_to_do=not stages)
+        return Preview(
+            self.name,
+            self.title,
+            tuple(lines) or ("nothing is paused",),
+            {"stages": len(stages), "queues": sum(len(n) for _, n in stages)},
+            warnings=tuple(warnings),
+            nothing_to_do=not stages,
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         stages = await self._paused()
@@ -84,42 +98,67 @@ class RestartStaged(Action):
         sent: list[str] = []  # every stage's commands, re-pauses too: the command log
 
         def stop(index: int, summary: str, this_stage: str) -> Result:
-            later = [n for _, names in stages[index + 1:] for n in names]
+            later = [n for _, names in stages[index + 1 :] for n in names]
             left = f"resumed: {', '.join(resumed) or 'none'}; {this_stage}; still paused: {', '.join(later) or 'none'}"
-            return Result(False, summary, state_left=left,
-                          data={"resumed": resumed, "stopped_at": stages[index][0], "still_paused": later,
-                                "sent": sent})
+            return Result(
+                False,
+                summary,
+                state_left=left,
+                data={"resumed": resumed, "stopped_at": stages[index][0], "still_paused": later, "sent": sent},
+            )
 
         for index, (stage, names) in enumerate(stages):
             before, rate_before, blind = await self._observe(names)
             if blind:
-                return stop(index, f"stage {stage} not started: cannot watch it ({blind})",
-                            f"stage {stage} ({', '.join(names)}) still paused")
-            step = await each_queue(self.control, names, paused=False,
-                                    progress=_prefixed(progress, f"stage {stage}: "))
+                return stop(
+                    index,
+                    f"stage {stage} not started: cannot watch it ({blind})",
+                    f"stage {stage} ({', '.join(names)}) still paused",
+                )
+            step = await each_queue(self.control, names, paused=False, progress=_prefixed(progress, f"stage {stage}: "))
             sent += step.data.get("sent", [])
             if not step.ok:
                 return stop(index, f"stage {stage}: {step.summary}", f"stage {stage}: {step.state_left}")
             await asyncio.sleep(self.config.actions.restart.settle)
             after, rate, blind = await self._observe(names)
             if blind:
-                return stop(index, f"stage {stage} resumed but cannot be judged ({blind}); stopped before the next stage",
-                            f"stage {stage} ({', '.join(names)}) resumed and NOT watched")
+                return stop(
+                    index,
+                    f"stage {stage} resumed but cannot be judged ({blind}); stopped before the next stage",
+                    f"stage {stage} ({', '.join(names)}) resumed and NOT watched",
+                )
             worse = self._worse(names, before, after, rate_before, rate)
             if worse:
-                repause = await each_queue(self.control, names, paused=True,
-                                           progress=_prefixed(progress, f"stage {stage}: re-pausing: "))
+                repause = await each_queue(
+                    self.control, names, paused=True, progress=_prefixed(progress, f"stage {stage}: re-pausing: ")
+                )
                 sent += repause.data.get("sent", [])
-                this_stage = f"stage {stage} paused again" if repause.ok else f"stage {stage} re-pause: {repause.state_left}"
-                return stop(index, f"stage {stage} ({', '.join(names)}) made things worse: {worse}; "
-                            f"{'paused it again' if repause.ok else 'could NOT pause it again'}", this_stage)
+                this_stage = (
+                    f"stage {stage} paused again" if repause.ok else f"stage {stage} re-pause: {repause.state_left}"
+                )
+                return stop(
+                    index,
+                    f"stage {stage} ({', '.join(names)}) made things worse: {worse}; "
+                    f"{'paused it again' if repause.ok else 'could NOT pause it again'}",
+                    this_stage,
+                )
             resumed += names
             depths = ", ".join(f"{n} {int(before[n].depth or 0):,} -> {int(after[n].depth or 0):,}" for n in names)
             progress(f"stage {stage} holds: {depths}" + (f"; error rate {rate:.2%}" if rate is not None else ""))
-        return Result(True, f"resumed in stages: {', '.join(resumed) or 'nothing was paused'}",
-                      data={"resumed": resumed, "sent": sent})
+        return Result(
+            True,
+            f"resumed in stages: {', '.join(resumed) or 'nothing was paused'}",
+            data={"resumed": resumed, "sent": sent},
+        )
 
-    def _worse(self, names: Sequence[str], before: dict[str, LiveQueue], after: dict[str, LiveQueue], rate_before: float | None, rate: float | None) -> str:
+    def _worse(
+        self,
+        names: Sequence[str],
+        before: dict[str, LiveQueue],
+        after: dict[str, LiveQueue],
+        rate_before: float | None,
+        rate: float | None,
+    ) -> str:
         # Over the limit *and* higher than before the stage: errors still decaying from
         # earlier damage are not this stage's doing.
         if rate is not None and rate > self.limit and (rate_before is None or rate > rate_before + 0.005):

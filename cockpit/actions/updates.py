@@ -14,8 +14,21 @@ from cockpit.readings import CHECKS, ERROR_RATE, QUEUES, SUSPECTS, Board
 #: Sends the final text; returns where it went ("posted to webhook (HTTP 200)").
 Sender = Callable[[str, str], Awaitable[str]]
 
-TEMPLATE_FIELDS = ("title", "severity", "service", "status", "status_sentence", "started", "elapsed", "now",
-                   "error_rate", "suspects_total", "queue_backlog", "next_update", "lead")
+TEMPLATE_FIELDS = (
+    "title",
+    "severity",
+    "service",
+    "status",
+    "status_sentence",
+    "started",
+    "elapsed",
+    "now",
+    "error_rate",
+    "suspects_total",
+    "queue_backlog",
+    "next_update",
+    "lead",
+)
 
 
 def _literal(value: str) -> Callable[[re.Match[str]], str]:
@@ -47,14 +60,20 @@ def live_fields(board: Board, incident: Incident, service: str, max_error_rate: 
     else:
         sentence = "We have found the cause and are restoring service."
     return {
-        "title": incident.title, "severity": incident.severity, "service": service, "status": incident.status,
-        "status_sentence": sentence, "started": _hhmm(incident.declared_at),
-        "elapsed": clock_text(incident.elapsed(now)), "now": _hhmm(now),
+        "title": incident.title,
+        "severity": incident.severity,
+        "service": service,
+        "status": incident.status,
+        "status_sentence": sentence,
+        "started": _hhmm(incident.declared_at),
+        "elapsed": clock_text(incident.elapsed(now)),
+        "now": _hhmm(now),
         "error_rate": f"{max(rates):.1%}" if rates else "unknown",
         "suspects_total": f"{sum(suspects):,.0f}" if suspects else "unknown",
         "queue_backlog": f"{sum(backlog):,.0f}" if backlog else "unknown",
         # Sending this update restarts the countdown, so the next one is due an interval from now.
-        "next_update": _hhmm(now + timedelta(seconds=incident.update_interval)), "lead": incident.lead or "—",
+        "next_update": _hhmm(now + timedelta(seconds=incident.update_interval)),
+        "lead": incident.lead or "—",
     }
 
 
@@ -96,8 +115,17 @@ class UpdateAction(Action):
 
     destructive = False
 
-    def __init__(self, audience: str, template: str, board: Board, incident: Callable[[], Incident],
-                 service: str, max_error_rate: float, sender: Sender, target: str = "the journal only") -> None:
+    def __init__(
+        self,
+        audience: str,
+        template: str,
+        board: Board,
+        incident: Callable[[], Incident],
+        service: str,
+        max_error_rate: float,
+        sender: Sender,
+        target: str = "the journal only",
+    ) -> None:
         self.audience = audience
         self.name = "status_update" if audience == "status" else "customer_update"
         self.title = "Post a status update" if audience == "status" else "Post the customer update"
@@ -116,8 +144,13 @@ class UpdateAction(Action):
         self._filled = live_fields(self.board, self.incident(), self.service, self.max_error_rate)
         text = fill(self.template, self._filled)
         self._filled_text = text
-        return Preview(self.name, self.title, (f"to: {self.target}", f"{self.audience} update, {len(text)} characters"),
-                       destructive=False, text=text)
+        return Preview(
+            self.name,
+            self.title,
+            (f"to: {self.target}", f"{self.audience} update, {len(text)} characters"),
+            destructive=False,
+            text=text,
+        )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         text = (preview.text or "").strip()
@@ -127,14 +160,26 @@ class UpdateAction(Action):
         now = live_fields(self.board, self.incident(), self.service, self.max_error_rate)
         text, changed = refresh_figures(text, self._filled, now, self._filled_text)
         where = await self.sender(self.audience, text)
-        refreshed = "; ".join(f"{name.replace('_', ' ')} {old} → {new}" for name, (old, new) in changed.items()
-                              if name != "status_sentence")
-        summary = f"{self.audience} update sent ({where})" + (f"; figures refreshed at send: {refreshed}"
-                                                              if refreshed else "")
-        return Result(True, summary, details=(f"sent to {where}", text),
-                      data={"audience": self.audience, "text": text, "sent_to": where,
-                            "sent": [f"to {self.target}: the text below (a webhook gets it as JSON {{\"text\": …}})"],
-                            "refreshed": {k: list(v) for k, v in changed.items()}})
+        refreshed = "; ".join(
+            f"{name.replace('_', ' ')} {old} → {new}"
+            for name, (old, new) in changed.items()
+            if name != "status_sentence"
+        )
+        summary = f"{self.audience} update sent ({where})" + (
+            f"; figures refreshed at send: {refreshed}" if refreshed else ""
+        )
+        return Result(
+            True,
+            summary,
+            details=(f"sent to {where}", text),
+            data={
+                "audience": self.audience,
+                "text": text,
+                "sent_to": where,
+                "sent": [f'to {self.target}: the text below (a webhook gets it as JSON {{"text": …}})'],
+                "refreshed": {k: list(v) for k, v in changed.items()},
+            },
+        )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         return Result(executed.ok, "delivered" if executed.ok else "not delivered")

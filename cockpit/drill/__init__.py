@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from cockpit.journal import Entry
     from cockpit.sources import Source
 
-DRILL_CONFIG = '''
+DRILL_CONFIG = """
 [incident]
 title = "DRILL: checkout failing after release 2026.11.3"
 service = "checkout"
@@ -143,7 +143,7 @@ customer = "Some customers could not complete checkout between {started} and {no
 [gate]
 window = "2m"
 max_error_rate = 0.01
-'''
+"""
 
 
 def drill_config() -> Config:
@@ -164,19 +164,41 @@ def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None)
         SuspectSource(world, timebase, config.postgres.interval if config.postgres else 5.0),
         checks,
     ]
-    actions: dict[str, Action] = {a.name: a for a in (cls(world, timebase, config) for cls in (
-        drill_actions.PauseRiskyQueues, drill_actions.MaintenanceSwitch, drill_actions.FlagsToSafe,
-        drill_actions.RevertRelease, drill_actions.ClearCaches, drill_actions.RepairData,
-        drill_actions.RestartStaged))}
+    actions: dict[str, Action] = {
+        a.name: a
+        for a in (
+            cls(world, timebase, config)
+            for cls in (
+                drill_actions.PauseRiskyQueues,
+                drill_actions.MaintenanceSwitch,
+                drill_actions.FlagsToSafe,
+                drill_actions.RevertRelease,
+                drill_actions.ClearCaches,
+                drill_actions.RepairData,
+                drill_actions.RestartStaged,
+            )
+        )
+    }
 
     async def send_update(audience: str, text: str) -> str:
-        return "posted to #checkout-incident (drill)" if audience == "status" else "published on the status page (drill)"
+        return (
+            "posted to #checkout-incident (drill)" if audience == "status" else "published on the status page (drill)"
+        )
 
     def target(audience: str) -> str:
         return "#checkout-incident (drill)" if audience == "status" else "the status page (drill)"
 
-    return DrillBackends(config, timebase, sources, actions, send_update, label="DRILL", checks=[checks], world=world,
-                         update_target=target)
+    return DrillBackends(
+        config,
+        timebase,
+        sources,
+        actions,
+        send_update,
+        label="DRILL",
+        checks=[checks],
+        world=world,
+        update_target=target,
+    )
 
 
 @dataclass

@@ -78,14 +78,30 @@ class QueueSource(DrillSource):
         w = self.world
         retry, emails = w.retry, w.emails
         return [
-            self._reading("payment-retry", float(int(retry.depth)), kind="rq", redis="jobs",
-                          in_flight=0 if retry.paused else min(int(retry.depth), retry.concurrency),
-                          failed=int(retry.failed), scheduled=int(retry.scheduled), paused=retry.paused,
-                          workers=retry.concurrency, oldest_age=_wait(retry)),
-            self._reading("emails", float(int(emails.depth)), kind="celery", redis="jobs",
-                          in_flight=0 if emails.paused else min(int(emails.depth), emails.concurrency),
-                          failed=None, scheduled=None, paused=emails.paused, workers=emails.concurrency,
-                          oldest_age=_wait(emails)),
+            self._reading(
+                "payment-retry",
+                float(int(retry.depth)),
+                kind="rq",
+                redis="jobs",
+                in_flight=0 if retry.paused else min(int(retry.depth), retry.concurrency),
+                failed=int(retry.failed),
+                scheduled=int(retry.scheduled),
+                paused=retry.paused,
+                workers=retry.concurrency,
+                oldest_age=_wait(retry),
+            ),
+            self._reading(
+                "emails",
+                float(int(emails.depth)),
+                kind="celery",
+                redis="jobs",
+                in_flight=0 if emails.paused else min(int(emails.depth), emails.concurrency),
+                failed=None,
+                scheduled=None,
+                paused=emails.paused,
+                workers=emails.concurrency,
+                oldest_age=_wait(emails),
+            ),
         ]
 
 
@@ -106,26 +122,63 @@ class FlagSource(DrillSource):
             for region in REGIONS:
                 health, since = self.world.region_state(region)
                 if health == "down":
-                    out.append(Reading(FLAGS, f"{flag}@{region}", None, self.timebase.now(),
-                                       f"{region} flag agent not answering (connection reset)",
-                                       {"flag": flag, "region": region}))
+                    out.append(
+                        Reading(
+                            FLAGS,
+                            f"{flag}@{region}",
+                            None,
+                            self.timebase.now(),
+                            f"{region} flag agent not answering (connection reset)",
+                            {"flag": flag, "region": region},
+                        )
+                    )
                     continue
                 if health == "stale":
                     # The agent is back but serves what it cached when it went down: the reading
                     # carries that time, so the board shows it STALE with its age.
                     at = self.timebase.now() - timedelta(seconds=self.world.t - since)
-                    out.append(Reading(FLAGS, f"{flag}@{region}", state.observed[region], at, None,
-                                       {"flag": flag, "region": region, "enabled": state.observed[region] > 0,
-                                        "rollout": state.observed[region], "cached": True}))
+                    out.append(
+                        Reading(
+                            FLAGS,
+                            f"{flag}@{region}",
+                            state.observed[region],
+                            at,
+                            None,
+                            {
+                                "flag": flag,
+                                "region": region,
+                                "enabled": state.observed[region] > 0,
+                                "rollout": state.observed[region],
+                                "cached": True,
+                            },
+                        )
+                    )
                     continue
                 if f"flags@{region}" in self.world.down:
-                    out.append(Reading(FLAGS, f"{flag}@{region}", None, self.timebase.now(),
-                                       f"{region} flag API timed out", {"flag": flag, "region": region}))
+                    out.append(
+                        Reading(
+                            FLAGS,
+                            f"{flag}@{region}",
+                            None,
+                            self.timebase.now(),
+                            f"{region} flag API timed out",
+                            {"flag": flag, "region": region},
+                        )
+                    )
                     continue
                 observed, desired = state.observed[region], state.desired[region]
-                out.append(self._reading(f"{flag}@{region}", observed, flag=flag, region=region,
-                                         enabled=observed > 0, rollout=observed,
-                                         desired_enabled=desired > 0, desired_rollout=desired))
+                out.append(
+                    self._reading(
+                        f"{flag}@{region}",
+                        observed,
+                        flag=flag,
+                        region=region,
+                        enabled=observed > 0,
+                        rollout=observed,
+                        desired_enabled=desired > 0,
+                        desired_rollout=desired,
+                    )
+                )
         return out
 
 
@@ -138,7 +191,9 @@ class SuspectSource(DrillSource):
     def _read(self) -> list[Reading]:
         w = self.world
         values = (w.duplicate_holds, w.paid_uncaptured, w.wrong_totals)
-        return [self._reading(name, float(int(v)), expect="zero") for name, v in zip(SUSPECT_NAMES, values, strict=True)]
+        return [
+            self._reading(name, float(int(v)), expect="zero") for name, v in zip(SUSPECT_NAMES, values, strict=True)
+        ]
 
 
 class CheckSource(DrillSource):
@@ -157,10 +212,16 @@ class CheckSource(DrillSource):
         maintenance = w.maintenance_on()
         outcomes = {
             "log in": (503, "maintenance mode") if maintenance else (200, ""),
-            "add to cart": (503, "maintenance mode") if maintenance else
-            ((201, "cart total mismatch (stale cache)") if w.stale_cart_keys > 0 else (201, "")),
-            "pay": (503, "maintenance mode") if maintenance else
-            ((502, "payment failed: HTTP 502") if rng.random() < max(0.0, w.true_error_rate() - 0.008) * 12 else (200, "")),
+            "add to cart": (503, "maintenance mode")
+            if maintenance
+            else ((201, "cart total mismatch (stale cache)") if w.stale_cart_keys > 0 else (201, "")),
+            "pay": (503, "maintenance mode")
+            if maintenance
+            else (
+                (502, "payment failed: HTTP 502")
+                if rng.random() < max(0.0, w.true_error_rate() - 0.008) * 12
+                else (200, "")
+            ),
         }
         base_latency = {"log in": 0.12, "add to cart": 0.21, "pay": 0.55}
         out = []
@@ -172,6 +233,16 @@ class CheckSource(DrillSource):
                 reason = f"over budget ({latency * 1000:.0f} ms > {step.budget * 1000:.0f} ms)"
             if status != step.expect_status and not reason:
                 reason = f"HTTP {status}, expected {step.expect_status}"
-            out.append(self._reading(f"{self.check.name}/{step.name}", round(latency, 3), check=self.check.name,
-                                     step=step.name, ok=ok, status=status, reason=reason, budget=step.budget))
+            out.append(
+                self._reading(
+                    f"{self.check.name}/{step.name}",
+                    round(latency, 3),
+                    check=self.check.name,
+                    step=step.name,
+                    ok=ok,
+                    status=status,
+                    reason=reason,
+                    budget=step.budget,
+                )
+            )
         return out

@@ -38,7 +38,7 @@ class FlagState:
 @dataclass
 class QueueState:
     depth: float
-    bad: float            # jobs carrying a bad payment event (replaying them does damage)
+    bad: float  # jobs carrying a bad payment event (replaying them does damage)
     failed: float = 0.0
     scheduled: float = 0.0
     concurrency: int = FULL_CONCURRENCY
@@ -52,12 +52,13 @@ class World:
     def __init__(self, seed: int = 7) -> None:
         self.rng = random.Random(seed)
         self.t = 0.0
-        self.new_checkout = FlagState({"eu-west": 25.0, "us-east": 25.0, "ap-south": 0.0},
-                                      {"eu-west": 25.0, "us-east": 25.0, "ap-south": 0.0})
+        self.new_checkout = FlagState(
+            {"eu-west": 25.0, "us-east": 25.0, "ap-south": 0.0}, {"eu-west": 25.0, "us-east": 25.0, "ap-south": 0.0}
+        )
         self.read_only = FlagState({r: 0.0 for r in REGIONS}, {r: 0.0 for r in REGIONS})
         self.release = "2026.11.3"
         self.bad_release_live = True
-        self.revert_until: float | None = None   # rollout of the revert in progress
+        self.revert_until: float | None = None  # rollout of the revert in progress
         self.retry = QueueState(depth=420.0, bad=420.0, failed=31.0, scheduled=12.0, per_worker_rate=1.0)
         self.emails = QueueState(depth=6.0, bad=0.0, concurrency=4, per_worker_rate=1.0)
         self.duplicate_holds = 137.0
@@ -196,8 +197,11 @@ class World:
     def restore(self, entries: list[Entry]) -> None:
         """Continue from a journal: the last readings it holds, and the effect of every
         action it reports done (an action that never reported stays undone: state unknown)."""
-        suspects = {"duplicate discount holds": "duplicate_holds", "paid without captured payment": "paid_uncaptured",
-                    "orders with wrong total": "wrong_totals"}
+        suspects = {
+            "duplicate discount holds": "duplicate_holds",
+            "paid without captured payment": "paid_uncaptured",
+            "orders with wrong total": "wrong_totals",
+        }
         queues = {"payment-retry": self.retry, "emails": self.emails}
         for entry in entries:
             data = entry.data
@@ -206,11 +210,11 @@ class World:
             for reading in readings:
                 # A damaged journal line must not stop a resume: take only what reads as numbers.
                 counts = reading.get("suspects")
-                for name, value in (counts.items() if isinstance(counts, dict) else ()):
+                for name, value in counts.items() if isinstance(counts, dict) else ():
                     if name in suspects and isinstance(value, (int, float)):
                         setattr(self, suspects[name], float(value))
                 depths = reading.get("queues")
-                for name, value in (depths.items() if isinstance(depths, dict) else ()):
+                for name, value in depths.items() if isinstance(depths, dict) else ():
                     if name in queues and isinstance(value, (int, float)):
                         queues[name].depth = float(value)
                         queues[name].bad = min(queues[name].bad, float(value))
@@ -225,7 +229,7 @@ class World:
                 self.new_checkout.desired[region] = self.new_checkout.observed[region] = 0.0
         elif name == "maintenance":
             regions = data.get("regions")
-            for region, value in (regions.items() if isinstance(regions, dict) else ()):
+            for region, value in regions.items() if isinstance(regions, dict) else ():
                 if region in REGIONS and isinstance(value, (int, float)):
                     self.read_only.desired[region] = self.read_only.observed[region] = float(value)
         elif name == "revert":

@@ -21,8 +21,8 @@ class ReadError(Exception):
 class Source(Protocol):
     """What the poller needs from a data source."""
 
-    kind: str       # the panel kind: error_rate, queues, flags, suspects, checks
-    ident: str      # unique among sources, e.g. "queues@jobs"
+    kind: str  # the panel kind: error_rate, queues, flags, suspects, checks
+    ident: str  # unique among sources, e.g. "queues@jobs"
     interval: float
     timeout: float
 
@@ -34,9 +34,7 @@ class Source(Protocol):
         """One tick; may raise, and then every reading of this source is marked failed."""
         ...
 
-    async def close(self) -> None:
-        ...
+    async def close(self) -> None: ...
 
     # Optional: `async def backfill(self) -> dict[str, list[tuple[datetime, float]]]`, history
     # fetched once at start (a Prometheus range query) so a sparkline is full at once.
-

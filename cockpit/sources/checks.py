@@ -17,8 +17,13 @@ from cockpit.readings import CHECKS, Clock, Reading, wall_clock
 class CheckSource:
     kind = CHECKS
 
-    def __init__(self, check: CheckConfig, environ: Mapping[str, str] | None = None, clock: Clock = wall_clock,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        check: CheckConfig,
+        environ: Mapping[str, str] | None = None,
+        clock: Clock = wall_clock,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.check = check
         self.ident = f"check:{check.name}"
         self.interval = check.interval
@@ -33,13 +38,18 @@ class CheckSource:
     async def read(self) -> list[Reading]:
         readings: list[Reading] = []
         # A fresh client per run: a new visitor with an empty cookie jar, like a real user.
-        async with httpx.AsyncClient(timeout=self.check.timeout, follow_redirects=True,
-                                     transport=self._transport) as client:
+        async with httpx.AsyncClient(
+            timeout=self.check.timeout, follow_redirects=True, transport=self._transport
+        ) as client:
             failed_before: str | None = None
             for step in self.check.steps:
                 name = f"{self.check.name}/{step.name}"
-                detail: dict[str, Any] = {"check": self.check.name, "step": step.name, "budget": step.budget,
-                                          "expect_status": step.expect_status}
+                detail: dict[str, Any] = {
+                    "check": self.check.name,
+                    "step": step.name,
+                    "budget": step.budget,
+                    "expect_status": step.expect_status,
+                }
                 if failed_before is not None:
                     detail.update(ok=False, reason=f"not run: {failed_before!r} failed")
                     readings.append(Reading(CHECKS, name, None, self.clock(), None, detail))
@@ -77,7 +87,12 @@ class CheckSource:
         if step.expect_text is not None and step.expect_text not in response.text:
             return latency, False, response.status_code, f"response lacks {step.expect_text!r}"
         if latency > step.budget:
-            return latency, False, response.status_code, f"over budget ({latency * 1000:.0f} ms > {step.budget * 1000:.0f} ms)"
+            return (
+                latency,
+                False,
+                response.status_code,
+                f"over budget ({latency * 1000:.0f} ms > {step.budget * 1000:.0f} ms)",
+            )
         return latency, True, response.status_code, ""
 
     async def close(self) -> None:

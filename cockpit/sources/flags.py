@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 FlagState = tuple[bool, float]  # (enabled, rollout percent served)
 
 
-
 def url_with_path(base: str, *segments: str) -> str:
     """`base` with path segments appended (each percent-quoted), its query string and
     fragment kept: `https://h/flags?access_token=X` + `new_checkout` ->
@@ -35,6 +34,7 @@ def url_with_path(base: str, *segments: str) -> str:
     parts = urlsplit(base)
     path = parts.path.rstrip("/") + "".join("/" + quote(str(segment), safe="") for segment in segments)
     return urlunsplit(parts._replace(path=path))
+
 
 class FlagReadError(ReadError):
     """The region answered, but not with something we can read."""
@@ -104,8 +104,14 @@ class FlagRegionSource:
 
     kind = FLAGS
 
-    def __init__(self, region: RegionConfig, flags: Sequence[FlagConfig], config: Config,
-                 environ: Mapping[str, str] | None = None, clock: Clock = wall_clock) -> None:
+    def __init__(
+        self,
+        region: RegionConfig,
+        flags: Sequence[FlagConfig],
+        config: Config,
+        environ: Mapping[str, str] | None = None,
+        clock: Clock = wall_clock,
+    ) -> None:
         self.region = region
         self.flags = [f for f in flags if region.name in f.regions]
         self.config = config
@@ -130,7 +136,9 @@ class FlagRegionSource:
         assert self.region.url_env
         value = self._environ.get(self.region.url_env)
         if not value:
-            raise LookupError(f"environment variable {self.region.url_env} (regions.{self.region.name}.url_env) is not set")
+            raise LookupError(
+                f"environment variable {self.region.url_env} (regions.{self.region.name}.url_env) is not set"
+            )
         return value
 
     def http(self) -> httpx.AsyncClient:
@@ -150,8 +158,9 @@ class FlagRegionSource:
         if self._redis is None:
             instance = self.config.redis_named(self.region.redis or "")
             url = instance.resolve_url(self._environ)
-            self._redis = aioredis.Redis.from_url(url, socket_timeout=self.region.timeout,
-                                                  socket_connect_timeout=self.region.timeout)
+            self._redis = aioredis.Redis.from_url(
+                url, socket_timeout=self.region.timeout, socket_connect_timeout=self.region.timeout
+            )
         return self._redis
 
     async def close(self) -> None:
@@ -169,8 +178,12 @@ class FlagRegionSource:
         readings = []
         for flag in self.flags:
             name = f"{flag.name}@{self.region.name}"
-            detail: dict[str, Any] = {"flag": flag.name, "region": self.region.name, "backend": self.region.backend,
-                                      "safe": flag.safe}
+            detail: dict[str, Any] = {
+                "flag": flag.name,
+                "region": self.region.name,
+                "backend": self.region.backend,
+                "safe": flag.safe,
+            }
             if flag.name in self.desired:
                 detail["desired_rollout"] = self.desired[flag.name]
             state = states.get(flag.name)
@@ -218,7 +231,9 @@ class FlagRegionSource:
             self.requests += 1
             response = await client.get(url_with_path(base, "api", "admin", "projects", project, "features", flag.name))
             if response.status_code == 404:
-                return flag.name, Missing(_api_message(response, f"flag {flag.name!r} not found in project {project!r}"))
+                return flag.name, Missing(
+                    _api_message(response, f"flag {flag.name!r} not found in project {project!r}")
+                )
             response.raise_for_status()
             try:
                 return flag.name, unleash_state(response.json(), env)
@@ -259,8 +274,9 @@ class FlagRegionSource:
         out: dict[str, Any] = {}
         for flag, raw in zip(self.flags, values, strict=True):  # HMGET answers one value per field
             if raw is None:
-                out[flag.name] = Missing(f"field {flag.name!r} not in hash {key!r}" if exists else
-                                         f"hash {key!r} does not exist")
+                out[flag.name] = Missing(
+                    f"field {flag.name!r} not in hash {key!r}" if exists else f"hash {key!r} does not exist"
+                )
                 continue
             try:
                 out[flag.name] = (parse_flag_value(raw), {})
@@ -283,8 +299,10 @@ class FlagRegionSource:
             # An answer that names none of our flags is the wrong document (an error body, a
             # health page), not "every flag is off": reading it as off would fake a kill switch.
             shown = ", ".join(sorted(map(str, table))[:3]) or "nothing"
-            raise FlagReadError(f"garbage reply from {self.region.name}: none of the {len(self.flags)} configured "
-                                f"flags is in it (it has: {shown[:60]})")
+            raise FlagReadError(
+                f"garbage reply from {self.region.name}: none of the {len(self.flags)} configured "
+                f"flags is in it (it has: {shown[:60]})"
+            )
         out: dict[str, Any] = {}
         for flag in self.flags:
             if flag.name not in table:

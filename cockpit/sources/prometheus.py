@@ -59,7 +59,9 @@ def _prom_error(body: str) -> str:
 class PrometheusSource:
     kind = ERROR_RATE
 
-    def __init__(self, config: PrometheusConfig, environ: Mapping[str, str] | None = None, clock: Clock = wall_clock) -> None:
+    def __init__(
+        self, config: PrometheusConfig, environ: Mapping[str, str] | None = None, clock: Clock = wall_clock
+    ) -> None:
         self.config = config
         self.ident = "prometheus"
         self.interval = config.interval
@@ -85,8 +87,13 @@ class PrometheusSource:
                 if not token:
                     raise PrometheusError(f"environment variable {self.config.token_env} is not set")
                 headers["Authorization"] = f"Bearer {token}"
-            self._client = PrometheusConnect(url=self.config.url, headers=headers or None, disable_ssl=False,
-                                             retry=Retry(total=0, raise_on_status=False), timeout=self.config.timeout)
+            self._client = PrometheusConnect(
+                url=self.config.url,
+                headers=headers or None,
+                disable_ssl=False,
+                retry=Retry(total=0, raise_on_status=False),
+                timeout=self.config.timeout,
+            )
         return self._client
 
     async def read(self) -> list[Reading]:
@@ -111,8 +118,9 @@ class PrometheusSource:
         try:
             values = _series_values(result)
         except (TypeError, ValueError, KeyError, IndexError) as exc:
-            return Reading(ERROR_RATE, query.name, None, now, f"garbage reply from Prometheus ({type(exc).__name__})",
-                           detail)
+            return Reading(
+                ERROR_RATE, query.name, None, now, f"garbage reply from Prometheus ({type(exc).__name__})", detail
+            )
         if not values:
             if query.no_data == "zero":
                 # Configured: this query returns no series exactly when there are no errors.
@@ -140,8 +148,13 @@ class PrometheusSource:
         history: dict[str, list[tuple[datetime, float]]] = {}
         for query in self.config.queries:
             self.requests += 1
-            result = client.custom_query_range(query.query, start_time=start, end_time=end, step=f"{step}s",
-                                               params={"timeout": f"{self.config.timeout:g}s"})
+            result = client.custom_query_range(
+                query.query,
+                start_time=start,
+                end_time=end,
+                step=f"{step}s",
+                params={"timeout": f"{self.config.timeout:g}s"},
+            )
             points: dict[float, float] = {}
             for series in result:
                 for ts, raw in series.get("values", []):

@@ -81,8 +81,11 @@ class RoleCheck:
 
     def describe(self) -> str:
         problem = self.problem
-        return (f"REFUSED: {problem}; suspect queries need a SELECT-only role (GRANT SELECT only; see README)"
-                if problem else f"role {self.user!r}: SELECT only (no superuser, no write privilege, no server roles)")
+        return (
+            f"REFUSED: {problem}; suspect queries need a SELECT-only role (GRANT SELECT only; see README)"
+            if problem
+            else f"role {self.user!r}: SELECT only (no superuser, no write privilege, no server roles)"
+        )
 
 
 async def check_role(conn: psycopg.AsyncConnection) -> RoleCheck:
@@ -104,7 +107,9 @@ def _count(rows: list[tuple[Any, ...]]) -> float:
 class PostgresSuspectSource:
     kind = SUSPECTS
 
-    def __init__(self, config: PostgresConfig, environ: Mapping[str, str] | None = None, clock: Clock = wall_clock) -> None:
+    def __init__(
+        self, config: PostgresConfig, environ: Mapping[str, str] | None = None, clock: Clock = wall_clock
+    ) -> None:
         self.config = config
         self.ident = "postgres"
         self.interval = config.interval
@@ -124,9 +129,12 @@ class PostgresSuspectSource:
             return self._conn
         dsn = self._environ.get(self.config.readonly_dsn_env)
         if not dsn:
-            raise LookupError(f"environment variable {self.config.readonly_dsn_env} (postgres.readonly_dsn_env) is not set")
-        conn = await psycopg.AsyncConnection.connect(dsn, connect_timeout=max(1, int(self.config.connect_timeout)),
-                                                     application_name="cockpit-suspects")
+            raise LookupError(
+                f"environment variable {self.config.readonly_dsn_env} (postgres.readonly_dsn_env) is not set"
+            )
+        conn = await psycopg.AsyncConnection.connect(
+            dsn, connect_timeout=max(1, int(self.config.connect_timeout)), application_name="cockpit-suspects"
+        )
         await conn.set_read_only(True)
         self.role = await check_role(conn)
         if self.role.problem:  # fail closed: no suspect query runs with rights beyond SELECT
@@ -149,7 +157,9 @@ class PostgresSuspectSource:
             readings.append(Reading(SUSPECTS, query.name, value, now, error, {"expect": query.expect}))
         return readings
 
-    async def _run_all(self, conn: psycopg.AsyncConnection, queries: list[SuspectQuery]) -> dict[str, tuple[float | None, str | None]]:
+    async def _run_all(
+        self, conn: psycopg.AsyncConnection, queries: list[SuspectQuery]
+    ) -> dict[str, tuple[float | None, str | None]]:
         results: dict[str, tuple[float | None, str | None]] = {}
         pending = queries
         while pending:
@@ -158,11 +168,12 @@ class PostgresSuspectSource:
             if failed_at is None:
                 break
             results[pending[failed_at].name] = (None, error)
-            pending = pending[failed_at + 1:]
+            pending = pending[failed_at + 1 :]
         return results
 
-    async def _pipeline(self, conn: psycopg.AsyncConnection, queries: list[SuspectQuery]
-                        ) -> tuple[dict[str, tuple[float | None, str | None]], int | None, str | None]:
+    async def _pipeline(
+        self, conn: psycopg.AsyncConnection, queries: list[SuspectQuery]
+    ) -> tuple[dict[str, tuple[float | None, str | None]], int | None, str | None]:
         """One round trip: BEGIN READ ONLY, set the timeout, every query, COMMIT.
         Returns (results so far, index of the failed query or None, its error)."""
         timeout_ms = str(int(self.config.statement_timeout * 1000))
@@ -188,12 +199,18 @@ class PostgresSuspectSource:
                 for statement in RELEASE_SESSION_STATE:
                     await conn.execute(statement)
         done: dict[str, tuple[float | None, str | None]] = {}
-        for index, (query, cursor) in enumerate(zip(queries, cursors, strict=False)):  # fewer cursors: the pipeline stopped
+        for index, (query, cursor) in enumerate(
+            zip(queries, cursors, strict=False)
+        ):  # fewer cursors: the pipeline stopped
             try:
                 rows = await cursor.fetchall()
             except psycopg.Error:
                 # The pipeline stopped at this statement: it is the one that failed.
-                return done, index, explain_sql_failure(failure or Exception("no result"), self.config.statement_timeout)
+                return (
+                    done,
+                    index,
+                    explain_sql_failure(failure or Exception("no result"), self.config.statement_timeout),
+                )
             try:
                 done[query.name] = (_count(rows), None)
             except ValueError as exc:
@@ -208,4 +225,3 @@ class PostgresSuspectSource:
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
-

@@ -26,8 +26,11 @@ async def record() -> None:
     os.environ["DRILL_PG_RO"] = SECRET_DSN
     JOURNAL.unlink(missing_ok=True)
     backends = build_drill(seed=11, speed=60)
-    journal = Journal.open(JOURNAL, Operator("alice", host="bastion", ssh_client="203.0.113.7"),
-                           Redactor.from_env(backends.config.secret_env_names()))
+    journal = Journal.open(
+        JOURNAL,
+        Operator("alice", host="bastion", ssh_client="203.0.113.7"),
+        Redactor.from_env(backends.config.secret_env_names()),
+    )
     session = Session(backends, journal)
     tasks = [asyncio.create_task(p.run()) for p in session.pollers]
 
@@ -35,9 +38,12 @@ async def record() -> None:
         return preview
 
     await asyncio.sleep(0.5)
-    session.declare("DRILL: checkout failing after release 2026.11.3", "SEV2",
-                    "About 8% of checkouts fail in eu-west and us-east; some orders are marked paid without payment.",
-                    "alice")
+    session.declare(
+        "DRILL: checkout failing after release 2026.11.3",
+        "SEV2",
+        "About 8% of checkouts fail in eu-west and us-east; some orders are marked paid without payment.",
+        "alice",
+    )
     session.note(f"tried the read-only DSN {SECRET_DSN} by hand: works")
     for name in ("status_update", "pause_risky", "flags_safe", "revert", "clear_caches", "repair"):
         await session.run_action(name, yes)

@@ -73,14 +73,22 @@ class BullmqKind:
                 pipe.zadd(f"{base}:marker", {"0": 0})  # wake blocked workers, as BullMQ's resume does
             await pipe.execute()
         if paused:
-            commands = (f"HSET {base}:meta paused 1", f"DEL {base}:marker",
-                        f"XADD {base}:events MAXLEN ~ 10000 * event paused")
+            commands = (
+                f"HSET {base}:meta paused 1",
+                f"DEL {base}:marker",
+                f"XADD {base}:events MAXLEN ~ 10000 * event paused",
+            )
         else:
-            commands = (f"HDEL {base}:meta paused", f"XADD {base}:events MAXLEN ~ 10000 * event resumed",
-                        f"ZADD {base}:marker 0 0")
+            commands = (
+                f"HDEL {base}:meta paused",
+                f"XADD {base}:events MAXLEN ~ 10000 * event resumed",
+                f"ZADD {base}:marker 0 0",
+            )
         where = f"redis {queue.redis!r}"
-        return Sent(f"BullMQ {'pause' if paused else 'resume'} of {name}",
-                    (f"{where}: MULTI", *(f"{where}: {c}" for c in commands), f"{where}: EXEC"))
+        return Sent(
+            f"BullMQ {'pause' if paused else 'resume'} of {name}",
+            (f"{where}: MULTI", *(f"{where}: {c}" for c in commands), f"{where}: EXEC"),
+        )
 
 
 KIND = BullmqKind()

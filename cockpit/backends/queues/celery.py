@@ -76,8 +76,13 @@ class CeleryKind:
         marker = CELERY_MARKER.format(queue=name)
         client = source.control_client()
         await (client.set(marker, 1) if paused else client.delete(marker))
-        return Sent(said, (control_command(source._url(), name, paused),
-                           f"redis {queue.redis!r}: " + (f"SET {marker} 1" if paused else f"DEL {marker}")))
+        return Sent(
+            said,
+            (
+                control_command(source._url(), name, paused),
+                f"redis {queue.redis!r}: " + (f"SET {marker} 1" if paused else f"DEL {marker}"),
+            ),
+        )
 
 
 KIND = CeleryKind()

@@ -82,10 +82,13 @@ class RiverKind:
             raise CannotPause(f"{queue.name}: {exc}") from None
         verb = "paused (river_queue.paused_at set)" if paused else "resumed (river_queue.paused_at cleared)"
         where = f"postgres {queue.server!r}"
-        commands = (f"{where}: {schema_sql(PAUSE if paused else RESUME, queue.options.schema)} -- params [{name!r}]",
-                    f"{where}: SELECT pg_notify('river_control', {payload!r})")
-        return Sent(f"{name}: {verb}" + ("" if rows else " — it already was, or River has no row for this queue yet"),
-                    commands)
+        commands = (
+            f"{where}: {schema_sql(PAUSE if paused else RESUME, queue.options.schema)} -- params [{name!r}]",
+            f"{where}: SELECT pg_notify('river_control', {payload!r})",
+        )
+        return Sent(
+            f"{name}: {verb}" + ("" if rows else " — it already was, or River has no row for this queue yet"), commands
+        )
 
 
 KIND = RiverKind()

@@ -79,8 +79,10 @@ class SolidQueueKind:
             raise CannotPause(f"{queue.name}: {exc}") from None
         verb = "paused (row in solid_queue_pauses)" if paused else "resumed (row removed from solid_queue_pauses)"
         text = query.as_string(None) if hasattr(query, "as_string") else str(query)
-        return Sent(f"{name}: {verb}" + ("" if rows else " — it already was"),
-                    (f"postgres {queue.server!r}: {text} -- params [{name!r}]",))
+        return Sent(
+            f"{name}: {verb}" + ("" if rows else " — it already was"),
+            (f"postgres {queue.server!r}: {text} -- params [{name!r}]",),
+        )
 
 
 KIND = SolidQueueKind()

@@ -216,8 +216,10 @@ class SqsKind:
             raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
         state = await source.set_mapping(queue, not paused)
         mapping = queue.options.event_source_mapping
-        return Sent(f"event-source mapping {mapping}: {'disabled' if paused else 'enabled'} ({state})",
-                    (f"aws lambda update-event-source-mapping --uuid {mapping} --{'no-' if paused else ''}enabled",))
+        return Sent(
+            f"event-source mapping {mapping}: {'disabled' if paused else 'enabled'} ({state})",
+            (f"aws lambda update-event-source-mapping --uuid {mapping} --{'no-' if paused else ''}enabled",),
+        )
 
 
 CHANNEL = SqsChannel()
