@@ -41,8 +41,14 @@ def gw_queue(name: str, extra: str = "") -> str:
 async def test_graphile_worker_figures_equal_its_own_tables(pg_dsn: str) -> None:
     if not (HERE / "node_modules" / "graphile-worker").exists() or not NODE.exists():
         pytest.fail("graphile-worker or Node 22 is not installed: run scripts/install-servers")
-    fill = subprocess.Popen([str(NODE), str(HERE / "fill.mjs"), pg_dsn], cwd=HERE, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    fill = subprocess.Popen(
+        [str(NODE), str(HERE / "fill.mjs"), pg_dsn],
+        cwd=HERE,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert fill.stdout is not None
         for line in fill.stdout:  # waits (the script has its own 60 s deadline) for the worker to settle
@@ -57,7 +63,8 @@ async def test_graphile_worker_figures_equal_its_own_tables(pg_dsn: str) -> None
             conn.execute(f'GRANT SELECT ON graphile_worker.jobs TO "{role}"')
         text = config(
             "".join(gw_queue(n) for n in ("mail", "fail", "retry", "busy", "empty"))
-            + gw_queue("hold", 'group = "task"') + gw_queue("resize", 'group = "task"')
+            + gw_queue("hold", 'group = "task"')
+            + gw_queue("resize", 'group = "task"')
         )
         got, source = await read_all(text, {"JOBS_RO": role_dsn})
         with psycopg.connect(pg_dsn) as conn:
@@ -75,8 +82,10 @@ async def test_graphile_worker_figures_equal_its_own_tables(pg_dsn: str) -> None
         r = got[name]
         mine = (int(r.value), r.detail["in_flight"], r.detail["failed"], r.detail["retrying"] + r.detail["scheduled"])
         assert mine == tuple(own[name]), (name, r.detail, own[name])
-    figures = {n: (int(r.value), r.detail["in_flight"], r.detail["failed"], r.detail["retrying"], r.detail["scheduled"])
-               for n, r in got.items()}
+    figures = {
+        n: (int(r.value), r.detail["in_flight"], r.detail["failed"], r.detail["retrying"], r.detail["scheduled"])
+        for n, r in got.items()
+    }
     assert figures == {
         "mail": (4, 0, 0, 0, 2),
         "fail": (0, 0, 3, 0, 0),
@@ -112,8 +121,10 @@ async def test_graphile_worker_cannot_pause_and_says_so_or_runs_the_configured_c
             "max_attempts smallint, locked_at timestamptz)"
         )
         conn.execute("GRANT USAGE ON SCHEMA graphile_worker TO PUBLIC; GRANT SELECT ON graphile_worker.jobs TO PUBLIC")
-    session = Session(build_live(loads(text), {"JOBS_RO": readonly_dsn(pg_dsn)}),
-                      Journal.open(tmp_path / "j.jsonl", Operator("alice")))
+    session = Session(
+        build_live(loads(text), {"JOBS_RO": readonly_dsn(pg_dsn)}),
+        Journal.open(tmp_path / "j.jsonl", Operator("alice")),
+    )
 
     async def yes(preview):
         return preview

@@ -466,6 +466,9 @@ async def test_river_figures_and_its_own_pause(pg_dsn: str, tmp_path: Path) -> N
 
 def sent_lines(tmp_path: Path, action: str) -> list[str]:
     """The command log of the action's last run (what the journal recorded as sent)."""
-    result = [e for e in read(tmp_path / "j.jsonl").entries
-              if e.data.get("action") == action and e.data.get("phase") == "result"][-1]
+    result = [
+        e
+        for e in read(tmp_path / "j.jsonl").entries
+        if e.data.get("action") == action and e.data.get("phase") == "result"
+    ][-1]
     return list(result.data.get("sent", []))

@@ -54,9 +54,11 @@ def statement(schema: str, group: str) -> Any:
     from psycopg import sql
 
     by_task = group == "task"
-    return sql.SQL(SQL.replace("{column}", "task_identifier" if by_task else "queue_name").replace(
-        "{only_unqueued}", "AND queue_name IS NULL" if by_task else ""
-    )).format(schema=sql.Identifier(schema))
+    return sql.SQL(
+        SQL.replace("{column}", "task_identifier" if by_task else "queue_name").replace(
+            "{only_unqueued}", "AND queue_name IS NULL" if by_task else ""
+        )
+    ).format(schema=sql.Identifier(schema))
 
 
 @dataclass(frozen=True)
