@@ -21,8 +21,10 @@ class PtyProcess:
         self.master, slave = os.openpty()
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        # COLUMNS/LINES (set in pytest-xdist workers) would override the pty's size in Textual.
+        child_env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
         self.proc = subprocess.Popen(
-            list(argv), stdin=slave, stdout=slave, stderr=slave, env=dict(env), start_new_session=True, close_fds=True
+            list(argv), stdin=slave, stdout=slave, stderr=slave, env=child_env, start_new_session=True, close_fds=True
         )
         os.close(slave)
         self.output = b""
