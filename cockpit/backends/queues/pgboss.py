@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.procrastinate import schema_sql
+from cockpit.backends.queues.postgres_channel import per_schema
 
 SQL = """
 WITH a AS (
@@ -50,13 +50,7 @@ class PgBossKind:
         return Options(schema=t.name("schema", "pgboss"))
 
     def statements(self, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
-        by_schema: dict[str, list[Any]] = {}
-        for queue in queues:
-            by_schema.setdefault(queue.options.schema, []).append(queue)
-        return [
-            (schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
-            for schema, members in by_schema.items()
-        ]
+        return per_schema(SQL, queues)
 
     def pause_scope(self, queue: Any) -> str:
         return (

@@ -36,6 +36,24 @@ class DatabaseServer:
         return tuple(n for n in (self.dsn_env, self.pause_dsn_env) if n)
 
 
+def schema_sql(text: str, schema: str) -> Any:
+    """`text` with `{schema}` filled in as a quoted identifier (never by string formatting)."""
+    from psycopg import sql
+
+    return sql.SQL(text).format(schema=sql.Identifier(schema))
+
+
+def per_schema(text: str, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
+    """One statement per schema for a kind whose SQL reads `{schema}` tables of a list of queues."""
+    by_schema: dict[str, list[Any]] = {}
+    for queue in queues:
+        by_schema.setdefault(queue.options.schema, []).append(queue)
+    return [
+        (schema_sql(text, schema), {"queues": [q.queue or q.name for q in members]}, members)
+        for schema, members in by_schema.items()
+    ]
+
+
 def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 

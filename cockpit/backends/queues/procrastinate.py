@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
+from cockpit.backends.queues.postgres_channel import per_schema
 
 SQL = """
 WITH j AS (
@@ -44,12 +45,6 @@ class Options:
     schema: str
 
 
-def schema_sql(text: str, schema: str) -> Any:
-    from psycopg import sql
-
-    return sql.SQL(text).format(schema=sql.Identifier(schema))
-
-
 @dataclass(frozen=True)
 class ProcrastinateKind:
     name: str = "procrastinate"
@@ -61,13 +56,7 @@ class ProcrastinateKind:
         return Options(schema=t.name("schema", "public"))
 
     def statements(self, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
-        by_schema: dict[str, list[Any]] = {}
-        for queue in queues:
-            by_schema.setdefault(queue.options.schema, []).append(queue)
-        return [
-            (schema_sql(SQL, schema), {"queues": [q.queue or q.name for q in members]}, members)
-            for schema, members in by_schema.items()
-        ]
+        return per_schema(SQL, queues)
 
     def pause_scope(self, queue: Any) -> str:
         return (
