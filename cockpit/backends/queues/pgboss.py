@@ -7,12 +7,11 @@ pg-boss has no queue pause: stop the workers (`boss.offWork(queue)` in the appli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.postgres_channel import per_schema
+from cockpit.backends.queues.postgres_channel import SchemaTablesKind
 
 SQL = """
 WITH a AS (
@@ -35,22 +34,10 @@ FROM unnest(%(queues)s::text[]) AS q(name) LEFT JOIN a ON a.name = q.name
 
 
 @dataclass(frozen=True)
-class Options:
-    schema: str
-
-
-@dataclass(frozen=True)
-class PgBossKind:
+class PgBossKind(SchemaTablesKind):
     name: str = "pg-boss"
-    channel: str = "postgres"
-    keys: tuple[str, ...] = ("schema",)
-    discovers: bool = False
-
-    def read_options(self, t: Any) -> Options:
-        return Options(schema=t.name("schema", "pgboss"))
-
-    def statements(self, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
-        return per_schema(SQL, queues)
+    sql: str = SQL
+    default_schema: str = "pgboss"
 
     def pause_scope(self, queue: Any) -> str:
         return (

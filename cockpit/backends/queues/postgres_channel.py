@@ -54,6 +54,30 @@ def per_schema(text: str, queues: Sequence[Any]) -> list[tuple[Any, dict[str, An
     ]
 
 
+@dataclass(frozen=True)
+class SchemaOptions:
+    schema: str
+
+
+@dataclass(frozen=True)
+class SchemaTablesKind:
+    """A queue library whose tables live in one schema (its only option): its SQL reads every
+    queue of that schema in one statement. A kind adds its name, SQL, default schema and pause."""
+
+    name: str
+    sql: str
+    default_schema: str
+    channel: str = "postgres"
+    keys: tuple[str, ...] = ("schema",)
+    discovers: bool = False
+
+    def read_options(self, t: Any) -> SchemaOptions:
+        return SchemaOptions(schema=t.name("schema", self.default_schema))
+
+    def statements(self, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
+        return per_schema(self.sql, queues)
+
+
 def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 

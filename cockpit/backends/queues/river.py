@@ -11,12 +11,11 @@ published schema."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.postgres_channel import per_schema, schema_sql
+from cockpit.backends.queues.postgres_channel import SchemaTablesKind, schema_sql
 
 SQL = """
 WITH a AS (
@@ -43,22 +42,10 @@ RESUME = (
 
 
 @dataclass(frozen=True)
-class Options:
-    schema: str
-
-
-@dataclass(frozen=True)
-class RiverKind:
+class RiverKind(SchemaTablesKind):
     name: str = "river"
-    channel: str = "postgres"
-    keys: tuple[str, ...] = ("schema",)
-    discovers: bool = False
-
-    def read_options(self, t: Any) -> Options:
-        return Options(schema=t.name("schema", "public"))
-
-    def statements(self, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
-        return per_schema(SQL, queues)
+    sql: str = SQL
+    default_schema: str = "public"
 
     def pause_scope(self, queue: Any) -> str:
         return (

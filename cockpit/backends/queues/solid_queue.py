@@ -9,12 +9,11 @@ writes; workers skip paused queues on their next poll), through `pause_dsn_env`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.postgres_channel import per_schema, schema_sql
+from cockpit.backends.queues.postgres_channel import SchemaTablesKind, schema_sql
 
 SQL = """
 SELECT q.name,
@@ -33,22 +32,10 @@ FROM unnest(%(queues)s::text[]) AS q(name)
 
 
 @dataclass(frozen=True)
-class Options:
-    schema: str
-
-
-@dataclass(frozen=True)
-class SolidQueueKind:
+class SolidQueueKind(SchemaTablesKind):
     name: str = "solid-queue"
-    channel: str = "postgres"
-    keys: tuple[str, ...] = ("schema",)
-    discovers: bool = False
-
-    def read_options(self, t: Any) -> Options:
-        return Options(schema=t.name("schema", "public"))
-
-    def statements(self, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
-        return per_schema(SQL, queues)
+    sql: str = SQL
+    default_schema: str = "public"
 
     def pause_scope(self, queue: Any) -> str:
         return (
