@@ -19,7 +19,7 @@ from cockpit.dialogs import MODAL_CSS, Dialog, TextDialog
 ITEMS_CSS = (
     MODAL_CSS
     + """
-.dialog #open-items { max-height: 14; height: auto; }
+.dialog #open-items { max-height: 30vh; min-height: 3; height: auto; }  /* the reason field and buttons stay on an 80x24 screen */
 """
 )
 

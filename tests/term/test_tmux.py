@@ -80,6 +80,17 @@ def test_the_one_letter_close_cannot_close_the_incident(cockpit_in_tmux, tmp_pat
     assert not [e for e in entries if e.step == "close" or e.kind == "close"], entries
 
 
+def test_at_80x24_the_close_dialog_keeps_its_reason_field_and_buttons_on_screen(cockpit_in_tmux) -> None:
+    tmux = cockpit_in_tmux(80, 24)
+    # Nothing done yet: the open-items list is long (every step, most gate conditions).
+    tmux.keys("x")
+    screen = tmux.wait_for(lambda s: "Still open" in s, what="the close dialog")
+    assert "why close now?" in screen, screen  # the reason field is not pushed off the screen
+    assert "Close anyway" in screen and "Cancel" in screen, screen
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Still open" not in s, what="Esc cancels")
+
+
 def test_enter_on_a_log_entry_shows_its_whole_text(cockpit_in_tmux) -> None:
     tmux = cockpit_in_tmux(100, 30)
     long_note = (
