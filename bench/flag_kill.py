@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cockpit.actions.flags import SetFlags  # noqa: E402
+from cockpit.backends.flags import FlagRegionSource  # noqa: E402
 from cockpit.config import loads  # noqa: E402
-from cockpit.sources.flags import FlagRegionSource  # noqa: E402
 from tests.http_apps import serve  # noqa: E402
 
 SLOW_REGION = 3

@@ -27,8 +27,8 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
+from cockpit.backends.queues.source import build_queue_sources  # noqa: E402
 from cockpit.config import loads  # noqa: E402
-from cockpit.sources.queues import build_queue_sources  # noqa: E402
 from tests.servers import PostgresServer, RabbitMQServer, RedisServer  # noqa: E402
 
 HEAD = '[incident]\ntitle = "bench"\nservice = "checkout"\n'

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cockpit.redact import Redactor  # noqa: E402
+from cockpit.core.redact import Redactor  # noqa: E402
 
 SIZES = (64 << 10, 256 << 10, 1 << 20)
 
@@ -62,10 +62,12 @@ def export_seconds(size: int, repeat: int) -> float:
             "data": {},
         }
         path.write_text(json.dumps(entry) + "\n")
-        cmd = [sys.executable, "-m", "cockpit.cli", "export", str(path), "-o", str(Path(tmp) / "r.md")]
+        cmd = [sys.executable, "-m", "cockpit", "export", str(path), "-o", str(Path(tmp) / "r.md")]
         floor = best_of(
             repeat,
-            lambda: subprocess.run([sys.executable, "-c", "import cockpit.cli, cockpit.report"], check=True, cwd=ROOT),
+            lambda: subprocess.run(
+                [sys.executable, "-c", "import cockpit.cli, cockpit.incident.report"], check=True, cwd=ROOT
+            ),
         )
         return best_of(repeat, lambda: subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)) - floor
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DRILL = ROOT / "tests" / "golden" / "drill-incident.jsonl"
-OLD_COMMIT = "90e0993"  # the last main commit with the in-memory cockpit/report.py
+OLD_COMMIT = "90e0993"  # the last main commit with the in-memory cockpit/incident/report.py
 NAMES = {
     "error_rate": [f"{svc} 5xx ratio" for svc in ("checkout", "cart", "search", "login")],
     "queues": [f"queue-{i}" for i in range(12)],
@@ -163,7 +163,7 @@ OLD_RUNNER = """
 import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("old_report", sys.argv[1])
 old = importlib.util.module_from_spec(spec); spec.loader.exec_module(old)
-from cockpit.journal import read
+from cockpit.incident.journal import read
 report = old.build_report(read(sys.argv[2]).entries)
 text = json.dumps(report, indent=2) if sys.argv[3] == "json" else old.render_markdown(report)
 open("/dev/null", "w").write(text)
@@ -176,10 +176,10 @@ def main() -> None:
     parser.add_argument("--formats", default="md,json,html")
     parser.add_argument("--old", type=int, default=0, metavar="MB", help="also run the in-memory report on this size")
     args = parser.parse_args()
-    cockpit = [sys.executable, "-m", "cockpit.cli", "export"]
+    cockpit = [sys.executable, "-m", "cockpit", "export"]
     with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as tmp:
         print(f"{'journal':>9} {'entries':>9} {'format':>6} {'peak RSS':>10} {'wall':>8} {'CPU':>8} {'output':>9}")
-        baseline_rss, _, _ = measure([sys.executable, "-c", "import cockpit.report, cockpit.cli"])
+        baseline_rss, _, _ = measure([sys.executable, "-c", "import cockpit.incident.report, cockpit.cli"])
         for mb in (int(s) for s in args.sizes.split(",")):
             journal = Path(tmp) / f"journal-{mb}.jsonl"
             started = time.monotonic()
@@ -198,7 +198,7 @@ def main() -> None:
                 old = Path(tmp) / "old_report.py"
                 old.write_text(
                     subprocess.run(
-                        ["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:cockpit/report.py"],
+                        ["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:cockpit/incident/report.py"],
                         capture_output=True,
                         text=True,
                         check=True,

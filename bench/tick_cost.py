@@ -38,7 +38,7 @@ import redis  # noqa: E402
 import redis.asyncio.connection as aio_connection  # noqa: E402
 
 from cockpit.config import loads  # noqa: E402
-from cockpit.live import build_sources  # noqa: E402
+from cockpit.wiring import build_sources  # noqa: E402
 from tests.http_apps import FlagEndpointState, flag_endpoint_handler, serve  # noqa: E402
 from tests.servers import (  # noqa: E402
     MetricsExporter,

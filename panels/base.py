@@ -12,8 +12,8 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.widget import Widget
 
+from cockpit.core.readings import Board, Freshness, age_text
 from cockpit.panels.grid import Grid, row_matches
-from cockpit.readings import Board, Freshness, age_text
 
 TREND = {1: "▲", 0: "─", -1: "▼"}
 #: Alarm words (CRIT, UNREACH, FAIL, STALE) in reverse video as well as red: they stand out
@@ -134,7 +134,7 @@ class Panel(Widget, can_focus=True):
 
     def detail(self, board: Board, ident: str) -> list[str]:
         """Everything the board knows about one row, as lines of text (the detail view)."""
-        from cockpit.detail_text import slot_detail  # only when a detail is opened
+        from cockpit.core.detail_text import slot_detail  # only when a detail is opened
 
         return slot_detail(board, self.source, ident)
 

@@ -7,9 +7,9 @@ from collections.abc import Hashable
 from rich.console import RenderableType
 from rich.text import Text
 
+from cockpit.core.readings import CHECKS, Board
 from cockpit.panels.base import ALARM, Panel, marker
 from cockpit.panels.grid import Col, Grid
-from cockpit.readings import CHECKS, Board
 
 
 class ChecksPanel(Panel):

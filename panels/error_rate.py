@@ -7,8 +7,8 @@ from collections.abc import Hashable
 from rich.console import RenderableType
 from rich.text import Text
 
+from cockpit.core.readings import ERROR_RATE, Board
 from cockpit.panels.base import ALARM, TREND, Panel, marker
-from cockpit.readings import ERROR_RATE, Board
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 

@@ -7,10 +7,10 @@ from collections.abc import Hashable
 from rich.console import RenderableType
 from rich.text import Text
 
-from cockpit.flagmatrix import FlagCell, build_matrix
+from cockpit.core.flagmatrix import FlagCell, build_matrix
+from cockpit.core.readings import FLAGS, Board, Freshness
 from cockpit.panels.base import ALARM, Panel, marker
 from cockpit.panels.grid import Col, Grid
-from cockpit.readings import FLAGS, Board, Freshness
 
 
 def _value(v: float | None) -> str:

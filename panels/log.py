@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import RichLog
 
-from cockpit.journal import Entry
+from cockpit.core.safe_text import visible
+from cockpit.incident.journal import Entry
 from cockpit.panels.grid import row_matches
-from cockpit.safe_text import visible
 
 KIND_STYLE = {
     "declare": "bold magenta",

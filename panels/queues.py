@@ -9,10 +9,10 @@ from typing import Any
 from rich.console import RenderableType
 from rich.text import Text
 
-from cockpit.gate import QUEUE_RATIO, QUEUE_SLACK
+from cockpit.core.gate import QUEUE_RATIO, QUEUE_SLACK
+from cockpit.core.readings import QUEUES, Board, trend_window, window_text, window_trend
 from cockpit.panels.base import ALARM, TREND, Panel, marker
 from cockpit.panels.grid import Col, Grid
-from cockpit.readings import QUEUES, Board, trend_window, window_text, window_trend
 
 
 def _n(value: object) -> str:

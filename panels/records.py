@@ -8,10 +8,10 @@ from collections.abc import Hashable
 from rich.console import RenderableType
 from rich.text import Text
 
-from cockpit.gate import at_target
+from cockpit.core.gate import at_target
+from cockpit.core.readings import SUSPECTS, Board, trend_window, window_text, window_trend
 from cockpit.panels.base import ALARM, Panel, marker
 from cockpit.panels.grid import Col, Grid
-from cockpit.readings import SUSPECTS, Board, trend_window, window_text, window_trend
 
 
 def trend_cell(direction: int | None, met: bool) -> tuple[str, str]:

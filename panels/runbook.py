@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
+from cockpit.core.runbook import STEPS, Runbook, StepState
 from cockpit.panels.grid import Col, Grid
-from cockpit.runbook import STEPS, Runbook, StepState
 
 SYMBOL = {
     StepState.PENDING: ("·", "dim"),

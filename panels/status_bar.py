@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import Static
 
-from cockpit.gate import MITIGATED, NOT_RESTORED, RESTORED, GateStatus
-from cockpit.incident import Incident, coarse_text
+from cockpit.core.gate import MITIGATED, NOT_RESTORED, RESTORED, GateStatus
+from cockpit.incident.state import Incident, coarse_text
 
 
 class StatusView(NamedTuple):

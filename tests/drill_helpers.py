@@ -8,10 +8,10 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from cockpit.app import CockpitApp
+from cockpit.core.session import Session
 from cockpit.drill import DrillBackends, build_drill
-from cockpit.journal import Journal, Operator, read
-from cockpit.session import Session
+from cockpit.incident.journal import Journal, Operator, read
+from cockpit.ui.app import CockpitApp
 from tests.screen import screen_text
 
 

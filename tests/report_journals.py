@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cockpit.journal import Entry, read
+from cockpit.incident.journal import Entry, read
 from tests.golden.record import JOURNAL
 
 OPEN_ITEM = "orders marked needs_review: the payments team checks each by hand"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from cockpit.core.session import Session
 from cockpit.drill import build_drill
-from cockpit.journal import Journal, Operator
-from cockpit.session import Session
+from cockpit.incident.journal import Journal, Operator
 
 
 async def main(path: str, seed: int, speed: float = 200) -> None:

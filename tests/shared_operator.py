@@ -12,10 +12,10 @@ import asyncio
 import json
 import sys
 
+from cockpit.core.session import Session
 from cockpit.drill import build_drill
-from cockpit.journal import Journal, Operator
-from cockpit.session import Session
-from cockpit.shared import SharedLog
+from cockpit.incident.journal import Journal, Operator
+from cockpit.incident.shared import SharedLog
 
 
 async def main(path: str, url: str, incident: str, name: str, other: str) -> None:

@@ -57,4 +57,4 @@ class PtyProcess:
 
 
 def cockpit_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cockpit.cli", *args]
+    return [sys.executable, "-m", "cockpit", *args]

@@ -16,9 +16,9 @@ import pytest
 import redis
 
 from cockpit.config import loads
-from cockpit.journal import Journal, Operator, read
-from cockpit.live import build_live
-from cockpit.session import Session
+from cockpit.core.session import Session
+from cockpit.incident.journal import Journal, Operator, read
+from cockpit.wiring import build_live
 from tests import jobs
 from tests.http_apps import FlagEndpointState, black_hole, flag_endpoint_handler, serve
 from tests.servers import kill_tree
@@ -380,7 +380,7 @@ def run_act(tmp_path: Path, config: str, *args: str, env: dict | None = None) ->
     path = tmp_path / "cockpit.toml"
     path.write_text(config)
     return subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "--operator", "bob", "act", "--config", str(path), *args],
+        [sys.executable, "-m", "cockpit", "--operator", "bob", "act", "--config", str(path), *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -423,7 +423,7 @@ def test_read_only_act_is_refused_and_writes_nothing(tmp_path: Path, redis_url: 
     path.write_text(config_text(redis_url, journal=tmp_path / "j.jsonl"))
     r = redis.Redis.from_url(redis_url)
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "--read-only", "act", "--config", str(path), "pause_risky", "--yes"],
+        [sys.executable, "-m", "cockpit", "--read-only", "act", "--config", str(path), "pause_risky", "--yes"],
         capture_output=True,
         text=True,
         timeout=60,

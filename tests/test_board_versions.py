@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cockpit.core.readings import QUEUES, SUSPECTS, Board, Freshness, Reading
 from cockpit.panels.records import RecordsPanel
-from cockpit.readings import QUEUES, SUSPECTS, Board, Freshness, Reading
 from tests.drill_helpers import drill_app, wait_until
 
 T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "cockpit", *args], capture_output=True, text=True)
 
 
 def test_unknown_subcommand_is_a_usage_error() -> None:

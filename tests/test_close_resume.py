@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cockpit.close_dialog import ClosedScreen, CloseOverrideScreen, ResumeScreen
+from cockpit.core.readings import QUEUES
+from cockpit.core.runbook import StepState
 from cockpit.drill.sources import SUSPECT_NAMES
-from cockpit.journal import read
-from cockpit.readings import QUEUES
-from cockpit.runbook import StepState
+from cockpit.incident.journal import read
+from cockpit.ui.close_dialog import ClosedScreen, CloseOverrideScreen, ResumeScreen
 from tests.drill_helpers import drill_app, journal_entries, wait_until
 from tests.screen import screen_text
 
@@ -146,10 +146,10 @@ async def test_headless_the_session_evaluates_and_journals_the_gate_like_the_scr
     """No app at all: the session's own loop polls, evaluates the gate and journals it."""
     import asyncio
 
+    from cockpit.core.gate import MITIGATED, NOT_RESTORED
+    from cockpit.core.session import Session
     from cockpit.drill import build_drill
-    from cockpit.gate import MITIGATED, NOT_RESTORED
-    from cockpit.journal import Journal, Operator
-    from cockpit.session import Session
+    from cockpit.incident.journal import Journal, Operator
 
     journal = Journal.open(tmp_path / "headless.jsonl", Operator("cron"))
     session = Session(build_drill(seed=7, speed=60), journal)

@@ -15,7 +15,7 @@ BROKEN = sorted((Path(__file__).parent / "configs" / "broken").glob("*.toml"))
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "cockpit", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_example_config_passes_check_config() -> None:

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cockpit.core.flagmatrix import build_matrix
+from cockpit.core.polling import Poller
+from cockpit.core.readings import FLAGS, QUEUES, Board, Freshness, Reading, Series
+from cockpit.core.timebase import Timebase
 from cockpit.drill.world import World
-from cockpit.flagmatrix import build_matrix
-from cockpit.polling import Poller
-from cockpit.readings import FLAGS, QUEUES, Board, Freshness, Reading, Series
-from cockpit.timebase import Timebase
 
 
 class FakeClock:
@@ -161,7 +161,5 @@ def test_drill_flag_off_lowers_errors_with_one_region_lagging() -> None:
 
 
 def test_cli_drill_rejects_a_bad_speed() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "drill", "--speed", "0"], capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-m", "cockpit", "drill", "--speed", "0"], capture_output=True, text=True)
     assert done.returncode == 2 and "must be greater than 0" in done.stderr

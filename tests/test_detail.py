@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.detail_text import entry_detail, words
-from cockpit.readings import QUEUES
+from cockpit.core.detail_text import entry_detail, words
+from cockpit.core.readings import QUEUES
 from tests.drill_helpers import drill_app, journal_entries, wait_until
 from tests.screen import screen_text
 from tests.test_drill_tui import confirm_step, declare
@@ -69,7 +69,7 @@ async def test_enter_on_a_runbook_step_lists_what_happened_in_it(tmp_path: Path)
 async def test_the_detail_of_a_queue_pause_and_a_repair_shows_what_was_sent(
     tmp_path: Path, redis_url: str, pg_dsn: str
 ) -> None:
-    from cockpit.journal import read
+    from cockpit.incident.journal import read
     from tests.test_actions_live import REPAIR, config_text, seed_repair, session_for, yes
 
     seed_repair(pg_dsn)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from textual.widgets import Input, TextArea
 
-from cockpit.close_dialog import CloseOverrideScreen
-from cockpit.readings import QUEUES
-from cockpit.screens import ConfirmScreen, NoteScreen
+from cockpit.core.readings import QUEUES
+from cockpit.ui.close_dialog import CloseOverrideScreen
+from cockpit.ui.screens import ConfirmScreen, NoteScreen
 from tests.drill_helpers import drill_app, journal_entries, wait_until
 from tests.screen import screen_text
 
@@ -95,12 +95,12 @@ async def test_an_unknown_key_says_so_in_the_footer(tmp_path: Path) -> None:
 
 
 async def test_the_declare_dialog_offers_the_configured_lead_else_the_operator(tmp_path: Path) -> None:
-    from cockpit.app import CockpitApp
     from cockpit.config import loads
-    from cockpit.journal import Journal, Operator
-    from cockpit.live import build_live
-    from cockpit.screens import DeclareScreen
-    from cockpit.session import Session
+    from cockpit.core.session import Session
+    from cockpit.incident.journal import Journal, Operator
+    from cockpit.ui.app import CockpitApp
+    from cockpit.ui.screens import DeclareScreen
+    from cockpit.wiring import build_live
 
     for lead_line, expected in (('lead = "Dana (payments on-call)"', "Dana (payments on-call)"), ("", "tess")):
         cfg = loads(f'[incident]\ntitle = "Checkout failing"\nservice = "checkout"\n{lead_line}\n')

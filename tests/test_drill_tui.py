@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.close_dialog import CloseRestoredScreen
-from cockpit.gate import MITIGATED, NOT_RESTORED, RESTORED
-from cockpit.readings import FLAGS, QUEUES, SUSPECTS, Freshness
-from cockpit.registry import KEY_DISPLAY, commands
-from cockpit.report import build, from_entries
-from cockpit.runbook import StepState
-from cockpit.screens import AskScreen, ConfirmScreen, DeclareScreen, HelpScreen
+from cockpit.core.gate import MITIGATED, NOT_RESTORED, RESTORED
+from cockpit.core.readings import FLAGS, QUEUES, SUSPECTS, Freshness
+from cockpit.core.runbook import StepState
+from cockpit.incident.report import build, from_entries
+from cockpit.ui.close_dialog import CloseRestoredScreen
+from cockpit.ui.commands import KEY_DISPLAY, commands
+from cockpit.ui.screens import AskScreen, ConfirmScreen, DeclareScreen, HelpScreen
 from tests.drill_helpers import drill_app, journal_entries, wait_until
 from tests.screen import screen_text
 

@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+from cockpit.core.runbook import Runbook, StepState
+from cockpit.core.session import Session
 from cockpit.drill import build_drill
-from cockpit.journal import Journal, Operator, read
-from cockpit.runbook import Runbook, StepState
-from cockpit.session import Session
+from cockpit.incident.journal import Journal, Operator, read
 
 ROOT = Path(__file__).resolve().parent.parent
 

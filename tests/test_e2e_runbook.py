@@ -17,13 +17,13 @@ import psycopg
 import pytest
 import redis
 
-from cockpit.app import CockpitApp
 from cockpit.config import loads
-from cockpit.journal import Journal, Operator, read
-from cockpit.live import build_live
-from cockpit.readings import ERROR_RATE
-from cockpit.runbook import StepState
-from cockpit.session import Session
+from cockpit.core.readings import ERROR_RATE
+from cockpit.core.runbook import StepState
+from cockpit.core.session import Session
+from cockpit.incident.journal import Journal, Operator, read
+from cockpit.ui.app import CockpitApp
+from cockpit.wiring import build_live
 from tests import jobs
 from tests.conftest import select_only_dsn
 from tests.drill_helpers import wait_until

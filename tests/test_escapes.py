@@ -13,8 +13,8 @@ import psycopg
 import pytest
 import redis
 
-from cockpit.journal import read
-from cockpit.safe_text import visible, visible_data
+from cockpit.core.safe_text import visible, visible_data
+from cockpit.incident.journal import read
 from tests.conftest import select_only_dsn
 from tests.terminal import PtyProcess, cockpit_argv
 
@@ -170,12 +170,12 @@ def test_a_foreign_journal_line_with_escapes_is_read_back_visibly(tmp_path: Path
 
 @pytest.mark.servers
 async def test_revert_output_with_osc_is_shown_visibly_in_the_tui_log(tmp_path: Path, redis_url: str) -> None:
-    from cockpit.app import CockpitApp
     from cockpit.config import loads
-    from cockpit.journal import Journal, Operator
-    from cockpit.live import build_live
-    from cockpit.screens import ConfirmScreen
-    from cockpit.session import Session
+    from cockpit.core.session import Session
+    from cockpit.incident.journal import Journal, Operator
+    from cockpit.ui.app import CockpitApp
+    from cockpit.ui.screens import ConfirmScreen
+    from cockpit.wiring import build_live
     from tests.drill_helpers import wait_until
     from tests.screen import screen_text
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from cockpit.journal import Journal, read
-from cockpit.screens import AskScreen
+from cockpit.incident.journal import Journal, read
+from cockpit.ui.screens import AskScreen
 from tests.drill_helpers import drill_app, wait_until
 from tests.screen import screen_text
 from tests.terminal import cockpit_argv
@@ -115,7 +115,7 @@ async def test_the_tui_blocks_on_an_unjournaled_result_until_it_is_written(tmp_p
 
 
 async def test_the_tui_runs_nothing_when_the_preview_cannot_be_journaled(tmp_path: Path) -> None:
-    from cockpit.screens import ConfirmScreen
+    from cockpit.ui.screens import ConfirmScreen
 
     app, backends, journal = drill_app(tmp_path / "j.jsonl")
     broken = _break_writes_when(journal, lambda entry: entry.kind == "declare")

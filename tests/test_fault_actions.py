@@ -12,13 +12,13 @@ import psycopg
 import pytest
 import redis
 
-from cockpit.app import CockpitApp
 from cockpit.config import loads
-from cockpit.journal import Journal, Operator, read
-from cockpit.live import build_live
-from cockpit.runbook import StepState
-from cockpit.screens import ConfirmScreen
-from cockpit.session import Session
+from cockpit.core.runbook import StepState
+from cockpit.core.session import Session
+from cockpit.incident.journal import Journal, Operator, read
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.screens import ConfirmScreen
+from cockpit.wiring import build_live
 from tests.drill_helpers import wait_until
 from tests.faults import FaultProxy
 from tests.http_apps import FlagEndpointState, flag_endpoint_handler, serve

@@ -18,13 +18,13 @@ import psycopg
 import pytest
 import redis
 
-from cockpit.app import CockpitApp
 from cockpit.config import loads
-from cockpit.journal import Journal, Operator, read
-from cockpit.live import build_live
-from cockpit.readings import Freshness
-from cockpit.screens import NoteScreen
-from cockpit.session import Session
+from cockpit.core.readings import Freshness
+from cockpit.core.session import Session
+from cockpit.incident.journal import Journal, Operator, read
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.screens import NoteScreen
+from cockpit.wiring import build_live
 from tests.conftest import select_only_dsn
 from tests.drill_helpers import wait_until
 from tests.faults import FaultProxy

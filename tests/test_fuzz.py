@@ -139,7 +139,7 @@ def test_check_config_prints_no_traceback_for_nonsense_values(tmp_path: Path) ->
         '[actions.restart]\nsettle = inf\n[gate]\nwindow = "999999h"\n'
     )
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "check-config", str(path)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "cockpit", "check-config", str(path)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     for key in ("redis.jobs.interval", "redis.jobs.timeout", "actions.restart.settle", "gate.window"):
@@ -193,9 +193,9 @@ def mutate_journal(lines: list[bytes], rng: random.Random) -> tuple[list[bytes],
 
 def test_mutated_journals_export_and_resume_or_fail_in_one_line(tmp_path: Path, capsys) -> None:
     from cockpit.cli import main
+    from cockpit.core.session import Session
     from cockpit.drill import build_drill
-    from cockpit.journal import Journal, Operator
-    from cockpit.session import Session
+    from cockpit.incident.journal import Journal, Operator
 
     base = GOLDEN.read_bytes().split(b"\n")
     crashes = []
@@ -222,7 +222,7 @@ def test_mutated_journals_export_and_resume_or_fail_in_one_line(tmp_path: Path, 
 
 
 def test_a_journal_with_a_line_over_the_limit_is_exported_with_the_line_reported(tmp_path: Path) -> None:
-    from cockpit.journal import MAX_LINE_BYTES
+    from cockpit.incident.journal import MAX_LINE_BYTES
 
     path = tmp_path / "j.jsonl"
     lines = GOLDEN.read_bytes().split(b"\n")
@@ -231,7 +231,7 @@ def test_a_journal_with_a_line_over_the_limit_is_exported_with_the_line_reported
     ).encode()
     path.write_bytes(b"\n".join([*lines[:3], huge, *lines[3:]]))
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "export", str(path), "-o", str(tmp_path / "r.md")],
+        [sys.executable, "-m", "cockpit", "export", str(path), "-o", str(tmp_path / "r.md")],
         capture_output=True,
         text=True,
         timeout=120,

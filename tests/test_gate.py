@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cockpit.config import loads
-from cockpit.gate import MITIGATED, NOT_RESTORED, RESTORED, Gate
-from cockpit.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Board, Reading, Series, window_trend
-from cockpit.runbook import StepState
+from cockpit.core.gate import MITIGATED, NOT_RESTORED, RESTORED, Gate
+from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Board, Reading, Series, window_trend
+from cockpit.core.runbook import StepState
 
 CONFIG = """
 [incident]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import journal
-from cockpit.journal import Journal, JournalError, Operator, Redactor
+from cockpit.incident import journal
+from cockpit.incident.journal import Journal, JournalError, Operator, Redactor
 
 ALICE = Operator("alice", host="bastion", ssh_client="203.0.113.7")
 
@@ -50,7 +50,7 @@ def test_opening_an_existing_journal_resumes_it(tmp_path: Path) -> None:
 
 WRITER = textwrap.dedent("""
     import sys
-    from cockpit.journal import Journal, Operator
+    from cockpit.incident.journal import Journal, Operator
     path, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with Journal.open(path, Operator(name)) as j:
         for i in range(count):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.journal import Journal, Operator, read
+from cockpit.incident.journal import Journal, Operator, read
 
 
 def test_seq_is_never_reused_while_another_process_appends(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_seq_is_never_reused_while_another_process_appends(tmp_path: Path) -> No
             sys.executable,
             "-c",
             textwrap.dedent(f"""
-        from cockpit.journal import Journal, Operator
+        from cockpit.incident.journal import Journal, Operator
         j = Journal.open({str(path)!r}, Operator("bob"))
         for i in range(3000):
             j.append("note", f"bob {{i}}")
@@ -89,7 +89,7 @@ def test_bad_lines_are_reported_with_their_number_and_skipped(tmp_path: Path) ->
     assert [b.line_no for b in back.bad_lines] == [2, 3, 4, 5, 6, 7]
     assert "bad ts 'UTC'" in back.bad_lines[0].reason and "summary is not text" in back.bad_lines[3].reason
     export = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "export", str(path)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "cockpit", "export", str(path)], capture_output=True, text=True, timeout=60
     )
     assert export.returncode == 0, export.stderr
     assert f"{path}:2: skipped" in export.stderr and "Traceback" not in export.stderr
@@ -98,8 +98,8 @@ def test_bad_lines_are_reported_with_their_number_and_skipped(tmp_path: Path) ->
 
 
 def test_the_cockpit_resumes_a_journal_with_bad_lines(tmp_path: Path) -> None:
+    from cockpit.core.session import Session
     from cockpit.drill import build_drill
-    from cockpit.session import Session
 
     path = tmp_path / "j.jsonl"
     _bad_journal(path)
@@ -111,8 +111,8 @@ def test_the_cockpit_resumes_a_journal_with_bad_lines(tmp_path: Path) -> None:
 
 
 def test_a_mirrored_entry_without_ts_gets_one(tmp_path: Path) -> None:
+    from cockpit.core.session import Session
     from cockpit.drill import build_drill
-    from cockpit.session import Session
 
     path = tmp_path / "j.jsonl"
     with Journal.open(path, Operator("alice")) as journal:
@@ -159,7 +159,7 @@ def test_act_marks_an_action_it_finds_interrupted(tmp_path: Path, redis_url: str
         [
             sys.executable,
             "-m",
-            "cockpit.cli",
+            "cockpit",
             "act",
             "--config",
             str(config),

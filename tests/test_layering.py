@@ -7,13 +7,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 UI_MODULES = {
-    "cockpit/app.py",
-    "cockpit/screens.py",
-    "cockpit/dialogs.py",
-    "cockpit/detail.py",
-    "cockpit/app_view.py",
-    "cockpit/glyphs.py",
-    "cockpit/close_dialog.py",
+    "cockpit/ui/app.py",
+    "cockpit/ui/screens.py",
+    "cockpit/ui/dialogs.py",
+    "cockpit/ui/detail.py",
+    "cockpit/ui/app_view.py",
+    "cockpit/ui/glyphs.py",
+    "cockpit/ui/close_dialog.py",
 }
 UI_LIBRARIES = {"textual", "rich", "cockpit.panels"}
 BACKEND_CLIENTS = {"redis", "psycopg", "psycopg_pool", "httpx", "prometheus_api_client", "requests"}
@@ -55,5 +55,5 @@ def test_the_rule_itself_would_catch_an_offender(tmp_path: Path) -> None:
     bad.write_text("from textual.app import App\nimport redis.asyncio\nfrom cockpit import panels\n")
     assert imports_any(bad, {"textual"}) and imports_any(bad, {"redis"}) and imports_any(bad, {"cockpit.panels"})
     good = tmp_path / "good.py"
-    good.write_text("from cockpit.readings import Board\nimport redistools\n")
+    good.write_text("from cockpit.core.readings import Board\nimport redistools\n")
     assert not imports_any(good, UI_LIBRARIES | BACKEND_CLIENTS)

@@ -12,13 +12,13 @@ import psycopg
 import pytest
 import redis
 
-from cockpit.app import CockpitApp
 from cockpit.config import loads
-from cockpit.journal import Journal, Operator
-from cockpit.live import build_live
-from cockpit.readings import QUEUES
-from cockpit.screens import NoteScreen
-from cockpit.session import Session
+from cockpit.core.readings import QUEUES
+from cockpit.core.session import Session
+from cockpit.incident.journal import Journal, Operator
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.screens import NoteScreen
+from cockpit.wiring import build_live
 from tests.conftest import select_only_dsn
 from tests.drill_helpers import wait_until
 from tests.http_apps import FlagEndpointState, ShopState, flag_endpoint_handler, serve, shop_handler
@@ -158,7 +158,7 @@ def test_snapshot_prints_every_panel_as_json(tmp_path: Path, prometheus_server, 
         path.write_text(live_config_text(prometheus_server.url, redis_url, flags_url, shop_url, tmp_path / "j.jsonl"))
         env = {**os.environ, "TEST_PG_RO": select_only_dsn(pg_dsn), "SYNTH_PW": "s3cret-pw"}
         done = subprocess.run(
-            [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
+            [sys.executable, "-m", "cockpit", "snapshot", "--config", str(path), "--json"],
             capture_output=True,
             text=True,
             env=env,
@@ -174,7 +174,7 @@ def test_snapshot_prints_every_panel_as_json(tmp_path: Path, prometheus_server, 
         assert {f["name"]: f["value"] for f in snap["flags"]}["new_checkout@ap-south"] == 0
         assert [c["detail"]["ok"] for c in snap["checks"]] == [True, True]
         text = subprocess.run(
-            [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path)],
+            [sys.executable, "-m", "cockpit", "snapshot", "--config", str(path)],
             capture_output=True,
             text=True,
             env={**env, "SYNTH_PW": "wrong"},

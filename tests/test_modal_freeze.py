@@ -7,8 +7,8 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from cockpit.readings import QUEUES, SUSPECTS
-from cockpit.screens import HelpScreen, NoteScreen
+from cockpit.core.readings import QUEUES, SUSPECTS
+from cockpit.ui.screens import HelpScreen, NoteScreen
 from tests.drill_helpers import drill_app, wait_until
 
 

@@ -16,12 +16,12 @@ import redis
 
 from cockpit.actions import Preview, Result
 from cockpit.actions.flags import SetFlags
+from cockpit.backends.flags import FlagRegionSource
+from cockpit.backends.prometheus import PrometheusSource
 from cockpit.config import loads
-from cockpit.flagmatrix import build_matrix
-from cockpit.gate import NOT_RESTORED, Gate
-from cockpit.readings import ERROR_RATE, FLAGS, Board
-from cockpit.sources.flags import FlagRegionSource
-from cockpit.sources.prometheus import PrometheusSource
+from cockpit.core.flagmatrix import build_matrix
+from cockpit.core.gate import NOT_RESTORED, Gate
+from cockpit.core.readings import ERROR_RATE, FLAGS, Board
 
 pytestmark = pytest.mark.servers
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +175,7 @@ async def test_a_promql_selector_matching_nothing_reads_no_data_and_keeps_the_ga
     path = tmp_path / "nodata.toml"
     path.write_text(PROMETHEUS.format(url=prometheus_server.url, no_data=""))
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
+        [sys.executable, "-m", "cockpit", "snapshot", "--config", str(path), "--json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -193,7 +193,7 @@ async def test_a_promql_selector_matching_nothing_reads_no_data_and_keeps_the_ga
 
     path.write_text(PROMETHEUS.format(url=prometheus_server.url, no_data='no_data = "zero"'))
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path)],
+        [sys.executable, "-m", "cockpit", "snapshot", "--config", str(path)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -226,7 +226,7 @@ kind = "list"
 ''')
     env = {k: v for k, v in os.environ.items() if k != "GATE_TEST_JOBS_URL"}
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "check-config", str(path), "--env"],
+        [sys.executable, "-m", "cockpit", "check-config", str(path), "--env"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -240,7 +240,7 @@ kind = "list"
     assert any(line.startswith("  OK   backend queues@cache") for line in lines), lines
     env["GATE_TEST_JOBS_URL"] = redis_url
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "check-config", str(path), "--env"],
+        [sys.executable, "-m", "cockpit", "check-config", str(path), "--env"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -273,12 +273,12 @@ flag = "read_only"
 
 
 async def test_cockpit_run_shows_preflight_failures_on_screen(redis_url: str, tmp_path: Path) -> None:
-    from cockpit.app import CockpitApp
-    from cockpit.close_dialog import PreflightScreen
-    from cockpit.journal import Journal, Operator
-    from cockpit.live import build_live
-    from cockpit.preflight import preflight
-    from cockpit.session import Session
+    from cockpit.cli.preflight import preflight
+    from cockpit.core.session import Session
+    from cockpit.incident.journal import Journal, Operator
+    from cockpit.ui.app import CockpitApp
+    from cockpit.ui.close_dialog import PreflightScreen
+    from cockpit.wiring import build_live
     from tests.drill_helpers import wait_until
     from tests.screen import screen_text
 

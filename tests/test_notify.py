@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cockpit.config import NotifyConfig, loads
-from cockpit.journal import Entry
-from cockpit.notify import Notifier
-from cockpit.readings import FLAGS, QUEUES
+from cockpit.core.readings import FLAGS, QUEUES
+from cockpit.incident.journal import Entry
+from cockpit.ui.notify import Notifier
 from tests.drill_helpers import drill_app, wait_until
 from tests.test_drill_tui import declare, send_message
 

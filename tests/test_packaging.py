@@ -45,4 +45,4 @@ def test_a_wheel_installs_no_top_level_panels(tmp_path: Path) -> None:
     assert {name.split("/")[0] for name in names} == {"cockpit", "-".join(wheel.name.split("-")[:2]) + ".dist-info"}
     panels = {p.name for p in (ROOT / "panels").glob("*.py")}
     assert {name.split("/")[-1] for name in names if name.startswith("cockpit/panels/")} == panels
-    assert "cockpit/__main__.py" in names and "cockpit/app.py" in names
+    assert "cockpit/__main__.py" in names and "cockpit/ui/app.py" in names

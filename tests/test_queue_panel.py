@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from textual.app import App, ComposeResult
 
-from cockpit.readings import QUEUES, Board, Reading
+from cockpit.core.readings import QUEUES, Board, Reading
 from panels.queues import QueuesPanel
 from tests.screen import screen_text
 

@@ -106,9 +106,9 @@ async def test_graphile_worker_cannot_pause_and_says_so_or_runs_the_configured_c
     import sys
 
     from cockpit.config import loads
-    from cockpit.journal import Journal, Operator
-    from cockpit.live import build_live
-    from cockpit.session import Session
+    from cockpit.core.session import Session
+    from cockpit.incident.journal import Journal, Operator
+    from cockpit.wiring import build_live
 
     marker = tmp_path / "workers-stopped"
     stop = f"pause_argv = [\"{sys.executable}\", \"-c\", \"open('{marker}', 'w').write('x')\"]"

@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cockpit.backends.queues.source import build_queue_sources
 from cockpit.config import loads
-from cockpit.live import build_live
-from cockpit.polling import Poller
-from cockpit.readings import QUEUES, Board, Freshness
-from cockpit.sources.queues import build_queue_sources
-from cockpit.timebase import Timebase
+from cockpit.core.polling import Poller
+from cockpit.core.readings import QUEUES, Board, Freshness
+from cockpit.core.timebase import Timebase
+from cockpit.wiring import build_live
 from tests.servers import RabbitMQServer, kill_tree
 
 pytestmark = pytest.mark.servers
@@ -191,8 +191,8 @@ async def test_wrong_password_and_unreachable_are_named_and_other_queues_keep_up
 
 
 async def test_pausing_a_celery_consumer_on_rabbitmq_stops_new_messages(rabbit: RabbitMQServer, tmp_path: Path) -> None:
-    from cockpit.journal import Journal, Operator
-    from cockpit.session import Session
+    from cockpit.core.session import Session
+    from cockpit.incident.journal import Journal, Operator
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CELERY_BROKER_URL": rabbit.amqp_url}
     worker = subprocess.Popen(

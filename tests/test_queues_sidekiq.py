@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.backends.queues.source import build_queue_sources
 from cockpit.config import loads
-from cockpit.sources.queues import build_queue_sources
 from tests.servers import kill_tree
 
 pytestmark = pytest.mark.servers
@@ -119,7 +119,7 @@ def test_snapshot_shows_in_flight_on_its_first_read(redis_url: str, sidekiq_work
     path = tmp_path / "cockpit.toml"
     path.write_text(config(redis_url))
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "snapshot", "--config", str(path), "--json"],
+        [sys.executable, "-m", "cockpit", "snapshot", "--config", str(path), "--json"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.backends.queues.source import build_queue_sources
 from cockpit.config import loads
-from cockpit.journal import Journal, Operator
-from cockpit.live import build_live
-from cockpit.polling import Poller
-from cockpit.readings import QUEUES, Board, Freshness
-from cockpit.session import Session
-from cockpit.sources.queues import build_queue_sources
-from cockpit.timebase import Timebase
+from cockpit.core.polling import Poller
+from cockpit.core.readings import QUEUES, Board, Freshness
+from cockpit.core.session import Session
+from cockpit.core.timebase import Timebase
+from cockpit.incident.journal import Journal, Operator
+from cockpit.wiring import build_live
 from tests.servers import MotoServer
 
 pytestmark = pytest.mark.servers

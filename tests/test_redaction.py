@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.journal import Journal, Operator, read
-from cockpit.redact import REDACTED, Redactor
+from cockpit.core.redact import REDACTED, Redactor
+from cockpit.incident.journal import Journal, Operator, read
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,7 @@ def test_redaction_of_megabyte_lines_finishes() -> None:
     """The old URL-password pattern was quadratic: 40,000 letters took 22 s, so the 1 MiB
     below would take hours. A generous deadline, not a speed assertion (see bench/redaction.py)."""
     script = (
-        "from cockpit.redact import Redactor\nimport base64, os\nr = Redactor(['some-secret'])\n"
+        "from cockpit.core.redact import Redactor\nimport base64, os\nr = Redactor(['some-secret'])\n"
         "r.text('a' * (1 << 20)); r.text(base64.b64encode(os.urandom(768 << 10)).decode())\n"
         "r.text('x://' * (1 << 18)); r.text('a://b:' * (1 << 17))\nprint('done')"
     )
@@ -72,7 +72,7 @@ def test_export_of_a_journal_with_a_megabyte_line_finishes(tmp_path: Path) -> No
         + "\n"
     )
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "export", str(path), "-o", str(tmp_path / "r.md")],
+        [sys.executable, "-m", "cockpit", "export", str(path), "-o", str(tmp_path / "r.md")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -87,8 +87,8 @@ async def test_a_long_output_line_is_journaled_in_pieces_with_its_secret_redacte
     tmp_path: Path, redis_url: str
 ) -> None:
     from cockpit.config import loads
-    from cockpit.live import build_live
-    from cockpit.session import OUTPUT_PIECE, Session
+    from cockpit.core.session import OUTPUT_PIECE, Session
+    from cockpit.wiring import build_live
     from tests.test_actions_live import config_text, yes
 
     secret = "tok-" + "Z" * 20

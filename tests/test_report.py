@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cockpit.journal import Entry, parse_ts, read
-from cockpit.report import SCHEMA, build, from_entries, from_file, render_html, render_json, render_markdown
+from cockpit.incident.journal import Entry, parse_ts, read
+from cockpit.incident.report import SCHEMA, build, from_entries, from_file, render_html, render_json, render_markdown
 from tests.golden.record import JOURNAL, SECRET
 from tests.report_journals import drill_with_gate, gate_entry, open_items, write
 
@@ -20,7 +20,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def export(journal: Path, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "export", str(journal), *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "cockpit", "export", str(journal), *args], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -273,7 +273,7 @@ def test_times_render_in_a_chosen_zone_across_a_dst_change() -> None:
 
 def test_export_rejects_an_unknown_zone_and_tolerates_a_torn_journal(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "export", str(JOURNAL), "--tz", "Mars/Olympus"],
+        [sys.executable, "-m", "cockpit", "export", str(JOURNAL), "--tz", "Mars/Olympus"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -283,7 +283,7 @@ def test_export_rejects_an_unknown_zone_and_tolerates_a_torn_journal(tmp_path: P
     raw = JOURNAL.read_bytes()
     torn.write_bytes(raw[: len(raw) - 40])
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "export", str(torn), "-o", str(tmp_path / "r.md")],
+        [sys.executable, "-m", "cockpit", "export", str(torn), "-o", str(tmp_path / "r.md")],
         capture_output=True,
         text=True,
         timeout=60,
@@ -293,7 +293,7 @@ def test_export_rejects_an_unknown_zone_and_tolerates_a_torn_journal(tmp_path: P
     assert (tmp_path / "r.md").read_text().startswith("# Post-incident report")
     assert len(read(torn).entries) == len(read(JOURNAL).entries) - 1
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "export", str(tmp_path / "missing.jsonl")],
+        [sys.executable, "-m", "cockpit", "export", str(tmp_path / "missing.jsonl")],
         capture_output=True,
         text=True,
         timeout=60,
@@ -307,7 +307,7 @@ def test_export_rejects_an_unknown_zone_and_tolerates_a_torn_journal(tmp_path: P
 
 def test_the_export_redacts_every_line_the_full_redaction_would_change(tmp_path: Path) -> None:
     """The export skips the redaction walk for lines that cannot hold a secret; never for one that does."""
-    from cockpit.journal import Redactor, iter_entries
+    from cockpit.incident.journal import Redactor, iter_entries
 
     secrets = ["hunter22", 'quote"and\\slash', "pässwörd-ü"]
     redactor = Redactor(secrets)
@@ -398,7 +398,7 @@ def test_outside_text_is_shown_not_obeyed_in_every_format(tmp_path: Path) -> Non
     path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
     for fmt in ("md", "json", "html"):
         done = subprocess.run(
-            [sys.executable, "-m", "cockpit.cli", "export", str(path), "--format", fmt], capture_output=True, timeout=60
+            [sys.executable, "-m", "cockpit", "export", str(path), "--format", fmt], capture_output=True, timeout=60
         )
         assert done.returncode == 0, done.stderr
         text = done.stdout.decode()
@@ -409,7 +409,7 @@ def test_outside_text_is_shown_not_obeyed_in_every_format(tmp_path: Path) -> Non
 def test_an_export_that_cannot_be_written_says_so_in_one_line_and_leaves_no_file(tmp_path: Path) -> None:
     target = tmp_path / "missing-dir" / "report.html"
     done = subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", "export", str(JOURNAL), "--format", "html", "-o", str(target)],
+        [sys.executable, "-m", "cockpit", "export", str(JOURNAL), "--format", "html", "-o", str(target)],
         capture_output=True,
         text=True,
         timeout=60,

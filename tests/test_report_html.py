@@ -19,7 +19,7 @@ def test_the_html_report_renders_in_chromium_with_its_text_and_charts(tmp_path: 
         [
             sys.executable,
             "-m",
-            "cockpit.cli",
+            "cockpit",
             "export",
             str(journal),
             "--format",
@@ -60,7 +60,7 @@ def test_the_html_report_prints(tmp_path: Path) -> None:
     with_appendix, without = tmp_path / "a.html", tmp_path / "b.html"
     for page, extra in ((with_appendix, []), (without, ["--no-appendix"])):
         done = subprocess.run(
-            [sys.executable, "-m", "cockpit.cli", "export", str(journal), "--format", "html", "-o", str(page), *extra],
+            [sys.executable, "-m", "cockpit", "export", str(journal), "--format", "html", "-o", str(page), *extra],
             capture_output=True,
             text=True,
             timeout=60,

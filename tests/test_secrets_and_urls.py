@@ -18,7 +18,7 @@ TOKEN = "tok-7f3a9c2e51"
 
 
 def test_url_with_path_keeps_the_query_string() -> None:
-    from cockpit.sources.flags import url_with_path
+    from cockpit.backends.flags import url_with_path
 
     assert (
         url_with_path("https://h/flags?access_token=X&a=1", "new_checkout")
@@ -87,9 +87,7 @@ safe = false
 
 
 def cockpit(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cockpit.cli", *args], capture_output=True, text=True, env=env, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "cockpit", *args], capture_output=True, text=True, env=env, timeout=60)
 
 
 def test_a_flag_write_through_a_url_with_a_query_string_reaches_the_flag(tmp_path: Path) -> None:

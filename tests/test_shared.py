@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def summaries(path: Path) -> list[str]:
-    from cockpit.journal import read
+    from cockpit.incident.journal import read
 
     return [entry.summary for entry in read(path).entries] if path.exists() else []
 
@@ -90,8 +90,8 @@ def test_two_operators_see_one_order_locks_hold_and_an_outage_loses_nothing(tmp_
 
 
 async def test_a_lock_held_by_a_dead_process_expires(tmp_path: Path, redis_url: str) -> None:
-    from cockpit.journal import Journal, Operator
-    from cockpit.shared import SharedLog
+    from cockpit.incident.journal import Journal, Operator
+    from cockpit.incident.shared import SharedLog
 
     journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
     dead = SharedLog(redis_url, "inc", journal, lambda e: None, instance="dead-1", lock_ttl=1.0)
@@ -118,9 +118,9 @@ async def test_a_lock_held_by_a_dead_process_expires(tmp_path: Path, redis_url: 
 
 
 def test_driver_and_lead_are_journaled_and_attribute_what_follows(tmp_path: Path) -> None:
+    from cockpit.core.session import Session
     from cockpit.drill import build_drill
-    from cockpit.journal import Journal, Operator, read
-    from cockpit.session import Session
+    from cockpit.incident.journal import Journal, Operator, read
 
     journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
     session = Session(build_drill(), journal)

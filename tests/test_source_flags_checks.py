@@ -9,11 +9,11 @@ import httpx
 import pytest
 import redis
 
+from cockpit.backends.checks import CheckSource
+from cockpit.backends.flags import FlagRegionSource, parse_flag_value
 from cockpit.config import loads
-from cockpit.flagmatrix import build_matrix
-from cockpit.readings import FLAGS, Board, Freshness
-from cockpit.sources.checks import CheckSource
-from cockpit.sources.flags import FlagRegionSource, parse_flag_value
+from cockpit.core.flagmatrix import build_matrix
+from cockpit.core.readings import FLAGS, Board, Freshness
 from tests.http_apps import FlagEndpointState, ShopState, closed_port, flag_endpoint_handler, serve, shop_handler
 
 pytestmark = pytest.mark.servers

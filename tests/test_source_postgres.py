@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from cockpit.backends.postgres import PostgresSuspectSource
 from cockpit.config import SuspectQuery, loads
-from cockpit.sources.records import PostgresSuspectSource
 
 pytestmark = pytest.mark.servers
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from cockpit.backends.prometheus import PrometheusSource
 from cockpit.config import loads
-from cockpit.sources.prometheus import PrometheusSource
 from tests.http_apps import black_hole, closed_port, garbage_handler, serve
 
 pytestmark = pytest.mark.servers

@@ -15,8 +15,8 @@ import pytest
 import redis
 import redis.asyncio.connection as aio_connection
 
+from cockpit.backends.queues.source import RedisQueueSource
 from cockpit.config import loads
-from cockpit.sources.queues import RedisQueueSource
 from tests import jobs
 from tests.servers import kill_tree
 
@@ -260,10 +260,10 @@ async def test_one_pipeline_per_instance_per_tick_whatever_the_number_of_queues(
 
 
 async def test_wrong_password_and_unreachable_redis_are_named_and_other_queues_keep_updating(redis_url: str) -> None:
-    from cockpit.polling import Poller
-    from cockpit.readings import QUEUES, Board, Freshness
-    from cockpit.sources.queues import build_queue_sources
-    from cockpit.timebase import Timebase
+    from cockpit.backends.queues.source import build_queue_sources
+    from cockpit.core.polling import Poller
+    from cockpit.core.readings import QUEUES, Board, Freshness
+    from cockpit.core.timebase import Timebase
     from tests.servers import RedisServer, free_port
 
     guarded = RedisServer().start()  # its own instance: a password must not touch the session Redis

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.geometry import Region
 
-from cockpit.gate import NOT_RESTORED, Condition, GateStatus
+from cockpit.core.gate import NOT_RESTORED, Condition, GateStatus
 from cockpit.panels.status_bar import StatusBar, StatusView
 from tests.drill_helpers import drill_app, wait_until
 

@@ -45,7 +45,7 @@ join = true
 argv = ["{sys.executable}", "{script}", "{counter}", "{release}"]
 timeout = "60s"
 ''')
-    argv = [sys.executable, "-m", "cockpit.cli", "act", "--config", str(config), "revert", "--yes"]
+    argv = [sys.executable, "-m", "cockpit", "act", "--config", str(config), "revert", "--yes"]
     for round_no in range(ROUNDS):
         counter.unlink(missing_ok=True)
         release.unlink(missing_ok=True)

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from cockpit.config import ConfigError, SuspectQuery, loads
-from cockpit.sources import ReadError
+from cockpit.core.source import ReadError
 from tests.conftest import select_only_dsn
 from tests.test_source_postgres import make_source, seed
 
@@ -131,7 +131,7 @@ def test_check_config_env_shows_the_suspect_role(tmp_path, pg_dsn: str, pg_ro_ds
     seed(pg_dsn)
     config = tmp_path / "c.toml"
     config.write_text(f'[incident]\ntitle = "t"\nservice = "s"\n[postgres]\nreadonly_dsn_env = "RO"\n{COUNT}')
-    argv = [sys.executable, "-m", "cockpit.cli", "check-config", str(config), "--env"]
+    argv = [sys.executable, "-m", "cockpit", "check-config", str(config), "--env"]
     good = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={**os.environ, "RO": pg_ro_dsn})
     assert good.returncode == 0 and "SELECT only" in good.stdout, good.stdout + good.stderr
     bad = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={**os.environ, "RO": pg_dsn})

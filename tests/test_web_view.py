@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.runbook import STEPS, Runbook, StepState
+from cockpit.core.runbook import STEPS, Runbook, StepState
 from tests.browser import LivePage
 from tests.report_journals import drill_with_gate, gate_entry, write
 
@@ -25,7 +25,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, list]]:
     cut = next(i for i, e in enumerate(entries) if e.kind == "gate" and e.data["state"] == "RESTORED")
     journal = write(entries[:cut], tmp_path / "incident.jsonl")
     process = subprocess.Popen(
-        [sys.executable, "-m", "cockpit.cli", "serve", "--journal", str(journal), "--port", "0"],
+        [sys.executable, "-m", "cockpit", "serve", "--journal", str(journal), "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -131,7 +131,7 @@ def test_nothing_can_be_written_and_unknown_paths_are_404(served: tuple[str, Pat
 
 
 def test_the_follower_waits_for_whole_lines_and_starts_over_when_the_journal_is_replaced(tmp_path: Path) -> None:
-    from cockpit.web.live import FileReplaced, JournalFollower, LiveState
+    from cockpit.ui.web.live import FileReplaced, JournalFollower, LiveState
 
     path = tmp_path / "later.jsonl"
     follower, state = JournalFollower(path), LiveState()
@@ -157,7 +157,7 @@ def test_serve_refuses_a_bad_port_or_zone_in_one_line() -> None:
         (["--tz", "Mars/Olympus"], "unknown time zone"),
     ):
         done = subprocess.run(
-            [sys.executable, "-m", "cockpit.cli", "serve", "--journal", "j.jsonl", *args],
+            [sys.executable, "-m", "cockpit", "serve", "--journal", "j.jsonl", *args],
             capture_output=True,
             text=True,
             timeout=60,

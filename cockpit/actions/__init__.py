@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from cockpit.safe_text import visible, visible_data
+from cockpit.core.safe_text import visible, visible_data
 
 Progress = Callable[[str], None]
 
@@ -57,7 +57,7 @@ class Result:
     data: Mapping[str, Any] = field(default_factory=dict)
 
     def shown_safely(self) -> Result:
-        """The same result with backend text made visible (see `cockpit.safe_text`)."""
+        """The same result with backend text made visible (see `cockpit.core.safe_text`)."""
         return replace(
             self,
             summary=visible(self.summary),

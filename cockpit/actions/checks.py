@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.readings import Board
-from cockpit.sources import Source
+from cockpit.core.readings import Board
+from cockpit.core.source import Source
 
 
 class VerifyPathsAction(Action):

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
-from cockpit.readings import Reading
-from cockpit.sources.flags import FlagRegionSource, url_with_path
+from cockpit.backends.flags import FlagRegionSource, url_with_path
+from cockpit.core.readings import Reading
 
 
 async def write_flag(source: FlagRegionSource, flag: str, enabled: bool) -> str:

@@ -19,8 +19,8 @@ from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcom
 from cockpit.backends.queues.base import CannotPause, Sent
 from cockpit.backends.queues.registry import kind as queue_kind
 from cockpit.config import Config, QueueConfig
-from cockpit.readings import Reading
-from cockpit.safe_text import visible
+from cockpit.core.readings import Reading
+from cockpit.core.safe_text import visible
 
 
 class QueueActionError(LookupError):

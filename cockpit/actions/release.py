@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.config import RevertAction
-from cockpit.safe_text import visible
+from cockpit.core.safe_text import visible
 
 #: Output is read this many bytes at a time, the loop free between reads.
 READ_CHUNK = 65536

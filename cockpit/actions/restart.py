@@ -13,8 +13,8 @@ from itertools import groupby
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import describe
 from cockpit.actions.queues import LiveQueue, QueueControl, each_queue
+from cockpit.backends.prometheus import PrometheusSource
 from cockpit.config import Config
-from cockpit.sources.prometheus import PrometheusSource
 
 
 class RestartStaged(Action):

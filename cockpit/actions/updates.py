@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.incident import Incident, clock_text
-from cockpit.readings import CHECKS, ERROR_RATE, QUEUES, SUSPECTS, Board
+from cockpit.core.readings import CHECKS, ERROR_RATE, QUEUES, SUSPECTS, Board
+from cockpit.incident.state import Incident, clock_text
 
 #: Sends the final text; returns where it went ("posted to webhook (HTTP 200)").
 Sender = Callable[[str, str], Awaitable[str]]

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the config imports the queue kinds from this package: no import cycle at run time
     from cockpit.actions import Action
     from cockpit.config import Config
-    from cockpit.journal import Entry
-    from cockpit.sources import Source
-    from cockpit.timebase import Timebase
+    from cockpit.core.source import Source
+    from cockpit.core.timebase import Timebase
+    from cockpit.incident.journal import Entry
 
 
 Targeted = Callable[[str, str], "Action"]

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 
 from cockpit.backends import Backends
 from cockpit.config import Config, loads
+from cockpit.core.timebase import Timebase
 from cockpit.drill import actions as drill_actions
 from cockpit.drill.sources import CheckSource, ErrorRateSource, FlagSource, QueueSource, SuspectSource
 from cockpit.drill.world import World
-from cockpit.timebase import Timebase
 
 if TYPE_CHECKING:
     from cockpit.actions import Action
-    from cockpit.journal import Entry
-    from cockpit.sources import Source
+    from cockpit.core.source import Source
+    from cockpit.incident.journal import Entry
 
 DRILL_CONFIG = """
 [incident]

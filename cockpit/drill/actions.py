@@ -9,9 +9,9 @@ from typing import Any
 from cockpit.actions import Action, Preview, Progress, Result, sql_lines
 from cockpit.backends.queues.base import redacted_url
 from cockpit.config import Config, RepairScript
-from cockpit.detail_text import words
+from cockpit.core.detail_text import words
+from cockpit.core.timebase import Timebase
 from cockpit.drill.world import FULL_CONCURRENCY, REGIONS, FlagState, QueueState, World
-from cockpit.timebase import Timebase
 
 STAGED_START_WORKERS = 2
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cockpit.config import Config
+from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Reading
+from cockpit.core.timebase import Timebase
 from cockpit.drill.world import REGIONS, QueueState, World
-from cockpit.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Reading
-from cockpit.timebase import Timebase
 
 SUSPECT_NAMES = ("duplicate discount holds", "paid without captured payment", "orders with wrong total")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cockpit.journal import Entry
+    from cockpit.incident.journal import Entry
 
 REGIONS = ("eu-west", "us-east", "ap-south")
 #: How long each region's flag agent takes to pick up a control-plane change (us-east lags).

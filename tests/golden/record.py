@@ -12,9 +12,9 @@ import asyncio
 import os
 from pathlib import Path
 
+from cockpit.core.session import Session
 from cockpit.drill import build_drill
-from cockpit.journal import Journal, Operator, Redactor
-from cockpit.session import Session
+from cockpit.incident.journal import Journal, Operator, Redactor
 
 HERE = Path(__file__).parent
 JOURNAL = HERE / "drill-incident.jsonl"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 
 from cockpit.actions import Preview
-from cockpit.app import CockpitApp
+from cockpit.core.session import Session
 from cockpit.drill import build_drill
-from cockpit.journal import Journal, Operator
-from cockpit.session import Session
+from cockpit.incident.journal import Journal, Operator
+from cockpit.ui.app import CockpitApp
 
 STEPS = ("pause_risky", "flags_safe", "revert", "clear_caches")
 

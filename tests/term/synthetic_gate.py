@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sys
 
-from cockpit.app import CockpitApp
+from cockpit.core.session import Session
 from cockpit.drill import build_drill
-from cockpit.journal import Entry, Journal, Operator
-from cockpit.session import Session
+from cockpit.incident.journal import Entry, Journal, Operator
+from cockpit.ui.app import CockpitApp
 
 GATE_ENTRY = Entry(
     seq=10_000,

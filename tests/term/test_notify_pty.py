@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.notify import terminal_bytes
+from cockpit.ui.notify import terminal_bytes
 from tests.term.pty_run import PtyRun
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +68,7 @@ def test_outside_text_cannot_end_the_notification_early() -> None:
 def test_a_real_gate_change_from_the_drill_rings_once(tmp_path: Path) -> None:
     """Not a synthetic entry: the drill is driven through its steps until the session's own
     gate evaluation journals MITIGATED; the pty then carries BEL + OSC 9 for it, once."""
-    from cockpit.journal import read
+    from cockpit.incident.journal import read
 
     env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR")}
     env.update({"TERM": "xterm-256color", "PYTHONPATH": str(ROOT)})

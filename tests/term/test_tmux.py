@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.journal import read
+from cockpit.incident.journal import read
 from tests.term.tmux import Tmux, attributes_of, drill_command
 
 XTERM = {"TERM": "xterm-256color"}

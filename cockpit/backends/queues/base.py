@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from cockpit.config import QueueConfig
-    from cockpit.config_reader import Table
-    from cockpit.readings import Reading
+    from cockpit.config.reader import Table
+    from cockpit.core.readings import Reading
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class Channel(Protocol):
         ...
 
     def source(self, server: Any, queues: Sequence[QueueConfig], environ: dict[str, str]) -> Any:
-        """The poll source for all `queues` of one server (a `cockpit.sources.Source`)."""
+        """The poll source for all `queues` of one server (a `cockpit.core.source.Source`)."""
         ...
 
 
@@ -164,7 +164,7 @@ def as_reading(
     at: Any,
     name: str | None = None,
 ) -> Reading:
-    from cockpit.readings import QUEUES, Reading
+    from cockpit.core.readings import QUEUES, Reading
 
     depth = None if state is None or state.depth is None else float(state.depth)
     return Reading(QUEUES, label, depth, at, error, reading_detail(queue, server, state, name))

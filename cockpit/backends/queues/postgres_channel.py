@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import QueueState, as_reading
-from cockpit.readings import QUEUES, Clock, Reading, wall_clock
-from cockpit.sources import ReadError
+from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
+from cockpit.core.source import ReadError
 
 #: (kind, its queues, SQL, parameters): one statement of the round trip.
 Statement = tuple[Any, list[Any], Any, dict[str, Any]]
@@ -199,7 +199,7 @@ class PgQueueSource:
         """One round trip: BEGIN READ ONLY, the timeout, every kind's statement, COMMIT."""
         import psycopg
 
-        from cockpit.sources.records import explain_sql_failure
+        from cockpit.backends.postgres import explain_sql_failure
 
         timeout_ms = str(int(self.options.statement_timeout * 1000))
         cursors: list[Any] = []

@@ -20,8 +20,8 @@ from urllib.parse import quote
 
 from cockpit.backends.queues.base import CannotPause, QueueState, Sent, as_reading
 from cockpit.backends.queues.celery import control_command, remote_control
-from cockpit.readings import QUEUES, Clock, Reading, wall_clock
-from cockpit.sources import ReadError
+from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
+from cockpit.core.source import ReadError
 
 COLUMNS = "name,messages_ready,messages_unacknowledged,consumers,head_message_timestamp"
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cockpit.backends.queues.base import QueueState, as_reading
-from cockpit.readings import QUEUES, Clock, Reading, wall_clock
+from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from cockpit.config import QueueConfig, RedisInstance
-    from cockpit.config_reader import Table
+    from cockpit.config.reader import Table
 
 #: Re-discover queues every this many ticks (discovery is the only extra round trip).
 DISCOVER_EVERY = 15

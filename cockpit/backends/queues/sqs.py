@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, QueueState, Sent, as_reading
-from cockpit.readings import QUEUES, Clock, Reading, wall_clock
-from cockpit.sources import ReadError
+from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
+from cockpit.core.source import ReadError
 
 ATTRIBUTES = [
     "ApproximateNumberOfMessages",

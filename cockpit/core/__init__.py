@@ -1,0 +1,1 @@
+"""The core: typed readings, the poll loop, the gate, the runbook and the session that owns time."""

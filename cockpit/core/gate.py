@@ -1,0 +1,438 @@
+"""The recovery gate: NOT RESTORED, MITIGATED (new damage has stopped) or RESTORED (users
+finish their task, their data is correct, no new damage; held for the whole watch window).
+
+Every condition reads the board; an input that is stale, unreachable, missing or has no
+data never counts as good: its condition fails and says so, with the age.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import NamedTuple
+
+from cockpit.config import Config
+from cockpit.core.readings import (
+    CHECKS,
+    ERROR_RATE,
+    FLAGS,
+    QUEUES,
+    SOURCE_KINDS,
+    SUSPECTS,
+    Board,
+    Freshness,
+    age_text,
+    trend_window,
+    window_trend,
+)
+from cockpit.core.runbook import StepState
+from cockpit.incident.state import coarse_text
+
+NOT_RESTORED, MITIGATED, RESTORED = "NOT RESTORED", "MITIGATED", "RESTORED"
+STATES = (NOT_RESTORED, MITIGATED, RESTORED)
+#: Queues jitter by a few jobs between reads: growth counts beyond 5 % plus 5 jobs.
+QUEUE_RATIO, QUEUE_SLACK = 0.05, 5.0
+
+
+class Condition(NamedTuple):
+    name: str
+    ok: bool
+    detail: str  # the whole reason, for the header and the journal
+    level: str  # "mitigated" or "restored": which state needs it
+    word: str = ""  # one word for the gate line beside ✔/✖ (colour is never the only signal)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "level": self.level}
+
+
+class GateStatus(NamedTuple):
+    state: str
+    conditions: tuple[Condition, ...]
+    holding_for: float  # seconds every condition has held (0 while one fails)
+    window: float
+    reason: str  # the one failing reason that matters most ('' when RESTORED)
+
+    @property
+    def green(self) -> bool:
+        return self.state == RESTORED
+
+    @property
+    def mitigated(self) -> bool:
+        return self.state in (MITIGATED, RESTORED)
+
+    @property
+    def all_ok(self) -> bool:
+        """Every condition but the watch window holds."""
+        return all(c.ok for c in self.conditions if c.name != "window")
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.window - self.holding_for) if self.all_ok else self.window
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "state": self.state,
+            "reason": self.reason,
+            "holding_for_s": round(self.holding_for, 3),
+            "window_s": self.window,
+            "conditions": [c.as_dict() for c in self.conditions],
+        }
+
+
+def _freshness_problem(board: Board, source: str, name: str) -> str | None:
+    fresh = board.freshness(source, name)
+    if fresh is Freshness.OK:
+        return None
+    if fresh is Freshness.WAITING:
+        return "no reading yet"
+    age = board.age(source, name)
+    if fresh is Freshness.UNREACHABLE:
+        return "unreachable" + ("" if age == float("inf") else f", last good {age_text(age)} ago")
+    return f"stale, age {age_text(age)}"
+
+
+def _word(problem: str) -> str:
+    return problem.split(",")[0].split()[0] if problem else ""
+
+
+class Gate:
+    """Evaluates the conditions on the board; remembers since when they have all held."""
+
+    def __init__(self, config: Config, board: Board) -> None:
+        self.config = config
+        self.cfg = config.gate
+        self.board = board
+        self._holding_since: datetime | None = None
+        maintenance = config.actions.maintenance
+        self._maintenance_flag = maintenance.flag if maintenance else None
+        self._flags = {f.name: f for f in config.flags}
+        self._risky = [q.name for q in config.queues if q.risky and not q.discover]
+        self._suspects = {q.name: q for q in config.postgres.suspects} if config.postgres else {}
+        self._queries = {q.name: q for q in config.prometheus.queries} if config.prometheus else {}
+
+    def reset(self) -> None:
+        self._holding_since = None
+
+    def evaluate(
+        self, steps: Mapping[str, StepState] | None = None, baseline: Mapping[str, float] | None = None
+    ) -> GateStatus:
+        steps = steps or {}
+        baseline = baseline or {}
+        cfg = self.cfg
+        conditions = [
+            self._error_rate(),
+            self._new_damage() if cfg.suspects_not_rising else None,
+            self._writers(steps),
+            self._flags_safe(),
+            self._fresh(),
+        ]
+        # Restored: in the order that matters most (the header names the first failing one).
+        conditions.append(self._data(baseline))
+        if cfg.queues_draining:
+            conditions.append(self._queues(steps))
+        if cfg.checks_pass:
+            conditions.append(self._user_paths(steps))
+        conds = [c for c in conditions if c is not None]
+        now = self.board.clock()
+        if all(c.ok for c in conds):
+            self._holding_since = self._holding_since or now
+            held = (now - self._holding_since).total_seconds()
+        else:
+            self._holding_since = None
+            held = 0.0
+        window_ok = all(c.ok for c in conds) and held >= cfg.window
+        conds.append(
+            Condition(
+                "window",
+                window_ok,
+                f"held {coarse_text(held)} of {coarse_text(cfg.window)}",
+                "restored",
+                coarse_text(held) if not window_ok else "held",
+            )
+        )
+        mitigated = all(c.ok for c in conds if c.level == "mitigated")
+        state = RESTORED if mitigated and window_ok else MITIGATED if mitigated else NOT_RESTORED
+        failing = next((c for c in conds if not c.ok and c.level == "mitigated"), None) or next(
+            (c for c in conds if not c.ok), None
+        )
+        reason = "" if failing is None else f"{failing.name}: {failing.detail}"
+        return GateStatus(state, tuple(conds), held, cfg.window, reason)
+
+    # -- no new damage (MITIGATED) ---------------------------------------------------------
+    def _error_rate(self) -> Condition:
+        names = self.board.names(ERROR_RATE)
+        if not names:
+            return Condition("error rate", False, "no reading yet", "mitigated", "waiting")
+        limit = self.cfg.max_error_rate
+        bad, words = [], []
+        for name in names:
+            value = self.board.value(ERROR_RATE, name)
+            problem = _freshness_problem(self.board, ERROR_RATE, name)
+            if problem:
+                bad.append(f"{name} {problem}")
+                words.append(_word(problem))
+            elif isinstance(value, str) or value is None:
+                bad.append(f"{name}: NO DATA (the query returned no series)")
+                words.append("NO DATA")
+            elif value != value:
+                bad.append(f"{name}: no traffic (NaN: 0 requests, which is not 0 errors)")
+                words.append("NaN")
+            elif value >= limit:
+                bad.append(f"{name} {value:.1%} (limit {limit:.1%})")
+                words.append("high")
+        return Condition(
+            "error rate", not bad, "; ".join(bad) or f"under {limit:.1%}", "mitigated", words[0] if words else "ok"
+        )
+
+    def _trend_problems(self, source: str, ratio: float = 0.0, at_least: float = 0.0) -> list[str]:
+        """Names whose reading is rising over the trend window, unknown, or not fresh."""
+        window = trend_window(self.board.poll_interval(source))
+        now = self.board.clock()
+        problems = []
+        for name, slot in self.board.slots(source):
+            problem = _freshness_problem(self.board, source, name)
+            if problem:
+                problems.append(f"{name} {problem}")
+                continue
+            trend = window_trend(slot.series, now, window, ratio=ratio, at_least=at_least)
+            if trend.direction is None:
+                problems.append(f"{name}: trend not known yet (one sample)")
+            elif trend.direction > 0:
+                problems.append(f"{name} rising ({trend.delta:+,.0f} in {coarse_text(window)})")
+        return problems
+
+    def _new_damage(self) -> Condition:
+        if not self.board.names(SUSPECTS):
+            if not self._suspects:
+                return Condition("new damage", True, "no suspect query configured", "mitigated", "none")
+            return Condition("new damage", False, "no suspect count yet", "mitigated", "waiting")
+        problems = self._trend_problems(SUSPECTS)
+        word = (
+            "rising"
+            if any("rising" in p for p in problems)
+            else _word(problems[0].split(" ", 1)[-1])
+            if problems
+            else "none"
+        )
+        return Condition(
+            "new damage",
+            not problems,
+            "; ".join(problems) or "no suspect count rising",
+            "mitigated",
+            word if not problems or word == "rising" else "unknown",
+        )
+
+    def _writers(self, steps: Mapping[str, StepState]) -> Condition:
+        if not self._risky:
+            return Condition("writers", True, "no risky queue configured", "mitigated", "none")
+        if steps.get("revert") in (StepState.DONE, StepState.SKIPPED) or steps.get("restart") is StepState.DONE:
+            return Condition(
+                "writers", True, "the release is reverted: risky queues run the old code", "mitigated", "reverted"
+            )
+        if steps.get("stop") is StepState.SKIPPED:
+            return Condition(
+                "writers", True, "stopping them was skipped with a reason (journaled)", "mitigated", "skipped"
+            )
+        running = []
+        for name in self._risky:
+            problem = _freshness_problem(self.board, QUEUES, name)
+            slot = self.board.slot(QUEUES, name)
+            if problem:
+                running.append(f"{name} {problem}")
+            elif not (slot and slot.last_good and slot.last_good.detail.get("paused")):
+                running.append(f"{name} still running on the bad release")
+        return Condition(
+            "writers",
+            not running,
+            "; ".join(running) or "every risky queue is paused",
+            "mitigated",
+            "running" if running else "paused",
+        )
+
+    def _flags_safe(self) -> Condition:
+        names = [n for n in self.board.names(FLAGS) if n.partition("@")[0] != self._maintenance_flag]
+        if not names:
+            if any(f.name != self._maintenance_flag for f in self.config.flags):
+                return Condition("flags", False, "no flag reading yet", "mitigated", "waiting")
+            return Condition("flags", True, "no flag configured", "mitigated", "none")
+        bad, words = [], []
+        for name in names:
+            flag = name.partition("@")[0]
+            config = self._flags.get(flag)
+            slot = self.board.slot(FLAGS, name)
+            problem = _freshness_problem(self.board, FLAGS, name)
+            good = slot.last_good if slot else None
+            if problem:
+                bad.append(f"{name} {problem}")
+                words.append(_word(problem))
+                continue
+            assert good is not None
+            if good.detail.get("missing") and not (config and config.missing == "off"):
+                bad.append(f"{name} missing ({good.detail.get('missing_reason', 'not found')})")
+                words.append("missing")
+                continue
+            value = good.value if isinstance(good.value, float) else None
+            safe = config.safe if config else False
+            if value is None or (value > 0) != safe:
+                shown = "?" if value is None else "off" if value <= 0 else "on" if value >= 100 else f"{value:.0f}%"
+                bad.append(f"{name} {shown} (safe: {'on' if safe else 'off'})")
+                words.append("unsafe")
+        return Condition(
+            "flags",
+            not bad,
+            "; ".join(bad) or "every flag at its safe value in every region",
+            "mitigated",
+            words[0] if words else "safe",
+        )
+
+    def _fresh(self) -> Condition:
+        stale = []
+        for source in SOURCE_KINDS:
+            for name in self.board.names(source):
+                problem = _freshness_problem(self.board, source, name)
+                if problem:
+                    stale.append(f"{name} {problem}")
+        shown = "; ".join(stale[:4]) + (f" (and {len(stale) - 4} more)" if len(stale) > 4 else "")
+        return Condition(
+            "fresh",
+            not stale,
+            shown or "every reading is fresh",
+            "mitigated",
+            _word(stale[0].split(" ", 1)[-1]) if stale else "ok",
+        )
+
+    # -- restored ------------------------------------------------------------------------
+    def _user_paths(self, steps: Mapping[str, StepState]) -> Condition:
+        names = self.board.names(CHECKS)
+        if not names:
+            if not self.config.checks:
+                # Without a user-path check nothing shows that users can finish their task.
+                return Condition(
+                    "user paths", False, "no [[checks]] configured: RESTORED cannot be shown", "restored", "none"
+                )
+            return Condition("user paths", False, "no check run yet", "restored", "waiting")
+        failing = []
+        for name in names:
+            slot = self.board.slot(CHECKS, name)
+            problem = _freshness_problem(self.board, CHECKS, name)
+            if problem:
+                failing.append(f"{name} {problem}")
+            elif not (slot and slot.last_good and slot.last_good.detail.get("ok")):
+                reason = slot.last_good.detail.get("reason", "") if slot and slot.last_good else ""
+                failing.append(f"{name} failing" + (f" ({reason})" if reason else ""))
+        if failing:
+            return Condition("user paths", False, "; ".join(failing), "restored", "failing")
+        if steps and steps.get("verify") not in (StepState.DONE, StepState.SKIPPED):
+            return Condition(
+                "user paths", False, "passing, but not verified end to end yet (verify step)", "restored", "unverified"
+            )
+        return Condition("user paths", True, "every check passes", "restored", "pass")
+
+    def _data(self, baseline: Mapping[str, float]) -> Condition:
+        names = self.board.names(SUSPECTS)
+        if not names:
+            if not self._suspects:
+                return Condition("data", True, "no suspect query configured", "restored", "none")
+            return Condition("data", False, "no suspect count yet", "restored", "waiting")
+        bad = []
+        window = trend_window(self.board.poll_interval(SUSPECTS))
+        now = self.board.clock()
+        for name in names:
+            problem = _freshness_problem(self.board, SUSPECTS, name)
+            if problem:
+                bad.append(f"{name} {problem}")
+                continue
+            value = self.board.value(SUSPECTS, name)
+            if not isinstance(value, float):
+                bad.append(f"{name}: no count")
+                continue
+            met, target = self._at_target(name, value, baseline, now, window)
+            if not met:
+                bad.append(f"{value:,.0f} {name} ({target})")
+        return Condition(
+            "data",
+            not bad,
+            "; ".join(bad) or "every suspect query at its target",
+            "restored",
+            "bad rows" if bad else "correct",
+        )
+
+    def _at_target(
+        self, name: str, value: float, baseline: Mapping[str, float], now: datetime, window: float
+    ) -> tuple[bool, str]:
+        """(met, what the target is) for one suspect count."""
+        query = self._suspects.get(name)
+        slot = self.board.slot(SUSPECTS, name)
+        expect = (
+            query.expect
+            if query
+            else str(slot.last_good.detail.get("expect", "zero"))
+            if slot and slot.last_good
+            else "zero"
+        )
+        trend = window_trend(slot.series, now, window).direction if slot else None
+        return at_target(expect, query.target if query else None, value, baseline.get(name), trend)
+
+    def _queues(self, steps: Mapping[str, StepState]) -> Condition:
+        names = self.board.names(QUEUES)
+        if not names:
+            return Condition("queues", True, "no queue configured", "restored", "none")
+        accepted = steps.get("restart") is StepState.SKIPPED
+        limit = self.cfg.max_queue_depth
+        window = trend_window(self.board.poll_interval(QUEUES))
+        now = self.board.clock()
+        problems, words = [], []
+        for name, slot in self.board.slots(QUEUES):
+            problem = _freshness_problem(self.board, QUEUES, name)
+            if problem:
+                problems.append(f"{name} {problem}")
+                words.append(_word(problem))
+                continue
+            good = slot.last_good
+            assert good is not None
+            if accepted:
+                continue
+            if good.detail.get("paused"):
+                problems.append(f"{name} paused")
+                words.append("paused")
+                continue
+            value = good.value if isinstance(good.value, float) else None
+            trend = window_trend(slot.series, now, window, ratio=QUEUE_RATIO, at_least=QUEUE_SLACK)
+            if limit is not None and value is not None and value > limit:
+                problems.append(f"{name} backlogged ({value:,.0f} over {limit:,})")
+                words.append("backlog")
+            elif trend.direction == 1:
+                problems.append(f"{name} backlogged (growing {trend.delta:+,.0f} in {coarse_text(window)})")
+                words.append("backlog")
+        if not problems and accepted:
+            return Condition(
+                "queues",
+                True,
+                "restart skipped with a reason (journaled): paused queues accepted",
+                "restored",
+                "accepted",
+            )
+        return Condition(
+            "queues",
+            not problems,
+            "; ".join(problems) or "none paused or backlogged",
+            "restored",
+            words[0] if words else "draining",
+        )
+
+
+def at_target(
+    expect: str, target: float | None, value: float, baseline: float | None, trend: int | None
+) -> tuple[bool, str]:
+    """Whether one suspect count is at its target, and the target in words:
+    `zero` means 0; `falling` means at or under `target`, else under the declaration
+    baseline; `steady` means not rising over the trend window."""
+    if expect == "zero":
+        return value == 0, "target 0"
+    if expect == "falling":
+        if target is not None:
+            return value <= target, f"target {target:,.0f}"
+        if baseline is None:
+            return False, "target: under the declaration baseline, which is not known yet"
+        return value < baseline, f"target: under {baseline:,.0f} at declaration"
+    return trend is not None and trend <= 0, "target: not rising"

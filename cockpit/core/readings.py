@@ -1,0 +1,364 @@
+"""The contract between sources and panels: readings, bounded history, staleness.
+
+A source returns `Reading`s; the `Board` keeps the latest one per (source, name), the last
+good value when a read fails, and a ring buffer of recent values. Panels only ever see
+the board, so they cannot tell a drill from a real backend.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from cockpit.core.safe_text import visible, visible_data
+
+Value = float | str | None
+Clock = Callable[[], datetime]
+
+#: The panel kinds (and so the `source` of every reading).
+ERROR_RATE, QUEUES, FLAGS, SUSPECTS, CHECKS = "error_rate", "queues", "flags", "suspects", "checks"
+SOURCE_KINDS = (ERROR_RATE, QUEUES, FLAGS, SUSPECTS, CHECKS)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One observed value. `value` is a number, a string state, or None (no data);
+    `detail` carries the secondary fields of compound readings (a queue's in-flight
+    count, a flag cell's region); `error` is a short human message when the read failed."""
+
+    source: str
+    name: str
+    value: Value
+    at: datetime
+    error: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.name)
+
+    def shown_safely(self, redact: Callable[[str], str] | None = None) -> Reading:
+        """This reading with every outside string (name, value, error, detail) made visible:
+        a backend's text is shown, never obeyed by the terminal (see `cockpit.core.safe_text`);
+        its error also redacted (an error may echo a URL with its token)."""
+        error = self.error if self.error is None or redact is None else redact(self.error)
+        texts = [self.name, self.value, error]
+        if (
+            error == self.error
+            and all(not isinstance(t, str) or t.isprintable() for t in (*texts, *self.detail.values()))
+            and not any(isinstance(v, (Mapping, list, tuple)) for v in self.detail.values())
+        ):
+            return self  # the common case: nothing to change, no copy
+        return Reading(
+            self.source,
+            visible(self.name),
+            visible(self.value) if isinstance(self.value, str) else self.value,
+            self.at,
+            None if error is None else visible(error),
+            visible_data(dict(self.detail)),
+        )
+
+
+class Freshness(Enum):
+    OK = "ok"
+    STALE = "STALE"
+    UNREACHABLE = "UNREACHABLE"
+    WAITING = "waiting"  # nothing read yet
+
+
+@dataclass
+class Series:
+    """A ring buffer of (time, number) samples: memory stays flat however long it runs."""
+
+    capacity: int = 240
+    points: deque[tuple[datetime, float]] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.points = deque(self.points, maxlen=self.capacity)
+
+    #: How many of the newest points have the newest value (all of them: the series is flat).
+    run: int = 0
+
+    def add(self, at: datetime, value: float) -> None:
+        if self.points and at <= self.points[-1][0]:
+            return  # a backfill or a repeated tick never reorders history
+        self.run = self.run + 1 if self.points and self.points[-1][1] == value else 1
+        self.points.append((at, value))
+
+    @property
+    def flat(self) -> bool:
+        """Every point has the same value: one more of it changes no sparkline or trend."""
+        return self.run >= len(self.points)
+
+    def values(self) -> list[float]:
+        return [v for _, v in self.points]
+
+    def value_at_or_before(self, moment: datetime) -> float | None:
+        found = None
+        for at, value in self.points:
+            if at > moment:
+                break
+            found = value
+        return found
+
+    def since(self, moment: datetime) -> list[tuple[datetime, float]]:
+        return [(at, v) for at, v in self.points if at >= moment]
+
+    def trend(self, span: int = 5) -> int:
+        """-1 falling, 0 flat, +1 rising, over the last `span` samples."""
+        recent = self.values()[-span:]
+        if len(recent) < 2:
+            return 0
+        delta = recent[-1] - recent[0]
+        scale = max(abs(recent[0]), abs(recent[-1]), 1e-9)
+        if abs(delta) / scale < 0.02:
+            return 0
+        return 1 if delta > 0 else -1
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """What a source's border needs, derived once per version (see `Board.summary`)."""
+
+    count: int
+    any_error: bool
+    oldest_good: datetime | None  # None: some reading never had a good value
+
+
+@dataclass
+class Slot:
+    """Everything the board knows about one (source, name)."""
+
+    latest: Reading
+    last_good: Reading | None
+    series: Series
+
+
+class Board:
+    """Latest readings, last good values and bounded histories for every panel."""
+
+    def __init__(self, clock: Clock = wall_clock, history: int = 240) -> None:
+        self.clock = clock
+        self.history = history
+        self._slots: dict[tuple[str, str], Slot] = {}
+        #: The same slots by source (names() and slots() are per source: no scan of every reading).
+        self._by_source: dict[str, dict[str, Slot]] = {}
+        #: Bumped whenever a source's readings change: what was derived from an unchanged
+        #: version (a panel's rows, a summary) need not be computed again.
+        self._versions: dict[str, int] = {}
+        self._ticks: dict[str, int] = {}  # every update, changed or not (ages move)
+        self._summaries: dict[str, tuple[tuple[int, int], SourceSummary]] = {}
+        self._held: datetime | None = None
+        self._intervals: dict[str, float] = {}
+        self._poll: dict[str, float] = {}
+        #: The journal's redaction, applied to every error before anyone sees it (the session sets it).
+        self.redact: Callable[[str], str] | None = None
+
+    def set_interval(self, source: str, seconds: float) -> None:
+        self._intervals[source] = seconds
+
+    def has_interval(self, source: str) -> bool:
+        return source in self._intervals
+
+    def interval(self, source: str) -> float:
+        """The staleness base: a reading older than twice this is STALE."""
+        return self._intervals.get(source, 5.0)
+
+    # -- versions, one clock read -----------------------------------------------------
+    def version(self, source: str) -> int:
+        return self._versions.get(source, 0)
+
+    def _put(self, source: str, name: str, slot: Slot) -> Slot:
+        self._slots[(source, name)] = slot
+        self._by_source.setdefault(source, {})[name] = slot
+        return slot
+
+    def _touch(self, source: str) -> None:
+        self._versions[source] = self._versions.get(source, 0) + 1
+
+    @contextmanager
+    def held_clock(self) -> Iterator[datetime]:
+        """One clock read for everything computed inside (a view refresh reads it once, not
+        once per cell)."""
+        self._held = self.clock()
+        try:
+            yield self._held
+        finally:
+            self._held = None
+
+    def now(self) -> datetime:
+        return self._held if self._held is not None else self.clock()
+
+    def summary(self, source: str) -> SourceSummary:
+        """Whether any reading of the source failed, and its oldest good reading: enough for
+        the source's age label and freshness, recomputed only when the source changed."""
+        version = (self.version(source), self._ticks.get(source, 0))
+        cached = self._summaries.get(source)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        slots = self._by_source.get(source, {})
+        goods = [slot.last_good.at for slot in slots.values() if slot.last_good is not None]
+        summary = SourceSummary(
+            len(slots),
+            any(slot.latest.error is not None for slot in slots.values()),
+            min(goods) if len(goods) == len(slots) and goods else None,
+        )
+        self._summaries[source] = (version, summary)
+        return summary
+
+    def set_poll_interval(self, source: str, seconds: float) -> None:
+        self._poll[source] = seconds
+
+    def poll_interval(self, source: str) -> float:
+        """How often the source is read (trends count its samples); the staleness base if unknown."""
+        return self._poll.get(source, self.interval(source))
+
+    def update(self, readings: Iterable[Reading]) -> None:
+        for reading in readings:
+            reading = reading.shown_safely(self.redact)
+            slot = self._slots.get(reading.key)
+            good = reading if reading.error is None else (slot.last_good if slot else None)
+            before = slot.latest if slot is not None else None
+            if slot is None:
+                slot = self._put(reading.source, reading.name, Slot(reading, good, Series(self.history)))
+            slot.latest, slot.last_good = reading, good
+            if reading.error is None and isinstance(reading.value, (int, float)):
+                slot.series.add(reading.at, float(reading.value))
+            self._ticks[reading.source] = self._ticks.get(reading.source, 0) + 1
+            # The same value again (and a flat history: no sparkline or trend moves) is not a
+            # change: polled every 2 s at scale, identical readings were recomputed each time.
+            if (
+                before is None
+                or before.value != reading.value
+                or before.error != reading.error
+                or before.detail != reading.detail
+                or not slot.series.flat
+            ):
+                self._touch(reading.source)
+
+    def backfill(self, source: str, name: str, points: Iterable[tuple[datetime, float]]) -> None:
+        """Seed a series from a range query so a sparkline is full from the first second."""
+        slot = self._slots.get((source, name))
+        series = slot.series if slot else Series(self.history)
+        for at, value in sorted(points):
+            series.add(at, value)
+        if slot is None and series.points:
+            at, value = series.points[-1]
+            reading = Reading(source, name, value, at)
+            self._put(source, name, Slot(reading, reading, series))
+        self._touch(source)
+
+    def fail(self, source: str, names: Iterable[str], error: str) -> None:
+        """A read failed: mark those readings UNREACHABLE, keeping their last good values."""
+        now = self.clock()
+        error = visible(self.redact(error) if self.redact else error)
+        self._touch(source)
+        for name in names:
+            slot = self._slots.get((source, name))
+            if slot is None:
+                self._put(source, name, Slot(Reading(source, name, None, now, error), None, Series(self.history)))
+            else:
+                slot.latest = Reading(source, name, slot.latest.value, now, error, slot.latest.detail)
+
+    def names(self, source: str) -> list[str]:
+        return list(self._by_source.get(source, ()))
+
+    def slots(self, source: str) -> Iterator[tuple[str, Slot]]:
+        yield from list(self._by_source.get(source, {}).items())
+
+    def slot(self, source: str, name: str) -> Slot | None:
+        return self._slots.get((source, name))
+
+    def freshness(self, source: str, name: str) -> Freshness:
+        slot = self._slots.get((source, name))
+        if slot is None:
+            return Freshness.WAITING
+        if slot.latest.error is not None:
+            return Freshness.UNREACHABLE
+        return Freshness.STALE if self.age(source, name) > 2 * self.interval(source) else Freshness.OK
+
+    def age(self, source: str, name: str) -> float:
+        """Seconds since the last *good* reading (inf if there never was one)."""
+        slot = self._slots.get((source, name))
+        if slot is None or slot.last_good is None:
+            return float("inf")
+        return max(0.0, (self.now() - slot.last_good.at).total_seconds())
+
+    def value(self, source: str, name: str) -> Value:
+        slot = self._slots.get((source, name))
+        return slot.last_good.value if slot and slot.last_good else None
+
+    def key_readings(self) -> dict[str, Any]:
+        """The evidence recorded before and after every action: error rates, queue depths, suspect counts."""
+        out: dict[str, Any] = {}
+        for source in (ERROR_RATE, QUEUES, SUSPECTS):
+            values = {name: slot.last_good.value for name, slot in self.slots(source) if slot.last_good}
+            if values:
+                out[source] = values
+        return out
+
+
+def age_text(seconds: float) -> str:
+    if seconds == float("inf"):
+        return "never"
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
+    return f"{seconds // 3600:.0f}h{(seconds % 3600) // 60:02.0f}m"
+
+
+#: Trends are read over the last 5 minutes or 10 samples, whichever is longer.
+TREND_MIN_WINDOW = 300.0
+TREND_MIN_SAMPLES = 10
+
+
+def trend_window(interval: float) -> float:
+    """Seconds a trend looks back over, for a source read every `interval` seconds."""
+    return max(TREND_MIN_WINDOW, TREND_MIN_SAMPLES * interval)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The change of a series over the visible window; `direction` is +1 rising, 0 steady,
+    -1 falling, and None when there are too few samples to say."""
+
+    delta: float | None
+    window: float
+    direction: int | None
+
+
+def window_trend(series: Series, now: datetime, window: float, *, ratio: float = 0.0, at_least: float = 0.0) -> Trend:
+    """Latest value minus the value at the start of the window (or the oldest sample inside it).
+    A change counts only beyond `ratio` of the start value plus `at_least` (queues jitter by a
+    few jobs; suspect counts must not grow at all, so theirs are 0)."""
+    from datetime import timedelta
+
+    if not series.points:
+        return Trend(None, window, None)
+    start_at = now - timedelta(seconds=window)
+    start = series.value_at_or_before(start_at)
+    if start is None:
+        inside = series.since(start_at)
+        if len(inside) < 2:
+            return Trend(None, window, None)
+        start = inside[0][1]
+    latest = series.points[-1][1]
+    delta = latest - start
+    slack = abs(start) * ratio + at_least
+    direction = 1 if delta > slack else -1 if delta < -slack else 0
+    return Trend(delta, window, direction)
+
+
+def window_text(seconds: float) -> str:
+    """A window length for a column header: 5m, 10m, 90s."""
+    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"

@@ -1,0 +1,1 @@
+"""The incident record: the journal, its shared mode, what it rebuilds (state, resume, closing) and the report."""

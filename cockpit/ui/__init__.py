@@ -1,0 +1,1 @@
+"""The Textual app, its screens and dialogs, and the read-only web view."""

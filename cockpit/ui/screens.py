@@ -1,0 +1,286 @@
+"""Modal screens: confirm-with-preview, note entry, declare, skip, close override, help.
+Their keys come from `cockpit.ui.dialogs` (no dialog with a text field answers to one letter)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from cockpit.actions import Preview
+from cockpit.core.runbook import STEPS
+from cockpit.ui.commands import KEY_DISPLAY, PALETTE, Command
+from cockpit.ui.dialogs import Dialog, SubmitCheckbox, TextDialog, trivial
+
+
+class ConfirmScreen(TextDialog["Preview | None"]):
+    """Restates exactly what an action will touch, with counts; focus starts on Cancel.
+    Without a message: y confirms, n / q / Esc cancel. With a message to edit (an update):
+    a text dialog — only the Send button sends, every letter is text."""
+
+    BINDINGS = [Binding("y", "confirm_letter", "Yes", show=False), Binding("n", "cancel_letter", "No", show=False)]
+    min_text = 1
+
+    def __init__(self, preview: Preview) -> None:
+        super().__init__()
+        self.preview = preview
+        self.submit_label = "Send" if preview.text is not None else "Confirm"
+        self.submit_variant = "error" if preview.destructive else "success"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("confirm_letter", "cancel_letter"):
+            return self.preview.text is None
+        return True
+
+    def hint_text(self) -> str:
+        if self.preview.text is None:
+            return "y = confirm · n / q / Esc = cancel · Tab = next button"
+        return (
+            "Type to edit the message (Enter = new line) · Tab to the buttons, then Enter on "
+            f"'{self.submit_label}' · Esc = cancel"
+        )
+
+    def compose(self) -> ComposeResult:
+        p = self.preview
+        with Vertical(classes="dialog", id="confirm-dialog"):
+            yield Label(Text(f"{p.title}?", style="bold"), classes="title")
+            body = Text()
+            body.append("This will touch:\n", style="bold")
+            for line in p.touches:
+                body.append(f"  • {line}\n")
+            if p.counts:
+                body.append("Counts: " + ", ".join(f"{k} {v:,}" for k, v in p.counts.items()) + "\n", style="dim")
+            yield Static(body, id="touches")
+            for warning in p.warnings:
+                yield Static(f"⚠ {warning}", classes="warning")
+            if p.nothing_to_do:
+                yield Static("Nothing to do right now: confirming only records the check.", classes="hint")
+            if p.text is not None:
+                yield Label("Message (edit before sending; live figures are refreshed when you send):")
+                yield TextArea(p.text, id="message", soft_wrap=True)
+            yield self.hint_line()
+            yield self.buttons()
+
+    def on_mount(self) -> None:
+        if self.preview.text is not None:
+            area = self.query_one("#message", TextArea)
+            self.set_focus(area)
+            area.move_cursor(area.document.end)  # type after what is there, not before it
+        else:
+            self.set_focus(self.query_one("#cancel", Button))
+
+    def value(self) -> Preview | None:
+        if self.preview.text is not None:
+            return self.preview.with_text(self.query_one("#message", TextArea).text)
+        return self.preview
+
+    def problem(self) -> str | None:
+        if self.preview.text is not None and not self.query_one("#message", TextArea).text.strip():
+            return "The message is empty: nothing to send (Esc cancels)"
+        return None
+
+    def action_confirm_letter(self) -> None:
+        self.submit()
+
+
+class AskScreen(Dialog["bool"]):
+    """A plain yes/no question (quit), focus on the safe answer."""
+
+    BINDINGS = [Binding("y", "yes", "Yes", show=False), Binding("n", "no", "No", show=False)]
+
+    def __init__(self, question: str, detail: str, yes_label: str = "Yes") -> None:
+        super().__init__()
+        self.question, self.detail, self.yes_label = question, detail, yes_label
+
+    def hint_text(self) -> str:
+        return f"y = {self.yes_label.lower()} · n / q / Esc = no · Tab = next button"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="title")
+            yield Static(self.detail)
+            yield self.hint_line()
+            with Horizontal(classes="buttons"):
+                yield Button("No", id="no", variant="primary")
+                yield Button(self.yes_label, id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#no", Button))
+
+    @on(Button.Pressed, "#yes")
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class NoteScreen(TextDialog["tuple[str, bool] | None"]):
+    """A free-text note for the log; optionally marked as a follow-up item for the report."""
+
+    submit_label = "Save"
+
+    def hint_text(self) -> str:
+        return (
+            f"Enter = save (at least {self.min_text} characters; also on the checkbox) · "
+            "Space = tick follow-up · Tab = next · Esc = cancel"
+        )
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Note for the incident log", classes="title")
+            yield Input(placeholder="what you saw, decided or asked someone to do", id="note")
+            yield SubmitCheckbox("follow-up item for the report", id="follow-up")
+            yield self.hint_line()
+            yield self.buttons()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#note", Input))
+
+    def problem(self) -> str | None:
+        return None if self.query_one("#note", Input).value.strip() else "The note is empty (Esc cancels)"
+
+    def value(self) -> tuple[str, bool] | None:
+        return self.query_one("#note", Input).value.strip(), self.query_one("#follow-up", SubmitCheckbox).value
+
+
+class DeclareScreen(TextDialog["dict[str, str] | None"]):
+    """Declare: title, severity, scope in one plain sentence, rollback lead."""
+
+    submit_label = "Declare"
+    submit_variant = "warning"
+
+    def __init__(self, title: str, severities: tuple[str, ...], severity: str, lead: str) -> None:
+        super().__init__()
+        self.defaults = (title, severities, severity, lead)
+
+    def hint_text(self) -> str:
+        return (
+            f"Enter = declare (the field needs at least {self.min_text} characters) · Tab = next field · Esc = cancel"
+        )
+
+    def compose(self) -> ComposeResult:
+        title, severities, severity, lead = self.defaults
+        with Vertical(classes="dialog"):
+            yield Label("Declare the incident", classes="title")
+            yield Input(title, placeholder="title", id="title")
+            yield Select([(s, s) for s in severities], value=severity, allow_blank=False, id="severity")
+            yield Input(placeholder="scope, in one plain sentence (who cannot do what)", id="scope")
+            yield Input(lead, placeholder="rollback lead", id="lead")
+            yield self.hint_line()
+            yield self.buttons()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#scope", Input))
+
+    def problem(self) -> str | None:
+        return None if self.query_one("#title", Input).value.strip() else "The incident needs a title"
+
+    # Enter in any (non-trivial) field declares: the title and lead are prefilled, and a fast
+    # typist's second Enter must not land on a different field than the one they meant.
+    def value(self) -> dict[str, str] | None:
+        values = {name: self.query_one(f"#{name}", Input).value.strip() for name in ("title", "scope", "lead")}
+        values["severity"] = str(self.query_one("#severity", Select).value)
+        return values
+
+
+class ReasonScreen(TextDialog["tuple[str, str] | None"]):
+    """A reason is required: skipping a step, or closing before the gate is green."""
+
+    submit_label = "Confirm"
+
+    def __init__(self, title: str, detail: str, choices: list[tuple[str, str]] | None = None) -> None:
+        super().__init__()
+        self.title_text, self.detail, self.choices = title, detail, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="title")
+            yield Static(self.detail)
+            if self.choices:
+                yield Select(self.choices, value=self.choices[0][1], allow_blank=False, id="choice")
+            yield Input(placeholder="reason (required, journaled)", id="reason")
+            yield self.hint_line()
+            yield self.buttons()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#reason", Input))
+
+    def problem(self) -> str | None:
+        # Even from the button: keys typed ahead land where the focus was when they were
+        # sent, so "n", Tab, Enter can reach the button with a one-letter reason.
+        if trivial(self.query_one("#reason", Input).value, self.min_text):
+            return f"A reason is required: at least {self.min_text} characters, journaled (Esc cancels)"
+        return None
+
+    def value(self) -> tuple[str, str] | None:
+        choice = str(self.query_one("#choice", Select).value) if self.choices else ""
+        return choice, self.query_one("#reason", Input).value.strip()
+
+
+class TextScreen(TextDialog["str | None"]):
+    """One line of text (a name), Enter to confirm."""
+
+    min_text = 2  # names can be short ("Al"); one letter is still refused
+
+    def __init__(self, title: str, detail: str, placeholder: str) -> None:
+        super().__init__()
+        self.title_text, self.detail, self.placeholder = title, detail, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="title")
+            yield Static(self.detail)
+            yield Input(placeholder=self.placeholder, id="text")
+            yield self.hint_line()
+            yield self.buttons()
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#text", Input))
+
+    def problem(self) -> str | None:
+        return None if self.query_one("#text", Input).value.strip() else "Type a name (Esc cancels)"
+
+    def value(self) -> str | None:
+        return self.query_one("#text", Input).value.strip() or None
+
+
+def skip_choices() -> list[tuple[str, str]]:
+    return [(f"{s.title} [{s.key}]", s.id) for s in STEPS if s.id not in ("declare", "close")]
+
+
+class HelpScreen(Dialog[None]):
+    """Every binding of the registry, with its key and what it does."""
+
+    BINDINGS = [Binding("question_mark", "close", "Close", show=False)]
+
+    def __init__(self, commands: list[Command], read_only: bool) -> None:
+        super().__init__()
+        self.commands, self.read_only = commands, read_only
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+        table.add_column("key")
+        table.add_column("command")
+        table.add_column("what it does")
+        for c in self.commands:
+            table.add_row(Text(KEY_DISPLAY.get(c.key, c.key), style="bold cyan"), c.name, c.description)
+        table.add_row(Text(PALETTE[0], style="bold cyan"), "palette", PALETTE[1])
+        with VerticalScroll(classes="dialog"):
+            yield Label("Keys" + (" — READ-ONLY: no action is bound" if self.read_only else ""), classes="title")
+            yield Static(table, id="help-table")
+            yield self.hint_line()
+
+    def hint_text(self) -> str:
+        return "Runbook keys are plain letters (tmux-safe). Ctrl+C never quits. q / ? / Esc closes this."
+
+    def action_close(self) -> None:
+        self.dismiss(None)

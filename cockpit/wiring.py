@@ -1,0 +1,179 @@
+"""Wiring for real systems: one source per backend instance, from a validated config."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol, TypeVar
+
+from cockpit.actions import Action
+from cockpit.actions.cache import ClearCaches
+from cockpit.actions.flags import MaintenanceToggle, SetFlags
+from cockpit.actions.queues import PauseQueues, QueueControl, ResumeQueues
+from cockpit.actions.release import RevertRelease
+from cockpit.actions.repair import RepairData
+from cockpit.actions.restart import RestartStaged
+from cockpit.backends import Backends, Targeted
+from cockpit.backends.flags import FlagRegionSource
+from cockpit.backends.postgres import PostgresSuspectSource
+from cockpit.backends.prometheus import PrometheusSource
+from cockpit.backends.queues.source import build_queue_sources
+from cockpit.config import Config
+from cockpit.core.readings import CHECKS, QUEUES
+from cockpit.core.source import Source
+from cockpit.core.timebase import Timebase
+
+
+def build_sources(config: Config, environ: Mapping[str, str] | None = None) -> list[Source]:
+    """Every source the config describes: Prometheus, one per Redis instance with queues,
+    one per flag region, PostgreSQL suspects, one per user-path check."""
+    env = dict(environ if environ is not None else os.environ)
+    sources: list[Source] = []
+    if config.prometheus is not None:
+        sources.append(PrometheusSource(config.prometheus, env))
+    sources += build_queue_sources(config, env)
+    for region in config.regions:
+        source = FlagRegionSource(region, config.flags, config, env)
+        if source.flags:
+            sources.append(source)
+    if config.postgres is not None and config.postgres.suspects:
+        sources.append(PostgresSuspectSource(config.postgres, env))
+    if config.checks:
+        from cockpit.backends.checks import CheckSource  # httpx: loaded only when there are checks
+
+        sources += [CheckSource(check, env) for check in config.checks]
+    return sources
+
+
+def update_target(config: Config, environ: Mapping[str, str]) -> Callable[[str], str]:
+    """Where updates go, in words for the dialog: the webhook's host (never its secret path)."""
+    updates = config.actions.updates
+
+    def target(audience: str) -> str:
+        if updates is None or updates.webhook_url_env is None:
+            return "the journal only (no webhook configured)"
+        url = environ.get(updates.webhook_url_env)
+        if not url:
+            return f"webhook ${updates.webhook_url_env} — NOT SET: the update would not be sent"
+        from urllib.parse import urlsplit
+
+        return f"webhook ${updates.webhook_url_env} at {urlsplit(url).hostname or '?'}"
+
+    return target
+
+
+def update_sender(config: Config, environ: Mapping[str, str]) -> Callable[[str, str], Awaitable[str]]:
+    """Posts an update to the configured chat webhook ({"text": ...}); without one, the journal is the record."""
+    updates = config.actions.updates
+
+    async def send(audience: str, text: str) -> str:
+        if updates is None or updates.webhook_url_env is None:
+            return "recorded in the journal (no webhook configured)"
+        url = environ.get(updates.webhook_url_env)
+        if not url:
+            raise LookupError(f"environment variable {updates.webhook_url_env} is not set: the update was NOT sent")
+        import httpx
+
+        async with httpx.AsyncClient(timeout=updates.timeout) as client:
+            response = await client.post(url, json={"text": text})
+        if response.status_code >= 300:
+            raise RuntimeError(f"webhook answered HTTP {response.status_code}: the update was NOT delivered")
+        return f"posted to the webhook (HTTP {response.status_code})"
+
+    return send
+
+
+def build_actions(
+    config: Config, sources: list[Source], env: Mapping[str, str]
+) -> tuple[dict[str, Action], Targeted, list[Callable[[], Awaitable[None]]]]:
+    """The rollback actions the config makes possible, sharing the sources' clients, and a
+    factory for the same actions aimed at one named target (`cockpit act ACTION TARGET`)."""
+    queue_sources = [s for s in sources if s.kind == QUEUES]
+    flag_sources = [s for s in sources if isinstance(s, FlagRegionSource)]
+    prometheus = next((s for s in sources if isinstance(s, PrometheusSource)), None)
+    control = QueueControl(config, env, queue_sources)
+    actions: dict[str, Action] = {}
+    risky = [q.name for q in config.queues if q.risky and not q.discover]
+    if config.queues:
+        actions["pause_risky"] = PauseQueues(
+            control, risky, name="pause_risky", title="Pause the risky queues", step="stop"
+        )
+        actions["restart_staged"] = RestartStaged(config, control, prometheus)
+    if flag_sources:
+        maintenance = config.actions.maintenance
+        safe = {f.name: f.safe for f in config.flags if not maintenance or f.name != maintenance.flag}
+        actions["flags_safe"] = SetFlags(
+            flag_sources,
+            safe,
+            name="flags_safe",
+            title="Set every flag to its safe value in every region",
+            step="flags",
+        )
+        if maintenance:
+            actions["maintenance"] = MaintenanceToggle(flag_sources, maintenance.flag, maintenance.on_value)
+    if config.actions.revert:
+        actions["revert"] = RevertRelease(config.actions.revert, env)
+    if config.actions.caches:
+        actions["clear_caches"] = ClearCaches(config, config.actions.caches, env)
+    if config.actions.repairs and config.postgres:
+        actions["repair"] = RepairData(config.actions.repairs[0], config.postgres, env)
+
+    def targeted(name: str, target: str) -> Action:
+        if name in ("pause_queue", "resume_queue", "pause_risky"):
+            control.queue(target)  # raises with the list of known queues
+            if name == "resume_queue":
+                return ResumeQueues(control, [target], title=f"Resume {target}")
+            return PauseQueues(control, [target], name="pause_queue", title=f"Pause {target}", step=None)
+        if name == "clear_caches":
+            return ClearCaches(config, [_named(config.actions.caches, target, "cache")], env)
+        if name == "repair":
+            if config.postgres is None:
+                raise LookupError("no [postgres] section: repairs need postgres.repair_dsn_env")
+            return RepairData(_named(config.actions.repairs, target, "repair script"), config.postgres, env)
+        if name == "flags_safe":
+            flag = _named(config.flags, target, "flag")
+            return SetFlags(
+                flag_sources,
+                {flag.name: flag.safe},
+                name="flags_safe",
+                title=f"Set {flag.name} to its safe value in every region",
+                step="flags",
+            )
+        raise LookupError(f"{name} takes no TARGET")
+
+    return actions, targeted, [control.close]
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_N = TypeVar("_N", bound=_Named)
+
+
+def _named(items: Sequence[_N], name: str, what: str) -> _N:
+    for item in items:
+        if item.name == name:
+            return item
+    known = ", ".join(i.name for i in items) or "none configured"
+    raise LookupError(f"no {what} named {name!r} (configured: {known})")
+
+
+def build_live(config: Config, environ: Mapping[str, str] | None = None) -> Backends:
+    env = dict(environ if environ is not None else os.environ)
+    sources = build_sources(config, env)
+    checks = [s for s in sources if s.kind == CHECKS]
+    actions, targeted, closers = build_actions(config, sources, env)
+    return Backends(
+        config,
+        Timebase(),
+        sources,
+        actions,
+        update_sender(config, env),
+        label="LIVE",
+        update_target=update_target(config, env),
+        checks=checks,
+        targeted=targeted,
+        closers=closers,
+    )
