@@ -154,7 +154,11 @@ class PostgresSuspectSource:
         readings = []
         for query in self.config.suspects:
             value, error = results[query.name]
-            readings.append(Reading(SUSPECTS, query.name, value, now, error, {"expect": query.expect}))
+            # The target rides along so a release file's `suspect "X" at target` can be judged.
+            detail: dict[str, object] = {"expect": query.expect}
+            if query.target is not None:
+                detail["target"] = query.target
+            readings.append(Reading(SUSPECTS, query.name, value, now, error, detail))
         return readings
 
     async def _run_all(
