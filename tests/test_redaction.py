@@ -87,7 +87,8 @@ async def test_a_long_output_line_is_journaled_in_pieces_with_its_secret_redacte
     tmp_path: Path, redis_url: str
 ) -> None:
     from cockpit.config import loads
-    from cockpit.core.session import OUTPUT_PIECE, Session
+    from cockpit.core.action_runner import OUTPUT_PIECE
+    from cockpit.core.session import Session
     from cockpit.wiring import build_live
     from tests.test_actions_live import config_text, yes
 

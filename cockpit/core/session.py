@@ -8,23 +8,20 @@ journal first, and only a durable entry is shown as done.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit.actions import Action, ActionOutcome, Preview, Result
+from cockpit.actions import Action, ActionOutcome, Preview
 from cockpit.actions.checks import VerifyPathsAction
 from cockpit.actions.updates import UpdateAction
 from cockpit.backends import Backends
+from cockpit.core import action_runner
+from cockpit.core.action_runner import Confirm
 from cockpit.core.gate import NOT_RESTORED, Gate, GateStatus
-from cockpit.core.polling import Poller, short_error
+from cockpit.core.polling import Poller
 from cockpit.core.readings import SUSPECTS, Board
-from cockpit.core.runbook import STEP_IDS, Runbook, StepState, step_by_id
-from cockpit.core.safe_text import visible
+from cockpit.core.runbook import Runbook, StepState, step_by_id
 from cockpit.incident.closing import ClosingMixin
 from cockpit.incident.journal import Entry, Journal, JournalError
 from cockpit.incident.resume import ResumeMixin
@@ -33,15 +30,10 @@ from cockpit.incident.state import Incident
 if TYPE_CHECKING:
     from cockpit.incident.shared import SharedLog
 
-#: An output line longer than this is journaled as several entries (each redacted as part of the whole line).
-OUTPUT_PIECE = 4096
-
 #: How often (real seconds) the session re-evaluates the gate between readings: the watch
 #: window and staleness advance with time even when no source reports.
 GATE_TICK = 0.5
 
-#: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
-Confirm = Callable[[Preview], Awaitable[Preview | None]]
 Listener = Callable[[Entry], None]
 
 
@@ -187,62 +179,6 @@ class Session(ResumeMixin, ClosingMixin):
         self.journal.operator = self.journal.operator._replace(name=name)
         return self.record("status", f"{name} is at the keyboard (was {previous})", data={"driver": name})
 
-    # -- resume ----------------------------------------------------------------------
-    def interrupted_actions(self) -> list[Entry]:
-        """Preview entries of actions that were confirmed but never reported a result:
-        the process died while they ran, so their effect is unknown. An action another
-        cockpit on this host is still running (its process alive) is not interrupted."""
-        open_actions: dict[str, Entry] = {}
-        previews: dict[str, Entry] = {}
-        for entry in self.journal.entries:
-            name = entry.data.get("action")
-            if isinstance(entry.data.get("interrupted"), str):
-                open_actions.pop(entry.data["interrupted"], None)
-            if not isinstance(name, str) or not name:
-                continue
-            phase = entry.data.get("phase")
-            if phase == "preview":
-                previews[name] = entry
-                open_actions.pop(name, None)
-            elif phase == "confirm" and entry.data.get("choice") == "confirm" and name in previews:
-                if not _still_running(entry.data.get("runner")):
-                    open_actions[name] = previews[name]
-            elif phase == "result":
-                open_actions.pop(name, None)
-        return list(open_actions.values())
-
-    def resume(self) -> None:
-        """Journal the resume; flag actions that were running when the process died."""
-        if self.read_only:
-            return
-        self.record(
-            "status",
-            f"cockpit resumed the incident ({len(self.journal.entries)} entries)",
-            data={"resumed": True, "operator_origin": self.journal.operator.origin()},
-        )
-        self.mark_interrupted()
-
-    def mark_interrupted(self) -> list[Entry]:
-        """Journal every action found interrupted (state unknown) and fail its step; returns their previews."""
-        found = self.interrupted_actions()
-        if self.read_only:
-            return found
-        for preview in found:
-            name = str(preview.data["action"])
-            raw = preview.data.get("touches")
-            touches = [str(t) for t in raw] if isinstance(raw, list) else []
-            counts = preview.data.get("counts")
-            self.record(
-                "status",
-                f"INTERRUPTED, state unknown: {name} was running when cockpit stopped; re-verify "
-                f"before retrying. It was to touch: {'; '.join(touches)}",
-                step=preview.step,
-                data={"interrupted": name, "touches": touches, "counts": counts if isinstance(counts, dict) else {}},
-            )
-            if preview.step and preview.step in STEP_IDS:
-                self.set_step(preview.step, StepState.FAILED, "interrupted, state unknown: re-verify")
-        return found
-
     # -- polling ---------------------------------------------------------------------
     async def run(self) -> None:
         """The one loop, headless or under the TUI: poll every source, evaluate the gate
@@ -368,255 +304,5 @@ class Session(ResumeMixin, ClosingMixin):
     async def run_action(
         self, name: str, confirm: Confirm, progress: Callable[[str], None] = lambda line: None, *, dry_run: bool = False
     ) -> ActionOutcome:
-        """preview -> confirm -> execute -> verify, every phase journaled with readings before and after."""
-        if self.read_only:
-            return ActionOutcome("refused", "read-only: no action can run")
-        if self.closed:
-            return ActionOutcome("refused", "the incident is closed: no action runs (reopen it first, x)")
-        action = self.actions.get(name)
-        if action is None:
-            return ActionOutcome("refused", f"no action {name!r} is configured")
-        if name in self.in_flight:
-            return ActionOutcome("busy", f"{action.title} is already running")
-        self.in_flight.add(name)
-        try:
-            lock = action.step or action.name
-            holder = self.journal.operator.name
-            if self.shared is not None and not dry_run:
-                from cockpit.incident.shared import SHARED_ERRORS  # joining cockpits only
-
-                warning = None
-                try:
-                    other = await self.shared.acquire(lock, holder)
-                except SHARED_ERRORS():
-                    other = None
-                    warning = "shared store unreachable: no step lock taken; agree by voice who runs it"
-                if other is not None:
-                    return ActionOutcome("locked", f"{action.title} is being run by {other}")
-                refresher = asyncio.create_task(self._keep_lock(lock, holder))
-                try:
-                    return self._redacted(await self._run(action, confirm, progress, dry_run, warning))
-                finally:
-                    refresher.cancel()
-                    try:
-                        await self.shared.release(lock, holder)
-                    except SHARED_ERRORS():
-                        pass  # it expires by itself
-            return self._redacted(await self._run(action, confirm, progress, dry_run))
-        finally:
-            self.in_flight.discard(name)
-
-    async def _keep_lock(self, lock: str, holder: str) -> None:
-        from cockpit.incident.shared import SHARED_ERRORS
-
-        assert self.shared is not None
-        while True:
-            await asyncio.sleep(self.shared.lock_ttl / 3)
-            try:
-                await self.shared.refresh(lock, holder)
-            except SHARED_ERRORS():
-                continue
-
-    async def _run(
-        self,
-        action: Action,
-        confirm: Confirm,
-        progress: Callable[[str], None],
-        dry_run: bool = False,
-        lock_warning: str | None = None,
-    ) -> ActionOutcome:
-        step = action.step
-        try:
-            preview = (await action.preview()).shown_safely()
-            redact = self.journal.redactor.text  # the dialog and `act` show what the journal would keep
-            preview = replace(
-                preview, touches=tuple(map(redact, preview.touches)), warnings=tuple(map(redact, preview.warnings))
-            )
-        except Exception as exc:  # noqa: BLE001 - a backend failure becomes a message and a journal entry
-            self.record(
-                "action",
-                f"{action.title}: preview failed: {short_error(exc)}",
-                step=step,
-                data={"action": action.name, "phase": "preview", "error": short_error(exc)},
-            )
-            return ActionOutcome("failed", f"preview failed: {short_error(exc)}; nothing was changed")
-        self.last_preview = preview
-        if lock_warning:
-            preview = replace(preview, warnings=(*preview.warnings, lock_warning))
-        if step:
-            earlier = self.runbook.out_of_order(step)
-            if earlier:
-                preview = replace(
-                    preview,
-                    warnings=(
-                        *preview.warnings,
-                        "Out of order: still open before this step: " + ", ".join(s.title for s in earlier),
-                    ),
-                )
-        # Fail closed: an action whose preview (or confirmation) is not durable does not run.
-        if (
-            self.record(
-                "action",
-                f"{action.title}: preview: " + "; ".join(preview.touches),
-                step=step,
-                data={
-                    "action": action.name,
-                    "phase": "preview",
-                    "touches": list(preview.touches),
-                    "counts": dict(preview.counts),
-                    "warnings": list(preview.warnings),
-                },
-            )
-            is None
-        ):
-            return self._not_run(action)
-        if dry_run:
-            self.record(
-                "action",
-                f"{action.title}: dry run, nothing changed",
-                step=step,
-                data={"action": action.name, "phase": "confirm", "choice": "dry-run"},
-            )
-            return ActionOutcome("dry-run", "dry run: nothing changed", Result(True, "preview only"))
-        # Read-only checks need no confirmation; anything that writes, or sends words, does.
-        needs_confirm = preview.destructive or preview.text is not None
-        chosen = await confirm(preview) if needs_confirm else preview
-        if chosen is None:
-            self.record(
-                "action",
-                f"{action.title}: cancelled at confirmation",
-                step=step,
-                data={"action": action.name, "phase": "confirm", "choice": "cancel"},
-            )
-            return ActionOutcome("cancelled", f"{action.title}: cancelled, nothing changed")
-        if (
-            needs_confirm
-            and self.record(
-                "action",
-                f"{action.title}: confirmed",
-                step=step,
-                data={
-                    "action": action.name,
-                    "phase": "confirm",
-                    "choice": "confirm",
-                    "runner": {"host": socket.gethostname(), "pid": os.getpid()},
-                },
-            )
-            is None
-        ):
-            return self._not_run(action)
-        if step and self.set_step(step, StepState.RUNNING) is None and self.journal_error:
-            return self._not_run(action)
-        before = self.board.key_readings()
-        started = time.monotonic()
-
-        def stream(line: str) -> None:
-            # Command output: redacted whole (a secret is never cut in two), shown visibly, and
-            # a long line journaled in pieces, so no entry (and no screen update) is huge.
-            line = visible(self.journal.redactor.text(line))
-            for at in range(0, max(len(line), 1), OUTPUT_PIECE):
-                piece = line[at : at + OUTPUT_PIECE]
-                progress(piece)
-                self.record(
-                    "action",
-                    f"{action.name}: {piece}",
-                    step=step,
-                    keep=True,
-                    data={
-                        "action": action.name,
-                        "phase": "output",
-                        "line": piece,
-                        **({"part": at // OUTPUT_PIECE + 1} if len(line) > OUTPUT_PIECE else {}),
-                    },
-                )
-
-        try:
-            result = (await action.execute(chosen, stream)).shown_safely()
-        except Exception as exc:  # noqa: BLE001
-            result = Result(
-                False,
-                f"failed: {short_error(exc)}",
-                state_left="unknown: the action raised part-way; re-check the panels before retrying",
-            )
-            verified = Result(False, "not verified")
-        else:
-            try:
-                verified = (await action.verify(chosen, result)).shown_safely()
-            except Exception as exc:  # noqa: BLE001 - the action's own outcome stands; only the read-back failed
-                verified = Result(
-                    False,
-                    f"could not read back: {short_error(exc)}",
-                    state_left=("done (as reported), but " if result.ok else "")
-                    + "not verified: re-check the panels before going on",
-                )
-        duration = (time.monotonic() - started) * self.timebase.speed
-        await self.refresh_now()
-        after = self.board.key_readings()
-        ok = result.ok and verified.ok
-        summary = f"{action.title}: {result.summary}; verify: {verified.summary}"
-        if not ok and (result.state_left or verified.state_left):
-            summary += f"; state left: {result.state_left or verified.state_left}"
-        # The action's own data first: the runner's keys (before/after, phase…) must win.
-        data = {
-            **dict(result.data),
-            **dict(verified.data),
-            "action": action.name,
-            "phase": "result",
-            "ok": ok,
-            "result": result.summary,
-            "verify": verified.summary,
-            "state_left": result.state_left or verified.state_left,
-            "duration_s": round(duration, 3),
-            "before": before,
-            "after": after,
-            "details": list(result.details),
-        }
-        if "text" in result.data:
-            saved = self.record(
-                "update", f"{result.data.get('audience', '')} update sent", step=step, data=data, keep=True
-            )
-        else:
-            saved = self.record("action", summary, step=step, data=data, keep=True)
-        if step:
-            self.set_step(step, StepState.DONE if ok else StepState.FAILED, keep=True)
-        if saved is None or self.journal.unsaved:
-            # It ran, but the record of it is not durable: say so loudly; the entry waits in memory.
-            return ActionOutcome(
-                "unjournaled",
-                f"{summary} — NOT JOURNALED: {self.journal_error}. The result is "
-                "kept in memory and written as soon as the journal can be written again",
-                result,
-                "" if ok else (result.state_left or verified.state_left),
-            )
-        return ActionOutcome(
-            "done" if ok else "failed", summary, result, "" if ok else (result.state_left or verified.state_left)
-        )
-
-    def _redacted(self, outcome: ActionOutcome) -> ActionOutcome:
-        """The outcome as the screen shows it: redacted like the journal (a 404 may echo a token)."""
-        redact = self.journal.redactor.text
-        return outcome._replace(message=redact(outcome.message), state_left=redact(outcome.state_left))
-
-    def _not_run(self, action: Action) -> ActionOutcome:
-        return ActionOutcome(
-            "failed",
-            f"{action.title} NOT run: the journal cannot be written ({self.journal_error}); "
-            "an action never runs un-journaled; nothing was changed",
-            state_left="nothing was changed",
-        )
-
-
-def _still_running(runner: object) -> bool:
-    """True when the process that confirmed an action is another one, alive, on this host."""
-    if not isinstance(runner, dict) or runner.get("host") != socket.gethostname():
-        return False
-    pid = runner.get("pid")
-    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists (owned by someone else)
-    return True
+        """preview -> confirm -> execute -> verify, every phase journaled (see `action_runner`)."""
+        return await action_runner.run_action(self, name, confirm, progress, dry_run=dry_run)

@@ -1,165 +1,51 @@
 """The incident log: append-only JSON Lines, durable before anyone is told it is done.
 
 One object per line: `seq`, `ts` (UTC ISO 8601), `operator`, `origin`, `kind`, `step`,
-`summary`, `data`. Every append takes an exclusive `flock`, so several processes can
-write one journal and `seq` stays strictly increasing; the line is written with one
-`write()` on an O_APPEND descriptor, then fsynced, before `append` returns.
-Secrets are redacted by the writer itself, never left to callers.
+`summary`, `data` (the entry's shape: `entry.py`; reading back: `journal_read.py`). Every
+append takes an exclusive `flock`, so several processes can write one journal and `seq`
+stays strictly increasing; the line is written with one `write()` on an O_APPEND
+descriptor, then fsynced, before `append` returns. Secrets are redacted by the writer
+itself, never left to callers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import getpass
 import json
 import os
-import socket
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cockpit.core.redact import Redactor
 from cockpit.core.safe_text import visible, visible_data
+from cockpit.incident.entry import KINDS, Entry, Operator, format_ts, parse_ts, utc_now, valid_ts
+from cockpit.incident.journal_read import MAX_LINE_BYTES, BadLine, ReadBack, iter_entries, parse_bytes, read
 
-KINDS = ("declare", "note", "action", "reading", "status", "update", "step", "gate", "close", "reopen", "override")
-#: A longer line is reported and skipped on reading (a journal line is one entry, never megabytes).
-MAX_LINE_BYTES = 16 * 1024 * 1024
+# The journal's names, importable from here as before the split.
+__all__ = [
+    "KINDS",
+    "MAX_LINE_BYTES",
+    "BadLine",
+    "Entry",
+    "Journal",
+    "JournalError",
+    "Operator",
+    "ReadBack",
+    "Redactor",
+    "Unsaved",
+    "format_ts",
+    "iter_entries",
+    "parse_ts",
+    "read",
+    "utc_now",
+    "valid_ts",
+]
 
 
 class JournalError(Exception):
     """The journal could not be written; the entry is NOT durable."""
-
-
-class Operator(NamedTuple):
-    """Who pressed the keys: a name plus where they are connected from."""
-
-    name: str
-    host: str = ""
-    ssh_client: str | None = None
-
-    @classmethod
-    def detect(cls, explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> Operator:
-        """`--operator`, else `$COCKPIT_OPERATOR`, else the login name; plus the SSH client address."""
-        name = explicit or environ.get("COCKPIT_OPERATOR") or _login_name()
-        ssh = environ.get("SSH_CLIENT") or environ.get("SSH_CONNECTION")
-        return cls(name=name, host=socket.gethostname(), ssh_client=ssh.split()[0] if ssh else None)
-
-    def origin(self) -> str:
-        where = self.host or "?"
-        return f"{where} via ssh from {self.ssh_client}" if self.ssh_client else where
-
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid{os.getuid()}"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def format_ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def valid_ts(value: object) -> bool:
-    """A `ts` the journal can use: an ISO 8601 time with a UTC offset, representable in UTC."""
-    if not isinstance(value, str) or len(value) > 40:
-        return False
-    try:
-        moment = parse_ts(value)
-        if moment.tzinfo is None:
-            return False
-        moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One journal line."""
-
-    seq: int
-    ts: str
-    operator: str
-    kind: str
-    summary: str
-    step: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    origin: str = ""
-
-    @property
-    def at(self) -> datetime:
-        return parse_ts(self.ts)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "ts": self.ts,
-            "operator": self.operator,
-            "origin": self.origin,
-            "kind": self.kind,
-            "step": self.step,
-            "summary": self.summary,
-            "data": self.data,
-        }
-
-    @classmethod
-    def from_dict(cls, obj: Any, *, shown: bool = True) -> Entry:
-        """One validated entry; raises `ValueError` naming what is wrong (the reader skips the line).
-        `shown=False` keeps text as written (see `iter_entries`)."""
-        if not isinstance(obj, dict):
-            raise ValueError("not a JSON object")
-        seq = obj.get("seq")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-            raise ValueError(f"bad seq {_show(seq)}")
-        if not valid_ts(obj.get("ts")):
-            raise ValueError(f"bad ts {_show(obj.get('ts'))}")
-        for key in ("operator", "kind", "summary", "origin"):
-            if not isinstance(obj.get(key, ""), str):
-                raise ValueError(f"{key} is not text: {_show(obj.get(key))}")
-        step = obj.get("step")
-        if step is not None and not isinstance(step, str):
-            raise ValueError(f"step is not text: {_show(step)}")
-        data = obj.get("data")
-        if data is not None and not isinstance(data, dict):
-            raise ValueError(f"data is not an object: {_show(data)}")
-        if not shown:  # the caller shows every text it outputs through visible() itself
-            return cls(
-                seq=seq,
-                ts=obj["ts"],
-                operator=obj.get("operator", ""),
-                kind=obj.get("kind", ""),
-                summary=obj.get("summary", ""),
-                step=step,
-                data=data or {},
-                origin=obj.get("origin", ""),
-            )
-        # The file may hold another process's (or an old cockpit's) raw text: shown, never obeyed.
-        return cls(
-            seq=seq,
-            ts=obj["ts"],
-            operator=visible(obj.get("operator", "")),
-            kind=visible(obj.get("kind", "")),
-            summary=visible(obj.get("summary", ""), newlines=True, tabs=True),
-            step=None if step is None else visible(step),
-            data=visible_data(data or {}, newlines=True, tabs=True),
-            origin=visible(obj.get("origin", "")),
-        )
-
-
-def _show(value: Any) -> str:
-    return visible(repr(value))[:40]
 
 
 class Unsaved(NamedTuple):
@@ -171,96 +57,6 @@ class Unsaved(NamedTuple):
     data: dict[str, Any]
     who: Operator
     ts: str  # when it happened
-
-
-class BadLine(NamedTuple):
-    """A line that could not be read back (a torn write, typically the last one)."""
-
-    line_no: int
-    text: str
-    reason: str
-
-
-@dataclass
-class ReadBack:
-    entries: list[Entry]
-    bad_lines: list[BadLine]
-    line_count: int = 0
-
-    @property
-    def torn_tail(self) -> BadLine | None:
-        """The bad line at the very end of the file, if the last write was cut off."""
-        return self.bad_lines[-1] if self.bad_lines and self.bad_lines[-1].reason == "torn" else None
-
-
-def read(path: str | Path) -> ReadBack:
-    """Every whole entry of a journal, plus a report of lines that could not be read."""
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    return _parse(raw, first_line_no=1)
-
-
-def iter_entries(
-    path: str | Path, bad: list[BadLine] | None = None, redactor: Redactor | None = None, shown: bool = True
-) -> Iterator[Entry]:
-    """Every whole entry of a journal, one line at a time (memory bounded by MAX_LINE_BYTES).
-
-    Lines that cannot be read are skipped and, when `bad` is given, reported into it.
-    With a `redactor`, each entry is redacted again on the way in (as an export does).
-    `shown=False` keeps text as written, for a caller that passes everything it outputs
-    through `safe_text.visible` itself (the report's renderers): it skips a walk of every value."""
-    with open(path, "rb") as handle:
-        line_no = 0
-        while True:
-            line = handle.readline(MAX_LINE_BYTES + 1)
-            if not line:
-                return
-            line_no += 1
-            length = len(line)
-            while len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):  # skip the rest, unread
-                rest = handle.readline(1 << 20)
-                if not rest:
-                    break
-                length += len(rest)
-                line = line[: MAX_LINE_BYTES + 1] + rest[-1:]
-            entry, problem = _entry_or_problem(line, length, not line.endswith(b"\n"), redactor, shown)
-            if entry is not None:
-                yield entry
-            elif problem is not None and bad is not None:
-                bad.append(BadLine(line_no, line[:80].decode("utf-8", "replace"), problem))
-
-
-def _entry_or_problem(
-    line: bytes, length: int, torn: bool, redactor: Redactor | None = None, shown: bool = True
-) -> tuple[Entry | None, str | None]:
-    """One line: its entry, or why it cannot be read (None, None for a blank line).
-    With a `redactor`, the entry is redacted again on the way in (as an export does)."""
-    if length > MAX_LINE_BYTES:
-        return None, f"too long ({length:,} bytes; a line may have {MAX_LINE_BYTES:,})"
-    if not line.strip():
-        return None, None
-    try:
-        obj = json.loads(line)
-        obj = redactor(obj) if redactor and redactor.could_change(line) else obj
-        return Entry.from_dict(obj, shown=shown), None
-    except UnicodeDecodeError:
-        return None, "torn" if torn else "unreadable: not UTF-8"
-    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
-        return None, "torn" if torn else f"unreadable: {visible(str(exc))[:120]}"
-
-
-def _parse(raw: bytes, first_line_no: int) -> ReadBack:
-    entries: list[Entry] = []
-    bad: list[BadLine] = []
-    lines = raw.split(b"\n")
-    for index, line in enumerate(lines):
-        is_last = index == len(lines) - 1  # no newline after it: the write was cut off
-        entry, problem = _entry_or_problem(line, len(line), torn=is_last)
-        if entry is not None:
-            entries.append(entry)
-        elif problem is not None:
-            bad.append(BadLine(first_line_no + index, line[:80].decode("utf-8", "replace"), problem))
-    return ReadBack(entries, bad, raw.count(b"\n"))
 
 
 class Journal:
@@ -298,7 +94,7 @@ class Journal:
                 # Read and take the size under the same lock: an append landing in between
                 # would otherwise be skipped and its seq reused.
                 raw = _read_all(fd)
-                existing = _parse(raw, 1)
+                existing = parse_bytes(raw, 1)
         except OSError as exc:
             raise JournalError(f"cannot open journal {path}: {exc.strerror or exc}") from exc
         return cls(path, operator, redactor or Redactor(), fd, existing, size=len(raw))
@@ -355,28 +151,23 @@ class Journal:
         data = dict(pending.data)
         if late:
             data["happened_at"] = pending.ts  # written late: the journal could not be written then
+        draft = Entry(
+            seq=0,
+            ts="",
+            operator=pending.who.name,
+            kind=pending.kind,
+            summary=pending.summary,
+            step=pending.step,
+            data=data,
+            origin=pending.who.origin(),
+        )
         try:
-            with _Flock(self._fd):
-                self._catch_up()
-                entry = Entry(
-                    seq=self._last_seq + 1,
-                    ts=format_ts(self.clock()),
-                    operator=visible(pending.who.name),
-                    kind=pending.kind,
-                    summary=visible(self.redactor.text(pending.summary), newlines=True, tabs=True),
-                    step=pending.step,
-                    data=visible_data(self.redactor(data), newlines=True, tabs=True),
-                    origin=visible(pending.who.origin()),
-                )
-                self._write_durably(entry)
+            return self._commit(draft)
         except OSError as exc:
             raise JournalError(
                 f"journal write failed ({exc.strerror or exc}); the entry is NOT saved: "
                 f"{self.redactor.text(pending.summary)[:200]}"
             ) from exc
-        self._last_seq = entry.seq
-        self.entries.append(entry)
-        return entry
 
     def append_mirror(self, original: Mapping[str, Any]) -> Entry:
         """Copy another cockpit's entry into this journal: its time, author and content, a local seq.
@@ -389,22 +180,37 @@ class Journal:
             data["ts_replaced"] = visible(str(ts))[:80]
             ts = None
         step = original.get("step")
+        draft = Entry(
+            seq=0,
+            ts=str(ts) if ts else "",
+            operator=str(original.get("operator", "")),
+            kind=str(original.get("kind", "")),
+            summary=str(original.get("summary", "")),
+            step=step if isinstance(step, str) else None,
+            data=data,
+            origin=str(original.get("origin", "")),
+        )
         try:
-            with _Flock(self._fd):
-                self._catch_up()
-                entry = Entry(
-                    seq=self._last_seq + 1,
-                    ts=str(ts) if ts else format_ts(self.clock()),
-                    operator=visible(str(original.get("operator", ""))),
-                    kind=visible(str(original.get("kind", ""))),
-                    summary=visible(self.redactor.text(str(original.get("summary", ""))), newlines=True, tabs=True),
-                    step=visible(step) if isinstance(step, str) else None,
-                    data=visible_data(self.redactor(data), newlines=True, tabs=True),
-                    origin=visible(str(original.get("origin", ""))),
-                )
-                self._write_durably(entry)
+            return self._commit(draft)
         except OSError as exc:
             raise JournalError(f"journal write failed ({exc.strerror or exc}); a mirrored entry is NOT saved") from exc
+
+    def _commit(self, draft: Entry) -> Entry:
+        """The one write path: under the lock, the next seq (and now, when `draft` has no ts),
+        text made visible and redacted, written durably, then remembered; raises `OSError`."""
+        with _Flock(self._fd):
+            self._catch_up()
+            entry = Entry(
+                seq=self._last_seq + 1,
+                ts=draft.ts or format_ts(self.clock()),
+                operator=visible(draft.operator),
+                kind=visible(draft.kind),
+                summary=visible(self.redactor.text(draft.summary), newlines=True, tabs=True),
+                step=None if draft.step is None else visible(draft.step),
+                data=visible_data(self.redactor(draft.data), newlines=True, tabs=True),
+                origin=visible(draft.origin),
+            )
+            self._write_durably(entry)
         self._last_seq = entry.seq
         self.entries.append(entry)
         return entry
@@ -448,7 +254,7 @@ class Journal:
         if size == self._size:
             return []
         raw = os.pread(self._fd, size - self._size, self._size)
-        fresh = _parse(raw, self._line_count + 1)
+        fresh = parse_bytes(raw, self._line_count + 1)
         self._size = size
         self._line_count += raw.count(b"\n")
         new = [e for e in fresh.entries if e.seq > self._last_seq]

@@ -1,0 +1,277 @@
+"""The action runner: preview -> confirm -> execute -> verify, every phase journaled with
+readings before and after. An action never runs un-journaled; its outcome is redacted like
+the journal. The session delegates `run_action` here (kept apart so each stays one job)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from cockpit.actions import Action, ActionOutcome, Preview, Result
+from cockpit.core.polling import short_error
+from cockpit.core.runbook import StepState
+from cockpit.core.safe_text import visible
+
+if TYPE_CHECKING:
+    from cockpit.core.session import Session
+
+#: An output line longer than this is journaled as several entries (each redacted as part of the whole line).
+OUTPUT_PIECE = 4096
+
+#: Shows a preview and returns it (possibly with edited text) when confirmed, None when cancelled.
+Confirm = Callable[[Preview], Awaitable[Preview | None]]
+
+
+async def run_action(
+    session: Session,
+    name: str,
+    confirm: Confirm,
+    progress: Callable[[str], None] = lambda line: None,
+    *,
+    dry_run: bool = False,
+) -> ActionOutcome:
+    """preview -> confirm -> execute -> verify, every phase journaled with readings before and after."""
+    if session.read_only:
+        return ActionOutcome("refused", "read-only: no action can run")
+    if session.closed:
+        return ActionOutcome("refused", "the incident is closed: no action runs (reopen it first, x)")
+    action = session.actions.get(name)
+    if action is None:
+        return ActionOutcome("refused", f"no action {name!r} is configured")
+    if name in session.in_flight:
+        return ActionOutcome("busy", f"{action.title} is already running")
+    session.in_flight.add(name)
+    try:
+        lock = action.step or action.name
+        holder = session.journal.operator.name
+        if session.shared is not None and not dry_run:
+            from cockpit.incident.shared import SHARED_ERRORS  # joining cockpits only
+
+            warning = None
+            try:
+                other = await session.shared.acquire(lock, holder)
+            except SHARED_ERRORS():
+                other = None
+                warning = "shared store unreachable: no step lock taken; agree by voice who runs it"
+            if other is not None:
+                return ActionOutcome("locked", f"{action.title} is being run by {other}")
+            refresher = asyncio.create_task(_keep_lock(session, lock, holder))
+            try:
+                return _redacted(session, await _run(session, action, confirm, progress, dry_run, warning))
+            finally:
+                refresher.cancel()
+                try:
+                    await session.shared.release(lock, holder)
+                except SHARED_ERRORS():
+                    pass  # it expires by itself
+        return _redacted(session, await _run(session, action, confirm, progress, dry_run))
+    finally:
+        session.in_flight.discard(name)
+
+
+async def _keep_lock(session: Session, lock: str, holder: str) -> None:
+    from cockpit.incident.shared import SHARED_ERRORS
+
+    assert session.shared is not None
+    while True:
+        await asyncio.sleep(session.shared.lock_ttl / 3)
+        try:
+            await session.shared.refresh(lock, holder)
+        except SHARED_ERRORS():
+            continue
+
+
+async def _run(
+    session: Session,
+    action: Action,
+    confirm: Confirm,
+    progress: Callable[[str], None],
+    dry_run: bool = False,
+    lock_warning: str | None = None,
+) -> ActionOutcome:
+    step = action.step
+    try:
+        preview = (await action.preview()).shown_safely()
+        redact = session.journal.redactor.text  # the dialog and `act` show what the journal would keep
+        preview = replace(
+            preview, touches=tuple(map(redact, preview.touches)), warnings=tuple(map(redact, preview.warnings))
+        )
+    except Exception as exc:  # noqa: BLE001 - a backend failure becomes a message and a journal entry
+        session.record(
+            "action",
+            f"{action.title}: preview failed: {short_error(exc)}",
+            step=step,
+            data={"action": action.name, "phase": "preview", "error": short_error(exc)},
+        )
+        return ActionOutcome("failed", f"preview failed: {short_error(exc)}; nothing was changed")
+    session.last_preview = preview
+    if lock_warning:
+        preview = replace(preview, warnings=(*preview.warnings, lock_warning))
+    if step:
+        earlier = session.runbook.out_of_order(step)
+        if earlier:
+            preview = replace(
+                preview,
+                warnings=(
+                    *preview.warnings,
+                    "Out of order: still open before this step: " + ", ".join(s.title for s in earlier),
+                ),
+            )
+    # Fail closed: an action whose preview (or confirmation) is not durable does not run.
+    if (
+        session.record(
+            "action",
+            f"{action.title}: preview: " + "; ".join(preview.touches),
+            step=step,
+            data={
+                "action": action.name,
+                "phase": "preview",
+                "touches": list(preview.touches),
+                "counts": dict(preview.counts),
+                "warnings": list(preview.warnings),
+            },
+        )
+        is None
+    ):
+        return _not_run(session, action)
+    if dry_run:
+        session.record(
+            "action",
+            f"{action.title}: dry run, nothing changed",
+            step=step,
+            data={"action": action.name, "phase": "confirm", "choice": "dry-run"},
+        )
+        return ActionOutcome("dry-run", "dry run: nothing changed", Result(True, "preview only"))
+    # Read-only checks need no confirmation; anything that writes, or sends words, does.
+    needs_confirm = preview.destructive or preview.text is not None
+    chosen = await confirm(preview) if needs_confirm else preview
+    if chosen is None:
+        session.record(
+            "action",
+            f"{action.title}: cancelled at confirmation",
+            step=step,
+            data={"action": action.name, "phase": "confirm", "choice": "cancel"},
+        )
+        return ActionOutcome("cancelled", f"{action.title}: cancelled, nothing changed")
+    if (
+        needs_confirm
+        and session.record(
+            "action",
+            f"{action.title}: confirmed",
+            step=step,
+            data={
+                "action": action.name,
+                "phase": "confirm",
+                "choice": "confirm",
+                "runner": {"host": socket.gethostname(), "pid": os.getpid()},
+            },
+        )
+        is None
+    ):
+        return _not_run(session, action)
+    if step and session.set_step(step, StepState.RUNNING) is None and session.journal_error:
+        return _not_run(session, action)
+    before = session.board.key_readings()
+    started = time.monotonic()
+
+    def stream(line: str) -> None:
+        # Command output: redacted whole (a secret is never cut in two), shown visibly, and
+        # a long line journaled in pieces, so no entry (and no screen update) is huge.
+        line = visible(session.journal.redactor.text(line))
+        for at in range(0, max(len(line), 1), OUTPUT_PIECE):
+            piece = line[at : at + OUTPUT_PIECE]
+            progress(piece)
+            session.record(
+                "action",
+                f"{action.name}: {piece}",
+                step=step,
+                keep=True,
+                data={
+                    "action": action.name,
+                    "phase": "output",
+                    "line": piece,
+                    **({"part": at // OUTPUT_PIECE + 1} if len(line) > OUTPUT_PIECE else {}),
+                },
+            )
+
+    try:
+        result = (await action.execute(chosen, stream)).shown_safely()
+    except Exception as exc:  # noqa: BLE001
+        result = Result(
+            False,
+            f"failed: {short_error(exc)}",
+            state_left="unknown: the action raised part-way; re-check the panels before retrying",
+        )
+        verified = Result(False, "not verified")
+    else:
+        try:
+            verified = (await action.verify(chosen, result)).shown_safely()
+        except Exception as exc:  # noqa: BLE001 - the action's own outcome stands; only the read-back failed
+            verified = Result(
+                False,
+                f"could not read back: {short_error(exc)}",
+                state_left=("done (as reported), but " if result.ok else "")
+                + "not verified: re-check the panels before going on",
+            )
+    duration = (time.monotonic() - started) * session.timebase.speed
+    await session.refresh_now()
+    after = session.board.key_readings()
+    ok = result.ok and verified.ok
+    summary = f"{action.title}: {result.summary}; verify: {verified.summary}"
+    if not ok and (result.state_left or verified.state_left):
+        summary += f"; state left: {result.state_left or verified.state_left}"
+    # The action's own data first: the runner's keys (before/after, phase…) must win.
+    data = {
+        **dict(result.data),
+        **dict(verified.data),
+        "action": action.name,
+        "phase": "result",
+        "ok": ok,
+        "result": result.summary,
+        "verify": verified.summary,
+        "state_left": result.state_left or verified.state_left,
+        "duration_s": round(duration, 3),
+        "before": before,
+        "after": after,
+        "details": list(result.details),
+    }
+    if "text" in result.data:
+        saved = session.record(
+            "update", f"{result.data.get('audience', '')} update sent", step=step, data=data, keep=True
+        )
+    else:
+        saved = session.record("action", summary, step=step, data=data, keep=True)
+    if step:
+        session.set_step(step, StepState.DONE if ok else StepState.FAILED, keep=True)
+    if saved is None or session.journal.unsaved:
+        # It ran, but the record of it is not durable: say so loudly; the entry waits in memory.
+        return ActionOutcome(
+            "unjournaled",
+            f"{summary} — NOT JOURNALED: {session.journal_error}. The result is "
+            "kept in memory and written as soon as the journal can be written again",
+            result,
+            "" if ok else (result.state_left or verified.state_left),
+        )
+    return ActionOutcome(
+        "done" if ok else "failed", summary, result, "" if ok else (result.state_left or verified.state_left)
+    )
+
+
+def _redacted(session: Session, outcome: ActionOutcome) -> ActionOutcome:
+    """The outcome as the screen shows it: redacted like the journal (a 404 may echo a token)."""
+    redact = session.journal.redactor.text
+    return outcome._replace(message=redact(outcome.message), state_left=redact(outcome.state_left))
+
+
+def _not_run(session: Session, action: Action) -> ActionOutcome:
+    return ActionOutcome(
+        "failed",
+        f"{action.title} NOT run: the journal cannot be written ({session.journal_error}); "
+        "an action never runs un-journaled; nothing was changed",
+        state_left="nothing was changed",
+    )
