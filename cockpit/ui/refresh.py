@@ -1,0 +1,151 @@
+"""Keeping the screen current: the session's entries and readings become one batched
+repaint; behind a dialog the panels are frozen and caught up once when it closes; a shared
+incident's log is shown in the shared store's one order. A mixin of `CockpitApp`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen
+
+from cockpit.panels.base import Panel
+from cockpit.panels.log import LogPanel
+from cockpit.panels.records import RecordsPanel
+from cockpit.panels.runbook import RunbookPanel
+from cockpit.panels.status_bar import StatusBar, StatusView
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from cockpit.core.session import Session
+    from cockpit.incident.journal import Entry
+    from cockpit.ui.notify import Notice, Notifier
+
+    _AppBase = App[None]  # type checkers see the app this mixin is part of
+else:
+    _AppBase = object
+
+
+class ViewRefresh(_AppBase):
+    """Renders the session's state; never changes it."""
+
+    session: Session
+    notifier: Notifier
+    _shown_order: int
+    _refresh_pending: bool
+    _behind_modal: bool
+    _held_entries: list[Entry]
+
+    if TYPE_CHECKING:
+
+        def _signal(self, notice: Notice | None) -> None: ...
+
+    def _refresh_shared(self) -> None:
+        """Show every operator's entries in the shared store's one order."""
+        shared = self.session.shared
+        assert shared is not None
+        if self._covered():
+            return  # frozen behind a dialog; the catch-up after it closes rebuilds the log
+        order = shared.ordered_identities()
+        if len(order) == self._shown_order:
+            return
+        self._shown_order = len(order)
+        by_identity = {}
+        for entry in self.session.journal.entries:
+            mirror = entry.data.get("mirror")
+            key = (mirror["instance"], mirror["seq"]) if isinstance(mirror, dict) else (shared.instance, entry.seq)
+            by_identity[key] = entry
+        try:
+            log = self.query_one(LogPanel)
+        except NoMatches:
+            return
+        log.clear()
+        log.count = 0
+        for identity in order[-300:]:
+            if identity in by_identity:
+                log.add(by_identity[identity])
+
+    # -- keeping the screen current --------------------------------------------------
+    def _on_entry(self, entry: Entry) -> None:
+        self._signal(self.notifier.on_entry(entry))
+        if self._covered():
+            self._held_entries.append(entry)  # shown when the dialog closes (see _refresh_view)
+            self._behind_modal = True
+            return
+        try:
+            self.query_one(LogPanel).add(entry)
+        except NoMatches:
+            return
+        self._schedule_refresh()
+
+    def _on_change(self, kind: str) -> None:
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        # Many readings can land in one loop turn; redraw once for all of them.
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_later(self.refresh_view)
+
+    def refresh_view(self) -> None:
+        self._refresh_pending = False
+        try:
+            self._refresh_view()
+        except NoMatches:
+            return  # shutting down: the main screen's widgets are already gone
+
+    def _covered(self) -> bool:
+        """A dialog is on top: the panels behind it are frozen. Textual repaints the whole
+        dimmed background for any change behind a modal, so drawing there cost a full frame
+        per reading (over SSH, 10-16x the same screen without the dialog)."""
+        return isinstance(self.screen, ModalScreen)
+
+    def _on_screen_change(self, screen: object) -> None:
+        if self._behind_modal and not self._covered():
+            self._schedule_refresh()  # the one catch-up repaint
+
+    def _refresh_view(self) -> None:
+        with self.session.board.held_clock() as now:  # one clock read for the whole refresh
+            self._refresh_at(now)
+
+    def _refresh_at(self, now: datetime) -> None:
+        session = self.session
+        board = session.board
+        # The session evaluates (and journals) the gate in its own loop; the view shows it.
+        gate = session.gate_status or session.evaluate_gate()
+        if self._covered():
+            for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
+                self._signal(notice)
+            self._behind_modal = True
+            return
+        self._behind_modal = False
+        if self._held_entries and self.session.shared is not None:
+            self._held_entries.clear()  # the shared log is rebuilt in its one order instead
+        if self._held_entries:
+            log = self.query_one(LogPanel)
+            for entry in self._held_entries:
+                log.add(entry)
+            self._held_entries.clear()
+        self.query_one(RecordsPanel).baseline = session.baseline
+        with self.batch_update():
+            for panel in self.query(Panel):
+                panel.refresh_from(board)
+            locks = session.shared.locks if session.shared is not None else {}
+            self.query_one(RunbookPanel).show(session.runbook, session.read_only, locks)
+            for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
+                self._signal(notice)
+            self.query_one(StatusBar).show(
+                StatusView(
+                    session.incident,
+                    session.incident.elapsed(now),
+                    session.incident.update_countdown(now),
+                    session.journal.operator.name,
+                    session.read_only,
+                    session.backends.label,
+                    gate,
+                    session.journal_error,
+                    None if session.shared is None else (session.shared.error or "shared ✔"),
+                )
+            )
