@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check the environment: every *_env variable set, the suspect-query role SELECT-only, "
         "every backend answering (one line each; exit 1 if not)",
     )
+    check.add_argument(
+        "--release", metavar="FILE", help="also validate this release file (default: [release] file of the config)"
+    )
     check.set_defaults(handler=_check_config)
     return parser
 
@@ -424,6 +427,8 @@ def _check_config(args: argparse.Namespace) -> int:
         print(f"{args.path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{args.path}: OK ({_summary(cfg)})")
+    if (code := _check_release(args, cfg)) != EXIT_OK:
+        return code
     if getattr(args, "env", False):
         import asyncio
         import os
@@ -442,6 +447,27 @@ def _check_config(args: argparse.Namespace) -> int:
         if not ok or not all(c.ok for c in backends):
             print(f"{args.path}: the environment is not ready (see above)", file=sys.stderr)
             return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _check_release(args: argparse.Namespace, cfg: config_module.Config) -> int:
+    """Validate the release file (`--release`, else the config's `[release] file`), one line per problem."""
+    path = getattr(args, "release", None) or cfg.release.file
+    if path is None:
+        return EXIT_OK
+    from cockpit.config.release import load_release
+    from cockpit.core.release_plan import plan
+
+    try:
+        release_map = load_release(path, cfg)
+    except config_module.ConfigError as exc:
+        for line in exc.lines():
+            print(visible(line), file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return EXIT_USAGE
+    changes, steps = len(release_map.changes), len(plan(release_map))
+    print(f"{path}: OK (release {visible(release_map.release.id)}: {changes} changes, {steps} undo steps)")
     return EXIT_OK
 
 

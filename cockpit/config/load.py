@@ -12,6 +12,7 @@ from cockpit.config.read_flags import read_flags, read_regions
 from cockpit.config.read_queues import read_queue_servers, read_queues
 from cockpit.config.read_sources import read_checks, read_incident, read_postgres, read_prometheus, read_redis
 from cockpit.config.reader import Problem, Problems, Table
+from cockpit.config.release import read_release_settings
 
 
 def load(path: str | Path) -> Config:
@@ -70,6 +71,7 @@ def read_config(root: Table, base_dir: Path) -> Config | None:
     gate = read_gate(root.table("gate"))
     shared = read_shared(root.table("shared"), redis_names)
     notify = read_notify(root.table("notify"))
+    release = read_release_settings(root.table("release"), base_dir)
     root.finish()
     if incident is None:
         return None
@@ -87,4 +89,5 @@ def read_config(root: Table, base_dir: Path) -> Config | None:
         shared,
         notify=notify,
         queue_servers=queue_servers,
+        release=release,
     )

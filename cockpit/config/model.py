@@ -242,6 +242,15 @@ class NotifyConfig(NamedTuple):
     update_due: bool = True
 
 
+class ReleaseSettings(NamedTuple):
+    """`[release]`: the release file this config recovers (relative to the config file), and
+    whether every change (and the release) must name an owner / a backup."""
+
+    file: Path | None = None
+    require_owner: bool = False
+    require_backup: bool = False
+
+
 class Config(NamedTuple):
     """A validated cockpit configuration."""
 
@@ -260,6 +269,7 @@ class Config(NamedTuple):
     notify: NotifyConfig = NotifyConfig()
     #: Servers of the queue channels beyond Redis ([rabbitmq.X], [databases.X], [sqs.X]).
     queue_servers: tuple[Any, ...] = ()
+    release: ReleaseSettings = ReleaseSettings()
 
     def secret_env_names(self) -> tuple[str, ...]:
         """Every environment variable whose value must never be written anywhere."""

@@ -1,0 +1,399 @@
+"""The release file: what one release touched, how to undo each change, who owns it, and
+what must happen first (the release map of the rollback guide), validated against a config.
+
+    [release]   id, title, shipped_at, owner, backup, links = { pr = "https://...", ... }
+    [[changes]] id, kind, what, owner, backup, approvers, after, precondition, verify,
+                guard = { failure = ["error_rate > 5%"], failure_limit = 2 },
+                undo = [{ action = "clear_caches", caches = ["sessions"] }, ...]
+
+Every problem is one line `FILE: changes[2].undo[0].caches: unknown cache "x" (known: a, b)`;
+`after` naming an unknown change or making a cycle is an error. Change kinds and undo
+action kinds are registries: a new one is one `register_*` call, no if-chain elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from cockpit.config.errors import ConfigError
+from cockpit.config.model import Config, ReleaseSettings
+from cockpit.config.reader import Problem, Problems, Table, check_unique
+from cockpit.core.conditions import Condition, ConditionError, parse_conditions
+
+#: What a release can touch (the guide's release map); `register_change_kind` adds one.
+CHANGE_KINDS: dict[str, str] = {
+    "code": "application code, deployed services",
+    "flag": "a feature flag",
+    "config": "remote config, env vars, admin switches",
+    "migration": "a database schema or data change",
+    "job": "a background job, queue, schedule or retry rule",
+    "cache": "a cache, session store, index or other derived state",
+    "third_party": "a call to a third party",
+    "customer_visible": "something customers see or were told",
+}
+
+
+#: Step ids the runbook keeps around a release's undo steps: no change may take one.
+FRAME_IDS = ("declare", "alert", "verify", "watch", "update", "close")
+
+
+def register_change_kind(kind: str, description: str) -> None:
+    CHANGE_KINDS[kind] = description
+
+
+# -- the model ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Undo:
+    """One action instance that undoes (part of) a change: an action kind and its parameters
+    (the runbook's `ActionRef` once placed in a step)."""
+
+    kind: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def describe(self) -> str:
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.params.items() if k != "name")
+        return f"{self.kind}({shown})" if shown else self.kind
+
+
+def _show(value: object) -> str:
+    return "/".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+
+
+@dataclass(frozen=True)
+class GuardRule:
+    """Failure conditions evaluated while the undo runs, and how many breaches in a row halt it."""
+
+    failure: tuple[Condition, ...]
+    failure_limit: int = 1
+
+
+@dataclass(frozen=True)
+class Change:
+    id: str
+    kind: str
+    what: str
+    owner: str = ""
+    backup: str = ""
+    undo: tuple[Undo, ...] = ()
+    after: tuple[str, ...] = ()
+    precondition: tuple[Condition, ...] = ()
+    verify: tuple[Condition, ...] = ()
+    guard: GuardRule | None = None
+    approvers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Release:
+    id: str
+    title: str
+    shipped_at: str = ""
+    owner: str = ""
+    backup: str = ""
+    links: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReleaseMap:
+    release: Release
+    changes: tuple[Change, ...]
+    source: Path | None = None
+
+    def change(self, change_id: str) -> Change:
+        return next(c for c in self.changes if c.id == change_id)
+
+
+# -- undo action kinds -------------------------------------------------------------------
+#: Reads one undo table's own keys (the table, the config) into its params; reports problems on the table.
+UndoReader = Callable[[Table, Config], dict[str, object]]
+
+
+@dataclass(frozen=True)
+class UndoKind:
+    phase: str  # a `cockpit.core.runbook.Phase` value: where the step sorts when nothing orders it
+    read: UndoReader
+    title: str
+
+
+UNDO_KINDS: dict[str, UndoKind] = {}
+
+
+def register_undo_kind(kind: str, phase: str, title: str) -> Callable[[UndoReader], UndoReader]:
+    def add(read: UndoReader) -> UndoReader:
+        UNDO_KINDS[kind] = UndoKind(phase, read, title)
+        return read
+
+    return add
+
+
+def _refs(t: Table, key: str, known: Sequence[str], what: str, *, required: bool) -> tuple[str, ...] | None:
+    """A list of names (a single string allowed) each of which the config defines."""
+    if not t.has(key):
+        if required:
+            t.error(key, f"is required: name the {what}(s) (known: {', '.join(known) or 'none configured'})")
+        return None
+    raw = t.data[key]
+    names = [raw] if isinstance(raw, str) else raw
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        t.error(key, f"must be a {what} name or a non-empty list of them")
+        return None
+    for name in names:
+        if name not in known:
+            t.error(key, f'unknown {what} "{name}" (known: {", ".join(known) or "none configured"})')
+    return tuple(names)
+
+
+@register_undo_kind("pause_queues", "stop", "Pause")
+def _pause(t: Table, config: Config) -> dict[str, object]:
+    return {"queues": _refs(t, "queues", [q.name for q in config.queues], "queue", required=True)}
+
+
+@register_undo_kind("maintenance", "stop", "Maintenance switch on")
+def _maintenance(t: Table, config: Config) -> dict[str, object]:
+    if config.actions.maintenance is None:
+        t.error("action", "maintenance needs [actions.maintenance] in the config")
+    return {}
+
+
+@register_undo_kind("set_flags", "flags", "Flags to safe values")
+def _flags(t: Table, config: Config) -> dict[str, object]:
+    flags = _refs(t, "flags", [f.name for f in config.flags], "flag", required=True)
+    safe = t.bool("safe", True) if t.has("safe") else None
+    for flag in config.flags:
+        if flags and flag.name in flags and safe is not None and safe != flag.safe:
+            t.error("safe", f"the config says flag {flag.name!r} is safe {'on' if flag.safe else 'off'}")
+    return {"flags": flags}
+
+
+@register_undo_kind("revert", "revert", "Revert")
+def _revert(t: Table, config: Config) -> dict[str, object]:
+    if config.actions.revert is None:
+        t.error("action", "revert needs [actions.revert] (argv or webhook) in the config")
+    return {}
+
+
+@register_undo_kind("clear_caches", "cache", "Clear")
+def _caches(t: Table, config: Config) -> dict[str, object]:
+    return {"caches": _refs(t, "caches", [c.name for c in config.actions.caches], "cache", required=True)}
+
+
+@register_undo_kind("repair", "repair", "Repair")
+def _repair(t: Table, config: Config) -> dict[str, object]:
+    scripts = [r.name for r in config.actions.repairs]
+    script = t.str("script", required=True)
+    if isinstance(script, str) and script not in scripts:
+        t.error("script", f'unknown repair script "{script}" (known: {", ".join(scripts) or "none configured"})')
+    return {"script": script}
+
+
+@register_undo_kind("restart_staged", "restart", "Restart in stages")
+def _restart(t: Table, config: Config) -> dict[str, object]:
+    if not config.queues:
+        t.error("action", "restart_staged needs [[queues]] in the config")
+    return {"queues": _refs(t, "queues", [q.name for q in config.queues], "queue", required=False)}
+
+
+@register_undo_kind("verify_paths", "verify", "Verify")
+def _verify(t: Table, config: Config) -> dict[str, object]:
+    return {"checks": _refs(t, "checks", [c.name for c in config.checks], "check", required=False)}
+
+
+@register_undo_kind("status_update", "update", "Status note")
+def _status(t: Table, config: Config) -> dict[str, object]:
+    return {"template": t.str("template")}
+
+
+@register_undo_kind("customer_update", "update", "Customer update")
+def _customer(t: Table, config: Config) -> dict[str, object]:
+    return {"template": t.str("template")}
+
+
+# -- reading ---------------------------------------------------------------------------
+def read_release_settings(t: Table | None, base_dir: Path) -> ReleaseSettings:
+    """The config's `[release]`: the release file (relative to the config) and owner policy."""
+    if t is None:
+        return ReleaseSettings()
+    file = t.str("file")
+    settings = ReleaseSettings(base_dir / file if file else None, t.bool("require_owner"), t.bool("require_backup"))
+    t.finish()
+    return settings
+
+
+def load_release(path: str | Path, config: Config) -> ReleaseMap:
+    """Read and validate a release file against `config`; raises ConfigError with every problem."""
+    import tomllib  # not at import: the drill starts without it
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(str(path), [Problem("", f"cannot read the release file: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [Problem("", f"is not UTF-8 text ({exc.reason})")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [Problem("", f"TOML syntax error: {exc}")]) from None
+    return release_from_data(data, config, str(path), path)
+
+
+def release_from_data(
+    data: dict[str, Any], config: Config, filename: str = "<release>", source: Path | None = None
+) -> ReleaseMap:
+    problems = Problems()
+    try:
+        result = _read(Table(data, "", problems), config)
+    except Exception as exc:  # noqa: BLE001 - a validator bug must still end in one line
+        problems.add("", f"could not be validated: {type(exc).__name__}: {str(exc)[:120]} (a cockpit bug)")
+        result = None
+    if problems or result is None:
+        raise ConfigError(filename, list(problems))
+    return ReleaseMap(result[0], result[1], source)
+
+
+def _text(t: Table, key: str) -> str:
+    """A string, or a TOML date/time kept as its ISO text."""
+    if t.has(key) and isinstance(t.data[key], (date, datetime)):
+        return t.data[key].isoformat()  # type: ignore[no-any-return]
+    return t.str(key, "") or ""
+
+
+def _people(t: Table, settings: ReleaseSettings) -> tuple[str, str]:
+    owner, backup = t.str("owner", "") or "", t.str("backup", "") or ""
+    if settings.require_owner and not owner:
+        t.error("owner", "is required (the config's [release] require_owner = true)")
+    if settings.require_backup and not backup:
+        t.error("backup", "is required (the config's [release] require_backup = true)")
+    return owner, backup
+
+
+def _read(root: Table, config: Config) -> tuple[Release, tuple[Change, ...]] | None:
+    settings = config.release
+    head = root.table("release", required=True)
+    release = None
+    if head is not None:
+        links: dict[str, str] = {}
+        if (lt := head.table("links")) is not None:
+            for key in lt.data:
+                url = lt.url(key)
+                if url:
+                    links[key] = url
+        owner, backup = _people(head, settings)
+        release = Release(head.str("id", required=True) or "", head.str("title", ""), _text(head, "shipped_at"))
+        release = Release(release.id, release.title or release.id, release.shipped_at, owner, backup, links)
+        head.finish()
+    tables = root.tables("changes")
+    if not tables and root.has("changes") is False:
+        root.error("changes", "at least one [[changes]] entry is required")
+    changes = [_read_change(t, config, settings) for t in tables]
+    check_unique(tables, "id", [c.id if c else None for c in changes], "change id")
+    root.finish()
+    ids = [c.id for c in changes if c is not None]
+    for t, change in zip(tables, changes, strict=True):
+        if change is None:
+            continue
+        for dep in change.after:
+            if dep == change.id:
+                t.error("after", f'names its own change "{dep}"')
+            elif dep not in ids:
+                t.error("after", f'unknown change id "{dep}" (known: {", ".join(ids)})')
+    good = [c for c in changes if c is not None]
+    if (cycle := find_cycle({c.id: c.after for c in good})) is not None:
+        table = next(t for t, c in zip(tables, changes, strict=True) if c is not None and c.id == cycle[0])
+        table.error("after", "cycle: " + " -> ".join(cycle) + " (each waits for the next)")
+    if release is None or len(good) != len(changes):
+        return None
+    return release, tuple(good)
+
+
+def _read_change(t: Table, config: Config, settings: ReleaseSettings) -> Change | None:
+    change_id = t.name("id", required=True)
+    if change_id in FRAME_IDS:
+        t.error("id", f'"{change_id}" is a runbook step of its own (taken: {", ".join(FRAME_IDS)})')
+        change_id = None
+    kinds = tuple(CHANGE_KINDS)
+    kind = t.str("kind", required=True, choices=kinds)
+    what = t.str("what", required=True)
+    owner, backup = _people(t, settings)
+    undo: list[Undo] = []
+    raw_undo = t.tables("undo")
+    if not raw_undo and t.has("undo") is False:
+        t.error("undo", 'is required: one or more { action = "...", ... } (actions: ' + ", ".join(UNDO_KINDS) + ")")
+    for u in raw_undo:
+        action = u.str("action", required=True)
+        spec = UNDO_KINDS.get(action) if isinstance(action, str) else None
+        if spec is None:
+            if isinstance(action, str):
+                u.error("action", f'unknown action "{action}" (known: {", ".join(UNDO_KINDS)})')
+            continue
+        params = {k: v for k, v in spec.read(u, config).items() if v is not None}
+        u.finish(f" (keys of {action}: {', '.join(sorted(u.known() - {'action'})) or 'none'})")
+        undo.append(Undo(action, params))
+    after = t.str_list("after")
+    conditions: dict[str, tuple[Condition, ...]] = {}
+    for key in ("precondition", "verify"):
+        conditions[key] = _conditions(t, key)
+    guard = None
+    if (g := t.table("guard")) is not None:
+        failure = _conditions(g, "failure", required=True)
+        guard = GuardRule(failure, g.int("failure_limit", 1, minimum=1, maximum=100))
+        g.finish()
+    approvers = t.str_list("approvers")
+    t.finish()
+    if None in (change_id, kind, what) or len(undo) != len(raw_undo) or not raw_undo:
+        return None
+    return Change(
+        change_id,
+        kind,
+        what,
+        owner,
+        backup,
+        tuple(undo),
+        after,
+        conditions["precondition"],
+        conditions["verify"],
+        guard,
+        approvers,
+    )
+
+
+def _conditions(t: Table, key: str, *, required: bool = False) -> tuple[Condition, ...]:
+    if not t.has(key):
+        if required:
+            t.error(key, 'is required: a list of conditions such as ["error_rate > 5%"]')
+        return ()
+    try:
+        return parse_conditions(t.data[key], t.key_path(key))
+    except ConditionError as exc:
+        t.problems.add(*str(exc).split(": ", 1))
+        return ()
+
+
+def find_cycle(edges: Mapping[str, Sequence[str]]) -> list[str] | None:
+    """A cycle among `after` edges as [a, b, ..., a], or None (unknown ids are ignored)."""
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for dep in edges.get(node, ()):
+            if dep not in edges:
+                continue
+            if state.get(dep) == 1:
+                return [*stack[stack.index(dep) :], dep]
+            if dep not in state and (found := visit(dep)) is not None:
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in edges:
+        if node not in state and (found := visit(node)) is not None:
+            return found
+    return None
