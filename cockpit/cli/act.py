@@ -14,6 +14,7 @@ import os
 import sys
 
 from cockpit.actions import Preview
+from cockpit.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_config
 from cockpit.cli.console import Console
 from cockpit.config import Config
 from cockpit.core.redact import Redactor
@@ -21,7 +22,12 @@ from cockpit.core.session import Session
 from cockpit.incident.journal import Journal, JournalError, Operator
 from cockpit.wiring import build_live
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+def command(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    if cfg is None:
+        return EXIT_USAGE
+    return act(args, cfg)
 
 
 def act(args: argparse.Namespace, cfg: Config) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import math
@@ -9,12 +10,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cockpit.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_config
+from cockpit.cli.console import Console
 from cockpit.config import Config
 from cockpit.core.gate import Gate, GateStatus
 from cockpit.core.polling import short_error
 from cockpit.core.readings import ERROR_RATE, SOURCE_KINDS, Board, Reading, wall_clock
 from cockpit.core.redact import Redactor
 from cockpit.wiring import build_sources
+
+
+def command(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    if cfg is None:
+        return EXIT_USAGE
+    redactor = Redactor.from_env(cfg.secret_env_names())
+    snap = asyncio.run(take_snapshot(cfg))
+    # The same redaction as the journal: an error may echo a URL with its token.
+    Console(redactor).out(render_json(snap, redactor) if args.json else render_text(snap))
+    return EXIT_OK if snap.all_ok else EXIT_FAILURE
 
 
 def reading_ok(r: Reading) -> bool:
