@@ -254,7 +254,7 @@ def test_other_problems_name_their_key_path(tmp_path: Path, config) -> None:  # 
     text = text.replace('id = "cache"', 'id = "close"')
     got = problems(tmp_path, config, text)
     assert 'changes[1].undo[0].script: unknown repair script "total" (known: holds, totals)' in got
-    assert "changes[4].undo[0].argv: unknown key (keys of revert: none)" in got
+    assert "changes[4].undo[0].argv: unknown key (keys of revert: step)" in got
     assert any(line.startswith('changes[2].id: "close" is a runbook step of its own') for line in got)
     assert len(got) == 3
 
@@ -285,3 +285,14 @@ def test_check_config_release_prints_one_line_per_problem(tmp_path: Path) -> Non
     )
     assert ok.returncode == 0, ok.stderr
     assert f"{good}: OK (release 2026.11.3: 7 changes, 8 undo steps)" in ok.stdout
+
+
+def test_an_undo_can_keep_a_default_step_id(tmp_path: Path, config) -> None:  # type: ignore[no-untyped-def]
+    text = RELEASE.replace(
+        '{ action = "pause_queues", queues = "payment-retry" }',
+        '{ action = "pause_queues", queues = "payment-retry", step = "stop" }',
+    ).replace('{ action = "revert" }', '{ action = "revert", step = "revert" }')
+    ids = [s.step_id for s in plan(load_release(write(tmp_path, text), config))]
+    assert ids[:3] == ["stop", "flag", "revert"] and "retry-job:restart_staged" in ids
+    taken = text.replace('step = "revert"', 'step = "flag"')
+    assert problems(tmp_path, config, taken) == ['changes[4].undo[0].step: "flag" is taken by changes[6].id']

@@ -50,7 +50,8 @@ def register_change_kind(kind: str, description: str) -> None:
 @dataclass(frozen=True)
 class Undo:
     """One action instance that undoes (part of) a change: an action kind and its parameters
-    (the runbook's `ActionRef` once placed in a step)."""
+    (the runbook's `ActionRef` once placed in a step). `params["step"]`, when given, is the
+    step's id (so a release can keep the default ids, and old journals resume against it)."""
 
     kind: str
     params: Mapping[str, object] = field(default_factory=dict)
@@ -292,6 +293,7 @@ def _read(root: Table, config: Config) -> tuple[Release, tuple[Change, ...]] | N
         root.error("changes", "at least one [[changes]] entry is required")
     changes = [_read_change(t, config, settings) for t in tables]
     check_unique(tables, "id", [c.id if c else None for c in changes], "change id")
+    _check_step_ids(tables, changes)
     root.finish()
     ids = [c.id for c in changes if c is not None]
     for t, change in zip(tables, changes, strict=True):
@@ -309,6 +311,18 @@ def _read(root: Table, config: Config) -> tuple[Release, tuple[Change, ...]] | N
     if release is None or len(good) != len(changes):
         return None
     return release, tuple(good)
+
+
+def _check_step_ids(tables: list[Table], changes: list[Change | None]) -> None:
+    """A `step = "..."` of an undo must not take another step's id (a change id or another `step`)."""
+    taken = {c.id: f"changes[{i}].id" for i, c in enumerate(changes) if c is not None}
+    for i, change in enumerate(changes):
+        for j, undo in enumerate(change.undo if change else ()):
+            step = undo.params.get("step")
+            if isinstance(step, str):
+                if step in taken and taken[step] != f"changes[{i}].id":
+                    tables[i].problems.add(f"changes[{i}].undo[{j}].step", f'"{step}" is taken by {taken[step]}')
+                taken[step] = f"changes[{i}].undo[{j}].step"
 
 
 def _read_change(t: Table, config: Config, settings: ReleaseSettings) -> Change | None:
@@ -332,6 +346,10 @@ def _read_change(t: Table, config: Config, settings: ReleaseSettings) -> Change 
                 u.error("action", f'unknown action "{action}" (known: {", ".join(UNDO_KINDS)})')
             continue
         params = {k: v for k, v in spec.read(u, config).items() if v is not None}
+        if (step := u.name("step")) is not None:
+            if step in FRAME_IDS:
+                u.error("step", f'"{step}" is a runbook step of its own (taken: {", ".join(FRAME_IDS)})')
+            params["step"] = step
         u.finish(f" (keys of {action}: {', '.join(sorted(u.known() - {'action'})) or 'none'})")
         undo.append(Undo(action, params))
     after = t.str_list("after")

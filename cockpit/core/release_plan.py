@@ -76,12 +76,17 @@ def topological(nodes: Sequence[str], after: Mapping[str, Sequence[str]], rank: 
 
 
 def _step_ids(change: Change, undos: Sequence[Undo]) -> list[str]:
-    if len(undos) == 1:
-        return [change.id]
+    """The undo's own `step`, else the change id (one undo), else `change:kind` (`:2`, `:3` for repeats)."""
     ids, seen = [], dict[str, int]()
     for undo in undos:
         seen[undo.kind] = seen.get(undo.kind, 0) + 1
-        ids.append(f"{change.id}:{undo.kind}" + (f":{seen[undo.kind]}" if seen[undo.kind] > 1 else ""))
+        step = undo.params.get("step")
+        if isinstance(step, str):
+            ids.append(step)
+        elif len(undos) == 1:
+            ids.append(change.id)
+        else:
+            ids.append(f"{change.id}:{undo.kind}" + (f":{seen[undo.kind]}" if seen[undo.kind] > 1 else ""))
     return ids
 
 
