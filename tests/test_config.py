@@ -93,3 +93,32 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     done = run_cli("check-config", str(tmp_path / "missing.toml"))
     assert done.returncode == 2
     assert "cannot read the file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unknown_flag_provider_is_rejected_naming_the_registry_kinds() -> None:
+    """The valid providers come from the registry, so a new provider is listed without touching config."""
+    from cockpit.backends.flags.registry import names as provider_names
+    from cockpit.backends.queues.registry import names as queue_kinds
+
+    text = """
+[incident]
+title = "t"
+service = "s"
+[regions.eu-west]
+backend = "launchdarkly"
+url = "http://flags.eu/flags"
+[redis.r]
+url = "redis://127.0.0.1"
+[[queues]]
+kind = "resque"
+redis = "r"
+queue = "q"
+"""
+    with pytest.raises(config.ConfigError) as info:
+        config.loads(text, "x.toml")
+    lines = {p.path: p.message for p in info.value.problems}
+    assert set(lines) == {"regions.eu-west.backend", "queues[0].kind"}, lines
+    assert provider_names() == ("unleash", "redis-hash", "http-json")
+    assert f"must be one of {', '.join(provider_names())}" in lines["regions.eu-west.backend"]
+    assert "launchdarkly" in lines["regions.eu-west.backend"]
+    assert f"must be one of {', '.join(queue_kinds())}" in lines["queues[0].kind"]

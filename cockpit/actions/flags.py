@@ -11,41 +11,8 @@ from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
-from cockpit.backends.flags import FlagRegionSource, url_with_path
+from cockpit.backends.flags import FlagRegionSource
 from cockpit.core.readings import Reading
-
-
-async def write_flag(source: FlagRegionSource, flag: str, enabled: bool) -> str:
-    """Set one flag in one region through its backend; raises with the backend's answer."""
-    region = source.region
-    if region.backend == "unleash":
-        env = region.environment or "production"
-        url = url_with_path(
-            source.base_url(),
-            "api",
-            "admin",
-            "projects",
-            region.project or "",
-            "features",
-            flag,
-            "environments",
-            env,
-            "on" if enabled else "off",
-        )
-        response = await source.http().post(url)
-        if response.status_code == 409:
-            raise RuntimeError(f"Unleash refused (409): {flag} has no strategy in {env}, so it cannot be turned on")
-        if response.status_code >= 300:
-            raise RuntimeError(f"Unleash answered HTTP {response.status_code}: {response.text[:120]}")
-        return f"POST …/environments/{env}/{'on' if enabled else 'off'}"
-    if region.backend == "redis-hash":
-        await source.redis().hset(region.key or "", flag, "1" if enabled else "0")
-        return f"HSET {region.key} {flag} {'1' if enabled else '0'}"
-    url = url_with_path(source.base_url(), flag)
-    response = await source.http().request(region.write_method, url, json={"enabled": enabled})
-    if response.status_code >= 300:
-        raise RuntimeError(f"{region.write_method} {url} answered HTTP {response.status_code}: {response.text[:120]}")
-    return f"{region.write_method} {url} enabled={str(enabled).lower()}"
 
 
 class SetFlags(Action):
@@ -123,7 +90,7 @@ class SetFlags(Action):
                     continue
                 source.desired[flag.name] = 100.0 if self.targets[flag.name] else 0.0
                 try:
-                    done.append((flag.name, await write_flag(source, flag.name, self.targets[flag.name]), None))
+                    done.append((flag.name, await source.set(flag.name, self.targets[flag.name]), None))
                 except Exception as exc:  # noqa: BLE001 - reported per region
                     done.append((flag.name, "", exc))
             return [(f"{name}@{source.region.name}", what, err) for name, what, err in done]

@@ -15,7 +15,6 @@ from cockpit.config.errors import ConfigError
 from cockpit.config.load import from_data, load, loads
 from cockpit.config.model import (
     DEFAULT_SEVERITIES,
-    FLAG_BACKENDS,
     HTTP_METHODS,
     SUSPECT_EXPECT,
     ActionsConfig,
@@ -45,7 +44,6 @@ from cockpit.config.model import (
 
 __all__ = [
     "DEFAULT_SEVERITIES",
-    "FLAG_BACKENDS",
     "HTTP_METHODS",
     "SUSPECT_EXPECT",
     "ActionsConfig",

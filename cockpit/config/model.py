@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-FLAG_BACKENDS = ("unleash", "redis-hash", "http-json")
 SUSPECT_EXPECT = ("zero", "falling", "steady")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 DEFAULT_SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")

@@ -1,41 +1,43 @@
-"""Reading [regions.*] (where flags live) and [[flags]]."""
+"""Reading [regions.*] (where flags live) and [[flags]].
+
+Which keys a region takes, and what it must have, is its provider's own
+(cockpit.backends.flags.registry): a new provider needs nothing here."""
 
 from __future__ import annotations
 
-from cockpit.config.model import FLAG_BACKENDS, FlagConfig, RegionConfig
+from cockpit.config.model import FlagConfig, RegionConfig
 from cockpit.config.reader import Table, check_ref, check_unique
 
 
 def read_regions(root: Table, redis_names: list[str]) -> tuple[RegionConfig, ...]:
+    from cockpit.backends.flags.registry import PROVIDERS
+
     result = []
     for name, t in root.named_tables("regions"):
-        backend = t.str("backend", required=True, choices=FLAG_BACKENDS)
+        backend = t.str("backend", required=True, choices=tuple(PROVIDERS))
+        provider = PROVIDERS.get(backend or "")
+        if provider is None:
+            continue  # the other keys depend on the provider: nothing more to check
+        own = set(provider.keys).__contains__
         region = RegionConfig(
             name=name,
             backend=backend,
             interval=t.duration("interval", 5.0),
             timeout=t.duration("timeout", 2.0),
-            url=t.url("url"),
-            url_env=t.env_name("url_env"),
-            token_env=t.env_name("token_env"),
-            project=t.str("project", "default"),
-            environment=t.str("environment"),
-            redis=t.name("redis"),
-            key=t.str("key"),
-            write_method=t.str("write_method", "PUT", choices=("PUT", "POST", "PATCH")),
+            url=t.url("url") if own("url") else None,
+            url_env=t.env_name("url_env") if own("url_env") else None,
+            token_env=t.env_name("token_env") if own("token_env") else None,
+            project=t.str("project", "default") if own("project") else "default",
+            environment=t.str("environment") if own("environment") else None,
+            redis=t.name("redis") if own("redis") else None,
+            key=t.str("key") if own("key") else None,
+            write_method=t.str("write_method", "PUT", choices=("PUT", "POST", "PATCH"))
+            if own("write_method")
+            else "PUT",
         )
-        if backend in ("unleash", "http-json") and region.url is None and region.url_env is None:
-            t.error("url", f"is required for the {backend} backend (or url_env)")
-        if backend == "unleash" and region.environment is None:
-            t.error("environment", "is required for the unleash backend (an Unleash environment, e.g. production)")
-        if backend == "redis-hash":
-            if region.redis is None:
-                t.error("redis", "is required for the redis-hash backend")
-            check_ref(t, "redis", region.redis, redis_names, "a Redis instance")
-            if region.key is None:
-                t.error("key", "is required for the redis-hash backend (the hash holding flag values)")
+        provider.check(region, t, redis_names)
         result.append(region)
-        t.finish()
+        t.finish(f" (a {backend} region takes: {', '.join(sorted(t.known()))})")
     return tuple(result)
 
 

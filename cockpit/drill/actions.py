@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cockpit.actions import Action, Preview, Progress, Result, sql_lines
+from cockpit.backends.flags.registry import provider as flag_provider
 from cockpit.backends.queues.base import redacted_url
 from cockpit.config import Config, RepairScript
 from cockpit.core.detail_text import words
@@ -438,12 +439,7 @@ def _flag_writes(config: Config, flag: str, enabled: bool, regions: Sequence[str
     for region in config.regions:
         if region.name not in regions:
             continue
-        if region.backend == "unleash":
-            what = f"POST …/environments/{region.environment or 'production'}/{'on' if enabled else 'off'}"
-        elif region.backend == "redis-hash":
-            what = f"HSET {region.key} {flag} {'1' if enabled else '0'}"
-        else:
-            what = f"{region.write_method} {(region.url or '').rstrip('/')}/{flag} enabled={str(enabled).lower()}"
+        what = flag_provider(region.backend).describe_set(region, flag, enabled)
         out.append(f"{flag}@{region.name}: {what}")
     return out
 

@@ -1,0 +1,148 @@
+"""Feature flags across regions: one source per region, so a region that stops answering
+turns STALE/UNREACHABLE on its own cells only, and regions are read in parallel.
+
+The region's provider (cockpit.backends.flags.registry) reads its store; this source turns
+the answers into one reading per cell `flag@region` whose value is the rollout served (0 = off).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from cockpit.backends.flags.base import Fetched, FlagProvider, Missing, Served
+from cockpit.backends.flags.registry import provider
+from cockpit.core.readings import FLAGS, Clock, Reading, wall_clock
+
+if TYPE_CHECKING:
+    import httpx
+    import redis.asyncio as aioredis
+
+    from cockpit.config import Config, FlagConfig, RegionConfig
+
+
+class FlagRegionSource:
+    """Every configured flag in one region."""
+
+    kind = FLAGS
+
+    def __init__(
+        self,
+        region: RegionConfig,
+        flags: Sequence[FlagConfig],
+        config: Config,
+        environ: Mapping[str, str] | None = None,
+        clock: Clock = wall_clock,
+    ) -> None:
+        self.region = region
+        self.provider: FlagProvider = provider(region.backend)
+        self.flags = [f for f in flags if region.name in f.regions]
+        self.config = config
+        self.ident = f"flags@{region.name}"
+        self.interval = region.interval
+        self.timeout = region.timeout
+        self.clock = clock
+        self._environ = environ if environ is not None else os.environ
+        self._http: httpx.AsyncClient | None = None
+        self._redis: aioredis.Redis | None = None
+        self.requests = 0
+        #: What the control plane should serve, once the operator set a value (flag -> rollout).
+        self.desired: dict[str, float] = {}
+
+    def expected_names(self) -> Sequence[str]:
+        return [f"{f.name}@{self.region.name}" for f in self.flags]
+
+    # -- clients (lazy: a Redis-hash region never imports httpx) --------------------------
+    def base_url(self) -> str:
+        if self.region.url:
+            return self.region.url
+        assert self.region.url_env
+        value = self._environ.get(self.region.url_env)
+        if not value:
+            raise LookupError(
+                f"environment variable {self.region.url_env} (regions.{self.region.name}.url_env) is not set"
+            )
+        return value
+
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            import httpx
+
+            headers = {"Accept": "application/json"}
+            if self.region.token_env:
+                token = self._environ.get(self.region.token_env)
+                if not token:
+                    raise LookupError(f"environment variable {self.region.token_env} is not set")
+                headers["Authorization"] = self.provider.authorization(token)
+            self._http = httpx.AsyncClient(timeout=self.region.timeout, headers=headers)
+        return self._http
+
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            import redis.asyncio as aioredis
+
+            instance = self.config.redis_named(self.region.redis or "")
+            url = instance.resolve_url(self._environ)
+            self._redis = aioredis.Redis.from_url(
+                url, socket_timeout=self.region.timeout, socket_connect_timeout=self.region.timeout
+            )
+        return self._redis
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    # -- reading ---------------------------------------------------------------------------
+    async def fetch(self) -> dict[str, Fetched]:
+        """flag name -> what the region serves, Missing, or an exception for that one flag."""
+        return await self.provider.fetch(self)
+
+    async def set(self, flag: str, enabled: bool) -> str:
+        """Set one flag in this region; returns the command-log form of what was sent."""
+        return await self.provider.set(self, flag, enabled)
+
+    async def read(self) -> list[Reading]:
+        states = await self.fetch()
+        now = self.clock()
+        readings = []
+        for flag in self.flags:
+            name = f"{flag.name}@{self.region.name}"
+            detail: dict[str, Any] = {
+                "flag": flag.name,
+                "region": self.region.name,
+                "backend": self.region.backend,
+                "safe": flag.safe,
+            }
+            if flag.name in self.desired:
+                detail["desired_rollout"] = self.desired[flag.name]
+            state = states.get(flag.name)
+            if isinstance(state, Exception):
+                readings.append(Reading(FLAGS, name, None, now, str(state), detail))
+                continue
+            if state is None:
+                state = Missing("no answer for this flag")
+            if isinstance(state, Missing):
+                detail.update(missing=True, missing_reason=state.reason)
+                if flag.missing == "off":  # configured: absent means off here
+                    detail.update(missing_off=True, enabled=False, rollout=0.0)
+                    readings.append(Reading(FLAGS, name, 0.0, now, None, detail))
+                else:
+                    readings.append(Reading(FLAGS, name, None, now, None, detail))
+                continue
+            detail.update(_extra(state), enabled=state.enabled, rollout=state.rollout)
+            readings.append(Reading(FLAGS, name, state.rollout if state.enabled else 0.0, now, None, detail))
+        return readings
+
+
+def _extra(state: Served) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if state.strategies is not None:
+        extra["strategies"] = state.strategies
+    if state.constrained is not None:
+        extra["constrained"] = state.constrained
+    return extra
