@@ -114,3 +114,41 @@ def plan(release_map: ReleaseMap) -> tuple[PlannedUndo, ...]:
         PlannedUndo(sid, info[sid][0], info[sid][1], info[sid][2], after[sid], info[sid][3], info[sid][4])
         for sid in topological(nodes, after, rank)
     )
+
+
+def release_record(release_map: ReleaseMap, planned: Sequence[PlannedUndo] | None = None) -> dict[str, object]:
+    """The release map as the journal keeps it (kind `release`, written once when the session
+    starts with a release file): what the report needs, with no config."""
+    planned = plan(release_map) if planned is None else planned
+    steps_of: dict[str, list[PlannedUndo]] = {}
+    for p in planned:
+        steps_of.setdefault(p.change.id, []).append(p)
+    r = release_map.release
+    return {
+        "v": 1,
+        "id": r.id,
+        "title": r.title,
+        "shipped_at": r.shipped_at,
+        "owner": r.owner,
+        "backup": r.backup,
+        "links": dict(r.links),
+        "changes": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "what": c.what,
+                "owner": c.owner,
+                "backup": c.backup,
+                "after": list(c.after),
+                "precondition": [x.text for x in c.precondition],
+                "verify": [x.text for x in c.verify],
+                "guard": {"failure": [x.text for x in c.guard.failure], "failure_limit": c.guard.failure_limit}
+                if c.guard
+                else None,
+                "undo": [{"step": p.step_id, "undo": p.undo.describe()} for p in steps_of.get(c.id, [])],
+                "steps": [p.step_id for p in steps_of.get(c.id, [])],
+            }
+            for c in release_map.changes
+        ],
+        "order": [p.step_id for p in planned],
+    }

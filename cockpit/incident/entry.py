@@ -13,7 +13,21 @@ from typing import Any, NamedTuple
 
 from cockpit.core.safe_text import visible, visible_data
 
-KINDS = ("declare", "note", "action", "reading", "status", "update", "step", "gate", "close", "reopen", "override")
+KINDS = (
+    "declare",
+    "note",
+    "action",
+    "reading",
+    "status",
+    "update",
+    "step",
+    "gate",
+    "close",
+    "reopen",
+    "override",
+    "guard",
+    "release",
+)
 
 
 class Operator(NamedTuple):

@@ -119,7 +119,9 @@ def build(source: Source, tz_name: str = "UTC") -> Report:
 
 
 def _with_summary(report: Report, found: Collected) -> Report:
-    return replace(report, summary=summary(report, found))
+    from cockpit.incident.report.release_map import release_section
+
+    return replace(report, summary=summary(report, found), release=release_section(report.raw()))
 
 
 def _impact(found: Collected) -> Impact:

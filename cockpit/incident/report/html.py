@@ -7,7 +7,7 @@ from html import escape
 from typing import TextIO
 
 from cockpit.core.safe_text import visible
-from cockpit.incident.report import charts, words
+from cockpit.incident.report import charts, release_map, words
 from cockpit.incident.report.model import Report, Row
 
 CSS = """
@@ -101,6 +101,8 @@ def html_chunks(r: Report, appendix: bool = True) -> Iterator[str]:
         yield _row(row, r)
     yield "</tbody></table></section>\n"
     yield from _done(r)
+    if r.release is not None:
+        yield from release_map.html(r.release, tz, e)
     yield from _lists(r)
     if appendix:
         yield (

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from cockpit.incident.report import words
+from cockpit.incident.report import release_map, words
 from cockpit.incident.report.model import Moment, Peak, Report, Row
 
 SCHEMA = "cockpit.report/2"
@@ -59,6 +59,13 @@ def _peaks(peaks: tuple[Peak, ...], r: Report) -> list[dict[str, Any]]:
 
 
 def head_object(r: Report) -> dict[str, Any]:
+    head = _head_object(r)
+    if r.release is not None:  # additive: a journal without a release file exports as before
+        head["release_map"] = release_map.as_json(r.release, lambda at: _at(at, r))
+    return head
+
+
+def _head_object(r: Report) -> dict[str, Any]:
     h, imp, m = r.header, r.impact, r.moments
     return {
         "schema": SCHEMA,

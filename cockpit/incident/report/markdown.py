@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from cockpit.core.safe_text import visible
-from cockpit.incident.report import charts, words
+from cockpit.incident.report import charts, release_map, words
 from cockpit.incident.report.model import Report, Row
 
 
@@ -49,6 +49,8 @@ def markdown_chunks(r: Report, appendix: bool = True) -> Iterator[str]:
     for row in r.timeline():
         yield _row(row, r)
     yield "\n" + "".join(_done(r))
+    if r.release is not None:
+        yield from release_map.markdown(r.release, tz)
     yield from _lists(r)
     if appendix:
         yield "## Appendix: the journal\n\nEvery entry, in order (the JSON export has each entry's data).\n\n"

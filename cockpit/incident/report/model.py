@@ -10,8 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from cockpit.incident.journal import Entry
+
+if TYPE_CHECKING:
+    from cockpit.incident.report.release_map import ReleaseSection
 
 #: Reading families the report follows, with the words people see for them.
 FAMILIES: tuple[tuple[str, str], ...] = (
@@ -228,3 +232,5 @@ class Report:
     entry_count: int
     timeline: Callable[[], Iterator[Row]] = field(repr=False, compare=False)
     raw: Callable[[], Iterator[Entry]] = field(repr=False, compare=False)
+    #: The release map and what became of each undo (None: the incident ran without a release file).
+    release: ReleaseSection | None = None
