@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import NamedTuple
 
 from cockpit.config import Config
+from cockpit.core.gate_status import (
+    MITIGATED,
+    NOT_RESTORED,
+    RESTORED,
+    STATES,
+    Condition,
+    GateStatus,
+    at_target,
+    freshness_problem,
+    problem_word,
+)
 from cockpit.core.readings import (
     CHECKS,
     ERROR_RATE,
@@ -20,79 +30,28 @@ from cockpit.core.readings import (
     SOURCE_KINDS,
     SUSPECTS,
     Board,
-    Freshness,
-    age_text,
     trend_window,
     window_trend,
 )
 from cockpit.core.runbook import StepState
 from cockpit.incident.state import coarse_text
 
-NOT_RESTORED, MITIGATED, RESTORED = "NOT RESTORED", "MITIGATED", "RESTORED"
-STATES = (NOT_RESTORED, MITIGATED, RESTORED)
 #: Queues jitter by a few jobs between reads: growth counts beyond 5 % plus 5 jobs.
 QUEUE_RATIO, QUEUE_SLACK = 0.05, 5.0
 
-
-class Condition(NamedTuple):
-    name: str
-    ok: bool
-    detail: str  # the whole reason, for the header and the journal
-    level: str  # "mitigated" or "restored": which state needs it
-    word: str = ""  # one word for the gate line beside ✔/✖ (colour is never the only signal)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail, "level": self.level}
-
-
-class GateStatus(NamedTuple):
-    state: str
-    conditions: tuple[Condition, ...]
-    holding_for: float  # seconds every condition has held (0 while one fails)
-    window: float
-    reason: str  # the one failing reason that matters most ('' when RESTORED)
-
-    @property
-    def green(self) -> bool:
-        return self.state == RESTORED
-
-    @property
-    def mitigated(self) -> bool:
-        return self.state in (MITIGATED, RESTORED)
-
-    @property
-    def all_ok(self) -> bool:
-        """Every condition but the watch window holds."""
-        return all(c.ok for c in self.conditions if c.name != "window")
-
-    @property
-    def remaining(self) -> float:
-        return max(0.0, self.window - self.holding_for) if self.all_ok else self.window
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "state": self.state,
-            "reason": self.reason,
-            "holding_for_s": round(self.holding_for, 3),
-            "window_s": self.window,
-            "conditions": [c.as_dict() for c in self.conditions],
-        }
-
-
-def _freshness_problem(board: Board, source: str, name: str) -> str | None:
-    fresh = board.freshness(source, name)
-    if fresh is Freshness.OK:
-        return None
-    if fresh is Freshness.WAITING:
-        return "no reading yet"
-    age = board.age(source, name)
-    if fresh is Freshness.UNREACHABLE:
-        return "unreachable" + ("" if age == float("inf") else f", last good {age_text(age)} ago")
-    return f"stale, age {age_text(age)}"
-
-
-def _word(problem: str) -> str:
-    return problem.split(",")[0].split()[0] if problem else ""
+# The gate's result types, importable from here as before the split.
+__all__ = [
+    "MITIGATED",
+    "NOT_RESTORED",
+    "QUEUE_RATIO",
+    "QUEUE_SLACK",
+    "RESTORED",
+    "STATES",
+    "Condition",
+    "Gate",
+    "GateStatus",
+    "at_target",
+]
 
 
 class Gate:
@@ -167,10 +126,10 @@ class Gate:
         bad, words = [], []
         for name in names:
             value = self.board.value(ERROR_RATE, name)
-            problem = _freshness_problem(self.board, ERROR_RATE, name)
+            problem = freshness_problem(self.board, ERROR_RATE, name)
             if problem:
                 bad.append(f"{name} {problem}")
-                words.append(_word(problem))
+                words.append(problem_word(problem))
             elif isinstance(value, str) or value is None:
                 bad.append(f"{name}: NO DATA (the query returned no series)")
                 words.append("NO DATA")
@@ -190,7 +149,7 @@ class Gate:
         now = self.board.clock()
         problems = []
         for name, slot in self.board.slots(source):
-            problem = _freshness_problem(self.board, source, name)
+            problem = freshness_problem(self.board, source, name)
             if problem:
                 problems.append(f"{name} {problem}")
                 continue
@@ -210,7 +169,7 @@ class Gate:
         word = (
             "rising"
             if any("rising" in p for p in problems)
-            else _word(problems[0].split(" ", 1)[-1])
+            else problem_word(problems[0].split(" ", 1)[-1])
             if problems
             else "none"
         )
@@ -235,7 +194,7 @@ class Gate:
             )
         running = []
         for name in self._risky:
-            problem = _freshness_problem(self.board, QUEUES, name)
+            problem = freshness_problem(self.board, QUEUES, name)
             slot = self.board.slot(QUEUES, name)
             if problem:
                 running.append(f"{name} {problem}")
@@ -260,11 +219,11 @@ class Gate:
             flag = name.partition("@")[0]
             config = self._flags.get(flag)
             slot = self.board.slot(FLAGS, name)
-            problem = _freshness_problem(self.board, FLAGS, name)
+            problem = freshness_problem(self.board, FLAGS, name)
             good = slot.last_good if slot else None
             if problem:
                 bad.append(f"{name} {problem}")
-                words.append(_word(problem))
+                words.append(problem_word(problem))
                 continue
             assert good is not None
             if good.detail.get("missing") and not (config and config.missing == "off"):
@@ -289,7 +248,7 @@ class Gate:
         stale = []
         for source in SOURCE_KINDS:
             for name in self.board.names(source):
-                problem = _freshness_problem(self.board, source, name)
+                problem = freshness_problem(self.board, source, name)
                 if problem:
                     stale.append(f"{name} {problem}")
         shown = "; ".join(stale[:4]) + (f" (and {len(stale) - 4} more)" if len(stale) > 4 else "")
@@ -298,7 +257,7 @@ class Gate:
             not stale,
             shown or "every reading is fresh",
             "mitigated",
-            _word(stale[0].split(" ", 1)[-1]) if stale else "ok",
+            problem_word(stale[0].split(" ", 1)[-1]) if stale else "ok",
         )
 
     # -- restored ------------------------------------------------------------------------
@@ -314,7 +273,7 @@ class Gate:
         failing = []
         for name in names:
             slot = self.board.slot(CHECKS, name)
-            problem = _freshness_problem(self.board, CHECKS, name)
+            problem = freshness_problem(self.board, CHECKS, name)
             if problem:
                 failing.append(f"{name} {problem}")
             elif not (slot and slot.last_good and slot.last_good.detail.get("ok")):
@@ -338,7 +297,7 @@ class Gate:
         window = trend_window(self.board.poll_interval(SUSPECTS))
         now = self.board.clock()
         for name in names:
-            problem = _freshness_problem(self.board, SUSPECTS, name)
+            problem = freshness_problem(self.board, SUSPECTS, name)
             if problem:
                 bad.append(f"{name} {problem}")
                 continue
@@ -383,10 +342,10 @@ class Gate:
         now = self.board.clock()
         problems, words = [], []
         for name, slot in self.board.slots(QUEUES):
-            problem = _freshness_problem(self.board, QUEUES, name)
+            problem = freshness_problem(self.board, QUEUES, name)
             if problem:
                 problems.append(f"{name} {problem}")
-                words.append(_word(problem))
+                words.append(problem_word(problem))
                 continue
             good = slot.last_good
             assert good is not None
@@ -419,20 +378,3 @@ class Gate:
             "restored",
             words[0] if words else "draining",
         )
-
-
-def at_target(
-    expect: str, target: float | None, value: float, baseline: float | None, trend: int | None
-) -> tuple[bool, str]:
-    """Whether one suspect count is at its target, and the target in words:
-    `zero` means 0; `falling` means at or under `target`, else under the declaration
-    baseline; `steady` means not rising over the trend window."""
-    if expect == "zero":
-        return value == 0, "target 0"
-    if expect == "falling":
-        if target is not None:
-            return value <= target, f"target {target:,.0f}"
-        if baseline is None:
-            return False, "target: under the declaration baseline, which is not known yet"
-        return value < baseline, f"target: under {baseline:,.0f} at declaration"
-    return trend is not None and trend <= 0, "target: not rising"

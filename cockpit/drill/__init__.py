@@ -9,6 +9,7 @@ from cockpit.backends import Backends
 from cockpit.config import Config, loads
 from cockpit.core.timebase import Timebase
 from cockpit.drill import actions as drill_actions
+from cockpit.drill import long_actions
 from cockpit.drill.sources import CheckSource, ErrorRateSource, FlagSource, QueueSource, SuspectSource
 from cockpit.drill.world import World
 
@@ -174,8 +175,8 @@ def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None)
                 drill_actions.FlagsToSafe,
                 drill_actions.RevertRelease,
                 drill_actions.ClearCaches,
-                drill_actions.RepairData,
-                drill_actions.RestartStaged,
+                long_actions.RepairData,
+                long_actions.RestartStaged,
             )
         )
     }

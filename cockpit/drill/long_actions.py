@@ -1,0 +1,224 @@
+"""The drill's long actions: the data repair (counted, hashed, exact-row-count or ROLLBACK)
+and the staged restart (workers back a few at a time, backing off when it gets worse)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cockpit.actions import Preview, Progress, Result, sql_lines
+from cockpit.backends.queues.base import redacted_url
+from cockpit.config import Config, RepairScript
+from cockpit.core.detail_text import words
+from cockpit.drill.actions import DrillAction
+from cockpit.drill.world import FULL_CONCURRENCY, QueueState
+
+STAGED_START_WORKERS = 2
+
+
+class RepairData(DrillAction):
+    name = "repair"
+    title = "Run the reviewed data repair"
+    step = "repair"
+
+    def _script(self) -> RepairScript:
+        return self.config.actions.repairs[0]
+
+    def _counts(self) -> dict[str, int]:
+        w = self.world
+        return {
+            "release duplicates": int(w.duplicate_holds),
+            "mark for review": int(w.paid_uncaptured) + int(w.wrong_totals),
+        }
+
+    async def preview(self) -> Preview:
+        self.sync()
+        script = self._script()
+        counts = self._counts()
+        lines = tuple(
+            f"{name}: {n:,} rows (statement {i + 1} of {len(counts)})" for i, (name, n) in enumerate(counts.items())
+        )
+        return Preview(
+            self.name,
+            self.title,
+            (f"script {script.name!r} reviewed by {script.reviewed_by}, one transaction", *lines),
+            counts,
+            warnings=(f"guard: each statement must touch exactly its preview count; max {script.max_rows:,} rows",),
+            nothing_to_do=not any(counts.values()),
+        )
+
+    async def execute(self, preview: Preview, progress: Progress) -> Result:
+        script = self._script()
+        sql = "\n;\n".join(s.sql.strip() for s in script.statements)
+        ledger: dict[str, Any] = {
+            "script": script.name,
+            "reviewed_by": script.reviewed_by,
+            "sha256": _sha256(sql),
+            "sql": sql,
+            "preview": dict(preview.counts),
+            "sent": _repair_sent(self.config, script, preview.counts),
+        }
+        progress("BEGIN")
+        await self.wait(2)
+        now = self._counts()
+        for name, expected in preview.counts.items():
+            if now[name] != expected:
+                progress("ROLLBACK")
+                ledger["sent"] = [*ledger["sent"][:-1], ledger["sent"][-1].replace("COMMIT", "ROLLBACK")]
+                return Result(
+                    False,
+                    f"rolled back: {name!r} would touch {now[name]:,} rows, preview said {expected:,} "
+                    f"({now[name] - expected:+,})",
+                    state_left="nothing changed (the whole transaction was rolled back); "
+                    "rows are still changing: stop the writer, then preview again",
+                    data={**ledger, "applied": {}, "mismatch": {name: now[name]}},
+                )
+        applied = self.world.repair()
+        progress(f"UPDATE {applied['released_duplicates']} (release duplicates)")
+        progress(f"UPDATE {applied['marked_for_review']} (mark for review)")
+        progress("COMMIT")
+        return Result(
+            True,
+            f"repaired: {applied['released_duplicates']:,} duplicates released, "
+            f"{applied['marked_for_review']:,} orders marked for review",
+            data={
+                **ledger,
+                "applied": {
+                    "release duplicates": applied["released_duplicates"],
+                    "mark for review": applied["marked_for_review"],
+                },
+                "marked_for_review": applied["marked_for_review"],
+            },
+        )
+
+    async def verify(self, preview: Preview, executed: Result) -> Result:
+        self.sync()
+        counts = self._counts()
+        if not executed.ok:
+            return Result(False, "no change to verify", state_left=executed.state_left)
+        if any(counts.values()):
+            return Result(
+                False,
+                f"suspects after repair: {words(counts)}",
+                state_left="committed, but new bad rows appear",
+                data={"counts_after": counts},
+            )
+        return Result(True, "suspect counts are 0 after the repair", data={"counts_after": counts})
+
+
+class RestartStaged(DrillAction):
+    name = "restart_staged"
+    title = "Restart the paused jobs in stages"
+    step = "restart"
+
+    def _queues(self) -> list[tuple[int, str, QueueState]]:
+        by_name = {"payment-retry": self.world.retry, "emails": self.world.emails}
+        return sorted((q.stage, q.name, by_name[q.name]) for q in self.config.queues if q.name in by_name)
+
+    async def preview(self) -> Preview:
+        self.sync()
+        stages = [(stage, name, q) for stage, name, q in self._queues() if q.paused or q.concurrency < FULL_CONCURRENCY]
+        lines = tuple(
+            f"stage {stage}: {name}: {int(q.depth):,} waiting"
+            + (f", resumes at {STAGED_START_WORKERS} workers then {FULL_CONCURRENCY}" if q.paused else "")
+            for stage, name, q in stages
+        )
+        settle = self.config.actions.restart.settle
+        return Preview(
+            self.name,
+            self.title,
+            lines or ("nothing is paused",),
+            {"stages": len({s for s, _, _ in stages}), "waiting": sum(int(q.depth) for _, _, q in stages)},
+            warnings=(f"waits {settle:.0f}s after each stage; stops if errors rise or a queue grows",),
+            nothing_to_do=not stages,
+        )
+
+    async def execute(self, preview: Preview, progress: Progress) -> Result:
+        settle = self.config.actions.restart.settle
+        limit = self.config.actions.restart.max_error_rate or self.config.gate.max_error_rate * 2
+        done: list[str] = []
+        sent: list[str] = []
+        for stage, name, queue in self._queues():
+            if not queue.paused:
+                continue
+            before_depth, before_dups = queue.depth, self.world.duplicate_holds
+            queue.concurrency = min(STAGED_START_WORKERS, FULL_CONCURRENCY)
+            queue.paused = False
+            sent.append(_resume_sent(self.config, name))
+            progress(f"stage {stage}: {name} resumed at {queue.concurrency} workers ({int(queue.depth):,} waiting)")
+            await self.wait(settle)
+            worse = self._worse(before_dups, limit)
+            if worse:
+                queue.paused = True
+                return Result(
+                    False,
+                    f"stage {stage} ({name}) made things worse: {worse}; paused it again",
+                    state_left=f"resumed: {', '.join(done) or 'none'}; {name} and later stages paused",
+                    data={"resumed": done, "stopped_at": name, "sent": sent},
+                )
+            queue.concurrency = FULL_CONCURRENCY
+            progress(
+                f"stage {stage}: {name} at full concurrency ({FULL_CONCURRENCY}); depth "
+                f"{int(before_depth):,} -> {int(queue.depth):,}"
+            )
+            await self.wait(settle / 2)
+            if worse := self._worse(before_dups, limit):
+                queue.concurrency = STAGED_START_WORKERS
+                return Result(
+                    False,
+                    f"{name} at full concurrency made things worse: {worse}; back to {STAGED_START_WORKERS} workers",
+                    state_left=f"{name} running at {STAGED_START_WORKERS} workers",
+                    data={"resumed": [*done, name], "throttled": name, "sent": sent},
+                )
+            done.append(name)
+        return Result(
+            True, f"resumed in stages: {', '.join(done) or 'nothing was paused'}", data={"resumed": done, "sent": sent}
+        )
+
+    def _worse(self, dups_before: float, limit: float) -> str:
+        if self.world.error_observed > limit:
+            return f"error rate {self.world.error_observed:.1%} over {limit:.1%}"
+        if int(self.world.duplicate_holds) > int(dups_before):
+            return f"duplicate discount holds rose {int(dups_before)} -> {int(self.world.duplicate_holds)}"
+        return ""
+
+    async def verify(self, preview: Preview, executed: Result) -> Result:
+        self.sync()
+        paused = [name for _, name, q in self._queues() if q.paused]
+        if paused:
+            return Result(False, f"still paused: {', '.join(paused)}", state_left=executed.state_left)
+        depths = {name: int(q.depth) for _, name, q in self._queues()}
+        shown = ", ".join(f"{name} {depth:,}" for name, depth in depths.items())
+        return Result(True, f"all queues running; depths: {shown}", data={"depths": depths})
+
+
+def _repair_sent(config: Config, script: Any, counts: Mapping[str, int]) -> list[str]:
+    """What the real repair sends, in order (its command-log form), ending in COMMIT."""
+    where = f"postgres (DSN from ${config.postgres.repair_dsn_env if config.postgres else '?'})"
+    sent = [
+        f"{where}: BEGIN",
+        f"{where}: SELECT set_config('statement_timeout', '{int(script.statement_timeout * 1000)}', true)",
+        f"{where}: SELECT set_config('lock_timeout', '5000', true)",
+    ]
+    for statement in script.statements:
+        sent += sql_lines(
+            f"{where}: {statement.name} (no parameters; must touch exactly "
+            f"{counts.get(statement.name, 0):,} rows, else ROLLBACK):",
+            statement.sql,
+        )
+    return [*sent, f"{where}: COMMIT"]
+
+
+def _resume_sent(config: Config, name: str) -> str:
+    """What resuming one drill queue sends on a real system."""
+    queue = next((q for q in config.queues if q.name == name), None)
+    if queue is not None and queue.kind == "celery":
+        url = next((r.url for r in config.redis if r.name == queue.redis and r.url), "?")
+        return f"celery control add_consumer queue={queue.queue or name} via {redacted_url(url)}"
+    return f"redis {queue.redis if queue else 'jobs'!r}: DEL rq:suspended"
+
+
+def _sha256(text: str) -> str:
+    import hashlib  # only a drill repair needs it; start-up does not
+
+    return hashlib.sha256(text.encode()).hexdigest()
