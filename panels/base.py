@@ -14,15 +14,12 @@ from textual.widget import Widget
 
 from cockpit.core.readings import Board, Freshness, age_text
 from cockpit.panels.grid import Grid, row_matches
+from cockpit.panels.repaint import Line, changed_regions
 
 TREND = {1: "▲", 0: "─", -1: "▼"}
 #: Alarm words (CRIT, UNREACH, FAIL, STALE) in reverse video as well as red: they stand out
 #: under NO_COLOR and in 16 colours, where red alone is a dim or invisible difference.
 ALARM = "bold reverse red"
-
-
-#: A rendered line as plain data: (text, style) per segment.
-Line = tuple[tuple[str, object], ...]
 
 
 class Panel(Widget, can_focus=True):
@@ -212,9 +209,9 @@ class Panel(Widget, can_focus=True):
         if before[0] != width:  # a new width (a resize) repaints the whole widget anyway
             self.refresh(layout=False)
             return
-        changed = [y for y, (old, new) in enumerate(zip(before[1], lines, strict=True)) if old != new]
-        if changed:
-            self.refresh(*(Region(0, y, width, 1) for y in changed))
+        regions = changed_regions(before[1], lines, width)
+        if regions:
+            self.refresh(*regions)
 
     def _lines(self, renderable: RenderableType, width: int) -> list[Line]:
         console = self.app.console

@@ -13,10 +13,22 @@ from cockpit.panels.base import ALARM, TREND, Panel, marker
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: list[float], width: int, ceiling: float) -> str:
+def sparkline(values: list[float], width: int, ceiling: float, added: int | None = None) -> str:
+    """One block per value, newest at the right end of what is drawn.
+
+    With `added` (how many values the series ever had), the line pages like a chart
+    recorder: it fills to `width`, then drops its oldest quarter at once. Scrolling by one
+    point per reading rewrote every cell of the line on every reading (over SSH, most of
+    an idle screen's bytes); paging writes one new cell per reading and the line once per
+    quarter width."""
     if not values:
         return ""
-    values = values[-width:]
+    if added is None or width < 8:
+        values = values[-width:]
+    else:
+        step = max(1, width // 4)
+        first = max(0, -(-(added - width) // step) * step)  # a multiple of step: stable between pages
+        values = values[max(0, len(values) - (added - first)) :]
     top = max(max(values), ceiling, 1e-9)
     return "".join(BLOCKS[min(8, round(v / top * 8))] for v in values)
 
@@ -67,7 +79,10 @@ class ErrorRatePanel(Panel):
             if m := marker(fresh):
                 body.append(m, style=ALARM)
             body.append(f" {trend} ", style=plain)
-            body.append(sparkline(series, width, crit), style=plain)
+            # No wider than the ring holds: a full ring drops a point per reading, which
+            # would scroll the line again.
+            shown_series = sparkline(series, min(width, slot.series.capacity), crit, slot.series.added)
+            body.append(shown_series, style=plain)
             lines += [head, body]
-            key.append((name, shown, level, fresh, trend, tuple(series[-width:]), width, name == cursor))
+            key.append((name, shown, level, fresh, trend, shown_series, width, name == cursor))
         return tuple(key), Text("\n").join(lines)

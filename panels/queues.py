@@ -63,9 +63,9 @@ class QueuesPanel(Panel):
         every = list(board.slots(QUEUES))
         window = trend_window(board.poll_interval(QUEUES))
         now = board.clock()
-        title = f"Queues (! = risky · trend {window_text(window)})"
-        if self.border_title != title:
-            self.border_title = title
+        # The border title is set from `title` once the rows are counted (`_count_rows`):
+        # setting it here as well made the two fight, repainting the whole panel every second.
+        self.title = f"Queues (! = risky · trend {window_text(window)})"
         slots = [
             (name, slot)
             for name, slot in every

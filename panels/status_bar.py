@@ -7,11 +7,11 @@ from typing import NamedTuple
 from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Region
 from textual.widgets import Static
 
 from cockpit.core.gate import MITIGATED, NOT_RESTORED, RESTORED, GateStatus
 from cockpit.incident.state import Incident, coarse_text
+from cockpit.panels.repaint import changed_regions
 
 
 class StatusView(NamedTuple):
@@ -98,9 +98,9 @@ class StatusBar(Static):
         if before is None or before[0] != width or len(before[1]) != len(lines):
             self.refresh(layout=before is None or len(before[1]) != len(lines))
             return
-        changed = [y for y, (old, new) in enumerate(zip(before[1], lines, strict=True)) if old != new]
-        if changed:
-            self.refresh(*(Region(0, y, width, 1) for y in changed))
+        regions = changed_regions(before[1], lines, width)
+        if regions:
+            self.refresh(*regions)
 
 
 STATE_STYLE = {NOT_RESTORED: "bold reverse red", MITIGATED: "bold reverse yellow", RESTORED: "bold reverse green"}

@@ -87,12 +87,16 @@ class Series:
 
     #: How many of the newest points have the newest value (all of them: the series is flat).
     run: int = 0
+    #: How many points were ever added (the ring keeps the newest `capacity`): a stable
+    #: position for each point, so a sparkline can page instead of scrolling every point.
+    added: int = 0
 
     def add(self, at: datetime, value: float) -> None:
         if self.points and at <= self.points[-1][0]:
             return  # a backfill or a repeated tick never reorders history
         self.run = self.run + 1 if self.points and self.points[-1][1] == value else 1
         self.points.append((at, value))
+        self.added += 1
 
     @property
     def flat(self) -> bool:

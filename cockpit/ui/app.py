@@ -33,6 +33,7 @@ from cockpit.ui.keys import KeyActions
 from cockpit.ui.notify import Notice, Notifier
 from cockpit.ui.palette import RegistryCommands, action_string
 from cockpit.ui.refresh import ViewRefresh
+from cockpit.ui.spans import install as install_span_updates
 
 #: How long (real seconds) the first frame waits for the first readings; slower sources
 #: fill in as they answer.
@@ -67,6 +68,7 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
 
     def __init__(self, session: Session, preflight: Callable[[], Awaitable[list[str]]] | None = None) -> None:
         super().__init__()
+        install_span_updates()  # a changed cell is written alone, not the line up to it
         self.session = session
         #: Checks the environment and every backend once at start; failures are shown on screen.
         self.preflight = preflight

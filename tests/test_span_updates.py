@@ -1,0 +1,40 @@
+"""A partial screen update sends only the cells that changed (what crosses an SSH link):
+the changed runs of a line, and Textual's update written from the run's own column."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.control import Control
+from rich.segment import Segment
+from textual._compositor import ChopsUpdate
+from textual.strip import Strip
+
+from cockpit.panels.repaint import changed_regions, changed_spans
+from cockpit.ui import spans
+
+
+def line(*texts: str) -> tuple[tuple[str, object], ...]:
+    return tuple((text, None) for text in texts)
+
+
+def test_changed_runs_are_only_the_cells_that_differ() -> None:
+    assert changed_spans(line("depth ", "267"), line("depth ", "267")) == []
+    assert changed_spans(line("depth ", "267"), line("depth ", "268")) == [(8, 9)]
+    # A value at the left and the newest sparkline cell at the right: two runs, not the line.
+    assert changed_spans(line("7.1% ", "▁" * 30), line("7.2% ", "▁" * 30 + "▃")) == [(2, 3), (35, 36)]
+    # Shorter: the old tail is blanked.
+    assert changed_spans(line("12,345 jobs"), line("12 jobs")) == [(2, 11)]
+    # Wide characters: one run from the first difference, in cells.
+    assert changed_spans(line("界 a"), line("界 b")) == [(3, 4)]
+    assert [(r.x, r.y, r.width) for r in changed_regions([line("ab"), line("cd")], [line("ab"), line("cx")], 10)] == [
+        (1, 1, 1)
+    ]
+
+
+def test_an_update_of_a_span_is_written_from_the_span_not_from_the_widget_edge() -> None:
+    console = Console(width=40, force_terminal=True, color_system=None)
+    update = ChopsUpdate([{0: Strip([Segment("queue payment-retry 267")])}], [(0, 20, 23)], [[23]])
+    spans.install()
+    written = update.render_segments(console)
+    assert written == Control.move_to(20, 0).segment.text + "267"
+    assert "payment" not in written
