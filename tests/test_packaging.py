@@ -46,3 +46,4 @@ def test_a_wheel_installs_no_top_level_panels(tmp_path: Path) -> None:
     panels = {p.name for p in (ROOT / "panels").glob("*.py")}
     assert {name.split("/")[-1] for name in names if name.startswith("cockpit/panels/")} == panels
     assert "cockpit/__main__.py" in names and "cockpit/ui/app.py" in names
+    assert "cockpit/drill/release.toml" in names  # the drill's release file ships with it

@@ -44,6 +44,14 @@ safe = true
 [postgres]
 readonly_dsn_env = "PG_RO"
 repair_dsn_env = "PG_RW"
+[[postgres.suspects]]
+name = "duplicate holds"
+sql = "SELECT count(*) FROM holds WHERE dup"
+[[checks]]
+name = "checkout"
+[[checks.steps]]
+name = "pay"
+url = "https://shop.example/pay"
 [actions.revert]
 argv = ["deploy", "rollback", "checkout"]
 [[actions.caches]]
@@ -233,6 +241,10 @@ BAD = {
         RELEASE.replace('verify = ["check checkout passing"]', 'verify = ["check checkout green"]'),
         "changes[4].verify[0]: 'check checkout green': a check is 'passing' or 'failing'",
     ),
+    "unknown name in a condition": (
+        RELEASE.replace('verify = ["flag new_checkout safe"]', 'verify = ["flag new_chekout safe"]'),
+        "changes[6].verify[0]: 'flag new_chekout safe': unknown flag \"new_chekout\" (known: new_checkout, read_only)",
+    ),
     "unknown kind": (
         RELEASE.replace('kind = "code"', 'kind = "binary"'),
         "changes[4].kind: must be one of code, flag, config, migration, job, cache, third_party, "
@@ -296,3 +308,25 @@ def test_an_undo_can_keep_a_default_step_id(tmp_path: Path, config) -> None:  # 
     assert ids[:3] == ["stop", "flag", "revert"] and "retry-job:restart_staged" in ids
     taken = text.replace('step = "revert"', 'step = "flag"')
     assert problems(tmp_path, config, taken) == ['changes[4].undo[0].step: "flag" is taken by changes[6].id']
+
+
+def test_the_drill_release_file_validates_and_keeps_the_default_step_ids() -> None:
+    from cockpit.drill.release import drill_release
+
+    release_map = drill_release()
+    kinds = {c.kind for c in release_map.changes}
+    assert {"code", "flag", "cache", "migration", "job", "customer_visible"} <= kinds
+    assert all(c.owner and c.backup for c in release_map.changes)
+    steps = plan(release_map)
+    assert [s.step_id for s in steps] == [
+        "stop",
+        "flags",
+        "revert",
+        "cache",  # after the flag is off
+        "repair",
+        "repair:totals",  # after the first repair (and the cache)
+        "restart",
+        "announce",
+    ]
+    by_id = {s.step_id: s for s in steps}
+    assert by_id["cache"].after == ("flags",) and by_id["repair:totals"].after == ("repair", "cache")

@@ -24,6 +24,7 @@ from cockpit.config.errors import ConfigError
 from cockpit.config.model import Config, ReleaseSettings
 from cockpit.config.reader import Problem, Problems, Table, check_unique
 from cockpit.core.conditions import Condition, ConditionError, parse_conditions
+from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS
 
 #: What a release can touch (the guide's release map); `register_change_kind` adds one.
 CHANGE_KINDS: dict[str, str] = {
@@ -355,10 +356,10 @@ def _read_change(t: Table, config: Config, settings: ReleaseSettings) -> Change 
     after = t.str_list("after")
     conditions: dict[str, tuple[Condition, ...]] = {}
     for key in ("precondition", "verify"):
-        conditions[key] = _conditions(t, key)
+        conditions[key] = _conditions(t, key, config)
     guard = None
     if (g := t.table("guard")) is not None:
-        failure = _conditions(g, "failure", required=True)
+        failure = _conditions(g, "failure", config, required=True)
         guard = GuardRule(failure, g.int("failure_limit", 1, minimum=1, maximum=100))
         g.finish()
     approvers = t.str_list("approvers")
@@ -380,16 +381,40 @@ def _read_change(t: Table, config: Config, settings: ReleaseSettings) -> Change 
     )
 
 
-def _conditions(t: Table, key: str, *, required: bool = False) -> tuple[Condition, ...]:
+def _conditions(t: Table, key: str, config: Config, *, required: bool = False) -> tuple[Condition, ...]:
     if not t.has(key):
         if required:
             t.error(key, 'is required: a list of conditions such as ["error_rate > 5%"]')
         return ()
     try:
-        return parse_conditions(t.data[key], t.key_path(key))
+        conditions = parse_conditions(t.data[key], t.key_path(key))
     except ConditionError as exc:
         t.problems.add(*str(exc).split(": ", 1))
         return ()
+    for i, condition in enumerate(conditions):
+        known = _names(config, condition.subject)
+        name = condition.name.split("/")[0] if condition.subject == CHECKS else condition.name
+        if name and name not in known:
+            what = _WHAT[condition.subject]
+            listing = ", ".join(known) or "none configured"
+            t.problems.add(f"{t.key_path(key)}[{i}]", f'{condition.text!r}: unknown {what} "{name}" (known: {listing})')
+    return conditions
+
+
+_WHAT = {ERROR_RATE: "error-rate query", QUEUES: "queue", SUSPECTS: "suspect query", FLAGS: "flag", CHECKS: "check"}
+
+
+def _names(config: Config, subject: str) -> list[str]:
+    """The names a condition on this panel kind may refer to."""
+    if subject == ERROR_RATE:
+        return [q.name for q in config.prometheus.queries] if config.prometheus else []
+    if subject == QUEUES:
+        return [q.name for q in config.queues]
+    if subject == SUSPECTS:
+        return [q.name for q in config.postgres.suspects] if config.postgres else []
+    if subject == FLAGS:
+        return [f.name for f in config.flags]
+    return [c.name for c in config.checks]
 
 
 def find_cycle(edges: Mapping[str, Sequence[str]]) -> list[str] | None:
