@@ -3,12 +3,12 @@ scheduled, oldest waiting job's age, paused state."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from typing import Any
+from collections.abc import Hashable
 
 from rich.console import RenderableType
 from rich.text import Text
 
+from cockpit.core.details import QueueDetail, queue_detail
 from cockpit.core.gate import QUEUE_RATIO, QUEUE_SLACK
 from cockpit.core.readings import QUEUES, Board, trend_window, window_text, window_trend
 from cockpit.panels.base import ALARM, TREND, Panel, marker
@@ -34,14 +34,14 @@ def _span(seconds: float) -> str:
     return f"{seconds / 86400:.0f}d"
 
 
-def age_cell(detail: Mapping[str, Any]) -> Text:
+def age_cell(detail: QueueDetail) -> Text:
     """The oldest waiting job's age, coloured, with a word once over a threshold (slow / STUCK)
     so it reads without colour too; '—' when the kind cannot tell, '0s' for an empty queue."""
-    age = detail.get("oldest_age")
+    age = detail.state.oldest_age
     if not isinstance(age, (int, float)):
         return Text("—", style="dim")
-    warn = detail.get("age_warn") or AGE_WARN
-    critical = detail.get("age_critical") or AGE_CRITICAL
+    warn = detail.age_warn or AGE_WARN
+    critical = detail.age_critical or AGE_CRITICAL
     if age >= critical:
         return Text(f"{_span(age)} STUCK", style="bold red")
     if age >= warn:
@@ -70,7 +70,8 @@ class QueuesPanel(Panel):
             (name, slot)
             for name, slot in every
             if self.keep(
-                name, f"{name} {'PAUSED' if slot.last_good and slot.last_good.detail.get('paused') else 'run'}"
+                name,
+                f"{name} {'PAUSED' if slot.last_good and queue_detail(slot.last_good.detail).state.paused else 'run'}",
             )
         ]
         max_rows = 100_000 if self.zoomed else self.max_rows
@@ -91,9 +92,10 @@ class QueuesPanel(Panel):
         idents: list[str] = []  # each row's queue name
         for name, slot in slots[:max_rows]:
             good = slot.last_good
-            detail = good.detail if good else {}
+            detail = queue_detail(good.detail if good else None)
+            queue = detail.state
             fresh = board.freshness(QUEUES, name)
-            paused = bool(detail.get("paused"))
+            paused = bool(queue.paused)
             state = Text("⏸PAUSED", style="bold yellow") if paused else Text("▶run", style="green")
             if m := marker(fresh):
                 state.append(m, style=ALARM)
@@ -106,10 +108,10 @@ class QueuesPanel(Panel):
             row: list[str | Text] = [
                 label,
                 depth,
-                _n(detail.get("in_flight")),
-                _n(detail.get("failed")),
-                _n(detail.get("retrying")),
-                _n(detail.get("scheduled")),
+                _n(queue.in_flight),
+                _n(queue.failed),
+                _n(queue.retrying),
+                _n(queue.scheduled),
                 age,
                 state,
             ]

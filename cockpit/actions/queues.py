@@ -19,6 +19,7 @@ from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcom
 from cockpit.backends.queues.base import CannotPause, Sent
 from cockpit.backends.queues.registry import kind as queue_kind
 from cockpit.config import Config, QueueConfig
+from cockpit.core.details import queue_detail
 from cockpit.core.readings import Reading
 from cockpit.core.safe_text import visible
 
@@ -89,8 +90,8 @@ class QueueControl:
                     out[r.name] = LiveQueue(
                         r.name,
                         r.value if isinstance(r.value, float) else None,
-                        r.detail.get("in_flight"),
-                        r.detail.get("paused"),
+                        queue_detail(r.detail).state.in_flight,
+                        queue_detail(r.detail).state.paused,
                         r.error,
                     )
         return out

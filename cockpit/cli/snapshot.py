@@ -13,6 +13,7 @@ from typing import Any
 from cockpit.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_config
 from cockpit.cli.console import Console
 from cockpit.config import Config
+from cockpit.core.details import detail_dict
 from cockpit.core.gate import Gate, GateStatus
 from cockpit.core.polling import short_error
 from cockpit.core.readings import ERROR_RATE, SOURCE_KINDS, Board, Reading, wall_clock
@@ -99,7 +100,7 @@ def as_dict(snap: Snapshot) -> dict[str, Any]:
                 "value": _plain(r.value),
                 "age_s": round((snap.taken_at - r.at).total_seconds(), 3),
                 "error": r.error,
-                "detail": {k: _plain(v) for k, v in r.detail.items()},
+                "detail": {k: _plain(v) for k, v in detail_dict(r.detail).items()},
             }
             for ident, r in snap.readings
             if r.source == kind

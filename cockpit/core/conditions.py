@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from cockpit.core.details import queue_detail
 from cockpit.core.readings import (
     CHECKS,
     ERROR_RATE,
@@ -276,7 +277,7 @@ def _judge_queue(c: Condition, board: Board, now: datetime) -> Judgement:
         return Judgement(Truth.UNKNOWN, f"queue {why}")
     age = _age(good, now)
     if c.test in ("paused", "running"):
-        paused = good.detail.get("paused")
+        paused = queue_detail(good.detail).state.paused
         if paused is None:
             return Judgement(Truth.UNKNOWN, f"{label}: paused or not is not known ({age})")
         state = "paused" if paused else "running"

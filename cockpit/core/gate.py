@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from cockpit.config import Config
+from cockpit.core.details import queue_detail
 from cockpit.core.gate_status import (
     MITIGATED,
     NOT_RESTORED,
@@ -198,7 +199,7 @@ class Gate:
             slot = self.board.slot(QUEUES, name)
             if problem:
                 running.append(f"{name} {problem}")
-            elif not (slot and slot.last_good and slot.last_good.detail.get("paused")):
+            elif not (slot and slot.last_good and queue_detail(slot.last_good.detail).state.paused):
                 running.append(f"{name} still running on the bad release")
         return Condition(
             "writers",
@@ -351,7 +352,7 @@ class Gate:
             assert good is not None
             if accepted:
                 continue
-            if good.detail.get("paused"):
+            if queue_detail(good.detail).state.paused:
                 problems.append(f"{name} paused")
                 words.append("paused")
                 continue

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from cockpit.core.details import Detail, DetailRecord
 from cockpit.core.safe_text import visible, visible_data
 
 Value = float | str | None
@@ -40,7 +41,7 @@ class Reading:
     value: Value
     at: datetime
     error: str | None = None
-    detail: Mapping[str, Any] = field(default_factory=dict)
+    detail: Detail = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -52,11 +53,14 @@ class Reading:
         its error also redacted (an error may echo a URL with its token)."""
         error = self.error if self.error is None or redact is None else redact(self.error)
         texts = [self.name, self.value, error]
-        if (
-            error == self.error
-            and all(not isinstance(t, str) or t.isprintable() for t in (*texts, *self.detail.values()))
-            and not any(isinstance(v, (Mapping, list, tuple)) for v in self.detail.values())
-        ):
+        detail = self.detail
+        if isinstance(detail, DetailRecord):
+            printable = detail.printable()
+        else:
+            printable = all(not isinstance(t, str) or t.isprintable() for t in detail.values()) and not any(
+                isinstance(v, (Mapping, list, tuple)) for v in detail.values()
+            )
+        if error == self.error and printable and all(not isinstance(t, str) or t.isprintable() for t in texts):
             return self  # the common case: nothing to change, no copy
         return Reading(
             self.source,
@@ -64,7 +68,7 @@ class Reading:
             visible(self.value) if isinstance(self.value, str) else self.value,
             self.at,
             None if error is None else visible(error),
-            visible_data(dict(self.detail)),
+            detail.shown_safely() if isinstance(detail, DetailRecord) else visible_data(dict(detail)),
         )
 
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cockpit.config import Config
+from cockpit.core.details import QueueDetail
+from cockpit.core.details import QueueState as RealQueueState
 from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Reading
 from cockpit.core.timebase import Timebase
 from cockpit.drill.world import REGIONS, QueueState, World
@@ -78,31 +80,45 @@ class QueueSource(DrillSource):
         w = self.world
         retry, emails = w.retry, w.emails
         return [
-            self._reading(
+            Reading(
+                QUEUES,
                 "payment-retry",
                 float(int(retry.depth)),
-                kind="rq",
-                redis="jobs",
-                in_flight=0 if retry.paused else min(int(retry.depth), retry.concurrency),
-                failed=int(retry.failed),
-                scheduled=int(retry.scheduled),
-                paused=retry.paused,
-                workers=retry.concurrency,
-                oldest_age=_wait(retry),
+                self.timebase.now(),
+                None,
+                _queue(retry, "payment-retry", "rq", risky=True, stage=2),
             ),
-            self._reading(
+            Reading(
+                QUEUES,
                 "emails",
                 float(int(emails.depth)),
-                kind="celery",
-                redis="jobs",
-                in_flight=0 if emails.paused else min(int(emails.depth), emails.concurrency),
-                failed=None,
-                scheduled=None,
-                paused=emails.paused,
-                workers=emails.concurrency,
-                oldest_age=_wait(emails),
+                self.timebase.now(),
+                None,
+                _queue(emails, "emails", "celery"),
             ),
         ]
+
+
+def _queue(queue: QueueState, name: str, kind: str, *, risky: bool = False, stage: int = 1) -> QueueDetail:
+    """The drill queue as a real Redis queue reading describes it (rq counts failed and scheduled)."""
+    counted = kind == "rq"
+    return QueueDetail(
+        RealQueueState(
+            int(queue.depth),
+            in_flight=0 if queue.paused else min(int(queue.depth), queue.concurrency),
+            failed=int(queue.failed) if counted else None,
+            scheduled=int(queue.scheduled) if counted else None,
+            oldest_age=_wait(queue),
+            paused=queue.paused,
+        ),
+        kind=kind,
+        server="jobs",
+        queue=name,
+        risky=risky,
+        stage=stage,
+        redis="jobs",
+        workers=queue.concurrency,
+    )
 
 
 def _wait(queue: QueueState) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cockpit.core.details import queue_detail
 from cockpit.core.flagmatrix import build_matrix
 from cockpit.core.readings import QUEUES
 from cockpit.core.runbook import STEPS, StepState
@@ -37,7 +38,11 @@ def open_items(session: SessionCore) -> list[str]:
         if not cond.ok:
             items.append(f"gate ✖ {cond.name}: {cond.detail}")
     board = session.board
-    paused = [name for name, slot in board.slots(QUEUES) if slot.last_good and slot.last_good.detail.get("paused")]
+    paused = [
+        name
+        for name, slot in board.slots(QUEUES)
+        if slot.last_good and queue_detail(slot.last_good.detail).state.paused
+    ]
     if paused:
         items.append(f"queues paused: {', '.join(paused)}")
     safe = {f.name: f.safe for f in session.config.flags}

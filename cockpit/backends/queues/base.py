@@ -13,35 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cockpit.core.details import NO_STATE, QueueDetail
+from cockpit.core.details import QueueState as QueueState  # re-exported: the kinds' parse target
+
 if TYPE_CHECKING:
     from cockpit.config import QueueConfig
     from cockpit.config.reader import Table
     from cockpit.core.readings import Reading
-
-
-@dataclass(frozen=True)
-class QueueState:
-    """One queue at one moment. None = this kind cannot tell (not zero)."""
-
-    depth: int | None
-    in_flight: int | None = None
-    failed: int | None = None
-    retrying: int | None = None
-    scheduled: int | None = None
-    oldest_age: float | None = None  # seconds the oldest waiting job has waited
-    paused: bool | None = None
-
-    def fields(self) -> dict[str, Any]:
-        """The reading's detail fields (what panels, gate, report and JSON export read)."""
-        # Built by hand: dataclasses.asdict deep-copies and costs ~5x more, 300 times a tick.
-        return {
-            "in_flight": self.in_flight,
-            "failed": self.failed,
-            "retrying": self.retrying,
-            "scheduled": self.scheduled,
-            "oldest_age": self.oldest_age,
-            "paused": self.paused,
-        }
 
 
 @dataclass(frozen=True)
@@ -132,16 +110,10 @@ class Channel(Protocol):
         ...
 
 
-def reading_detail(
-    queue: QueueConfig, server: str, state: QueueState | None, name: str | None = None
-) -> dict[str, Any]:
-    """The detail of a queue reading: the state's fields plus where the queue lives."""
-    detail: dict[str, Any] = (
-        state.fields()
-        if state is not None
-        else dict.fromkeys(("in_flight", "failed", "retrying", "scheduled", "oldest_age", "paused"))
-    )
-    detail.update(
+def reading_detail(queue: QueueConfig, server: str, state: QueueState | None, name: str | None = None) -> QueueDetail:
+    """The detail of a queue reading: its state plus where the queue lives."""
+    return QueueDetail(
+        state=state or NO_STATE,
         kind=queue.kind,
         server=server,
         queue=name or queue.queue or queue.name,
@@ -149,10 +121,8 @@ def reading_detail(
         stage=queue.stage,
         age_warn=queue.age_warn,
         age_critical=queue.age_critical,
+        redis=queue.redis,
     )
-    if queue.redis:
-        detail["redis"] = queue.redis
-    return detail
 
 
 def as_reading(

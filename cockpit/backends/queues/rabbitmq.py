@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from cockpit.backends.queues.base import CannotPause, QueueState, Sent, as_reading
 from cockpit.backends.queues.celery import control_command, remote_control
+from cockpit.core.details import queue_detail
 from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
 from cockpit.core.source import ReadError
 
@@ -145,7 +146,9 @@ class RabbitSource:
                 )
             else:
                 reading = as_reading(queue, queue.name, self.server.name, parse(found[name]), None, now)
-                reading = replace(reading, detail={**reading.detail, "consumers": found[name].get("consumers")})
+                reading = replace(
+                    reading, detail=replace(queue_detail(reading.detail), consumers=found[name].get("consumers"))
+                )
                 readings.append(reading)
         return readings
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cockpit.backends.queues.base import QueueState, as_reading
+from cockpit.core.details import queue_detail
 from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ class RedisQueueSource:
             reading = as_reading(queue, label, self.instance.name, state, errors.get(label), now, name=name)
             scope = getattr(_kind(queue.kind), "pause_note", None)
             if scope:
-                reading = replace(reading, detail={**reading.detail, "pause_scope": scope})
+                reading = replace(reading, detail=replace(queue_detail(reading.detail), pause_scope=scope))
             readings.append(reading)
         return readings
 

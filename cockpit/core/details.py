@@ -1,0 +1,172 @@
+"""Typed reading details: what a compound reading carries beside its value, one frozen
+record per panel kind. Panels, gate, conditions, report and `snapshot --json` read these
+fields by name, so a typo is a type error, not a silent blank cell.
+
+`as_dict()` gives the old JSON shape (the keys `snapshot --json` has always printed);
+`detail_from_dict()` reads that shape back (a journal or a test written before).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import Field, dataclass, fields, replace
+from typing import Any, ClassVar
+
+from cockpit.core.safe_text import visible, visible_data
+
+
+class DetailRecord:
+    """Mapping-style reads of the old keys (`get`, `[]`, `in`, `items`), for callers not yet on
+    attributes; the hot paths read attributes."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]  # every subclass is a frozen dataclass
+
+    def as_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.as_dict().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.as_dict()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.as_dict()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict())
+
+    def items(self) -> Any:
+        return self.as_dict().items()
+
+    def values(self) -> Any:
+        return self.as_dict().values()
+
+    def printable(self) -> bool:
+        """Every text in it shows as is (nothing a terminal would obey)."""
+        return all(not isinstance(v, str) or v.isprintable() for v in _texts(self))
+
+    def shown_safely(self) -> Any:
+        """The same record with every outside string made visible."""
+        changes = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                changes[f.name] = visible(value)
+            elif isinstance(value, Mapping):
+                changes[f.name] = visible_data(dict(value))
+        return replace(self, **changes)
+
+
+def _texts(record: DetailRecord) -> Iterator[Any]:
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, Mapping):
+            yield from (str(k) for k in value)
+            yield from value.values()
+        else:
+            yield value
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """One queue at one moment. None = this kind cannot tell (not zero)."""
+
+    depth: int | None
+    in_flight: int | None = None
+    failed: int | None = None
+    retrying: int | None = None
+    scheduled: int | None = None
+    oldest_age: float | None = None  # seconds the oldest waiting job has waited
+    paused: bool | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The state's detail keys (the depth is the reading's value)."""
+        # Built by hand: dataclasses.asdict deep-copies and costs ~5x more, 300 times a tick.
+        return {
+            "in_flight": self.in_flight,
+            "failed": self.failed,
+            "retrying": self.retrying,
+            "scheduled": self.scheduled,
+            "oldest_age": self.oldest_age,
+            "paused": self.paused,
+        }
+
+
+NO_STATE = QueueState(None)
+
+
+@dataclass(frozen=True)
+class QueueDetail(DetailRecord):
+    """A queue reading: its state and where it lives."""
+
+    state: QueueState = NO_STATE
+    kind: str = ""
+    server: str = ""
+    queue: str = ""
+    risky: bool = False
+    stage: int = 1
+    age_warn: float = 60.0
+    age_critical: float = 300.0
+    redis: str | None = None
+    consumers: int | None = None  # RabbitMQ: consumers attached
+    workers: int | None = None  # the drill: workers running
+    pause_scope: str | None = None  # what a pause covers, when more than this queue
+
+    def as_dict(self) -> dict[str, Any]:
+        out = self.state.fields()
+        out.update(
+            kind=self.kind,
+            server=self.server,
+            queue=self.queue,
+            risky=self.risky,
+            stage=self.stage,
+            age_warn=self.age_warn,
+            age_critical=self.age_critical,
+        )
+        for key in ("redis", "consumers", "workers", "pause_scope"):
+            if (value := getattr(self, key)) is not None:
+                out[key] = value
+        return out
+
+
+#: What a reading's `detail` may be. Plain mappings remain for kinds not yet typed.
+Detail = QueueDetail | Mapping[str, Any]
+
+
+def detail_dict(detail: Detail) -> dict[str, Any]:
+    """The detail in its JSON shape (the keys `snapshot --json` has always printed)."""
+    return detail.as_dict() if isinstance(detail, DetailRecord) else dict(detail)
+
+
+def queue_detail(detail: Detail | None) -> QueueDetail:
+    """A queue reading's detail (an untyped one read into the record)."""
+    if isinstance(detail, QueueDetail):
+        return detail
+    return queue_detail_from_dict(detail or {})
+
+
+def queue_detail_from_dict(d: Mapping[str, Any]) -> QueueDetail:
+    state = QueueState(
+        d.get("depth"),
+        d.get("in_flight"),
+        d.get("failed"),
+        d.get("retrying"),
+        d.get("scheduled"),
+        d.get("oldest_age"),
+        d.get("paused"),
+    )
+    return QueueDetail(
+        state,
+        str(d.get("kind", "")),
+        str(d.get("server", "")),
+        str(d.get("queue", "")),
+        bool(d.get("risky", False)),
+        int(d.get("stage", 1)),
+        float(d.get("age_warn", 60.0)),
+        float(d.get("age_critical", 300.0)),
+        d.get("redis"),
+        d.get("consumers"),
+        d.get("workers"),
+        d.get("pause_scope"),
+    )
