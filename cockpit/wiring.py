@@ -8,11 +8,10 @@ from typing import Protocol, TypeVar
 
 from cockpit.actions import Action
 from cockpit.actions.cache import ClearCaches
-from cockpit.actions.flags import MaintenanceToggle, SetFlags
+from cockpit.actions.flags import SetFlags
+from cockpit.actions.kinds import LIVE, LiveContext
 from cockpit.actions.queues import PauseQueues, QueueControl, ResumeQueues
-from cockpit.actions.release import RevertRelease
 from cockpit.actions.repair import RepairData
-from cockpit.actions.restart import RestartStaged
 from cockpit.backends import Backends, Targeted
 from cockpit.backends.flags import FlagRegionSource
 from cockpit.backends.postgres import PostgresSuspectSource
@@ -20,6 +19,7 @@ from cockpit.backends.prometheus import PrometheusSource
 from cockpit.backends.queues.source import build_queue_sources
 from cockpit.config import Config
 from cockpit.core.readings import CHECKS, QUEUES
+from cockpit.core.runbook import ActionRef, StepDef, default_steps
 from cockpit.core.source import Source
 from cockpit.core.timebase import Timebase
 
@@ -84,39 +84,27 @@ def update_sender(config: Config, environ: Mapping[str, str]) -> Callable[[str, 
 
 
 def build_actions(
-    config: Config, sources: list[Source], env: Mapping[str, str]
+    config: Config, sources: list[Source], env: Mapping[str, str], steps: Sequence[StepDef] | None = None
 ) -> tuple[dict[str, Action], Targeted, list[Callable[[], Awaitable[None]]]]:
-    """The rollback actions the config makes possible, sharing the sources' clients, and a
-    factory for the same actions aimed at one named target (`cockpit act ACTION TARGET`)."""
+    """One action instance per runbook step (the registry's kind, the step's parameters),
+    plus the maintenance switch, sharing the sources' clients; and a factory for the same
+    actions aimed at one named target (`cockpit act ACTION TARGET`)."""
     queue_sources = [s for s in sources if s.kind == QUEUES]
     flag_sources = [s for s in sources if isinstance(s, FlagRegionSource)]
     prometheus = next((s for s in sources if isinstance(s, PrometheusSource)), None)
     control = QueueControl(config, env, queue_sources)
-    actions: dict[str, Action] = {}
-    risky = [q.name for q in config.queues if q.risky and not q.discover]
-    if config.queues:
-        actions["pause_risky"] = PauseQueues(
-            control, risky, name="pause_risky", title="Pause the risky queues", step="stop"
-        )
-        actions["restart_staged"] = RestartStaged(config, control, prometheus)
-    if flag_sources:
-        maintenance = config.actions.maintenance
-        safe = {f.name: f.safe for f in config.flags if not maintenance or f.name != maintenance.flag}
-        actions["flags_safe"] = SetFlags(
-            flag_sources,
-            safe,
-            name="flags_safe",
-            title="Set every flag to its safe value in every region",
-            step="flags",
-        )
-        if maintenance:
-            actions["maintenance"] = MaintenanceToggle(flag_sources, maintenance.flag, maintenance.on_value)
-    if config.actions.revert:
-        actions["revert"] = RevertRelease(config.actions.revert, env)
-    if config.actions.caches:
-        actions["clear_caches"] = ClearCaches(config, config.actions.caches, env)
-    if config.actions.repairs and config.postgres:
-        actions["repair"] = RepairData(config.actions.repairs[0], config.postgres, env)
+    context = LiveContext(config, env, control, flag_sources, prometheus)
+    steps = tuple(default_steps(config) if steps is None else steps)
+    actions = LIVE.build_steps(context, steps)
+    if (maintenance := LIVE.build(context, ActionRef("maintenance"))) is not None:
+        actions.setdefault(maintenance.name, maintenance)
+
+    def step_of(kind: str, key: str, target: str) -> str | None:
+        """The runbook step a targeted action counts for (the one of its kind that covers the target)."""
+        for step in steps:
+            if step.action and step.action.kind == kind and step.action.params.get(key) in (None, target, (target,)):
+                return step.id
+        return None
 
     def targeted(name: str, target: str) -> Action:
         if name in ("pause_queue", "resume_queue", "pause_risky"):
@@ -124,12 +112,17 @@ def build_actions(
             if name == "resume_queue":
                 return ResumeQueues(control, [target], title=f"Resume {target}")
             return PauseQueues(control, [target], name="pause_queue", title=f"Pause {target}", step=None)
+        action: Action
         if name == "clear_caches":
-            return ClearCaches(config, [_named(config.actions.caches, target, "cache")], env)
+            action = ClearCaches(config, [_named(config.actions.caches, target, "cache")], env)
+            action.step = step_of("clear_caches", "caches", target)
+            return action
         if name == "repair":
             if config.postgres is None:
                 raise LookupError("no [postgres] section: repairs need postgres.repair_dsn_env")
-            return RepairData(_named(config.actions.repairs, target, "repair script"), config.postgres, env)
+            action = RepairData(_named(config.actions.repairs, target, "repair script"), config.postgres, env)
+            action.step = step_of("repair", "script", target)
+            return action
         if name == "flags_safe":
             flag = _named(config.flags, target, "flag")
             return SetFlags(
@@ -137,7 +130,7 @@ def build_actions(
                 {flag.name: flag.safe},
                 name="flags_safe",
                 title=f"Set {flag.name} to its safe value in every region",
-                step="flags",
+                step=step_of("set_flags", "flags", target),
             )
         raise LookupError(f"{name} takes no TARGET")
 
@@ -160,11 +153,15 @@ def _named(items: Sequence[_N], name: str, what: str) -> _N:
     raise LookupError(f"no {what} named {name!r} (configured: {known})")
 
 
-def build_live(config: Config, environ: Mapping[str, str] | None = None) -> Backends:
+def build_live(
+    config: Config, environ: Mapping[str, str] | None = None, steps: Sequence[StepDef] | None = None
+) -> Backends:
+    """Real systems for `steps` (default: the config's default runbook)."""
     env = dict(environ if environ is not None else os.environ)
+    steps = tuple(default_steps(config) if steps is None else steps)
     sources = build_sources(config, env)
     checks = [s for s in sources if s.kind == CHECKS]
-    actions, targeted, closers = build_actions(config, sources, env)
+    actions, targeted, closers = build_actions(config, sources, env, steps)
     return Backends(
         config,
         Timebase(),
@@ -176,4 +173,5 @@ def build_live(config: Config, environ: Mapping[str, str] | None = None) -> Back
         checks=checks,
         targeted=targeted,
         closers=closers,
+        steps=steps,
     )

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from cockpit.core.runbook import STEPS, Runbook, StepState
+from cockpit.core.runbook import Runbook, StepDef, StepState
 from cockpit.panels.grid import Col, Grid
 
 SYMBOL = {
@@ -45,12 +45,18 @@ class RunbookPanel(Static, can_focus=True):
         self.cursor = 0
         self._last: tuple[Runbook, bool, dict[str, str] | None] | None = None
 
+    @property
+    def steps(self) -> tuple[StepDef, ...]:
+        """The steps shown: the session's runbook (`Session.steps`), as last given to `show`."""
+        return self._last[0].steps if self._last is not None else ()
+
     def action_cursor(self, delta: int) -> None:
-        self.cursor = max(0, min(len(STEPS) - 1, self.cursor + delta))
+        self.cursor = max(0, min(len(self.steps) - 1, self.cursor + delta))
         self._redraw()
 
     def action_open_detail(self) -> None:
-        self.post_message(self.OpenStep(STEPS[self.cursor].id))
+        if self.steps:
+            self.post_message(self.OpenStep(self.steps[min(self.cursor, len(self.steps) - 1)].id))
 
     def _redraw(self) -> None:
         if self._last is not None:
@@ -81,7 +87,8 @@ class RunbookPanel(Static, can_focus=True):
         self._shown = key
         table = Grid(Col(), Col(), Col(flex=True), Col(), show_header=False)
         narrow = 0 < self.size.width < 44
-        for index, step in enumerate(STEPS, 1):
+        steps = runbook.steps
+        for index, step in enumerate(steps, 1):
             state = runbook.state(step.id)
             symbol, style = SYMBOL[state]
             is_next = nxt is not None and nxt.id == step.id
@@ -90,7 +97,7 @@ class RunbookPanel(Static, can_focus=True):
                 title.append(f" ({reason})", style="dim")
             if holder := locks.get(step.id):
                 title.append(f" 🔒{holder.split('@')[0]}", style="bold yellow")
-            key_text = Text("   " if read_only else f"[{step.key}]", style="bold cyan")
+            key_text = Text("   " if read_only or not step.key else f"[{step.key}]", style="bold cyan")
             table.add_row(
                 key_text,
                 Text(symbol, style=style),
@@ -98,11 +105,13 @@ class RunbookPanel(Static, can_focus=True):
                 Text(state.value.upper() if state is not StepState.PENDING else "", style=style),
                 ident=step.id,
             )
-        if cursor is not None:
-            table.mark(STEPS[cursor].id)  # the whole line reversed (the next step reverses only its title)
+        if cursor is not None and steps:
+            table.mark(
+                steps[min(cursor, len(steps) - 1)].id
+            )  # the whole line reversed (the next step reverses only its title)
         if nxt is not None:
-            self.border_subtitle = f"next: {nxt.short}" + ("" if read_only else f" [{nxt.key}]")
+            self.border_subtitle = f"next: {nxt.short}" + ("" if read_only or not nxt.key else f" [{nxt.key}]")
         else:
             self.border_subtitle = "all steps closed"
-        self.update(table, layout=self._shown_rows != len(STEPS))
-        self._shown_rows = len(STEPS)
+        self.update(table, layout=self._shown_rows != len(steps))
+        self._shown_rows = len(steps)

@@ -9,7 +9,7 @@ import pytest
 from cockpit.config import loads
 from cockpit.core.gate import MITIGATED, NOT_RESTORED, RESTORED, Gate
 from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Board, Reading, Series, window_trend
-from cockpit.core.runbook import StepState
+from cockpit.core.runbook import Phase, StepState
 
 CONFIG = """
 [incident]
@@ -51,7 +51,7 @@ name = "checkout"
 name = "pay"
 url = "https://shop.example/pay"
 """
-DONE = {s: StepState.DONE for s in ("stop", "flags", "revert", "cache", "repair", "restart", "verify")}
+DONE = {Phase(s): StepState.DONE for s in ("stop", "flags", "revert", "cache", "repair", "restart", "verify")}
 
 
 class FakeClock:
@@ -158,10 +158,10 @@ def test_a_missing_flag_cell_is_not_safe_and_a_risky_queue_running_is_a_writer()
     _clock, _board, gate = setup()
     assert "retry still running" in failing(gate.evaluate({}))["writers"]
     _clock, _board, gate = setup(paused=True)
-    status = gate.evaluate({"stop": StepState.DONE})
+    status = gate.evaluate({Phase.STOP: StepState.DONE})
     assert "writers" not in failing(status) and "retry paused" in failing(status)["queues"]
     # A restart skipped with a reason accepts the paused queue.
-    status = gate.evaluate({**DONE, "restart": StepState.SKIPPED})
+    status = gate.evaluate({**DONE, Phase.RESTART: StepState.SKIPPED})
     assert "queues" not in failing(status)
 
 

@@ -23,7 +23,6 @@ class PartialClear(Exception):
 class ClearCaches(Action):
     name = "clear_caches"
     title = "Clear the named caches"
-    step = "cache"
 
     def __init__(self, config: Config, caches: Sequence[CacheTarget], environ: Mapping[str, str]) -> None:
         self.config = config

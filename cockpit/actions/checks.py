@@ -12,7 +12,6 @@ from cockpit.core.source import Source
 class VerifyPathsAction(Action):
     name = "verify_paths"
     title = "Verify the user paths end to end"
-    step = "verify"
     destructive = False
 
     def __init__(self, checks: Sequence[Source], board: Board) -> None:

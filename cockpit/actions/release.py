@@ -24,7 +24,6 @@ MAX_LINE = 1 << 20
 class RevertRelease(Action):
     name = "revert"
     title = "Revert the release"
-    step = "revert"
 
     def __init__(self, revert: RevertAction, environ: Mapping[str, str]) -> None:
         self.revert = revert

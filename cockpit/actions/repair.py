@@ -30,7 +30,6 @@ def script_sql(script: RepairScript) -> str:
 class RepairData(Action):
     name = "repair"
     title = "Run the reviewed data repair"
-    step = "repair"
 
     def __init__(self, script: RepairScript, postgres: PostgresConfig, environ: Mapping[str, str]) -> None:
         self.script = script

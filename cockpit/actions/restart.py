@@ -20,7 +20,6 @@ from cockpit.config import Config
 class RestartStaged(Action):
     name = "restart_staged"
     title = "Restart the paused jobs in stages"
-    step = "restart"
 
     def __init__(self, config: Config, control: QueueControl, prometheus: PrometheusSource | None) -> None:
         self.config = config

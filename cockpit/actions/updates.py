@@ -129,7 +129,6 @@ class UpdateAction(Action):
         self.audience = audience
         self.name = "status_update" if audience == "status" else "customer_update"
         self.title = "Post a status update" if audience == "status" else "Post the customer update"
-        self.step = "alert" if audience == "status" else "update"
         self.template = template
         self.board = board
         self.incident = incident

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the config imports the queue kinds from this package: no import cycle at run time
     from cockpit.actions import Action
     from cockpit.config import Config
+    from cockpit.core.runbook import StepDef
     from cockpit.core.source import Source
     from cockpit.core.timebase import Timebase
     from cockpit.incident.journal import Entry
@@ -32,6 +33,8 @@ class Backends:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     #: Where an update for an audience ("status", "customer") goes, in words, for its dialog.
     update_target: Callable[[str], str] = lambda audience: "the journal only"
+    #: The runbook these backends were wired for (empty: the config's default steps).
+    steps: tuple[StepDef, ...] = ()
 
     def resume(self, entries: list[Entry]) -> None:
         """Resuming a journal: real systems hold their own state, so there is nothing to do

@@ -94,7 +94,7 @@ async def _run(
     dry_run: bool = False,
     lock_warning: str | None = None,
 ) -> ActionOutcome:
-    step = action.step
+    step = action.step if action.step in session.runbook.states else None
     try:
         preview = (await action.preview()).shown_safely()
         redact = session.journal.redactor.text  # the dialog and `act` show what the journal would keep

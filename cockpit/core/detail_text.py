@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from cockpit.core.readings import FLAGS, Board, age_text
-from cockpit.core.runbook import Runbook, step_by_id
+from cockpit.core.runbook import Runbook
 from cockpit.core.safe_text import visible
 from cockpit.incident.journal import Entry
 
@@ -153,8 +153,9 @@ def entry_detail(entry: Entry, entries: Sequence[Entry] = ()) -> list[str]:
 
 def step_detail(step_id: str, runbook: Runbook, entries: Sequence[Entry]) -> list[str]:
     """A runbook step: what it is for, its state and reason, and every journal entry about it."""
-    step = step_by_id(step_id)
-    lines = [f"[{step.key}] {step.title} — {runbook.state(step_id).value.upper()}", f"  {step.hint}"]
+    step = runbook.step(step_id)
+    key = f"[{step.key}] " if step.key else ""
+    lines = [f"{key}{step.title} — {runbook.state(step_id).value.upper()}", f"  {step.hint}"]
     if reason := runbook.reasons.get(step_id):
         lines.append(f"  reason: {visible(reason)}")
     about = [e for e in entries if e.step == step_id]

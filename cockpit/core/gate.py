@@ -34,7 +34,7 @@ from cockpit.core.readings import (
     trend_window,
     window_trend,
 )
-from cockpit.core.runbook import StepState
+from cockpit.core.runbook import Phase, StepState
 from cockpit.incident.state import coarse_text
 
 #: Queues jitter by a few jobs between reads: growth counts beyond 5 % plus 5 jobs.
@@ -74,7 +74,7 @@ class Gate:
         self._holding_since = None
 
     def evaluate(
-        self, steps: Mapping[str, StepState] | None = None, baseline: Mapping[str, float] | None = None
+        self, steps: Mapping[Phase, StepState] | None = None, baseline: Mapping[str, float] | None = None
     ) -> GateStatus:
         steps = steps or {}
         baseline = baseline or {}
@@ -182,14 +182,14 @@ class Gate:
             word if not problems or word == "rising" else "unknown",
         )
 
-    def _writers(self, steps: Mapping[str, StepState]) -> Condition:
+    def _writers(self, steps: Mapping[Phase, StepState]) -> Condition:
         if not self._risky:
             return Condition("writers", True, "no risky queue configured", "mitigated", "none")
-        if steps.get("revert") in (StepState.DONE, StepState.SKIPPED) or steps.get("restart") is StepState.DONE:
+        if steps.get(Phase.REVERT) in (StepState.DONE, StepState.SKIPPED) or steps.get(Phase.RESTART) is StepState.DONE:
             return Condition(
                 "writers", True, "the release is reverted: risky queues run the old code", "mitigated", "reverted"
             )
-        if steps.get("stop") is StepState.SKIPPED:
+        if steps.get(Phase.STOP) is StepState.SKIPPED:
             return Condition(
                 "writers", True, "stopping them was skipped with a reason (journaled)", "mitigated", "skipped"
             )
@@ -262,7 +262,7 @@ class Gate:
         )
 
     # -- restored ------------------------------------------------------------------------
-    def _user_paths(self, steps: Mapping[str, StepState]) -> Condition:
+    def _user_paths(self, steps: Mapping[Phase, StepState]) -> Condition:
         names = self.board.names(CHECKS)
         if not names:
             if not self.config.checks:
@@ -282,7 +282,7 @@ class Gate:
                 failing.append(f"{name} failing" + (f" ({reason})" if reason else ""))
         if failing:
             return Condition("user paths", False, "; ".join(failing), "restored", "failing")
-        if steps and steps.get("verify") not in (StepState.DONE, StepState.SKIPPED):
+        if steps and steps.get(Phase.VERIFY) not in (StepState.DONE, StepState.SKIPPED):
             return Condition(
                 "user paths", False, "passing, but not verified end to end yet (verify step)", "restored", "unverified"
             )
@@ -333,11 +333,11 @@ class Gate:
         trend = window_trend(slot.series, now, window).direction if slot else None
         return at_target(expect, query.target if query else None, value, baseline.get(name), trend)
 
-    def _queues(self, steps: Mapping[str, StepState]) -> Condition:
+    def _queues(self, steps: Mapping[Phase, StepState]) -> Condition:
         names = self.board.names(QUEUES)
         if not names:
             return Condition("queues", True, "no queue configured", "restored", "none")
-        accepted = steps.get("restart") is StepState.SKIPPED
+        accepted = steps.get(Phase.RESTART) is StepState.SKIPPED
         limit = self.cfg.max_queue_depth
         window = trend_window(self.board.poll_interval(QUEUES))
         now = self.board.clock()

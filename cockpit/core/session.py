@@ -21,7 +21,7 @@ from cockpit.core.action_runner import Confirm
 from cockpit.core.gate import NOT_RESTORED, Gate, GateStatus
 from cockpit.core.polling import Poller
 from cockpit.core.readings import SUSPECTS, Board
-from cockpit.core.runbook import Runbook, StepState, step_by_id
+from cockpit.core.runbook import Phase, Runbook, StepDef, StepState, default_steps
 from cockpit.incident.closing import ClosingMixin
 from cockpit.incident.journal import Entry, Journal, JournalError
 from cockpit.incident.resume import ResumeMixin
@@ -48,7 +48,9 @@ class Session(ResumeMixin, ClosingMixin):
         self.board = Board(clock=self.timebase.now)
         self.board.redact = journal.redactor.text  # what the panels show is redacted like the journal
         self.incident = Incident.from_defaults(self.config.incident)
-        self.runbook = Runbook()
+        #: The runbook's steps: what every consumer (panels, keys, help, report, web) lists.
+        self.steps: tuple[StepDef, ...] = backends.steps or default_steps(self.config)
+        self.runbook = Runbook(self.steps)
         #: The gate state last journaled (old journals have none: NOT RESTORED).
         self.gate_state = NOT_RESTORED
         if journal.entries:
@@ -81,10 +83,17 @@ class Session(ResumeMixin, ClosingMixin):
                     backends.update_target(audience),
                 )
                 self.actions[action.name] = action
+        self._bind_steps()
         self.in_flight: set[str] = set()
         self.last_preview: Preview | None = None
         self.shared: SharedLog | None = None
         self.journal_error: str | None = None
+
+    def _bind_steps(self) -> None:
+        """Each action counts for the step that names it; an action no step names counts for none."""
+        for action in self.actions.values():
+            step = self.runbook.for_action(action.name)
+            action.step = step.id if step else None
 
     # -- journal ---------------------------------------------------------------------
     def record(
@@ -157,6 +166,7 @@ class Session(ResumeMixin, ClosingMixin):
         """Mirror this incident through a shared store; foreign entries arrive via `mirror`."""
         self.shared = shared
         shared.on_foreign = self.mirror
+        shared.step_ids = self.runbook.ids
 
     def mirror(self, original: dict[str, Any]) -> Entry | None:
         try:
@@ -218,14 +228,22 @@ class Session(ResumeMixin, ClosingMixin):
 
     # -- incident-level changes -------------------------------------------------------
     def declare(self, title: str, severity: str, scope: str, lead: str) -> Entry | None:
+        step = self.runbook.first(Phase.DECLARE)
         entry = self.record(
             "declare",
             f"declared {severity}: {title}",
-            step="declare",
-            data={"title": title, "severity": severity, "scope": scope, "lead": lead},
+            step=step.id if step else None,
+            data={
+                "title": title,
+                "severity": severity,
+                "scope": scope,
+                "lead": lead,
+                # The runbook worked, so the report and the web view list it without the config.
+                "steps": [s.as_meta() for s in self.steps],
+            },
         )
-        if entry:
-            self.set_step("declare", StepState.DONE)
+        if entry and step:
+            self.set_step(step.id, StepState.DONE)
             if self.board.names(SUSPECTS):
                 self._record_baseline()
         return entry
@@ -238,7 +256,7 @@ class Session(ResumeMixin, ClosingMixin):
     ) -> Entry | None:
         if self.runbook.state(step_id) is state and not reason:
             return None
-        title = step_by_id(step_id).title
+        title = self.runbook.step(step_id).title
         summary = f"step {title}: {state.value}" + (f" ({reason})" if reason else "")
         data: dict[str, Any] = {"state": state.value}
         if reason:
@@ -271,14 +289,15 @@ class Session(ResumeMixin, ClosingMixin):
     # -- the gate --------------------------------------------------------------------
     def evaluate_gate(self) -> GateStatus:
         """Evaluate now; when the loop runs, journal a change of state (one `gate` entry)."""
-        status = self.gate.evaluate(self.runbook.states, self.baseline)
+        status = self.gate.evaluate(self.runbook.phase_states(), self.baseline)
+        watch = self.runbook.first(Phase.WATCH)
         self.gate_status = status
         if self.running and not self.read_only and status.state != self.gate_state and not self.closed:
             previous, self.gate_state = self.gate_state, status.state
             self.record(
                 "gate",
                 f"gate: {status.state}" + (f" — {status.reason}" if status.reason else ""),
-                step="watch",
+                step=watch.id if watch else None,
                 data={
                     "v": 1,
                     "state": status.state,
@@ -289,16 +308,18 @@ class Session(ResumeMixin, ClosingMixin):
             )
         if (
             status.green
-            and self.runbook.state("watch") in (StepState.PENDING, StepState.RUNNING)
-            and self.runbook.state("verify") is StepState.DONE
+            and watch is not None
+            and self.runbook.state(watch.id) in (StepState.PENDING, StepState.RUNNING)
+            and self.runbook.phase_state(Phase.VERIFY) is StepState.DONE
             and not self.read_only
         ):
-            self.set_step("watch", StepState.DONE)
+            self.set_step(watch.id, StepState.DONE)
         return status
 
     def start_watch(self) -> None:
-        if self.runbook.state("watch") is StepState.PENDING:
-            self.set_step("watch", StepState.RUNNING)
+        watch = self.runbook.first(Phase.WATCH)
+        if watch is not None and self.runbook.state(watch.id) is StepState.PENDING:
+            self.set_step(watch.id, StepState.RUNNING)
 
     # -- actions ---------------------------------------------------------------------
     async def run_action(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cockpit.actions.registry import ActionRegistry
 from cockpit.backends import Backends
 from cockpit.config import Config, loads
+from cockpit.core.runbook import ActionRef, StepDef, default_steps
 from cockpit.core.timebase import Timebase
 from cockpit.drill import actions as drill_actions
 from cockpit.drill import long_actions
@@ -151,9 +154,40 @@ def drill_config() -> Config:
     return loads(DRILL_CONFIG, "<drill>")
 
 
-def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None) -> DrillBackends:
+@dataclass(frozen=True)
+class DrillContext:
+    world: World
+    timebase: Timebase
+    config: Config
+
+
+#: The drill's action kinds: the same kinds as the live registry, acting on the simulated world.
+DRILL: ActionRegistry[DrillContext] = ActionRegistry()
+_DRILL_KINDS: dict[str, type[drill_actions.DrillAction]] = {
+    "pause_queues": drill_actions.PauseRiskyQueues,
+    "maintenance": drill_actions.MaintenanceSwitch,
+    "set_flags": drill_actions.FlagsToSafe,
+    "revert": drill_actions.RevertRelease,
+    "clear_caches": drill_actions.ClearCaches,
+    "repair": long_actions.RepairData,
+    "restart_staged": long_actions.RestartStaged,
+}
+
+
+def _drill_factory(cls: type[drill_actions.DrillAction]) -> Callable[[DrillContext, ActionRef], Action]:
+    return lambda ctx, ref: cls(ctx.world, ctx.timebase, ctx.config)
+
+
+for _kind, _cls in _DRILL_KINDS.items():
+    DRILL.register(_kind)(_drill_factory(_cls))
+
+
+def build_drill(
+    seed: int = 7, speed: float = 1.0, config: Config | None = None, steps: tuple[StepDef, ...] | None = None
+) -> DrillBackends:
     """The simulated incident: its world, sources and actions, on a timebase `speed` times faster."""
     config = config or drill_config()
+    steps = default_steps(config) if steps is None else steps
     timebase = Timebase(speed)
     world = World(seed)
     interval = {r.name: r.interval for r in config.redis}
@@ -165,21 +199,10 @@ def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None)
         SuspectSource(world, timebase, config.postgres.interval if config.postgres else 5.0),
         checks,
     ]
-    actions: dict[str, Action] = {
-        a.name: a
-        for a in (
-            cls(world, timebase, config)
-            for cls in (
-                drill_actions.PauseRiskyQueues,
-                drill_actions.MaintenanceSwitch,
-                drill_actions.FlagsToSafe,
-                drill_actions.RevertRelease,
-                drill_actions.ClearCaches,
-                long_actions.RepairData,
-                long_actions.RestartStaged,
-            )
-        )
-    }
+    context = DrillContext(world, timebase, config)
+    actions: dict[str, Action] = DRILL.build_steps(context, steps)
+    if (maintenance := DRILL.build(context, ActionRef("maintenance"))) is not None:
+        actions.setdefault(maintenance.name, maintenance)
 
     async def send_update(audience: str, text: str) -> str:
         return (
@@ -199,6 +222,7 @@ def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None)
         checks=[checks],
         world=world,
         update_target=target,
+        steps=steps,
     )
 
 

@@ -30,7 +30,6 @@ class DrillAction(Action):
 class PauseRiskyQueues(DrillAction):
     name = "pause_risky"
     title = "Pause the risky queues"
-    step = "stop"
 
     async def preview(self) -> Preview:
         self.sync()
@@ -104,7 +103,6 @@ class MaintenanceSwitch(DrillAction):
 class FlagsToSafe(DrillAction):
     name = "flags_safe"
     title = "Set every flag to its safe value in every region"
-    step = "flags"
 
     async def preview(self) -> Preview:
         self.sync()
@@ -168,7 +166,6 @@ def _pct(value: float) -> str:
 class RevertRelease(DrillAction):
     name = "revert"
     title = "Revert the release"
-    step = "revert"
     ROLLOUT_SECONDS = 20.0
 
     async def preview(self) -> Preview:
@@ -216,7 +213,6 @@ class RevertRelease(DrillAction):
 class ClearCaches(DrillAction):
     name = "clear_caches"
     title = "Clear the named caches"
-    step = "cache"
 
     async def preview(self) -> Preview:
         self.sync()

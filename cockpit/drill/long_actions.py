@@ -19,7 +19,6 @@ STAGED_START_WORKERS = 2
 class RepairData(DrillAction):
     name = "repair"
     title = "Run the reviewed data repair"
-    step = "repair"
 
     def _script(self) -> RepairScript:
         return self.config.actions.repairs[0]
@@ -109,7 +108,6 @@ class RepairData(DrillAction):
 class RestartStaged(DrillAction):
     name = "restart_staged"
     title = "Restart the paused jobs in stages"
-    step = "restart"
 
     def _queues(self) -> list[tuple[int, str, QueueState]]:
         by_name = {"payment-retry": self.world.retry, "emails": self.world.emails}

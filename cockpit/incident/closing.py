@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from cockpit.core.details import queue_detail
 from cockpit.core.flagmatrix import build_matrix
 from cockpit.core.readings import QUEUES
-from cockpit.core.runbook import STEPS, StepState
+from cockpit.core.runbook import Phase, StepState
 from cockpit.incident.journal import Entry
 
 if TYPE_CHECKING:
@@ -18,15 +18,22 @@ if TYPE_CHECKING:
 MIN_REASON_WORDS = 3
 
 
+def _close_step(session: SessionCore) -> str | None:
+    step = session.runbook.first(Phase.CLOSE)
+    return step.id if step else None
+
+
 def open_items(session: SessionCore) -> list[str]:
     """Steps pending or failed, gate conditions failing, queues paused, flags not safe, rows
     marked for review (with their count): each one line."""
     items: list[str] = []
     book = session.runbook
-    pending = [step.short for step in STEPS if step.id != "close" and book.state(step.id) is StepState.PENDING]
+    pending = [
+        step.short for step in book.steps if step.phase is not Phase.CLOSE and book.state(step.id) is StepState.PENDING
+    ]
     if pending:
         items.append(f"steps pending: {', '.join(pending)}")
-    for step in STEPS:
+    for step in book.steps:
         state = book.state(step.id)
         if state in (StepState.FAILED, StepState.RUNNING):
             reason = book.reasons.get(step.id)
@@ -83,12 +90,13 @@ class ClosingMixin:
                 f"the gate is {status.state}, not RESTORED: closing needs a reason of at least {MIN_REASON_WORDS} words"
             )
         items = self.open_items()
+        close = _close_step(self)
         override = not status.green
         if override:
             self.record(
                 "override",
                 f"override: closed at {status.state} ({status.reason}): {reason}",
-                step="close",
+                step=close,
                 data={"what": f"close before RESTORED (gate {status.state}: {status.reason})", "reason": reason},
             )
         summary = "incident closed" + (
@@ -97,7 +105,7 @@ class ClosingMixin:
         entry = self.record(
             "close",
             summary,
-            step="close",
+            step=close,
             data={
                 "override": override,
                 "reason": reason,
@@ -106,17 +114,18 @@ class ClosingMixin:
                 **self.board.key_readings(),
             },
         )
-        if entry:
-            self.set_step("close", StepState.DONE)
+        if entry and close:
+            self.set_step(close, StepState.DONE)
         return entry
 
     def reopen(self: SessionCore, reason: str) -> Entry | None:
         reason = reason.strip()
         if not reason:
             raise ValueError("reopening needs a reason")
-        entry = self.record("reopen", f"incident reopened: {reason}", step="close", data={"reason": reason})
-        if entry:
-            self.set_step("close", StepState.PENDING, "reopened")
+        close = _close_step(self)
+        entry = self.record("reopen", f"incident reopened: {reason}", step=close, data={"reason": reason})
+        if entry and close:
+            self.set_step(close, StepState.PENDING, "reopened")
         return entry
 
     @property

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from cockpit.actions import ActionOutcome, Result
 from cockpit.core.polling import short_error
-from cockpit.core.runbook import STEP_IDS, StepState
+from cockpit.core.runbook import StepState
 
 if TYPE_CHECKING:
     from cockpit.core.session_core import SessionCore
@@ -47,7 +47,7 @@ class ResumeMixin:
                 "after": self.board.key_readings(),
             },
         )
-        if action.step and action.step in STEP_IDS:
+        if action.step and action.step in self.runbook.states:
             self.set_step(
                 action.step,
                 StepState.DONE if verified.ok else StepState.FAILED,
@@ -89,7 +89,7 @@ class ResumeMixin:
                 step=preview.step,
                 data={"interrupted": name, "touches": touches, "counts": counts if isinstance(counts, dict) else {}},
             )
-            if preview.step and preview.step in STEP_IDS:
+            if preview.step and preview.step in self.runbook.states:
                 self.set_step(preview.step, StepState.FAILED, "interrupted, state unknown: re-verify")
         return found
 

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from cockpit.core.runbook import STEP_IDS
+from cockpit.core.runbook import default_steps
 from cockpit.incident.journal import Entry, Journal
 
 if TYPE_CHECKING:  # redis is imported when a cockpit joins, not at every start-up
@@ -88,6 +88,8 @@ class SharedLog:
         self.reachable = False
         self.error: str | None = None
         self.locks: dict[str, str] = {}  # step -> holder, as last read
+        #: The steps whose locks are read: the session's runbook (`Session.attach_shared` sets it).
+        self.step_ids: tuple[str, ...] = tuple(s.id for s in default_steps())
 
     def _mirrored_identities(self) -> set[tuple[str, int]]:
         return {
@@ -233,8 +235,9 @@ class SharedLog:
         )
 
     async def _read_locks(self) -> None:
-        values = await self.client().mget([self._lock_key(s) for s in STEP_IDS])
-        self.locks = {step: _text(v) for step, v in zip(STEP_IDS, values, strict=True) if v}
+        ids = self.step_ids
+        values = await self.client().mget([self._lock_key(s) for s in ids])
+        self.locks = {step: _text(v) for step, v in zip(ids, values, strict=True) if v}
 
     def ordered_identities(self) -> list[tuple[str, int]]:
         """Every entry in the one shared order, then our own not yet published."""

@@ -72,7 +72,7 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
         self.session = session
         #: Checks the environment and every backend once at start; failures are shown on screen.
         self.preflight = preflight
-        self.commands: list[Command] = commands(session.read_only)
+        self.commands: list[Command] = commands(session.read_only, session.steps)
         self._registry_actions = {
             "step",
             "maintenance",
@@ -90,6 +90,8 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
         }
         self._shown_order = 0
         for command in self.commands:
+            if not command.key:
+                continue  # palette only
             self.bind(
                 command.key,
                 action_string(command),

@@ -3,9 +3,13 @@ screen and the command palette, so they can never disagree."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
-from cockpit.core.runbook import STEPS
+from cockpit.core.runbook import Phase, StepDef, default_steps
+
+#: Runbook phases whose (first) step shows in the footer.
+FOOTER_PHASES = (Phase.DECLARE, Phase.STOP, Phase.FLAGS, Phase.REVERT)
 
 
 class Command(NamedTuple):
@@ -18,20 +22,16 @@ class Command(NamedTuple):
     group: str = "incident"
 
 
-def commands(read_only: bool) -> list[Command]:
-    """Every command, in help order; read-only mode leaves the writing ones out entirely."""
-    steps = [
-        Command(
-            f"step_{s.id}",
-            s.key,
-            f"{s.title}: {s.hint}",
-            s.short,
-            True,
-            footer=s.id in ("declare", "stop", "flags", "revert"),
-            group="runbook",
-        )
-        for s in STEPS
-    ]
+def commands(read_only: bool, runbook: Sequence[StepDef] | None = None) -> list[Command]:
+    """Every command, in help order; read-only mode leaves the writing ones out entirely.
+    One command per runbook step (`Session.steps`; default: the default steps); a step
+    with no key of its own is reached from the palette only."""
+    shown: set[Phase] = set()
+    steps = []
+    for s in default_steps() if runbook is None else runbook:
+        footer = s.phase in FOOTER_PHASES and s.phase not in shown and bool(s.key)
+        shown |= {s.phase} if footer else set()
+        steps.append(Command(f"step_{s.id}", s.key, f"{s.title}: {s.hint}", s.short, True, footer, "runbook"))
     general = [
         Command(
             "maintenance", "m", "Toggle the read-only/maintenance switch in every region", "Maint.", True, footer=False
@@ -110,7 +110,7 @@ def commands(read_only: bool) -> list[Command]:
 #: Textual's command palette: not a registry command, listed in help and README all the same.
 PALETTE = ("ctrl+p", "Command palette: search every command")
 
-KEY_DISPLAY = {"question_mark": "?", "slash": "/", "enter": "Enter", "tab": "Tab"}
+KEY_DISPLAY = {"question_mark": "?", "slash": "/", "enter": "Enter", "tab": "Tab", "": "—"}
 
 
 def markdown_table(read_only: bool = False) -> str:

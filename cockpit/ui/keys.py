@@ -10,7 +10,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
 from cockpit.actions import Preview
-from cockpit.core.runbook import step_by_id
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -41,14 +40,19 @@ class KeyActions(_AppBase):
         # A closed incident binds no rollback action (x reopens it).
         return not (
             self.session.closed
-            and (action == "maintenance" or (action == "step" and parameters and parameters[0] != "close"))
+            and (action == "maintenance" or (action == "step" and parameters and not self._closes(parameters[0])))
         )
 
+    def _closes(self, step_id: object) -> bool:
+        step = self.session.runbook.get(str(step_id))
+        return step is not None and step.action is not None and step.action.kind == "close"
+
     def action_step(self, step_id: str) -> None:
-        step = step_by_id(step_id)
-        if step_id == "declare":
+        step = self.session.runbook.step(step_id)
+        kind = step.action.kind if step.action else None
+        if kind == "declare":
             self._declare()
-        elif step_id == "watch":
+        elif kind == "watch":
             self.session.start_watch()
             status = self.session.evaluate_gate()
             self.notify(
@@ -56,10 +60,10 @@ class KeyActions(_AppBase):
                 severity="information" if status.green else "warning",
                 timeout=6,
             )
-        elif step_id == "close":
+        elif kind == "close":
             self._close()
         elif step.action:
-            self._start_action(step.action)
+            self._start_action(step.action.name)
 
     def action_maintenance(self) -> None:
         self._start_action("maintenance")
@@ -197,7 +201,10 @@ class KeyActions(_AppBase):
                 self.refresh_view()
 
         self.push_screen(
-            ReasonScreen("Skip a runbook step", "Skipping is journaled with your reason.", skip_choices()), done
+            ReasonScreen(
+                "Skip a runbook step", "Skipping is journaled with your reason.", skip_choices(self.session.steps)
+            ),
+            done,
         )
 
     def action_export(self) -> None:

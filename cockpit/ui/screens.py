@@ -3,6 +3,8 @@ Their keys come from `cockpit.ui.dialogs` (no dialog with a text field answers t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -12,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from cockpit.actions import Preview
-from cockpit.core.runbook import STEPS
+from cockpit.core.runbook import StepDef
 from cockpit.ui.commands import KEY_DISPLAY, PALETTE, Command
 from cockpit.ui.dialogs import Dialog, SubmitCheckbox, TextDialog, trivial
 
@@ -253,8 +255,8 @@ class TextScreen(TextDialog["str | None"]):
         return self.query_one("#text", Input).value.strip() or None
 
 
-def skip_choices() -> list[tuple[str, str]]:
-    return [(f"{s.title} [{s.key}]", s.id) for s in STEPS if s.id not in ("declare", "close")]
+def skip_choices(steps: Sequence[StepDef]) -> list[tuple[str, str]]:
+    return [(f"{s.title}" + (f" [{s.key}]" if s.key else ""), s.id) for s in steps if s.skippable]
 
 
 class HelpScreen(Dialog[None]):

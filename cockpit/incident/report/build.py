@@ -9,7 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cockpit.core.redact import Redactor
-from cockpit.core.runbook import STEPS
 from cockpit.incident.journal import BadLine, Entry, iter_entries
 from cockpit.incident.report.collect import Collected, collect
 from cockpit.incident.report.curate import curate
@@ -142,7 +141,7 @@ def _impact(found: Collected) -> Impact:
 
 def _steps(found: Collected) -> tuple[StepDone, ...]:
     out = []
-    for step in STEPS:
+    for step in found.steps:
         tally: dict[str, int] = found.step_actions.get(step.id, {})
         actions = tuple(f"{what} ×{n}" if n > 1 else what for what, n in list(tally.items())[:50])
         out.append(
@@ -159,21 +158,21 @@ def _steps(found: Collected) -> tuple[StepDone, ...]:
 
 
 def _owners(found: Collected) -> tuple[OwnerDone, ...]:
-    titles = {s.id: s.title for s in STEPS}
+    titles = {s.id: s.title for s in found.steps}
     return tuple(
         OwnerDone(
             who,
             found.owner_actions[who],
             found.owner_failed[who],
             found.owner_notes[who],
-            tuple(titles.get(s, s) for s in _in_runbook_order(found.owner_steps.get(who, set()))),
+            tuple(titles.get(s, s) for s in _in_runbook_order(found, found.owner_steps.get(who, set()))),
         )
         for who in sorted(found.operators)
     )
 
 
-def _in_runbook_order(ids: set[str]) -> list[str]:
-    order = [s.id for s in STEPS]
+def _in_runbook_order(found: Collected, ids: set[str]) -> list[str]:
+    order = [s.id for s in found.steps]
     return sorted(ids, key=lambda i: order.index(i) if i in order else len(order))
 
 

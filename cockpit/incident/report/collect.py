@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cockpit.core.runbook import StepDef, default_steps, steps_from_entries
 from cockpit.incident.journal import Entry
 from cockpit.incident.report.curate import Curator, release_from_touches
 from cockpit.incident.report.model import FollowUp, Marker, Message, Moment, Override, Repair, Row
@@ -52,6 +53,8 @@ class Collected:
     closed: Moment | None = None
     first_bad: Moment | None = None  # the first gate entry NOT RESTORED before the declaration
     baseline: dict[str, float] = field(default_factory=dict)
+    #: The runbook the journal was worked with (its declare entry's `steps`; an old journal: the defaults).
+    steps: tuple[StepDef, ...] = field(default_factory=default_steps)
     step_states: dict[str, str] = field(default_factory=dict)
     step_reasons: dict[str, str] = field(default_factory=dict)
     step_actions: dict[str, Counter[str]] = field(default_factory=dict)
@@ -94,6 +97,8 @@ class Collected:
         self.release = str(d.get("release") or self.release)
         if isinstance(d.get("changes"), list):
             self.changes = tuple(str(c) for c in d["changes"])
+        if isinstance(d.get("steps"), list):
+            self.steps = steps_from_entries([e])
         if self.declared is None:
             self.declared = Moment(at, f"the declaration (entry {e.seq})", e.seq)
             self.declared_by = e.operator
@@ -183,12 +188,12 @@ class Collected:
 
     def _action(self, e: Entry, at: datetime) -> None:
         d = e.data
-        if d.get("phase") == "preview" and d.get("action") == "revert" and not self.rolled_back_to:
+        if d.get("phase") == "preview" and _kind(d) == "revert" and not self.rolled_back_to:
             found = release_from_touches(d.get("touches") or ())
             if found:
                 self.release = self.release or found[0]
                 self.rolled_back_to = found[1]
-        if d.get("phase") == "result" and d.get("action") == "repair":
+        if d.get("phase") == "result" and _kind(d) == "repair":
             applied = d["applied"] if isinstance(d.get("applied"), dict) else {}
             self.repairs.append(
                 Repair(
@@ -265,6 +270,11 @@ def _given(text: Any, words: str, seq: int) -> Moment | None:
 
 def _int(value: Any) -> int:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
+def _kind(data: dict[str, Any]) -> str:
+    """The action kind of an action entry: `repair:fix-holds` is a `repair`."""
+    return str(data.get("action") or "").partition(":")[0]
 
 
 def collect(entries: Iterable[Entry]) -> Collected:

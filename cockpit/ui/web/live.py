@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core.redact import Redactor
-from cockpit.core.runbook import Runbook
+from cockpit.core.runbook import Runbook, steps_from_entries
 from cockpit.incident.journal import Entry
 from cockpit.incident.report.curate import Curator
 from cockpit.incident.report.model import Charts, Marker, Row
@@ -72,6 +72,8 @@ class LiveState:
             self.lead = str(d.get("lead", ""))
             self.declared_at = self.declared_at or e.at
             self.status = "open"
+            if "steps" in d and not self.runbook.reasons and len(set(self.runbook.states.values())) <= 1:
+                self.runbook = Runbook(steps_from_entries([e]))  # the runbook the journal was worked with
         elif e.kind == "status":
             for key in ("severity", "lead", "status"):
                 if key in d:

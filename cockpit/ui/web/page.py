@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from html import escape
 
-from cockpit.core.runbook import STEPS, StepState
+from cockpit.core.runbook import StepState
 from cockpit.core.safe_text import visible
 from cockpit.incident.report import charts, words
 from cockpit.ui.web.live import LiveState
@@ -127,7 +127,8 @@ def _readings(s: LiveState, zone: tzinfo) -> str:
 
 def _runbook(s: LiveState) -> str:
     rows = []
-    for step in STEPS:
+    steps = s.runbook.steps
+    for step in steps:
         state = s.runbook.state(step.id)
         reason = s.runbook.reasons.get(step.id)
         rows.append(
@@ -135,9 +136,9 @@ def _runbook(s: LiveState) -> str:
             f'<td class="step-{state.value}">{e(STEP_MARK[state])}</td>'
             f'<td class="muted">{e(reason or "")}</td></tr>'
         )
-    done = sum(1 for st in STEPS if s.runbook.state(st.id) in (StepState.DONE, StepState.SKIPPED))
+    done = sum(1 for st in steps if s.runbook.state(st.id) in (StepState.DONE, StepState.SKIPPED))
     return (
-        f'<section id="runbook"><h2>Runbook: {done} of {len(STEPS)} steps done</h2>'
+        f'<section id="runbook"><h2>Runbook: {done} of {len(steps)} steps done</h2>'
         f"<table>{''.join(rows)}</table></section>"
     )
 

@@ -1,0 +1,115 @@
+"""The live action kinds: each registered once, each instance built from the config and its
+step's `ActionRef` params. To add a kind: write the Action, register a factory here, and
+name the kind in a step (`default_steps` or a release file's `undo`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cockpit.actions import Action
+from cockpit.actions.cache import ClearCaches
+from cockpit.actions.flags import MaintenanceToggle, SetFlags
+from cockpit.actions.queues import PauseQueues, QueueControl
+from cockpit.actions.release import RevertRelease
+from cockpit.actions.repair import RepairData
+from cockpit.actions.restart import RestartStaged
+from cockpit.backends.flags import FlagRegionSource
+from cockpit.backends.prometheus import PrometheusSource
+from cockpit.config import Config
+from cockpit.core.runbook import ActionRef
+
+from .registry import ActionRegistry
+
+
+@dataclass(frozen=True)
+class LiveContext:
+    """What live actions share: the config, the environment, and the sources' clients."""
+
+    config: Config
+    env: Mapping[str, str]
+    control: QueueControl
+    flag_sources: Sequence[FlagRegionSource]
+    prometheus: PrometheusSource | None
+
+
+LIVE: ActionRegistry[LiveContext] = ActionRegistry()
+
+
+def _names(ref: ActionRef, key: str) -> tuple[str, ...] | None:
+    """A list parameter (`caches = ["a", "b"]`); None when the step does not narrow it."""
+    value = ref.params.get(key)
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)  # type: ignore[attr-defined]
+
+
+@LIVE.register("pause_queues")
+def _pause(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    if not ctx.config.queues:
+        return None
+    queues = _names(ref, "queues") or [q.name for q in ctx.config.queues if q.risky and not q.discover]
+    title = "Pause the risky queues" if "queues" not in ref.params else "Pause " + ", ".join(queues)
+    return PauseQueues(ctx.control, list(queues), name=ref.name, title=title, step=None)
+
+
+@LIVE.register("restart_staged")
+def _restart(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    return RestartStaged(ctx.config, ctx.control, ctx.prometheus) if ctx.config.queues else None
+
+
+@LIVE.register("set_flags")
+def _flags(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    if not ctx.flag_sources:
+        return None
+    maintenance = ctx.config.actions.maintenance
+    wanted = _names(ref, "flags")
+    safe = {
+        f.name: f.safe
+        for f in ctx.config.flags
+        if (wanted is None or f.name in wanted) and not (wanted is None and maintenance and f.name == maintenance.flag)
+    }
+    title = "Set every flag to its safe value in every region"
+    if wanted is not None:
+        title = f"Set {', '.join(safe)} to the safe value in every region"
+    return SetFlags(ctx.flag_sources, safe, name=ref.name, title=title, step=None)
+
+
+@LIVE.register("maintenance")
+def _maintenance(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    maintenance = ctx.config.actions.maintenance
+    if not ctx.flag_sources or maintenance is None:
+        return None
+    return MaintenanceToggle(ctx.flag_sources, maintenance.flag, maintenance.on_value)
+
+
+@LIVE.register("revert")
+def _revert(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    return RevertRelease(ctx.config.actions.revert, ctx.env) if ctx.config.actions.revert else None
+
+
+@LIVE.register("clear_caches")
+def _caches(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    wanted = _names(ref, "caches")
+    caches = [c for c in ctx.config.actions.caches if wanted is None or c.name in wanted]
+    if not caches:
+        return None
+    action = ClearCaches(ctx.config, caches, ctx.env)
+    if wanted is not None:
+        action.title = f"Clear the cache{'s' if len(caches) > 1 else ''} {', '.join(c.name for c in caches)}"
+    return action
+
+
+@LIVE.register("repair")
+def _repair(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    repairs, postgres = ctx.config.actions.repairs, ctx.config.postgres
+    if not repairs or postgres is None:
+        return None
+    name = ref.params.get("script")
+    script = next((r for r in repairs if r.name == name), None) if name else repairs[0]
+    if script is None:
+        return None
+    action = RepairData(script, postgres, ctx.env)
+    if len(repairs) > 1:
+        action.title = f"Run the reviewed data repair {script.name}"
+    return action
