@@ -14,6 +14,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from cockpit.core.conditions import Condition
 from cockpit.incident.journal import Entry
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class StepDef:
     backup: str = ""
     approvers: tuple[str, ...] = ()
     after: tuple[str, ...] = ()  # step ids whose undo must be verified (DONE) first
+    preconditions: tuple[Condition, ...] = ()  # must HOLD before the step runs (else a typed override)
+    verify: tuple[Condition, ...] = ()  # must HOLD after it for the undo to count as verified
 
     @property
     def action_name(self) -> str | None:

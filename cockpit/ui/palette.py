@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Protocol, cast
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cockpit.ui.commands import KEY_DISPLAY, Command
@@ -32,7 +33,8 @@ class RegistryCommands(Provider):
         app = cast("PaletteHost", self.app)
         for command in app.commands:
             yield DiscoveryHit(
-                f"{command.description} [{KEY_DISPLAY.get(command.key, command.key)}]",
+                # Plain text, never markup: a key shown as "[/]" would be read as a closing tag.
+                Text(f"{command.description} [{KEY_DISPLAY.get(command.key, command.key)}]"),
                 partial(app.palette_run, action_string(command)),
                 help=command.name,
             )
