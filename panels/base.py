@@ -231,10 +231,11 @@ class Panel(Widget, can_focus=True):
         summary = board.summary(self.source)
         if summary.oldest_good is None:
             return summary.any_error
-        limit = 2 * board.interval(self.source)
-        if (board.now() - summary.oldest_good).total_seconds() <= limit:
+        # Each reading is stale by its own source instance's interval; the shortest one says
+        # cheaply that none can be stale yet.
+        if (board.now() - summary.oldest_good).total_seconds() <= 2 * board.shortest_interval(self.source):
             return (summary.any_error, 0)  # nothing stale yet: no need to look at each reading
-        return (summary.any_error, tuple(board.age(self.source, n) > limit for n in board.names(self.source)))
+        return (summary.any_error, tuple(board.freshness(self.source, n) for n in board.names(self.source)))
 
     def _show_freshness(self, board: Board) -> str | None:
         """Set the border's age/health words; return why the source is unreachable, if it is."""

@@ -188,7 +188,7 @@ def _good(board: Board, source: str, name: str, now: datetime) -> tuple[Reading 
         return None, f"{name}: unreachable ({slot.latest.error}; {last})"
     if good is None:
         return None, f"{name}: no reading yet"
-    if age > 2 * board.interval(source):
+    if age > 2 * board.interval_of(source, name):
         return None, f"{name}: stale ({age_text(age)} old)"
     return good, f"{age_text(age)} old"
 

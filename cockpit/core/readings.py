@@ -168,6 +168,11 @@ class Board:
         self._held: datetime | None = None
         self._intervals: dict[str, float] = {}
         self._poll: dict[str, float] = {}
+        #: Staleness per source instance (two Redis instances polled at different rates, or
+        #: one slow: each reading is judged by the interval of the source that read it).
+        self._source_of: dict[tuple[str, str], str] = {}
+        self._source_intervals: dict[str, float] = {}
+        self._kind_sources: dict[str, set[str]] = {}
         #: The journal's redaction, applied to every error before anyone sees it (the session sets it).
         self.redact: Callable[[str], str] | None = None
 
@@ -178,8 +183,25 @@ class Board:
         return source in self._intervals
 
     def interval(self, source: str) -> float:
-        """The staleness base: a reading older than twice this is STALE."""
+        """The panel kind's staleness base (its slowest source's): a reading older than twice
+        its own source's interval (`interval_of`) is STALE."""
         return self._intervals.get(source, 5.0)
+
+    def set_source_interval(self, ident: str, seconds: float) -> None:
+        """The staleness base of one source instance (its ident), for the readings it reports."""
+        self._source_intervals[ident] = seconds
+
+    def interval_of(self, source: str, name: str) -> float:
+        """The staleness base of one reading: its source instance's, else its panel kind's."""
+        ident = self._source_of.get((source, name))
+        if ident is not None and ident in self._source_intervals:
+            return self._source_intervals[ident]
+        return self.interval(source)
+
+    def shortest_interval(self, source: str) -> float:
+        """The shortest staleness base among the kind's readings (a view's cheap "anything stale?")."""
+        own = [self._source_intervals[i] for i in self._kind_sources.get(source, ()) if i in self._source_intervals]
+        return min(own, default=self.interval(source))
 
     # -- versions, one clock read -----------------------------------------------------
     def version(self, source: str) -> int:
@@ -230,9 +252,13 @@ class Board:
         """How often the source is read (trends count its samples); the staleness base if unknown."""
         return self._poll.get(source, self.interval(source))
 
-    def update(self, readings: Iterable[Reading]) -> None:
+    def update(self, readings: Iterable[Reading], by: str | None = None) -> None:
+        """Take new readings; `by` is the ident of the source instance that read them."""
         for reading in readings:
             reading = reading.shown_safely(self.redact)
+            if by is not None:
+                self._source_of[reading.key] = by
+                self._kind_sources.setdefault(reading.source, set()).add(by)
             slot = self._slots.get(reading.key)
             good = reading if reading.error is None else (slot.last_good if slot else None)
             before = slot.latest if slot is not None else None
@@ -265,12 +291,15 @@ class Board:
             self._put(source, name, Slot(reading, reading, series))
         self._touch(source)
 
-    def fail(self, source: str, names: Iterable[str], error: str) -> None:
+    def fail(self, source: str, names: Iterable[str], error: str, by: str | None = None) -> None:
         """A read failed: mark those readings UNREACHABLE, keeping their last good values."""
         now = self.clock()
         error = visible(self.redact(error) if self.redact else error)
         self._touch(source)
         for name in names:
+            if by is not None:
+                self._source_of[(source, name)] = by
+                self._kind_sources.setdefault(source, set()).add(by)
             slot = self._slots.get((source, name))
             if slot is None:
                 self._put(source, name, Slot(Reading(source, name, None, now, error), None, Series(self.history)))
@@ -292,7 +321,7 @@ class Board:
             return Freshness.WAITING
         if slot.latest.error is not None:
             return Freshness.UNREACHABLE
-        return Freshness.STALE if self.age(source, name) > 2 * self.interval(source) else Freshness.OK
+        return Freshness.STALE if self.age(source, name) > 2 * self.interval_of(source, name) else Freshness.OK
 
     def age(self, source: str, name: str) -> float:
         """Seconds since the last *good* reading (inf if there never was one)."""

@@ -19,7 +19,7 @@ from cockpit.backends import Backends
 from cockpit.core import action_runner
 from cockpit.core.action_runner import Confirm
 from cockpit.core.gate import NOT_RESTORED, Gate, GateStatus
-from cockpit.core.polling import Poller
+from cockpit.core.polling import Poller, Pollers
 from cockpit.core.readings import SUSPECTS, Board
 from cockpit.core.runbook import Phase, Runbook, StepDef, StepState, default_steps
 from cockpit.incident.closing import ClosingMixin
@@ -65,7 +65,7 @@ class Session(ResumeMixin, ClosingMixin):
         self.baseline: dict[str, float] = self._baseline_from_journal()
         self.listeners: list[Listener] = []
         self.change_listeners: list[Callable[[str], None]] = []
-        self.pollers = [Poller(s, self.board, self.timebase, self._source_changed) for s in backends.sources]
+        self.pollers = Pollers([Poller(s, self.board, self.timebase, self._source_changed) for s in backends.sources])
         self.actions: dict[str, Action] = dict(backends.actions)
         if backends.checks:
             self.actions["verify_paths"] = VerifyPathsAction(backends.checks, self.board)
@@ -194,10 +194,10 @@ class Session(ResumeMixin, ClosingMixin):
         """The one loop, headless or under the TUI: poll every source, evaluate the gate
         after every reading and every GATE_TICK, journal its state changes."""
         self.running = True
-        tasks = [asyncio.ensure_future(p.run()) for p in self.pollers]
+        tasks = self.pollers.run()
         try:
             while True:
-                self.evaluate_gate()
+                self._gate_turn()
                 await asyncio.sleep(GATE_TICK)
         finally:
             self.running = False
@@ -208,7 +208,7 @@ class Session(ResumeMixin, ClosingMixin):
         if kind == SUSPECTS and self.incident.declared and not self.baseline:
             self._record_baseline()
         if self.running:
-            self.evaluate_gate()
+            self._gate_turn()
         for listener in self.change_listeners:
             listener(kind)
 
@@ -224,7 +224,7 @@ class Session(ResumeMixin, ClosingMixin):
 
     async def refresh_now(self, kinds: tuple[str, ...] | None = None) -> None:
         """Read the sources again now (after an action), so 'after' readings are real."""
-        await asyncio.gather(*(p.tick() for p in self.pollers if kinds is None or p.source.kind in kinds))
+        await self.pollers.refresh(kinds)
 
     # -- incident-level changes -------------------------------------------------------
     def declare(self, title: str, severity: str, scope: str, lead: str) -> Entry | None:
@@ -288,11 +288,22 @@ class Session(ResumeMixin, ClosingMixin):
 
     # -- the gate --------------------------------------------------------------------
     def evaluate_gate(self) -> GateStatus:
-        """Evaluate now; when the loop runs, journal a change of state (one `gate` entry)."""
+        """The gate for a view, a key or a headless command; journals nothing. While `run`
+        owns the loop this is the loop's latest status (the loop evaluates after every
+        reading and every GATE_TICK); otherwise it is evaluated now."""
+        if self.running and self.gate_status is not None:
+            return self.gate_status
+        self.gate_status = self.gate.evaluate(self.runbook.phase_states(), self.baseline)
+        return self.gate_status
+
+    def _gate_turn(self) -> GateStatus:
+        """The loop's turn (only `run` and the readings it polls call this): evaluate, journal a
+        change of state (one `gate` entry), and mark the watch done once the gate is green.
+        Headless and under the TUI alike: no view timer drives it."""
         status = self.gate.evaluate(self.runbook.phase_states(), self.baseline)
         watch = self.runbook.first(Phase.WATCH)
         self.gate_status = status
-        if self.running and not self.read_only and status.state != self.gate_state and not self.closed:
+        if not self.read_only and status.state != self.gate_state and not self.closed:
             previous, self.gate_state = self.gate_state, status.state
             self.record(
                 "gate",

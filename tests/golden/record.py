@@ -32,7 +32,7 @@ async def record() -> None:
         Redactor.from_env(backends.config.secret_env_names()),
     )
     session = Session(backends, journal)
-    tasks = [asyncio.create_task(p.run()) for p in session.pollers]
+    tasks = [asyncio.create_task(session.run())]  # the one loop: polls, evaluates and journals the gate
 
     async def yes(preview):
         return preview
