@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
 from cockpit.backends.flags import FlagRegionSource
+from cockpit.core.details import flag_cell
 from cockpit.core.readings import Reading
 
 
@@ -53,9 +54,10 @@ class SetFlags(Action):
                     r = by_name.get(f"{flag.name}@{source.region.name}")
                     value = r.value if r is not None and isinstance(r.value, float) else None
                     problem = error or (r.error if r else "no reading")
-                    if r is not None and r.detail.get("missing") and not r.detail.get("missing_off"):
+                    cell = flag_cell(r.detail, r.name) if r is not None else None
+                    if cell is not None and cell.reads_missing:
                         # Absent is not off: a deleted hash must not pass for a kill switch.
-                        problem = f"MISSING ({r.detail.get('missing_reason', 'not found')})"
+                        problem = f"MISSING ({cell.missing_reason})"
                     out[(flag.name, source.region.name)] = (value, problem)
         return out
 

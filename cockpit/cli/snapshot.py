@@ -13,10 +13,10 @@ from typing import Any
 from cockpit.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_config
 from cockpit.cli.console import Console
 from cockpit.config import Config
-from cockpit.core.details import detail_dict
+from cockpit.core.details import detail_dict, flag_cell
 from cockpit.core.gate import Gate, GateStatus
 from cockpit.core.polling import short_error
-from cockpit.core.readings import ERROR_RATE, SOURCE_KINDS, Board, Reading, wall_clock
+from cockpit.core.readings import ERROR_RATE, FLAGS, SOURCE_KINDS, Board, Reading, wall_clock
 from cockpit.core.redact import Redactor
 from cockpit.wiring import build_sources
 
@@ -35,7 +35,7 @@ def command(args: argparse.Namespace) -> int:
 def reading_ok(r: Reading) -> bool:
     """Read, and readable: not failed, not a failing check, not NO DATA, not a missing flag."""
     no_data = r.source == ERROR_RATE and not isinstance(r.value, float)
-    missing = bool(r.detail.get("missing")) and not r.detail.get("missing_off")
+    missing = r.source == FLAGS and flag_cell(r.detail, r.name).reads_missing
     return r.error is None and bool(r.detail.get("ok", True)) and not no_data and not missing
 
 
@@ -130,8 +130,8 @@ def render_text(snap: Snapshot) -> str:
                 state = f"ERROR {r.error}"
             elif r.source == ERROR_RATE and not isinstance(r.value, float):
                 state = "NO DATA (the query returned no series)"
-            elif r.detail.get("missing") and not r.detail.get("missing_off"):
-                state = f"MISSING {r.detail.get('missing_reason', '')}"
+            elif r.source == FLAGS and (cell := flag_cell(r.detail, r.name)).reads_missing:
+                state = f"MISSING {cell.missing_reason}"
             elif "ok" in r.detail:
                 state = "PASS" if r.detail["ok"] else f"FAIL {r.detail.get('reason', '')}"
             else:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from cockpit.core.details import queue_detail
+from cockpit.core.details import flag_cell, queue_detail
 from cockpit.core.readings import (
     CHECKS,
     ERROR_RATE,
@@ -354,9 +354,9 @@ def _judge_flag(c: Condition, board: Board, now: datetime) -> Judgement:
             parts.append((Truth.UNKNOWN, f"flag {why}"))
             continue
         age = _age(good, now)
-        if good.detail.get("missing") and not good.detail.get("missing_off"):
-            reason = good.detail.get("missing_reason", "not found")
-            parts.append((Truth.UNKNOWN, f"flag {name} MISSING ({reason}; {age})"))
+        cell = flag_cell(good.detail, name)
+        if cell.reads_missing:
+            parts.append((Truth.UNKNOWN, f"flag {name} MISSING ({cell.missing_reason}; {age})"))
             continue
         rollout = _num(good.value)
         if rollout is None:
@@ -364,7 +364,7 @@ def _judge_flag(c: Condition, board: Board, now: datetime) -> Judgement:
             continue
         on = rollout > 0
         if c.test == "safe":
-            safe = good.detail.get("safe")
+            safe = cell.safe
             if not isinstance(safe, bool):
                 parts.append((Truth.UNKNOWN, f"flag {name} {_flag_word(rollout)}: safe value not known ({age})"))
                 continue

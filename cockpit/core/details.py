@@ -130,8 +130,76 @@ class QueueDetail(DetailRecord):
         return out
 
 
+@dataclass(frozen=True)
+class FlagCell(DetailRecord):
+    """One flag in one region: what it serves, or why that is not known."""
+
+    flag: str
+    region: str
+    backend: str | None = None  # the region's flag provider
+    safe: bool | None = None  # the value every region must have once the damage is stopped
+    enabled: bool | None = None
+    rollout: float | None = None  # percent served
+    strategies: int | None = None  # Unleash: active strategies in this environment
+    constrained: bool | None = None  # Unleash: a strategy with constraints or segments
+    #: Set when the region answered that the flag does not exist there.
+    missing_reason: str | None = None
+    missing_off: bool = False  # ... and the flag's config reads absent as off
+    desired_rollout: float | None = None  # what the operator last set
+    desired_enabled: bool | None = None
+    cached: bool = False  # the drill: a region serving what it cached
+
+    @property
+    def missing(self) -> bool:
+        return self.missing_reason is not None
+
+    @property
+    def reads_missing(self) -> bool:
+        """Absent, and absent is not configured to mean off: never read as a kill switch."""
+        return self.missing and not self.missing_off
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"flag": self.flag, "region": self.region}
+        for key in ("backend", "safe", "desired_rollout", "desired_enabled"):
+            if (value := getattr(self, key)) is not None:
+                out[key] = value
+        if self.missing:
+            out.update(missing=True, missing_reason=self.missing_reason)
+            if self.missing_off:
+                out["missing_off"] = True
+        for key in ("strategies", "constrained", "enabled", "rollout"):
+            if (value := getattr(self, key)) is not None:
+                out[key] = value
+        if self.cached:
+            out["cached"] = True
+        return out
+
+
+def flag_cell(detail: Detail | None, name: str = "") -> FlagCell:
+    """A flag reading's detail (an untyped one read into the record)."""
+    if isinstance(detail, FlagCell):
+        return detail
+    d = {} if detail is None else detail_dict(detail)
+    flag, _, region = name.partition("@")
+    return FlagCell(
+        str(d.get("flag", flag)),
+        str(d.get("region", region)),
+        d.get("backend"),
+        d.get("safe"),
+        d.get("enabled"),
+        d.get("rollout"),
+        d.get("strategies"),
+        d.get("constrained"),
+        (str(d.get("missing_reason", "not found")) if d.get("missing") else None),
+        bool(d.get("missing_off", False)),
+        d.get("desired_rollout"),
+        d.get("desired_enabled"),
+        bool(d.get("cached", False)),
+    )
+
+
 #: What a reading's `detail` may be. Plain mappings remain for kinds not yet typed.
-Detail = QueueDetail | Mapping[str, Any]
+Detail = QueueDetail | FlagCell | Mapping[str, Any]
 
 
 def detail_dict(detail: Detail) -> dict[str, Any]:
@@ -143,7 +211,7 @@ def queue_detail(detail: Detail | None) -> QueueDetail:
     """A queue reading's detail (an untyped one read into the record)."""
     if isinstance(detail, QueueDetail):
         return detail
-    return queue_detail_from_dict(detail or {})
+    return queue_detail_from_dict({} if detail is None else detail_dict(detail))
 
 
 def queue_detail_from_dict(d: Mapping[str, Any]) -> QueueDetail:

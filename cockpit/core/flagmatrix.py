@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
+from cockpit.core.details import flag_cell
 from cockpit.core.readings import FLAGS, Board, Freshness
 
 
@@ -42,8 +43,9 @@ def build_matrix(board: Board) -> FlagMatrix:
         regions += [region] if region not in regions else []
         good = slot.last_good
         observed = good.value if good and isinstance(good.value, float) else None
-        desired = good.detail.get("desired_rollout") if good else None
-        if good and good.detail.get("missing") and not good.detail.get("missing_off"):
+        cell = flag_cell(good.detail, name) if good else None
+        desired = cell.desired_rollout if cell else None
+        if cell and cell.reads_missing:
             missing.add((flag, region))
         raw[(flag, region)] = (
             observed,

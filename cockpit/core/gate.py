@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from cockpit.config import Config
-from cockpit.core.details import queue_detail
+from cockpit.core.details import flag_cell, queue_detail
 from cockpit.core.gate_status import (
     MITIGATED,
     NOT_RESTORED,
@@ -227,8 +227,9 @@ class Gate:
                 words.append(problem_word(problem))
                 continue
             assert good is not None
-            if good.detail.get("missing") and not (config and config.missing == "off"):
-                bad.append(f"{name} missing ({good.detail.get('missing_reason', 'not found')})")
+            cell = flag_cell(good.detail, name)
+            if cell.missing and not (config and config.missing == "off"):
+                bad.append(f"{name} missing ({cell.missing_reason})")
                 words.append("missing")
                 continue
             value = good.value if isinstance(good.value, float) else None

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cockpit.config import Config
-from cockpit.core.details import QueueDetail
+from cockpit.core.details import FlagCell, QueueDetail
 from cockpit.core.details import QueueState as RealQueueState
 from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Reading
 from cockpit.core.timebase import Timebase
@@ -145,7 +145,7 @@ class FlagSource(DrillSource):
                             None,
                             self.timebase.now(),
                             f"{region} flag agent not answering (connection reset)",
-                            {"flag": flag, "region": region},
+                            FlagCell(flag, region),
                         )
                     )
                     continue
@@ -160,13 +160,13 @@ class FlagSource(DrillSource):
                             state.observed[region],
                             at,
                             None,
-                            {
-                                "flag": flag,
-                                "region": region,
-                                "enabled": state.observed[region] > 0,
-                                "rollout": state.observed[region],
-                                "cached": True,
-                            },
+                            FlagCell(
+                                flag,
+                                region,
+                                enabled=state.observed[region] > 0,
+                                rollout=state.observed[region],
+                                cached=True,
+                            ),
                         )
                     )
                     continue
@@ -178,23 +178,20 @@ class FlagSource(DrillSource):
                             None,
                             self.timebase.now(),
                             f"{region} flag API timed out",
-                            {"flag": flag, "region": region},
+                            FlagCell(flag, region),
                         )
                     )
                     continue
                 observed, desired = state.observed[region], state.desired[region]
-                out.append(
-                    self._reading(
-                        f"{flag}@{region}",
-                        observed,
-                        flag=flag,
-                        region=region,
-                        enabled=observed > 0,
-                        rollout=observed,
-                        desired_enabled=desired > 0,
-                        desired_rollout=desired,
-                    )
+                cell = FlagCell(
+                    flag,
+                    region,
+                    enabled=observed > 0,
+                    rollout=observed,
+                    desired_rollout=desired,
+                    desired_enabled=desired > 0,
                 )
+                out.append(Reading(FLAGS, f"{flag}@{region}", observed, self.timebase.now(), None, cell))
         return out
 
 

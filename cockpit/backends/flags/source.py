@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cockpit.backends.flags.base import Fetched, FlagProvider, Missing, Served
+from cockpit.backends.flags.base import Fetched, FlagProvider, Missing
 from cockpit.backends.flags.registry import provider
+from cockpit.core.details import FlagCell
 from cockpit.core.readings import FLAGS, Clock, Reading, wall_clock
 
 if TYPE_CHECKING:
@@ -109,40 +110,48 @@ class FlagRegionSource:
     async def read(self) -> list[Reading]:
         states = await self.fetch()
         now = self.clock()
+        region, backend = self.region.name, self.region.backend
         readings = []
         for flag in self.flags:
-            name = f"{flag.name}@{self.region.name}"
-            detail: dict[str, Any] = {
-                "flag": flag.name,
-                "region": self.region.name,
-                "backend": self.region.backend,
-                "safe": flag.safe,
-            }
-            if flag.name in self.desired:
-                detail["desired_rollout"] = self.desired[flag.name]
+            name = f"{flag.name}@{region}"
+            desired = self.desired.get(flag.name)
             state = states.get(flag.name)
             if isinstance(state, Exception):
-                readings.append(Reading(FLAGS, name, None, now, str(state), detail))
+                cell = FlagCell(flag.name, region, backend, flag.safe, desired_rollout=desired)
+                readings.append(Reading(FLAGS, name, None, now, str(state), cell))
                 continue
             if state is None:
                 state = Missing("no answer for this flag")
             if isinstance(state, Missing):
-                detail.update(missing=True, missing_reason=state.reason)
                 if flag.missing == "off":  # configured: absent means off here
-                    detail.update(missing_off=True, enabled=False, rollout=0.0)
-                    readings.append(Reading(FLAGS, name, 0.0, now, None, detail))
+                    cell = FlagCell(
+                        flag.name,
+                        region,
+                        backend,
+                        flag.safe,
+                        enabled=False,
+                        rollout=0.0,
+                        missing_reason=state.reason,
+                        missing_off=True,
+                        desired_rollout=desired,
+                    )
+                    readings.append(Reading(FLAGS, name, 0.0, now, None, cell))
                 else:
-                    readings.append(Reading(FLAGS, name, None, now, None, detail))
+                    cell = FlagCell(
+                        flag.name, region, backend, flag.safe, missing_reason=state.reason, desired_rollout=desired
+                    )
+                    readings.append(Reading(FLAGS, name, None, now, None, cell))
                 continue
-            detail.update(_extra(state), enabled=state.enabled, rollout=state.rollout)
-            readings.append(Reading(FLAGS, name, state.rollout if state.enabled else 0.0, now, None, detail))
+            cell = FlagCell(
+                flag.name,
+                region,
+                backend,
+                flag.safe,
+                state.enabled,
+                state.rollout,
+                state.strategies,
+                state.constrained,
+                desired_rollout=desired,
+            )
+            readings.append(Reading(FLAGS, name, state.rollout if state.enabled else 0.0, now, None, cell))
         return readings
-
-
-def _extra(state: Served) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    if state.strategies is not None:
-        extra["strategies"] = state.strategies
-    if state.constrained is not None:
-        extra["constrained"] = state.constrained
-    return extra
