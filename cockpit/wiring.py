@@ -1,32 +1,38 @@
-"""Wiring for real systems: one source per backend instance, from a validated config."""
+"""Wiring, in one place: what a session is connected to. Real systems (`build_live`: one
+source per backend instance, one action per runbook step, from a validated config), the
+drill (`build_drill`: the simulated world behind the same interfaces), and a shared
+incident (`join_shared`). The session, the command line and the drill wire nothing
+themselves. Backend modules load inside the functions that need them, so starting the
+drill loads no backend client."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from cockpit.actions import Action
-from cockpit.actions.cache import ClearCaches
-from cockpit.actions.flags import SetFlags
-from cockpit.actions.kinds import LIVE, LiveContext
-from cockpit.actions.queues import PauseQueues, QueueControl, ResumeQueues
-from cockpit.actions.repair import RepairData
 from cockpit.backends import Backends, Targeted
-from cockpit.backends.flags import FlagRegionSource
-from cockpit.backends.postgres import PostgresSuspectSource
-from cockpit.backends.prometheus import PrometheusSource
-from cockpit.backends.queues.source import build_queue_sources
 from cockpit.config import Config
 from cockpit.core.readings import CHECKS, QUEUES
 from cockpit.core.runbook import ActionRef, StepDef, default_steps
 from cockpit.core.source import Source
 from cockpit.core.timebase import Timebase
 
+if TYPE_CHECKING:
+    from cockpit.actions import Action
+    from cockpit.drill import DrillBackends
+    from cockpit.incident.journal import Entry, Journal
+    from cockpit.incident.shared import SharedLog
+
 
 def build_sources(config: Config, environ: Mapping[str, str] | None = None) -> list[Source]:
     """Every source the config describes: Prometheus, one per Redis instance with queues,
     one per flag region, PostgreSQL suspects, one per user-path check."""
+    from cockpit.backends.flags import FlagRegionSource
+    from cockpit.backends.postgres import PostgresSuspectSource
+    from cockpit.backends.prometheus import PrometheusSource
+    from cockpit.backends.queues.source import build_queue_sources
+
     env = dict(environ if environ is not None else os.environ)
     sources: list[Source] = []
     if config.prometheus is not None:
@@ -89,6 +95,14 @@ def build_actions(
     """One action instance per runbook step (the registry's kind, the step's parameters),
     plus the maintenance switch, sharing the sources' clients; and a factory for the same
     actions aimed at one named target (`cockpit act ACTION TARGET`)."""
+    from cockpit.actions.cache import ClearCaches
+    from cockpit.actions.flags import SetFlags
+    from cockpit.actions.kinds import LIVE, LiveContext
+    from cockpit.actions.queues import PauseQueues, QueueControl, ResumeQueues
+    from cockpit.actions.repair import RepairData
+    from cockpit.backends.flags import FlagRegionSource
+    from cockpit.backends.prometheus import PrometheusSource
+
     queue_sources = [s for s in sources if s.kind == QUEUES]
     flag_sources = [s for s in sources if isinstance(s, FlagRegionSource)]
     prometheus = next((s for s in sources if isinstance(s, PrometheusSource)), None)
@@ -175,3 +189,21 @@ def build_live(
         closers=closers,
         steps=steps,
     )
+
+
+def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None) -> DrillBackends:
+    """The drill's simulated incident behind the same interfaces (see `cockpit.drill`)."""
+    from cockpit.drill import build_drill as simulated
+
+    return simulated(seed=seed, speed=speed, config=config)
+
+
+def join_shared(config: Config, journal: Journal, on_foreign: Callable[[dict[str, Any]], Entry | None]) -> SharedLog:
+    """The shared incident store of `[shared]`: every operator's entries and the step locks."""
+    from cockpit.incident.shared import SharedLog
+
+    shared = config.shared
+    if shared is None:
+        raise LookupError("joining needs a [shared] section (redis, incident)")
+    url = config.redis_named(shared.redis).resolve_url(os.environ)
+    return SharedLog(url, shared.incident, journal, on_foreign, lock_ttl=shared.lock_ttl)

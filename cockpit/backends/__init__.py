@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the config imports the queue kinds from this package: no import cycle at run time
     from cockpit.actions import Action
     from cockpit.config import Config
+    from cockpit.core.readings import Board
     from cockpit.core.runbook import StepDef
     from cockpit.core.source import Source
     from cockpit.core.timebase import Timebase
     from cockpit.incident.journal import Entry
+    from cockpit.incident.state import Incident
 
 
 Targeted = Callable[[str, str], "Action"]
@@ -35,6 +37,32 @@ class Backends:
     update_target: Callable[[str], str] = lambda audience: "the journal only"
     #: The runbook these backends were wired for (empty: the config's default steps).
     steps: tuple[StepDef, ...] = ()
+
+    def session_actions(self, board: Board, incident: Callable[[], Incident]) -> dict[str, Action]:
+        """The actions that read the session's own state (its board, its incident): the
+        user-path verify over `checks`, and the status and customer updates. Wired here, for
+        the drill and real systems alike, so the session itself wires nothing."""
+        from cockpit.actions.checks import VerifyPathsAction
+        from cockpit.actions.updates import UpdateAction
+
+        actions: dict[str, Action] = {}
+        if self.checks:
+            actions["verify_paths"] = VerifyPathsAction(self.checks, board)
+        updates = self.config.actions.updates
+        if updates is not None:
+            for audience, template in (("status", updates.status), ("customer", updates.customer)):
+                action = UpdateAction(
+                    audience,
+                    template,
+                    board,
+                    incident,
+                    self.config.incident.service,
+                    self.config.gate.max_error_rate,
+                    self.send_update,
+                    self.update_target(audience),
+                )
+                actions[action.name] = action
+        return actions
 
     def resume(self, entries: list[Entry]) -> None:
         """Resuming a journal: real systems hold their own state, so there is nothing to do

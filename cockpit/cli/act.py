@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 
 from cockpit.actions import Preview
@@ -20,7 +19,7 @@ from cockpit.config import Config
 from cockpit.core.redact import Redactor
 from cockpit.core.session import Session
 from cockpit.incident.journal import Journal, JournalError, Operator
-from cockpit.wiring import build_live
+from cockpit.wiring import build_live, join_shared
 
 
 def command(args: argparse.Namespace) -> int:
@@ -46,12 +45,7 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
     if cfg.shared is not None and not args.read_only:
         # The same per-step lock as every cockpit on this incident: two `act`s of one step
         # (or an `act` and a TUI) never both execute it.
-        from cockpit.incident.shared import SharedLog
-
-        url = cfg.redis_named(cfg.shared.redis).resolve_url(os.environ)
-        session.attach_shared(
-            SharedLog(url, cfg.shared.incident, journal, session.mirror, lock_ttl=cfg.shared.lock_ttl)
-        )
+        session.attach_shared(join_shared(cfg, journal, session.mirror))
     for preview in session.mark_interrupted():  # like the TUI at resume: say so before anything else runs
         console.err(
             f"cockpit act: INTERRUPTED, state unknown: {preview.data.get('action')} was running when a "

@@ -11,7 +11,7 @@ from cockpit.cli.tui import run_tui
 def command(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from cockpit.drill import build_drill
+    from cockpit.wiring import build_drill
 
     backends = build_drill(seed=args.seed, speed=args.speed)
     path = args.journal or f"drill-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl"

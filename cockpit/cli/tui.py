@@ -36,18 +36,10 @@ def run_tui(
         for bad in journal.bad_lines:
             print(f"{journal_path}:{bad.line_no}: skipped a {bad.reason} line: {bad.text[:60]!r}", file=sys.stderr)
     session = Session(backends, journal, read_only=args.read_only)
-    if join:
-        import os
+    if join:  # `run` refuses --join without [shared] before it gets here
+        from cockpit.wiring import join_shared
 
-        from cockpit.incident.shared import SharedLog
-
-        shared_cfg = backends.config.shared
-        if shared_cfg is None:  # _run refuses --join without [shared] before it gets here
-            raise LookupError("--join needs a [shared] section (redis, incident)")
-        url = backends.config.redis_named(shared_cfg.redis).resolve_url(os.environ)
-        session.attach_shared(
-            SharedLog(url, shared_cfg.incident, journal, session.mirror, lock_ttl=shared_cfg.lock_ttl)
-        )
+        session.attach_shared(join_shared(backends.config, journal, session.mirror))
     from cockpit.ui.terminal import use_controlling_terminal
 
     try:

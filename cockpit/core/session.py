@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.actions import Action, ActionOutcome, Preview
-from cockpit.actions.checks import VerifyPathsAction
-from cockpit.actions.updates import UpdateAction
 from cockpit.backends import Backends
 from cockpit.core import action_runner
 from cockpit.core.action_runner import Confirm
@@ -67,22 +65,7 @@ class Session(ResumeMixin, ClosingMixin):
         self.change_listeners: list[Callable[[str], None]] = []
         self.pollers = Pollers([Poller(s, self.board, self.timebase, self._source_changed) for s in backends.sources])
         self.actions: dict[str, Action] = dict(backends.actions)
-        if backends.checks:
-            self.actions["verify_paths"] = VerifyPathsAction(backends.checks, self.board)
-        updates = self.config.actions.updates
-        if updates is not None:
-            for audience, template in (("status", updates.status), ("customer", updates.customer)):
-                action = UpdateAction(
-                    audience,
-                    template,
-                    self.board,
-                    lambda: self.incident,
-                    self.config.incident.service,
-                    self.config.gate.max_error_rate,
-                    backends.send_update,
-                    backends.update_target(audience),
-                )
-                self.actions[action.name] = action
+        self.actions.update(backends.session_actions(self.board, lambda: self.incident))
         self._bind_steps()
         self.in_flight: set[str] = set()
         self.last_preview: Preview | None = None
