@@ -19,8 +19,10 @@ import argparse
 import asyncio
 import fcntl
 import os
+import pstats
 import pty
 import select
+import signal
 import statistics
 import struct
 import sys
@@ -204,6 +206,14 @@ async def run(args) -> None:
                         f"whole TUI ({tree}): {cpu * 1000:.1f} ms CPU per second = "
                         f"{cpu / reads_per_second:.1f}x the reads alone"
                     )
+                if args.profile:
+                    out = Path(args.profile)
+                    tree = Path(args.tree[-1]) if args.tree else ROOT
+                    cpu = tui_cpu_per_second(tree, config, tmp, env, args.tui_seconds, profile=out)
+                    print(f"profile of the whole TUI ({tree}, under cProfile: {cpu * 1000:.1f} ms CPU/s) in {out}:")
+                    stats = pstats.Stats(str(out))
+                    stats.sort_stats("cumulative").print_stats(30)
+                    stats.sort_stats("tottime").print_stats(20)
             for s in sources:
                 await s.close()
     finally:
@@ -222,17 +232,28 @@ def write_config(tmp: Path, text: str) -> Path:
 
 
 def tui_cpu_per_second(
-    tree: Path, config: Path, tmp: Path, env: dict[str, str], seconds: float, warmup: float = 10.0
+    tree: Path,
+    config: Path,
+    tmp: Path,
+    env: dict[str, str],
+    seconds: float,
+    warmup: float = 10.0,
+    profile: Path | None = None,
 ) -> float:
     """CPU seconds per second of `cockpit run` in a 200x50 pty, after a warm-up (start-up
-    and the first reads are not steady state); its output is read and thrown away."""
+    and the first reads are not steady state); its output is read and thrown away. With
+    `profile`, it runs under cProfile (bench/profiled.py: steady state only, and slower)."""
     journal = tmp / f"j-{time.monotonic_ns()}.jsonl"
+    argv = ["run", "--config", str(config), "--journal", str(journal)]
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update({**env, "TERM": "xterm-256color", "PYTHONPATH": str(tree.resolve())})
-        os.execv(
-            sys.executable, [sys.executable, "-m", "cockpit", "run", "--config", str(config), "--journal", str(journal)]
-        )
+        for name in ("COLUMNS", "LINES"):
+            os.environ.pop(name, None)
+        if profile is not None:
+            os.environ["COCKPIT_PROFILE"] = str(profile)
+            os.execv(sys.executable, [sys.executable, str(ROOT / "bench" / "profiled.py"), *argv])
+        os.execv(sys.executable, [sys.executable, "-m", "cockpit", *argv])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
 
     def cpu() -> float:
@@ -244,10 +265,22 @@ def tui_cpu_per_second(
         while time.monotonic() - started < warmup + seconds:
             if mark is None and time.monotonic() - started >= warmup:
                 mark = (time.monotonic(), cpu())
+                if profile is not None:
+                    os.kill(pid, signal.SIGUSR2)  # profile the steady state only
             if select.select([fd], [], [], 0.1)[0]:
                 os.read(fd, 65536)
         assert mark is not None
-        return (cpu() - mark[1]) / (time.monotonic() - mark[0])
+        spent = (cpu() - mark[1]) / (time.monotonic() - mark[0])
+        if profile is not None:
+            os.kill(pid, signal.SIGUSR1)
+            deadline = time.monotonic() + 10
+            while not profile.exists() and time.monotonic() < deadline:
+                if select.select([fd], [], [], 0.1)[0]:
+                    try:
+                        os.read(fd, 65536)
+                    except OSError:
+                        break
+        return spent
     finally:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
@@ -260,6 +293,9 @@ def main() -> None:
     parser.add_argument("--tree", action="append", default=[], metavar="DIR")
     parser.add_argument("--ticks", type=int, default=20)
     parser.add_argument("--no-unleash", action="store_true")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="also profile the whole TUI (cProfile) into FILE and print it"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

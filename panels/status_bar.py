@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from typing import NamedTuple
 
 from rich.console import Group, RenderableType
@@ -35,8 +36,21 @@ class StatusBar(Static):
         super().__init__(id=id)
         self._content: RenderableType = Text("")
         self._painted: tuple[int, list[tuple[tuple[str, Style | None], ...]]] | None = None  # (width, rows) on screen
+        self._view: tuple[object, ...] | None = None  # what was last shown, as compared
 
     def show(self, view: StatusView) -> None:
+        # The same view at the same width shows the same rows: nothing to lay out or compare.
+        countdown = view.countdown
+        shown = (
+            view._replace(elapsed=0.0, countdown=None),
+            coarse_text(view.elapsed),  # the clocks as shown, not to the microsecond
+            None if countdown is None else (countdown < 0, coarse_text(abs(countdown))),
+            self.size.width,
+        )
+        if shown == self._view:
+            return
+        # A copy of the incident: the session changes the one it holds in place.
+        self._view = (shown[0]._replace(incident=copy(view.incident)), *shown[1:])
         inc = view.incident
         tail = Text()
         if inc.declared:
@@ -66,7 +80,7 @@ class StatusBar(Static):
         title = inc.title if len(inc.title) <= room else inc.title[: room - 1] + "…"
         top.append(title, style="bold")
         top.append_text(tail)
-        state, bottom = gate_lines(view.gate)
+        state, bottom = gate_lines(view.gate, (self.size.width or 120) + 1)
         if view.journal_error:
             bottom = Text(
                 f"JOURNAL WRITE FAILED: {view.journal_error}",
@@ -106,8 +120,11 @@ class StatusBar(Static):
 STATE_STYLE = {NOT_RESTORED: "bold reverse red", MITIGATED: "bold reverse yellow", RESTORED: "bold reverse green"}
 
 
-def gate_lines(gate: GateStatus | None) -> tuple[Text, Text]:
-    """(the one state with its most important failing reason, every condition with ✔/✖ and a word)."""
+def gate_lines(gate: GateStatus | None, room: int = 1000) -> tuple[Text, Text]:
+    """(the one state with its most important failing reason, every condition with ✔/✖ and a word).
+    The reason is cut at `room` characters before it becomes text: at scale it can name
+    hundreds of queues, and truncating that at the screen's width on every refresh cost
+    more than drawing the rest of the status bar."""
     state = Text(no_wrap=True, overflow="ellipsis")
     line = Text("Gate ", style="bold", no_wrap=True, overflow="ellipsis")
     if gate is None:
@@ -120,7 +137,7 @@ def gate_lines(gate: GateStatus | None) -> tuple[Text, Text]:
         state.append(f" held {coarse_text(gate.holding_for)} (window {coarse_text(gate.window)})", style="green")
     else:
         state.append(gate.state, style=STATE_STYLE[gate.state])
-        state.append(f" — {gate.reason}", style="bold")
+        state.append(f" — {gate.reason[:room]}", style="bold")
     for cond in gate.conditions:
         line.append("✔" if cond.ok else "✖", style="green" if cond.ok else "bold red")
         line.append(f"{cond.name}", style="" if cond.ok else "bold")

@@ -7,11 +7,12 @@ the board, so they cannot tell a drill from a real backend.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -94,6 +95,8 @@ class Series:
     #: How many points were ever added (the ring keeps the newest `capacity`): a stable
     #: position for each point, so a sparkline can page instead of scrolling every point.
     added: int = 0
+    #: The last trend worked out: (added, window, ratio, at_least, start index, trend).
+    trend_seen: tuple[int, float, float, float, int, Trend] | None = field(default=None, repr=False, compare=False)
 
     def add(self, at: datetime, value: float) -> None:
         if self.points and at <= self.points[-1][0]:
@@ -110,13 +113,13 @@ class Series:
     def values(self) -> list[float]:
         return [v for _, v in self.points]
 
+    def first_after(self, moment: datetime) -> int:
+        """Index of the first point later than `moment` (points are in time order)."""
+        return bisect_right(self.points, moment, key=lambda point: point[0])
+
     def value_at_or_before(self, moment: datetime) -> float | None:
-        found = None
-        for at, value in self.points:
-            if at > moment:
-                break
-            found = value
-        return found
+        index = self.first_after(moment)
+        return self.points[index - 1][1] if index else None
 
     def since(self, moment: datetime) -> list[tuple[datetime, float]]:
         return [(at, v) for at, v in self.points if at >= moment]
@@ -244,6 +247,14 @@ class Board:
         )
         self._summaries[source] = (version, summary)
         return summary
+
+    def all_fresh(self, source: str) -> bool:
+        """Every reading of the source is OK (none failed, none stale, at least one): what a
+        check of each reading's freshness would find, from the summary in one step."""
+        summary = self.summary(source)
+        if not summary.count or summary.any_error or summary.oldest_good is None:
+            return False
+        return (self.now() - summary.oldest_good).total_seconds() <= 2 * self.interval(source)
 
     def set_poll_interval(self, source: str, seconds: float) -> None:
         self._poll[source] = seconds
@@ -378,17 +389,32 @@ def window_trend(series: Series, now: datetime, window: float, *, ratio: float =
     """Latest value minus the value at the start of the window (or the oldest sample inside it).
     A change counts only beyond `ratio` of the start value plus `at_least` (queues jitter by a
     few jobs; suspect counts must not grow at all, so theirs are 0)."""
-    from datetime import timedelta
-
-    if not series.points:
+    points = series.points
+    if not points:
         return Trend(None, window, None)
     start_at = now - timedelta(seconds=window)
-    start = series.value_at_or_before(start_at)
-    if start is None:
-        inside = series.since(start_at)
-        if len(inside) < 2:
+    seen = series.trend_seen
+    if seen is not None and seen[:4] == (series.added, window, ratio, at_least):
+        # No new point and the window's start still falls between the same two points: the
+        # same trend (the gate and the queues panel ask for 900 queues several times a second).
+        index = seen[4]
+        if (index == 0 or points[index - 1][0] <= start_at) and (index == len(points) or points[index][0] > start_at):
+            return seen[5]
+    index = series.first_after(start_at)
+    trend = _trend(series, index, window, ratio, at_least)
+    series.trend_seen = (series.added, window, ratio, at_least, index, trend)
+    return trend
+
+
+def _trend(series: Series, index: int, window: float, ratio: float, at_least: float) -> Trend:
+    """The trend once the window's start is known (`index`: the first point after it)."""
+    if index:
+        start = series.points[index - 1][1]  # the value at or before the window's start
+    else:
+        # Every sample is inside the window: the oldest one is the start.
+        if len(series.points) < 2:
             return Trend(None, window, None)
-        start = inside[0][1]
+        start = series.points[0][1]
     latest = series.points[-1][1]
     delta = latest - start
     slack = abs(start) * ratio + at_least

@@ -18,8 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from cockpit.config import NotifyConfig
-from cockpit.core.flagmatrix import build_matrix
-from cockpit.core.readings import Board, Freshness
+from cockpit.core.readings import FLAGS, Board
 from cockpit.core.safe_text import visible
 from cockpit.incident.journal import Entry
 
@@ -51,13 +50,11 @@ def in_tmux(environ: Mapping[str, str]) -> bool:
 
 def unreachable_regions(board: Board) -> list[str]:
     """Regions whose every flag cell is unreachable (the region's backend is down)."""
-    matrix = build_matrix(board)
-    down = []
-    for region in matrix.regions:
-        cells = [c for (_, r), c in matrix.cells.items() if r == region and c is not None]
-        if cells and all(c.freshness is Freshness.UNREACHABLE for c in cells):
-            down.append(region)
-    return down
+    regions: dict[str, bool] = {}  # region -> every cell so far unreachable
+    for name, slot in board.slots(FLAGS):
+        region = name.partition("@")[2]
+        regions[region] = regions.get(region, True) and slot.latest.error is not None
+    return [region for region, down in regions.items() if down]
 
 
 class Notifier:
@@ -68,6 +65,9 @@ class Notifier:
         self._gate: str | None = None
         self._unreachable: set[str] = set()
         self._update_due = False
+        #: (board, its flags version) -> the regions down then: UNREACHABLE follows the
+        #: readings' errors, not the clock, so it is worked out again only when they change.
+        self._regions_seen: tuple[int, int, list[str]] | None = None
 
     def seed(self, entries: Iterable[Entry]) -> None:
         """Learn the gate state already in the journal (a resume must not ring for old news)."""
@@ -109,7 +109,10 @@ class Notifier:
 
     def on_board(self, board: Board, countdown: float | None) -> list[Notice]:
         """Everything the readings and the clock say now (called on every screen refresh)."""
-        notices = self.on_regions(unreachable_regions(board))
+        key = (id(board), board.version(FLAGS))
+        if self._regions_seen is None or self._regions_seen[:2] != key:
+            self._regions_seen = (*key, unreachable_regions(board))
+        notices = self.on_regions(self._regions_seen[2])
         if (due := self.on_countdown(countdown)) is not None:
             notices.append(due)
         return notices
