@@ -165,7 +165,7 @@ async def sidekiq(n: int) -> None:
             zcard = r.info("commandstats").get("cmdstat_zcard", {}).get("usec_per_call", 0.0)
             [source] = build_queue_sources(loads(text), {})
             try:
-                counted = {r.name: r.detail["retrying"] for r in await source.read()}
+                counted = {r.name: r.detail.state.retrying for r in await source.read()}
             finally:
                 await source.close()
             exact = {q: size // 3 + (1 if i < size % 3 else 0) for i, q in enumerate(queues)}

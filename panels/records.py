@@ -8,6 +8,7 @@ from collections.abc import Hashable
 from rich.console import RenderableType
 from rich.text import Text
 
+from cockpit.core.details import suspect_count
 from cockpit.core.gate import at_target
 from cockpit.core.readings import SUSPECTS, Board, trend_window, window_text, window_trend
 from cockpit.panels.base import ALARM, Panel, marker
@@ -52,7 +53,7 @@ class RecordsPanel(Panel):
             trend = window_trend(slot.series, now, window)
             base = self.baseline.get(name)
             expect, target = self.targets.get(
-                name, (str(slot.last_good.detail.get("expect", "zero")) if slot.last_good else "zero", None)
+                name, (suspect_count(slot.last_good.detail).expect if slot.last_good else "zero", None)
             )
             met = isinstance(value, float) and at_target(expect, target, value, base, trend.direction)[0]
             word, style = trend_cell(trend.direction, bool(met))

@@ -236,7 +236,7 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
                     if fault == "wrong":  # the panel says what is wrong, not just that something is
                         # A source error for a backend; for a user path, the failed step's reason.
                         said = [
-                            slot.latest.error or str(slot.latest.detail.get("reason") or "")
+                            slot.latest.error or str(slot.latest.detail.reason or "")
                             for _, slot in board.slots(source_kind)
                         ]
                         assert any(WRONG_ANSWER_SAYS[kind] in e for e in said), said

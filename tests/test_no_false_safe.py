@@ -71,8 +71,8 @@ async def test_a_deleted_flag_hash_and_a_missing_field_read_missing_and_fail_ver
     try:
         board = await read_board([source])
         field = board.slot(FLAGS, "checkout_read_only@us-east").latest
-        assert field.value is None and field.detail["missing"]
-        assert "field 'checkout_read_only' not in hash 'flags:us-east'" in field.detail["missing_reason"]
+        assert field.value is None and field.detail.missing
+        assert "field 'checkout_read_only' not in hash 'flags:us-east'" in field.detail.missing_reason
         assert board.value(FLAGS, "new_checkout@us-east") == 0.0
         assert build_matrix(board).cells[("checkout_read_only", "us-east")].missing
         verified = await action.verify(Preview("flags_safe", "flags safe", ()), Result(True, "written"))
@@ -82,7 +82,7 @@ async def test_a_deleted_flag_hash_and_a_missing_field_read_missing_and_fail_ver
         board = await read_board([source])
         for flag in ("new_checkout", "checkout_read_only"):
             reading = board.slot(FLAGS, f"{flag}@us-east").latest
-            assert reading.value is None and "hash 'flags:us-east' does not exist" in reading.detail["missing_reason"]
+            assert reading.value is None and "hash 'flags:us-east' does not exist" in reading.detail.missing_reason
         verified = await action.verify(Preview("flags_safe", "flags safe", ()), Result(True, "written"))
         assert not verified.ok and "new_checkout@us-east unreadable: MISSING" in verified.summary
         status = Gate(cfg, board).evaluate()
@@ -132,9 +132,9 @@ safe = false
         await source.close()
     present = board.slot(FLAGS, "present_flag@eu-west").latest
     absent = board.slot(FLAGS, "never_created_flag@eu-west").latest
-    assert present.error is None and present.value == 0.0 and not present.detail.get("missing")
-    assert absent.error is None and absent.value is None and absent.detail["missing"]
-    assert "never_created_flag" in absent.detail["missing_reason"]  # the API's own message names it
+    assert present.error is None and present.value == 0.0 and not present.detail.missing
+    assert absent.error is None and absent.value is None and absent.detail.missing
+    assert "never_created_flag" in absent.detail.missing_reason  # the API's own message names it
     cell = build_matrix(board).cells[("never_created_flag", "eu-west")]
     assert cell.missing and cell.observed is None
 

@@ -80,10 +80,21 @@ async def test_graphile_worker_figures_equal_its_own_tables(pg_dsn: str) -> None
     # Unqueued jobs are named by their task in OWN; queued "hold" jobs are under "busy".
     for name in ("mail", "fail", "retry", "busy", "hold", "resize"):
         r = got[name]
-        mine = (int(r.value), r.detail["in_flight"], r.detail["failed"], r.detail["retrying"] + r.detail["scheduled"])
+        mine = (
+            int(r.value),
+            r.detail.state.in_flight,
+            r.detail.state.failed,
+            r.detail.state.retrying + r.detail.state.scheduled,
+        )
         assert mine == tuple(own[name]), (name, r.detail, own[name])
     figures = {
-        n: (int(r.value), r.detail["in_flight"], r.detail["failed"], r.detail["retrying"], r.detail["scheduled"])
+        n: (
+            int(r.value),
+            r.detail.state.in_flight,
+            r.detail.state.failed,
+            r.detail.state.retrying,
+            r.detail.state.scheduled,
+        )
         for n, r in got.items()
     }
     assert figures == {
@@ -95,8 +106,8 @@ async def test_graphile_worker_figures_equal_its_own_tables(pg_dsn: str) -> None
         "hold": (0, 2, 0, 0, 0),
         "resize": (3, 0, 0, 0, 1),
     }
-    assert 0 <= got["mail"].detail["oldest_age"] < 120 and got["mail"].detail["paused"] is None
-    assert got["empty"].detail["oldest_age"] == 0
+    assert 0 <= got["mail"].detail.state.oldest_age < 120 and got["mail"].detail.state.paused is None
+    assert got["empty"].detail.state.oldest_age == 0
     assert source.round_trips == 1
 
 

@@ -121,14 +121,14 @@ async def test_procrastinate_figures_equal_its_own_job_manager(pg_dsn: str) -> N
     assert all(r.error is None for r in got.values()), {n: r.error for n, r in got.items()}
     assert (
         mail.value == 3
-        and mail.detail["scheduled"] == 2
-        and mail.value + mail.detail["scheduled"] == own["mail"]["todo"]
+        and mail.detail.state.scheduled == 2
+        and mail.value + mail.detail.state.scheduled == own["mail"]["todo"]
     )
-    assert fail.detail["failed"] == own["fail"]["failed"] == 2
-    assert fail.detail["retrying"] == own["fail"]["todo"] == 1 and fail.value == 0
-    assert slow.detail["in_flight"] == own["slow"]["doing"] == 2 and slow.value == own["slow"]["todo"] == 1
-    assert 0 <= mail.detail["oldest_age"] <= time.time() - deferred_at + 1
-    assert mail.detail["paused"] is None  # Procrastinate has no pause: unknown, not "running"
+    assert fail.detail.state.failed == own["fail"]["failed"] == 2
+    assert fail.detail.state.retrying == own["fail"]["todo"] == 1 and fail.value == 0
+    assert slow.detail.state.in_flight == own["slow"]["doing"] == 2 and slow.value == own["slow"]["todo"] == 1
+    assert 0 <= mail.detail.state.oldest_age <= time.time() - deferred_at + 1
+    assert mail.detail.state.paused is None  # Procrastinate has no pause: unknown, not "running"
     assert source.round_trips == 1  # three queues, one round trip
 
 
@@ -204,9 +204,13 @@ async def test_solid_queue_figures_and_pause_row(pg_dsn: str, tmp_path: Path) ->
             "FROM solid_queue_ready_executions WHERE queue_name = 'receipts'"
         ).fetchone()
     assert receipts.value == size == 3
-    assert abs(receipts.detail["oldest_age"] - float(latency)) < 2 and receipts.detail["oldest_age"] >= 400
-    assert receipts.detail["in_flight"] == 1 and receipts.detail["failed"] == 1 and receipts.detail["scheduled"] == 1
-    assert receipts.detail["paused"] is False and got["exports"].value == 1
+    assert abs(receipts.detail.state.oldest_age - float(latency)) < 2 and receipts.detail.state.oldest_age >= 400
+    assert (
+        receipts.detail.state.in_flight == 1
+        and receipts.detail.state.failed == 1
+        and receipts.detail.state.scheduled == 1
+    )
+    assert receipts.detail.state.paused is False and got["exports"].value == 1
 
     session = Session(build_live(loads(text), env), Journal.open(tmp_path / "j.jsonl", Operator("alice")))
 
@@ -256,8 +260,8 @@ oldest_age_sql = "SELECT extract(epoch FROM now() - min(created_at)) FROM jobs W
     env = {"JOBS_RO": readonly_dsn(pg_dsn)}
     got, _ = await read_all(text, env)
     home = got["homegrown"]
-    assert home.error is None and home.value == 2 and home.detail["in_flight"] == 1 and home.detail["failed"] == 1
-    assert 89 <= home.detail["oldest_age"] < 100 and home.detail["scheduled"] is None
+    assert home.error is None and home.value == 2 and home.detail.state.in_flight == 1 and home.detail.state.failed == 1
+    assert 89 <= home.detail.state.oldest_age < 100 and home.detail.state.scheduled is None
     # Procrastinate's tables do not exist in this database: only its queue says so.
     assert "procrastinate tables" in got["mail"].error and "does not exist" in got["mail"].error
     from cockpit.config import ConfigError
@@ -336,13 +340,13 @@ async def test_pgboss_figures_equal_its_own_queue_sizes(pg_dsn: str) -> None:
     assert all(r.error is None for r in got.values()), {n: r.error for n, r in got.items()}
     for name in ("mail", "fail", "busy"):
         r = got[name]
-        waiting = int(r.value) + r.detail["retrying"] + r.detail["scheduled"]
+        waiting = int(r.value) + r.detail.state.retrying + r.detail.state.scheduled
         assert waiting == own[name]["queued"], (name, r.detail, own[name])  # pg-boss's getQueueSize
-        assert r.detail["in_flight"] == own[name]["upToActive"] - own[name]["queued"]
-    assert got["mail"].value == 4 and got["mail"].detail["scheduled"] == 2
-    assert got["fail"].detail["failed"] == 2 and got["fail"].detail["retrying"] == 1
-    assert got["busy"].detail["in_flight"] == 2 and got["busy"].value == 1
-    assert 0 <= got["mail"].detail["oldest_age"] < 120 and got["mail"].detail["paused"] is None
+        assert r.detail.state.in_flight == own[name]["upToActive"] - own[name]["queued"]
+    assert got["mail"].value == 4 and got["mail"].detail.state.scheduled == 2
+    assert got["fail"].detail.state.failed == 2 and got["fail"].detail.state.retrying == 1
+    assert got["busy"].detail.state.in_flight == 2 and got["busy"].value == 1
+    assert 0 <= got["mail"].detail.state.oldest_age < 120 and got["mail"].detail.state.paused is None
     assert source.round_trips == 1
 
 
@@ -435,10 +439,10 @@ async def test_river_figures_and_its_own_pause(pg_dsn: str, tmp_path: Path) -> N
     with psycopg.connect(pg_dsn) as conn:  # what River's own JobList/QueueGet would count
         own = dict(conn.execute("SELECT state::text, count(*) FROM river_job WHERE queue = 'payouts' GROUP BY state"))
     assert payouts.error is None
-    assert payouts.value == own["available"] == 2 and payouts.detail["in_flight"] == own["running"] == 2
-    assert payouts.detail["failed"] == own["discarded"] and payouts.detail["retrying"] == own["retryable"] == 1
-    assert payouts.detail["scheduled"] == own["scheduled"] == 1 and 199 <= payouts.detail["oldest_age"] < 230
-    assert payouts.detail["paused"] is False
+    assert payouts.value == own["available"] == 2 and payouts.detail.state.in_flight == own["running"] == 2
+    assert payouts.detail.state.failed == own["discarded"] and payouts.detail.state.retrying == own["retryable"] == 1
+    assert payouts.detail.state.scheduled == own["scheduled"] == 1 and 199 <= payouts.detail.state.oldest_age < 230
+    assert payouts.detail.state.paused is False
     session = Session(build_live(loads(text), env), Journal.open(tmp_path / "j.jsonl", Operator("alice")))
 
     async def yes(preview):

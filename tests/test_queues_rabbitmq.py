@@ -124,7 +124,7 @@ async def test_depth_in_flight_and_oldest_age_equal_rabbitmqs_own_figures(rabbit
                 got
                 if (
                     got["orders"].value == ready == 5
-                    and got["orders"].detail["in_flight"] == 2
+                    and got["orders"].detail.state.in_flight == 2
                     and got["invoices"].value == 3
                     and got["refunds"].value == 1
                 )
@@ -135,12 +135,14 @@ async def test_depth_in_flight_and_oldest_age_equal_rabbitmqs_own_figures(rabbit
         got = await until(settled, what="the management API's figures to settle")
         ticks = (source.requests - requests_before) // 3
         orders = got["orders"]
-        assert orders.error is None and orders.detail["consumers"] == own_counts(rabbit, "orders")[1] == 1
-        assert orders.detail["paused"] is False
+        assert orders.error is None and orders.detail.consumers == own_counts(rabbit, "orders")[1] == 1
+        assert orders.detail.state.paused is False
         # The head message was published with a timestamp two minutes back: RabbitMQ reports it.
-        assert 118 <= orders.detail["oldest_age"] <= 120 + (time.time() - started) + 2
-        assert got["invoices"].detail["in_flight"] == 0 and got["invoices"].detail["paused"] is True  # no consumer
-        assert got["invoices"].detail["failed"] is None  # RabbitMQ keeps no failed count: unknown, not 0
+        assert 118 <= orders.detail.state.oldest_age <= 120 + (time.time() - started) + 2
+        assert (
+            got["invoices"].detail.state.in_flight == 0 and got["invoices"].detail.state.paused is True
+        )  # no consumer
+        assert got["invoices"].detail.state.failed is None  # RabbitMQ keeps no failed count: unknown, not 0
         assert got["missing"].error == "vhost 'nowhere' does not exist on " + rabbit.api_url
         assert got["orders"].error is None  # the bad vhost marks only its own queue
         # One request per vhost per tick (three vhosts here), whatever the number of queues.

@@ -78,10 +78,10 @@ async def test_every_figure_per_queue_equals_sidekiqs_own_api(redis_url: str, si
         ours = {
             q: {
                 "depth": int(got[q].value),
-                "retrying": got[q].detail["retrying"],
-                "scheduled": got[q].detail["scheduled"],
-                "failed": got[q].detail["failed"],
-                "in_flight": got[q].detail["in_flight"],
+                "retrying": got[q].detail.state.retrying,
+                "scheduled": got[q].detail.state.scheduled,
+                "failed": got[q].detail.state.failed,
+                "in_flight": got[q].detail.state.in_flight,
             }
             for q in QUEUES
         }
@@ -98,15 +98,15 @@ async def test_every_figure_per_queue_equals_sidekiqs_own_api(redis_url: str, si
     assert ours["flaky"]["retrying"] == 3 and ours["flaky"]["failed"] == 0
     assert ours["slow"] == {"depth": 1, "retrying": 0, "scheduled": 0, "failed": 0, "in_flight": 3}
     # Oldest waiting job: Sidekiq's own Queue#latency, which Ruby measured a little later.
-    assert -0.5 <= own["mailers"]["latency"] - got["mailers"].detail["oldest_age"] <= between + 0.5
-    assert got["slow"].detail["paused"] is False  # OSS: no `paused` set
+    assert -0.5 <= own["mailers"]["latency"] - got["mailers"].detail.state.oldest_age <= between + 0.5
+    assert got["slow"].detail.state.paused is False  # OSS: no `paused` set
     # Sidekiq Pro's pause is membership of the `paused` set (Pro is not installable here).
     import redis
 
     redis.Redis.from_url(redis_url).sadd("paused", "slow")
     [source] = build_queue_sources(cfg, {})
     try:
-        assert {r.name: r for r in await source.read()}["slow"].detail["paused"] is True
+        assert {r.name: r for r in await source.read()}["slow"].detail.state.paused is True
     finally:
         await source.close()
 

@@ -88,10 +88,10 @@ async def test_figures_equal_get_queue_attributes_and_the_mapping_pause(
     own = sqs.get_queue_attributes(QueueUrl=orders, AttributeNames=["All"])["Attributes"]
     o = got["orders"]
     assert o.value == int(own["ApproximateNumberOfMessages"]) == 3
-    assert o.detail["in_flight"] == int(own["ApproximateNumberOfMessagesNotVisible"]) == 2
-    assert o.detail["scheduled"] == int(own["ApproximateNumberOfMessagesDelayed"]) == 1
-    assert o.detail["failed"] is None and o.detail["oldest_age"] is None  # SQS cannot tell: unknown, not 0
-    assert o.detail["paused"] is False and got["refunds"].value == 1 and got["refunds"].detail["paused"] is None
+    assert o.detail.state.in_flight == int(own["ApproximateNumberOfMessagesNotVisible"]) == 2
+    assert o.detail.state.scheduled == int(own["ApproximateNumberOfMessagesDelayed"]) == 1
+    assert o.detail.state.failed is None and o.detail.state.oldest_age is None  # SQS cannot tell: unknown, not 0
+    assert o.detail.state.paused is False and got["refunds"].value == 1 and got["refunds"].detail.state.paused is None
     assert got["missing"].error == "no SQS queue 'missing' in eu-west-1" and o.error is None
 
     session = Session(build_live(loads(text), ENV), Journal.open(tmp_path / "j.jsonl", Operator("alice")))

@@ -85,7 +85,7 @@ async def test_three_backends_one_disagreeing_one_down(unleash_server, redis_url
         else:
             board.update(result)
     assert board.value(FLAGS, "new_checkout@eu-west") == 25.0
-    assert board.slot(FLAGS, "new_checkout@eu-west").latest.detail["enabled"] is True
+    assert board.slot(FLAGS, "new_checkout@eu-west").latest.detail.enabled is True
     assert board.value(FLAGS, "new_checkout@eu-central") == 0.0  # development: never enabled, disagrees
     assert board.value(FLAGS, "new_checkout@us-east") == 25.0
     assert board.freshness(FLAGS, "new_checkout@ap-south") is Freshness.UNREACHABLE
@@ -181,21 +181,21 @@ async def test_multi_step_path_carries_cookies_and_checks_each_step() -> None:
     with serve(shop_handler(state)) as url:
         src = CheckSource(shop_check(url), {"SYNTH_PW": "s3cret-pw"})
         readings = await src.read()
-        assert [r.detail["ok"] for r in readings] == [True, True, True]
+        assert [r.detail.ok for r in readings] == [True, True, True]
         assert all(isinstance(r.value, float) and r.value < 1 for r in readings)
         state.payments_broken = True
         readings = await src.read()
-        assert [r.detail["ok"] for r in readings] == [True, True, False]
-        assert readings[2].detail["reason"] == "HTTP 502, expected 200"
+        assert [r.detail.ok for r in readings] == [True, True, False]
+        assert readings[2].detail.reason == "HTTP 502, expected 200"
         state.payments_broken = False
         state.slow_cart = 0.3
         slow = CheckSource(shop_check(url, budget="100ms"), {"SYNTH_PW": "s3cret-pw"})
         readings = await slow.read()
-        assert "over budget" in readings[1].detail["reason"]
-        assert readings[2].detail["reason"] == "not run: 'add to cart' failed"
+        assert "over budget" in readings[1].detail.reason
+        assert readings[2].detail.reason == "not run: 'add to cart' failed"
         wrong = CheckSource(shop_check(url), {"SYNTH_PW": "wrong"})
-        assert (await wrong.read())[0].detail["reason"] == "HTTP 401, expected 200"
+        assert (await wrong.read())[0].detail.reason == "HTTP 401, expected 200"
         unset = CheckSource(shop_check(url), {})
-        assert "SYNTH_PW is not set" in (await unset.read())[0].detail["reason"]
+        assert "SYNTH_PW is not set" in (await unset.read())[0].detail.reason
     down = CheckSource(shop_check(closed_port()), {"SYNTH_PW": "x"})
-    assert "ConnectError" in (await down.read())[0].detail["reason"]
+    assert "ConnectError" in (await down.read())[0].detail.reason

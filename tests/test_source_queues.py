@@ -89,16 +89,16 @@ queue = "slow_lane"
             await src.close()
         retry, slow = got["payment-retry"], got["slow-lane"]
         assert retry.value == q.count == 7
-        assert retry.detail["failed"] == FailedJobRegistry(queue=q).count == 3
-        assert retry.detail["scheduled"] == ScheduledJobRegistry(queue=q).count == 1
-        assert slow.detail["in_flight"] == StartedJobRegistry(queue=worker_q).count == 1
-        assert retry.detail["paused"] is False
+        assert retry.detail.state.failed == FailedJobRegistry(queue=q).count == 3
+        assert retry.detail.state.scheduled == ScheduledJobRegistry(queue=q).count == 1
+        assert slow.detail.state.in_flight == StartedJobRegistry(queue=worker_q).count == 1
+        assert retry.detail.state.paused is False
         conn.set("rq:suspended", 1)  # what `rq suspend` writes: every rq queue on this Redis
         src = queue_source(
             redis_url, '[[queues]]\nname = "payment-retry"\nredis = "jobs"\nkind = "rq"\nqueue = "payment_retry"\n'
         )
         try:
-            assert (await read(src))["payment-retry"].detail["paused"] is True
+            assert (await read(src))["payment-retry"].detail.state.paused is True
         finally:
             await src.close()
     finally:
@@ -123,7 +123,7 @@ async def test_celery_depth_matches_kombu_including_priority_lists(redis_url: st
     finally:
         await src.close()
     assert got["emails"].value == kombu_count == 7
-    assert got["emails"].detail["in_flight"] == 0  # nothing unacked: no worker has taken any
+    assert got["emails"].detail.state.in_flight == 0  # nothing unacked: no worker has taken any
 
 
 async def test_bullmq_and_plain_layouts_as_those_systems_write_them(redis_url: str) -> None:
@@ -172,9 +172,13 @@ queue = "legacy-jobs"
     finally:
         await src.close()
     invoices = got["invoices"]
-    assert invoices.value == 4 and invoices.detail["in_flight"] == 1
-    assert invoices.detail["failed"] == 2 and invoices.detail["scheduled"] == 1 and invoices.detail["paused"] is True
-    assert got["events"].value == 2 and got["events"].detail["in_flight"] == 1
+    assert invoices.value == 4 and invoices.detail.state.in_flight == 1
+    assert (
+        invoices.detail.state.failed == 2
+        and invoices.detail.state.scheduled == 1
+        and invoices.detail.state.paused is True
+    )
+    assert got["events"].value == 2 and got["events"].detail.state.in_flight == 1
     assert got["delayed-emails"].value == 2 and got["legacy"].value == 1
 
 
@@ -256,7 +260,7 @@ async def test_one_pipeline_per_instance_per_tick_whatever_the_number_of_queues(
     # rq's one suspension key is asked once per tick, and its answer reaches every queue
     # (five commands per queue: depth, in flight, failed, scheduled, oldest age).
     assert len(src._plan_for([(q, q.queue or q.name) for q in src.queues]).calls) == 5 * 120 + 1
-    assert all(r.detail["paused"] is True for r in readings)
+    assert all(r.detail.state.paused is True for r in readings)
 
 
 async def test_wrong_password_and_unreachable_redis_are_named_and_other_queues_keep_updating(redis_url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.core.details import check_result
 from cockpit.core.readings import Board
 from cockpit.core.source import Source
 
@@ -29,19 +30,20 @@ class VerifyPathsAction(Action):
         self.board.update(readings)
         lines, failed = [], []
         for r in readings:
-            ok = r.error is None and bool(r.detail.get("ok"))
+            result = check_result(r.detail, r.name)
+            ok = r.error is None and bool(result.ok)
             latency = f"{r.value * 1000:.0f} ms" if isinstance(r.value, float) else "—"
-            reason = r.error or r.detail.get("reason") or ""
+            reason = r.error or result.reason
             lines.append(f"{'PASS' if ok else 'FAIL'} {r.name} {latency} {reason}".rstrip())
             progress(lines[-1])
             if not ok:
                 failed.append(r.name)
         steps = {
             r.name: {
-                "ok": r.error is None and bool(r.detail.get("ok")),
+                "ok": r.error is None and bool(check_result(r.detail, r.name).ok),
                 "latency": r.value,
-                "status": r.detail.get("status"),
-                "reason": r.error or r.detail.get("reason"),
+                "status": check_result(r.detail, r.name).status,
+                "reason": r.error or check_result(r.detail, r.name).reason,
             }
             for r in readings
         }

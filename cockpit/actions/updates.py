@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.core.details import check_result
 from cockpit.core.readings import CHECKS, ERROR_RATE, QUEUES, SUSPECTS, Board
 from cockpit.incident.state import Incident, clock_text
 
@@ -51,7 +52,7 @@ def live_fields(board: Board, incident: Incident, service: str, max_error_rate: 
     rates = [v for n in board.names(ERROR_RATE) if isinstance(v := board.value(ERROR_RATE, n), float)]
     suspects = [v for n in board.names(SUSPECTS) if isinstance(v := board.value(SUSPECTS, n), float)]
     backlog = [v for n in board.names(QUEUES) if isinstance(v := board.value(QUEUES, n), float)]
-    checks_ok = [bool(s.last_good and s.last_good.detail.get("ok")) for _, s in board.slots(CHECKS)]
+    checks_ok = [bool(s.last_good and check_result(s.last_good.detail, n).ok) for n, s in board.slots(CHECKS)]
     working = bool(checks_ok) and all(checks_ok) and bool(rates) and max(rates) < max_error_rate
     if incident.status == "closed":
         sentence = "The issue is resolved and every affected order has been checked."

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from cockpit.config import CheckConfig, CheckStep
+from cockpit.core.details import CheckResult
 from cockpit.core.readings import CHECKS, Clock, Reading, wall_clock
 
 
@@ -44,18 +45,15 @@ class CheckSource:
             failed_before: str | None = None
             for step in self.check.steps:
                 name = f"{self.check.name}/{step.name}"
-                detail: dict[str, Any] = {
-                    "check": self.check.name,
-                    "step": step.name,
-                    "budget": step.budget,
-                    "expect_status": step.expect_status,
-                }
                 if failed_before is not None:
-                    detail.update(ok=False, reason=f"not run: {failed_before!r} failed")
+                    reason = f"not run: {failed_before!r} failed"
+                    detail = CheckResult(
+                        self.check.name, step.name, False, None, reason, step.budget, step.expect_status
+                    )
                     readings.append(Reading(CHECKS, name, None, self.clock(), None, detail))
                     continue
                 latency, ok, status, reason = await self._run_step(client, step)
-                detail.update(ok=ok, status=status, reason=reason)
+                detail = CheckResult(self.check.name, step.name, ok, status, reason, step.budget, step.expect_status)
                 readings.append(Reading(CHECKS, name, latency, self.clock(), None, detail))
                 if not ok:
                     failed_before = step.name

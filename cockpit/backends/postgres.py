@@ -25,6 +25,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from cockpit.config import PostgresConfig, SuspectQuery
+from cockpit.core.details import SuspectCount
 from cockpit.core.readings import SUSPECTS, Clock, Reading, wall_clock
 from cockpit.core.source import ReadError
 
@@ -155,9 +156,7 @@ class PostgresSuspectSource:
         for query in self.config.suspects:
             value, error = results[query.name]
             # The target rides along so a release file's `suspect "X" at target` can be judged.
-            detail: dict[str, object] = {"expect": query.expect}
-            if query.target is not None:
-                detail["target"] = query.target
+            detail = SuspectCount(query.expect, query.target)
             readings.append(Reading(SUSPECTS, query.name, value, now, error, detail))
         return readings
 

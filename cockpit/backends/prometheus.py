@@ -14,10 +14,12 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cockpit.config import ErrorRateQuery, PrometheusConfig
+from cockpit.core.details import ErrorRateSample
 from cockpit.core.readings import ERROR_RATE, Clock, Reading, wall_clock
 from cockpit.core.source import ReadError
 
@@ -109,7 +111,7 @@ class PrometheusSource:
 
     def _instant(self, client: Any, query: ErrorRateQuery) -> Reading:
         now = self.clock()
-        detail: dict[str, Any] = {"warn": query.warn, "critical": query.critical}
+        detail = ErrorRateSample(query.warn, query.critical)
         self.requests += 1
         try:
             result = client.custom_query(query.query, params={"timeout": f"{self.config.timeout:g}s"})
@@ -124,13 +126,13 @@ class PrometheusSource:
         if not values:
             if query.no_data == "zero":
                 # Configured: this query returns no series exactly when there are no errors.
-                detail.update(state="no data", no_data="zero")
+                detail = replace(detail, no_data=True, zero_when_no_data=True)
                 return Reading(ERROR_RATE, query.name, 0.0, now, None, detail)
             # No series is not 0 %: the selector may match nothing (a renamed label, a dead
             # scrape). It reads NO DATA, and the gate's error-rate condition is not met.
-            detail["state"] = "no data"
+            detail = replace(detail, no_data=True)
             return Reading(ERROR_RATE, query.name, "no data", now, None, detail)
-        detail["series"] = {label: v for label, v in values}
+        detail = replace(detail, series={label: v for label, v in values})
         numbers = [v for _, v in values if not math.isnan(v)]
         # NaN is 0/0: no requests at all, which is "no traffic", never "no errors".
         value = max(numbers) if numbers else float("nan")

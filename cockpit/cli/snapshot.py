@@ -13,10 +13,10 @@ from typing import Any
 from cockpit.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_config
 from cockpit.cli.console import Console
 from cockpit.config import Config
-from cockpit.core.details import detail_dict, flag_cell
+from cockpit.core.details import check_result, detail_dict, flag_cell
 from cockpit.core.gate import Gate, GateStatus
 from cockpit.core.polling import short_error
-from cockpit.core.readings import ERROR_RATE, FLAGS, SOURCE_KINDS, Board, Reading, wall_clock
+from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, SOURCE_KINDS, Board, Reading, wall_clock
 from cockpit.core.redact import Redactor
 from cockpit.wiring import build_sources
 
@@ -36,7 +36,8 @@ def reading_ok(r: Reading) -> bool:
     """Read, and readable: not failed, not a failing check, not NO DATA, not a missing flag."""
     no_data = r.source == ERROR_RATE and not isinstance(r.value, float)
     missing = r.source == FLAGS and flag_cell(r.detail, r.name).reads_missing
-    return r.error is None and bool(r.detail.get("ok", True)) and not no_data and not missing
+    failing = r.source == CHECKS and check_result(r.detail, r.name).ok is False
+    return r.error is None and not failing and not no_data and not missing
 
 
 @dataclass
@@ -132,8 +133,8 @@ def render_text(snap: Snapshot) -> str:
                 state = "NO DATA (the query returned no series)"
             elif r.source == FLAGS and (cell := flag_cell(r.detail, r.name)).reads_missing:
                 state = f"MISSING {cell.missing_reason}"
-            elif "ok" in r.detail:
-                state = "PASS" if r.detail["ok"] else f"FAIL {r.detail.get('reason', '')}"
+            elif r.source == CHECKS and (result := check_result(r.detail, r.name)).ok is not None:
+                state = "PASS" if result.ok else f"FAIL {result.reason}"
             else:
                 state = "ok"
             lines.append(f"  {r.name:<40} {value:>10}  {state}  [{ident}]")

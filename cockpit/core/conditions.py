@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from cockpit.core.details import flag_cell, queue_detail
+from cockpit.core.details import check_result, flag_cell, queue_detail, suspect_count
 from cockpit.core.readings import (
     CHECKS,
     ERROR_RATE,
@@ -320,8 +320,8 @@ def _judge_suspect(c: Condition, board: Board, now: datetime) -> Judgement:
         holds = direction > 0 if c.test == "rising" else direction <= 0
         return Judgement(Truth.HOLDS if holds else Truth.FAILS, f"{label} {_count(value)}, {text} ({age})")
     if c.test == "at target":
-        expect = str(good.detail.get("expect", "zero"))
-        target = good.detail.get("target")
+        wanted = suspect_count(good.detail)
+        expect, target = wanted.expect, wanted.target
         if expect == "zero":
             holds, goal = value == 0, "target 0"
         elif expect == "falling" and isinstance(target, (int, float)):
@@ -383,14 +383,15 @@ def _judge_check(c: Condition, board: Board, now: datetime) -> Judgement:
         if good is None:
             parts.append((Truth.UNKNOWN, f"check {why}"))
             continue
-        ok = good.detail.get("ok")
+        result = check_result(good.detail, name)
+        ok = result.ok
         age = _age(good, now)
         if not isinstance(ok, bool):
             parts.append((Truth.UNKNOWN, f"check {name}: outcome not known ({age})"))
         elif ok:
             parts.append((Truth.HOLDS, f"check {name} passing ({age})"))
         else:
-            reason = good.detail.get("reason") or "failed"
+            reason = result.reason or "failed"
             parts.append((Truth.FAILS, f"check {name} failing: {reason} ({age})"))
     judged = _combine(parts, f"check {c.name}")
     if c.test == "passing" or judged.truth is Truth.UNKNOWN:

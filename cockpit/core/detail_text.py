@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from cockpit.core.details import detail_dict
 from cockpit.core.readings import FLAGS, Board, age_text
 from cockpit.core.runbook import Runbook
 from cockpit.core.safe_text import visible
@@ -189,7 +190,7 @@ def slot_detail(board: Board, source: str, ident: str) -> list[str]:
         )
         if good is not None and good is not latest:
             lines.append(f"  last good at {good.at:%H:%M:%S}: {words(good.value)}")
-        for key, value in (good.detail if good else latest.detail).items():
+        for key, value in detail_dict(good.detail if good else latest.detail).items():
             lines.append(f"  {visible(str(key))}: {words(value)}")
         values = slot.series.values()[-12:]
         if values:

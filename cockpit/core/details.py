@@ -3,7 +3,8 @@ record per panel kind. Panels, gate, conditions, report and `snapshot --json` re
 fields by name, so a typo is a type error, not a silent blank cell.
 
 `as_dict()` gives the old JSON shape (the keys `snapshot --json` has always printed);
-`detail_from_dict()` reads that shape back (a journal or a test written before).
+`queue_detail()`, `flag_cell()`, `suspect_count()` and `check_result()` read a detail of
+either form (a record, or that shape from an older caller) into the record.
 """
 
 from __future__ import annotations
@@ -16,31 +17,12 @@ from cockpit.core.safe_text import visible, visible_data
 
 
 class DetailRecord:
-    """Mapping-style reads of the old keys (`get`, `[]`, `in`, `items`), for callers not yet on
-    attributes; the hot paths read attributes."""
+    """What every typed detail offers: its JSON shape and a copy safe to show."""
 
     __dataclass_fields__: ClassVar[dict[str, Field[Any]]]  # every subclass is a frozen dataclass
 
     def as_dict(self) -> dict[str, Any]:
         raise NotImplementedError
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.as_dict().get(key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.as_dict()[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.as_dict()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.as_dict())
-
-    def items(self) -> Any:
-        return self.as_dict().items()
-
-    def values(self) -> Any:
-        return self.as_dict().values()
 
     def printable(self) -> bool:
         """Every text in it shows as is (nothing a terminal would obey)."""
@@ -198,8 +180,93 @@ def flag_cell(detail: Detail | None, name: str = "") -> FlagCell:
     )
 
 
+@dataclass(frozen=True)
+class SuspectCount(DetailRecord):
+    """A suspect-record count: what "correct" means for it (the gate's and `at target`'s goal)."""
+
+    expect: str = "zero"  # zero, falling or steady
+    target: float | None = None  # with falling: the count at or under which the data is correct
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"expect": self.expect}
+        if self.target is not None:
+            out["target"] = self.target
+        return out
+
+
+def suspect_count(detail: Detail | None) -> SuspectCount:
+    if isinstance(detail, SuspectCount):
+        return detail
+    d = {} if detail is None else detail_dict(detail)
+    target = d.get("target")
+    return SuspectCount(str(d.get("expect", "zero")), float(target) if isinstance(target, (int, float)) else None)
+
+
+@dataclass(frozen=True)
+class CheckResult(DetailRecord):
+    """One step of a user-path check: passed or not, and why not. The latency is the value."""
+
+    check: str
+    step: str
+    ok: bool | None = None  # None: not known (never run)
+    status: int | None = None  # the HTTP status answered
+    reason: str = ""
+    budget: float | None = None
+    expect_status: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"check": self.check, "step": self.step}
+        for key in ("budget", "expect_status"):
+            if (value := getattr(self, key)) is not None:
+                out[key] = value
+        if self.ok is not None:
+            out.update(ok=self.ok, status=self.status, reason=self.reason)
+        return out
+
+
+def check_result(detail: Detail | None, name: str = "") -> CheckResult:
+    if isinstance(detail, CheckResult):
+        return detail
+    d = {} if detail is None else detail_dict(detail)
+    check, _, step = name.partition("/")
+    ok = d.get("ok")
+    return CheckResult(
+        str(d.get("check", check)),
+        str(d.get("step", step)),
+        ok if isinstance(ok, bool) else None,
+        d.get("status"),
+        str(d.get("reason") or ""),
+        d.get("budget"),
+        d.get("expect_status"),
+    )
+
+
+@dataclass(frozen=True)
+class ErrorRateSample(DetailRecord):
+    """An error-rate query's answer: its thresholds, and the value per series (the reading's
+    value is the worst)."""
+
+    warn: float | None = None
+    critical: float | None = None
+    no_data: bool = False  # the query returned no series
+    zero_when_no_data: bool = False  # ... and the config reads that as 0
+    series: Mapping[str, float] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.warn is not None or self.critical is not None:
+            out.update(warn=self.warn, critical=self.critical)
+        if self.no_data:
+            out["state"] = "no data"
+        if self.zero_when_no_data:
+            out["no_data"] = "zero"
+        if self.series is not None:
+            out["series"] = dict(self.series)
+        return out
+
+
 #: What a reading's `detail` may be. Plain mappings remain for kinds not yet typed.
-Detail = QueueDetail | FlagCell | Mapping[str, Any]
+Detail = QueueDetail | FlagCell | SuspectCount | CheckResult | ErrorRateSample | Mapping[str, Any]
 
 
 def detail_dict(detail: Detail) -> dict[str, Any]:

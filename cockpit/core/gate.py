@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from cockpit.config import Config
-from cockpit.core.details import flag_cell, queue_detail
+from cockpit.core.details import check_result, flag_cell, queue_detail, suspect_count
 from cockpit.core.gate_status import (
     MITIGATED,
     NOT_RESTORED,
@@ -306,8 +306,8 @@ class Gate:
             problem = problem_of(name)
             if problem:
                 failing.append(f"{name} {problem}")
-            elif not (slot and slot.last_good and slot.last_good.detail.get("ok")):
-                reason = slot.last_good.detail.get("reason", "") if slot and slot.last_good else ""
+            elif not (slot and slot.last_good and check_result(slot.last_good.detail, name).ok):
+                reason = check_result(slot.last_good.detail, name).reason if slot and slot.last_good else ""
                 failing.append(f"{name} failing" + (f" ({reason})" if reason else ""))
         if failing:
             return Condition("user paths", False, "; ".join(failing), "restored", "failing")
@@ -356,7 +356,7 @@ class Gate:
         expect = (
             query.expect
             if query
-            else str(slot.last_good.detail.get("expect", "zero"))
+            else suspect_count(slot.last_good.detail).expect
             if slot and slot.last_good
             else "zero"
         )

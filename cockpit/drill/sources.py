@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cockpit.config import Config
-from cockpit.core.details import FlagCell, QueueDetail
+from cockpit.core.details import CheckResult, Detail, ErrorRateSample, FlagCell, QueueDetail, SuspectCount
 from cockpit.core.details import QueueState as RealQueueState
 from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS, Reading
 from cockpit.core.timebase import Timebase
@@ -44,8 +44,8 @@ class DrillSource(ABC):
     async def close(self) -> None:
         return None
 
-    def _reading(self, name: str, value: float | str | None, **detail: object) -> Reading:
-        return Reading(self.kind, name, value, self.timebase.now(), None, detail)
+    def _reading(self, name: str, value: float | str | None, detail: Detail | None = None) -> Reading:
+        return Reading(self.kind, name, value, self.timebase.now(), None, {} if detail is None else detail)
 
 
 class ErrorRateSource(DrillSource):
@@ -56,7 +56,7 @@ class ErrorRateSource(DrillSource):
         return (self.NAME,)
 
     def _read(self) -> list[Reading]:
-        return [self._reading(self.NAME, round(self.world.error_observed, 5))]
+        return [self._reading(self.NAME, round(self.world.error_observed, 5), ErrorRateSample())]
 
     async def backfill(self) -> dict[str, list[tuple[datetime, float]]]:
         """Fifteen minutes of the incident so far: the ratio climbed when the flag went to 25 %."""
@@ -205,7 +205,8 @@ class SuspectSource(DrillSource):
         w = self.world
         values = (w.duplicate_holds, w.paid_uncaptured, w.wrong_totals)
         return [
-            self._reading(name, float(int(v)), expect="zero") for name, v in zip(SUSPECT_NAMES, values, strict=True)
+            self._reading(name, float(int(v)), SuspectCount("zero"))
+            for name, v in zip(SUSPECT_NAMES, values, strict=True)
         ]
 
 
@@ -250,12 +251,7 @@ class CheckSource(DrillSource):
                 self._reading(
                     f"{self.check.name}/{step.name}",
                     round(latency, 3),
-                    check=self.check.name,
-                    step=step.name,
-                    ok=ok,
-                    status=status,
-                    reason=reason,
-                    budget=step.budget,
+                    CheckResult(self.check.name, step.name, ok, status, reason, step.budget),
                 )
             )
         return out
