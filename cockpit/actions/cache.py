@@ -4,12 +4,14 @@ batches, re-count after) or an HTTP purge call."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
-import redis.asyncio as aioredis
+from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.outcome import describe
 from cockpit.config import CacheTarget, Config
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis  # loaded when a cache is cleared, not before the first frame
 
 
 class PartialClear(Exception):
@@ -40,6 +42,8 @@ class ClearCaches(Action):
             await client.aclose()
 
     def _client(self, cache: CacheTarget) -> aioredis.Redis:
+        import redis.asyncio as aioredis
+
         instance = self.config.redis_named(cache.redis or "")
         return aioredis.Redis.from_url(instance.resolve_url(self.environ), socket_timeout=instance.timeout)
 

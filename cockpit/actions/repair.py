@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any
-
-import psycopg
+from typing import TYPE_CHECKING, Any
 
 from cockpit.actions import Action, Preview, Progress, Result, sql_lines
 from cockpit.actions.outcome import describe
 from cockpit.config import PostgresConfig, RepairScript
+
+if TYPE_CHECKING:
+    import psycopg  # loaded when a repair runs, not before the first frame
 
 
 class RepairMismatch(Exception):
@@ -44,6 +45,8 @@ class RepairData(Action):
         return dsn
 
     async def _connect(self) -> psycopg.AsyncConnection:
+        import psycopg
+
         return await psycopg.AsyncConnection.connect(
             self._dsn(), connect_timeout=int(self.postgres.connect_timeout) or 3, application_name="cockpit-repair"
         )
@@ -80,6 +83,8 @@ class RepairData(Action):
         return Preview(self.name, self.title, tuple(lines), counts, warnings=tuple(warnings), nothing_to_do=total == 0)
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        import psycopg
+
         sql = script_sql(self.script)
         sent: list[str] = []  # what went to the server, in order, as it went (the command log)
         ledger = {
@@ -167,6 +172,8 @@ class RepairData(Action):
     ) -> Result:
         """The connection failed during COMMIT: the server may have committed or rolled back.
         Read the preview counts again and say which; 'unknown' only if that read fails too."""
+        import psycopg
+
         progress(f"connection lost during COMMIT ({describe(exc)}): reading back whether the repair is in")
         try:
             async with await self._connect() as conn:

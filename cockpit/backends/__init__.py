@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:  # the config imports the queue kinds from this package: no import cycle at run time
     from cockpit.actions import Action
@@ -37,6 +37,9 @@ class Backends:
     update_target: Callable[[str], str] = lambda audience: "the journal only"
     #: The runbook these backends were wired for (empty: the config's default steps).
     steps: tuple[StepDef, ...] = ()
+    #: Reads are in-process and instant (the drill): the first frame waits for them. Real
+    #: systems are read only once the first frame is drawn.
+    local_reads: ClassVar[bool] = False
 
     def session_actions(self, board: Board, incident: Callable[[], Incident]) -> dict[str, Action]:
         """The actions that read the session's own state (its board, its incident): the

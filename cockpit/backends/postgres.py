@@ -19,18 +19,21 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-import psycopg
-from psycopg import errors as pg_errors
+from typing import TYPE_CHECKING, Any
 
 from cockpit.config import PostgresConfig, SuspectQuery
 from cockpit.core.details import SuspectCount
 from cockpit.core.readings import SUSPECTS, Clock, Reading, wall_clock
 from cockpit.core.source import ReadError
 
+if TYPE_CHECKING:
+    # psycopg (~70 ms to import) loads with the first read, after the first frame is drawn.
+    import psycopg
+
 
 def explain_sql_failure(exc: BaseException, timeout: float) -> str:
+    from psycopg import errors as pg_errors
+
     if isinstance(exc, pg_errors.QueryCanceled):
         return f"timed out after {timeout:g}s (statement_timeout)"
     if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
@@ -133,6 +136,8 @@ class PostgresSuspectSource:
             raise LookupError(
                 f"environment variable {self.config.readonly_dsn_env} (postgres.readonly_dsn_env) is not set"
             )
+        import psycopg
+
         conn = await psycopg.AsyncConnection.connect(
             dsn, connect_timeout=max(1, int(self.config.connect_timeout)), application_name="cockpit-suspects"
         )
@@ -145,6 +150,8 @@ class PostgresSuspectSource:
         return conn
 
     async def read(self) -> list[Reading]:
+        import psycopg
+
         try:
             conn = await self._connection()
             results = await self._run_all(conn, list(self.config.suspects))
@@ -179,6 +186,8 @@ class PostgresSuspectSource:
     ) -> tuple[dict[str, tuple[float | None, str | None]], int | None, str | None]:
         """One round trip: BEGIN READ ONLY, set the timeout, every query, COMMIT.
         Returns (results so far, index of the failed query or None, its error)."""
+        import psycopg
+
         timeout_ms = str(int(self.config.statement_timeout * 1000))
         cursors: list[psycopg.AsyncCursor] = []
         self.round_trips += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from cockpit.actions.registry import ActionRegistry
 from cockpit.backends import Backends
@@ -231,6 +231,7 @@ class DrillBackends(Backends):
     """The drill's backends, plus the simulated world (tests and fault drills reach into it)."""
 
     world: World | None = None
+    local_reads: ClassVar[bool] = True
 
     def resume(self, entries: list[Entry]) -> None:
         """The drill continues from the journal's state, not from scratch."""

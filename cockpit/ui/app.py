@@ -136,9 +136,13 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
         yield Static("", id="key-hint")
 
     async def on_load(self) -> None:
-        # Read every source once before the widgets exist (waiting briefly), so the first
-        # frame already shows live values: one layout and one paint instead of a "waiting"
-        # frame that is laid out and painted again a moment later.
+        if not self.session.backends.local_reads:
+            # Real systems: the first frame comes first. Their reads (and the client
+            # libraries they load, ~150 ms) start once it is on the screen (`_start_loops`).
+            return
+        # The drill reads in-process: read every source once before the widgets exist, so
+        # the first frame already shows its values (one layout and one paint instead of a
+        # "waiting" frame that is laid out and painted again a moment later).
         first_reads = [poller.prime() for poller in self.session.pollers]
         if first_reads:
             await asyncio.wait(first_reads, timeout=FIRST_FRAME_WAIT)
@@ -151,24 +155,31 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
         self.notifier.seed(self.session.journal.entries)
         self.session.listeners.append(self._on_entry)
         self.session.change_listeners.append(self._on_change)
-        if self.preflight is not None:
-            self.run_worker(
-                self._preflight(self.preflight), group="preflight", exit_on_error=False, description="preflight"
-            )
         if self.session.journal.resumed:
             self._resume()
         # The session owns time: it polls, evaluates the gate and journals it; the app renders
         # (the first frame already shows the state of the readings the load waited for).
         if self.session.gate_status is None:
             self.session.evaluate_gate()
-        self.run_worker(self.session.run(), group="session", exit_on_error=False, description="session loop")
-        if self.session.shared is not None:
-            self.run_worker(self.session.shared.run(), group="shared", exit_on_error=False, description="shared log")
-            self.set_interval(0.5, self._refresh_shared)
+        if self.session.backends.local_reads:
+            self._start_loops()
+        else:
+            self.call_after_refresh(self._start_loops)  # after the first frame (see on_load)
         self.set_interval(1.0, self.refresh_view)
         self.screen_change_signal.subscribe(self, self._on_screen_change)
         self.refresh_view()
         self.call_after_refresh(self.end_startup_gc_pause)
+
+    def _start_loops(self) -> None:
+        """The preflight, the session's polling loop and the shared log's loop."""
+        if self.preflight is not None:
+            self.run_worker(
+                self._preflight(self.preflight), group="preflight", exit_on_error=False, description="preflight"
+            )
+        self.run_worker(self.session.run(), group="session", exit_on_error=False, description="session loop")
+        if self.session.shared is not None:
+            self.run_worker(self.session.shared.run(), group="shared", exit_on_error=False, description="shared log")
+            self.set_interval(0.5, self._refresh_shared)
 
     async def _preflight(self, check: Callable[[], Awaitable[list[str]]]) -> None:
         problems = await check()

@@ -1,0 +1,66 @@
+"""`cockpit run` draws its first frame before loading the backends' client libraries
+(~150 ms of imports): building the live sources and actions and the app loads none of them;
+the first read does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CLIENT_LIBRARIES = ("psycopg", "redis", "requests", "httpx", "prometheus_api_client")
+
+CONFIG = """
+[incident]
+title = "imports"
+service = "checkout"
+[prometheus]
+url = "http://127.0.0.1:9"
+[[prometheus.queries]]
+name = "checkout 5xx ratio"
+query = 'sum(rate(http_requests_total{code=~"5.."}[5s]))'
+[redis.jobs]
+url = "redis://127.0.0.1:9"
+[[queues]]
+name = "payment-retry"
+redis = "jobs"
+kind = "rq"
+queue = "payment_retry"
+risky = true
+[regions.eu-west]
+backend = "redis-hash"
+redis = "jobs"
+key = "flags:eu-west"
+[[flags]]
+name = "new_checkout"
+safe = false
+[postgres]
+readonly_dsn_env = "BENCH_PG"
+[[postgres.suspects]]
+name = "paid without capture"
+sql = "SELECT count(*) FROM orders"
+"""
+
+PROBE = """
+import sys
+from cockpit.cli.common import load_config
+from cockpit.wiring import build_live
+import cockpit.ui.app, cockpit.core.session, cockpit.cli.tui, cockpit.cli.run
+backends = build_live(load_config(sys.argv[1]))
+assert not backends.local_reads  # so the app starts reading only after the first frame
+print(" ".join(m for m in sys.argv[2:] if m in sys.modules))
+"""
+
+
+def test_no_client_library_is_loaded_before_the_first_read(tmp_path: Path) -> None:
+    config = tmp_path / "live.toml"
+    config.write_text(CONFIG)
+    loaded = subprocess.run(
+        [sys.executable, "-c", PROBE, str(config), *CLIENT_LIBRARIES],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"BENCH_PG": "postgresql://x@127.0.0.1:9/x", "PATH": "/usr/bin:/bin"},
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert loaded.stdout.split() == [], f"loaded before the first read: {loaded.stdout.strip()}"
