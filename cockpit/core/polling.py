@@ -132,6 +132,9 @@ class Pollers:
     def __len__(self) -> int:
         return len(self._pollers)
 
+    def __getitem__(self, index: int) -> Poller:
+        return self._pollers[index]
+
     def run(self) -> list[asyncio.Task[None]]:
         """Start every poller's loop; the caller cancels the tasks."""
         return [asyncio.ensure_future(p.run()) for p in self._pollers]
