@@ -8,6 +8,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from cockpit.core.runbook import Runbook, StepDef, StepState
+from cockpit.core.step_checks import Judged
 from cockpit.panels.grid import Col, Grid
 
 SYMBOL = {
@@ -43,7 +44,7 @@ class RunbookPanel(Static, can_focus=True):
         self._shown: tuple[object, ...] | None = None
         self._shown_rows = 0
         self.cursor = 0
-        self._last: tuple[Runbook, bool, dict[str, str] | None] | None = None
+        self._last: tuple[Runbook, bool, dict[str, str] | None, dict[str, tuple[Judged, ...]] | None] | None = None
 
     @property
     def steps(self) -> tuple[StepDef, ...]:
@@ -68,9 +69,17 @@ class RunbookPanel(Static, can_focus=True):
     def on_blur(self) -> None:
         self._redraw()
 
-    def show(self, runbook: Runbook, read_only: bool, locks: dict[str, str] | None = None) -> None:
-        self._last = (runbook, read_only, locks)
+    def show(
+        self,
+        runbook: Runbook,
+        read_only: bool,
+        locks: dict[str, str] | None = None,
+        checks: dict[str, tuple[Judged, ...]] | None = None,
+    ) -> None:
+        """`checks`: each open step's preconditions judged now (✔ all hold, ✖ with the first failing reading)."""
+        self._last = (runbook, read_only, locks, checks)
         locks = locks or {}
+        checks = checks or {}
         nxt = runbook.next_step()
         cursor = self.cursor if self.has_focus else None
         key = (
@@ -80,6 +89,7 @@ class RunbookPanel(Static, can_focus=True):
             read_only,
             self.size.width,
             tuple(sorted(locks.items())),
+            tuple((k, tuple(j.line for j in v)) for k, v in checks.items()),
             cursor,
         )
         if key == self._shown:
@@ -95,16 +105,20 @@ class RunbookPanel(Static, can_focus=True):
             title = Text(step.short if narrow else f"{index:>2}. {step.title}", style="bold reverse" if is_next else "")
             if reason := runbook.reasons.get(step.id):
                 title.append(f" ({reason})", style="dim")
+            if not narrow and (step.change or step.owner):
+                who = step.owner + (f" ({step.backup})" if step.backup else "")
+                title.append("  " + " · ".join(x for x in (step.change, who) if x), style="dim")
+            bad = [j for j in checks.get(step.id, ()) if not j.holds]
             if holder := locks.get(step.id):
                 title.append(f" 🔒{holder.split('@')[0]}", style="bold yellow")
             key_text = Text("   " if read_only or not step.key else f"[{step.key}]", style="bold cyan")
-            table.add_row(
-                key_text,
-                Text(symbol, style=style),
-                title,
-                Text(state.value.upper() if state is not StepState.PENDING else "", style=style),
-                ident=step.id,
-            )
+            state_text = Text(state.value.upper() if state is not StepState.PENDING else "", style=style)
+            if step.id in checks:  # its preconditions, judged now: ✔ all hold, ✖ one does not (or cannot be read)
+                state_text = Text("✖ pre", style="bold red") if bad else Text("✔ pre", style="green")
+            table.add_row(key_text, Text(symbol, style=style), title, state_text, ident=step.id)
+            if bad and (is_next or (cursor is not None and steps[min(cursor, len(steps) - 1)].id == step.id)):
+                # The reading that fails, under the step about to be taken (or under the cursor).
+                table.add_row("", "", Text("   " + bad[0].line, style="red"), "", ident=f"{step.id}#pre")
         if cursor is not None and steps:
             table.mark(
                 steps[min(cursor, len(steps) - 1)].id
@@ -113,5 +127,5 @@ class RunbookPanel(Static, can_focus=True):
             self.border_subtitle = f"next: {nxt.short}" + ("" if read_only or not nxt.key else f" [{nxt.key}]")
         else:
             self.border_subtitle = "all steps closed"
-        self.update(table, layout=self._shown_rows != len(steps))
-        self._shown_rows = len(steps)
+        self.update(table, layout=self._shown_rows != len(table.rows))
+        self._shown_rows = len(table.rows)

@@ -30,6 +30,10 @@ class Preview:
     nothing_to_do: bool = False
     #: For messages: the text to send, which the operator edits before confirming.
     text: str | None = None
+    #: The step's preconditions not holding now (✖/? and the reading): going on needs a reason.
+    failing: tuple[str, ...] = ()
+    #: The operator's typed reason to go on despite `failing` (filled in at confirmation).
+    reason: str = ""
 
     def with_text(self, text: str) -> Preview:
         return replace(self, text=text)

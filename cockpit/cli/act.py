@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 
 from cockpit.actions import Preview
 from cockpit.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_config
@@ -68,6 +69,7 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
         session.actions[name] = action
 
     async def confirm(preview: Preview) -> Preview | None:
+        preview = replace(preview, reason=args.override or "")
         if args.yes:
             return preview
         if not sys.stdin.isatty():
@@ -84,6 +86,8 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
             console.out("  counts: " + ", ".join(f"{k} {v:,}" for k, v in preview.counts.items()))
         for warning in preview.warnings:
             console.out(f"  ! {warning}")
+        for line in preview.failing:
+            console.out(f"  precondition {line}" + ("" if args.override else " (--override REASON to go on)"))
         if preview.text is not None:
             console.out("  message:\n    " + preview.text.replace("\n", "\n    "))
 

@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("target", metavar="TARGET", nargs="?", help="the one queue, cache, repair or flag to act on")
     act.add_argument("--dry-run", action="store_true", help="print the preview (read live) and change nothing")
     act.add_argument("--yes", action="store_true", help="confirm without asking (for scripts)")
+    act.add_argument(
+        "--override",
+        metavar="REASON",
+        help="go on although the step's precondition fails (a reason of at least 3 words; journaled)",
+    )
     act.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
     act.set_defaults(handler=handler("act"))
 

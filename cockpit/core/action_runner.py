@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, ActionOutcome, Preview, Result
+from cockpit.core import step_checks
 from cockpit.core.polling import short_error
 from cockpit.core.runbook import StepState
 from cockpit.core.safe_text import visible
@@ -122,6 +123,11 @@ async def _run(
                     "Out of order: still open before this step: " + ", ".join(s.title for s in earlier),
                 ),
             )
+    failed = step_checks.failing(step_checks.preconditions(session, step))
+    if failed:
+        preview = replace(preview, failing=tuple(j.line for j in failed))
+    if waits := step_checks.waiting_on(session, step):
+        preview = replace(preview, warnings=(*preview.warnings, "Not done and verified first: " + ", ".join(waits)))
     # Fail closed: an action whose preview (or confirmation) is not durable does not run.
     if (
         session.record(
@@ -134,6 +140,7 @@ async def _run(
                 "touches": list(preview.touches),
                 "counts": dict(preview.counts),
                 "warnings": list(preview.warnings),
+                **({"preconditions": [j.as_dict() for j in failed]} if failed else {}),
             },
         )
         is None
@@ -148,7 +155,7 @@ async def _run(
         )
         return ActionOutcome("dry-run", "dry run: nothing changed", Result(True, "preview only"))
     # Read-only checks need no confirmation; anything that writes, or sends words, does.
-    needs_confirm = preview.destructive or preview.text is not None
+    needs_confirm = preview.destructive or preview.text is not None or bool(failed)
     chosen = await confirm(preview) if needs_confirm else preview
     if chosen is None:
         session.record(
@@ -158,6 +165,17 @@ async def _run(
             data={"action": action.name, "phase": "confirm", "choice": "cancel"},
         )
         return ActionOutcome("cancelled", f"{action.title}: cancelled, nothing changed")
+    if failed and step:
+        if problem := step_checks.override_problem(chosen.reason):
+            session.record(
+                "action",
+                f"{action.title}: not run: {problem}",
+                step=step,
+                data={"action": action.name, "phase": "confirm", "choice": "cancel", "why": problem},
+            )
+            return ActionOutcome("refused", f"{action.title} NOT run: {problem}; nothing was changed")
+        if step_checks.journal_override(session, step, action.name, failed, chosen.reason.strip()) is None:
+            return _not_run(session, action)
     if (
         needs_confirm
         and session.record(

@@ -87,6 +87,7 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
             "zoom",
             "filter_rows",
             "toggle_log",
+            "release_view",
         }
         self._shown_order = 0
         for command in self.commands:

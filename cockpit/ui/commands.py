@@ -101,6 +101,15 @@ def commands(read_only: bool, runbook: Sequence[StepDef] | None = None) -> list[
             footer=False,
             group="view",
         ),
+        Command(
+            "release_view",
+            "g",
+            "The release map, live: each change, what it touched, its undo, owner, order and state",
+            "Release",
+            False,
+            footer=False,
+            group="view",
+        ),
         Command("help", "question_mark", "Show every key", "Help", False),
         Command("quit_cockpit", "q", "Quit (the incident stays open in the journal)", "Quit", False),
     ]

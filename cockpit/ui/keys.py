@@ -251,6 +251,12 @@ class KeyActions(_AppBase):
             done,
         )
 
+    def action_release_view(self) -> None:
+        from cockpit.core.release_view import release_view
+        from cockpit.ui.screens import ReleaseScreen  # dialogs load on first use: faster start-up
+
+        self.push_screen(ReleaseScreen(release_view(self.session.runbook, self.session.journal.entries)))
+
     def action_help(self) -> None:
         from cockpit.ui.screens import HelpScreen  # dialogs load on first use: faster start-up
 

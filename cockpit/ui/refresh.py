@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 
+from cockpit.core.step_checks import open_preconditions
 from cockpit.panels.base import Panel
 from cockpit.panels.log import LogPanel
 from cockpit.panels.records import RecordsPanel
@@ -133,7 +134,7 @@ class ViewRefresh(_AppBase):
             for panel in self.query(Panel):
                 panel.refresh_from(board)
             locks = session.shared.locks if session.shared is not None else {}
-            self.query_one(RunbookPanel).show(session.runbook, session.read_only, locks)
+            self.query_one(RunbookPanel).show(session.runbook, session.read_only, locks, open_preconditions(session))
             for notice in self.notifier.on_board(board, session.incident.update_countdown(now)):
                 self._signal(notice)
             self.query_one(StatusBar).show(

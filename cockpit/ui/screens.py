@@ -4,6 +4,7 @@ Their keys come from `cockpit.ui.dialogs` (no dialog with a text field answers t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +15,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from cockpit.actions import Preview
+from cockpit.core.release_view import ReleaseView
 from cockpit.core.runbook import StepDef
+from cockpit.core.safe_text import visible
+from cockpit.core.step_checks import MIN_OVERRIDE_WORDS, override_problem
 from cockpit.ui.commands import KEY_DISPLAY, PALETTE, Command
 from cockpit.ui.dialogs import Dialog, SubmitCheckbox, TextDialog, trivial
 
@@ -35,10 +39,15 @@ class ConfirmScreen(TextDialog["Preview | None"]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("confirm_letter", "cancel_letter"):
-            return self.preview.text is None
+            return self.preview.text is None and not self.preview.failing
         return True
 
     def hint_text(self) -> str:
+        if self.preview.failing:
+            return (
+                f"A precondition fails: type why you go on anyway ({MIN_OVERRIDE_WORDS}+ words), Enter = "
+                f"{self.submit_label.lower()} · Esc = cancel"
+            )
         if self.preview.text is None:
             return "y = confirm · n / q / Esc = cancel · Tab = next button"
         return (
@@ -61,6 +70,13 @@ class ConfirmScreen(TextDialog["Preview | None"]):
                 yield Static(f"⚠ {warning}", classes="warning")
             if p.nothing_to_do:
                 yield Static("Nothing to do right now: confirming only records the check.", classes="hint")
+            if p.failing:
+                failing = Text("Precondition not holding now:\n", style="bold")
+                for line in p.failing:
+                    failing.append(f"  {line}\n", style="bold red")
+                yield Static(failing, id="failing", classes="warning")
+                yield Label(f"Reason to go on anyway (at least {MIN_OVERRIDE_WORDS} words; journaled as an override):")
+                yield Input(id="override", placeholder="why this is safe to run now")
             if p.text is not None:
                 yield Label("Message (edit before sending; live figures are refreshed when you send):")
                 yield TextArea(p.text, id="message", soft_wrap=True)
@@ -68,7 +84,9 @@ class ConfirmScreen(TextDialog["Preview | None"]):
             yield self.buttons()
 
     def on_mount(self) -> None:
-        if self.preview.text is not None:
+        if self.preview.failing:
+            self.set_focus(self.query_one("#override", Input))
+        elif self.preview.text is not None:
             area = self.query_one("#message", TextArea)
             self.set_focus(area)
             area.move_cursor(area.document.end)  # type after what is there, not before it
@@ -76,11 +94,16 @@ class ConfirmScreen(TextDialog["Preview | None"]):
             self.set_focus(self.query_one("#cancel", Button))
 
     def value(self) -> Preview | None:
-        if self.preview.text is not None:
-            return self.preview.with_text(self.query_one("#message", TextArea).text)
-        return self.preview
+        preview = self.preview
+        if preview.failing:
+            preview = replace(preview, reason=self.query_one("#override", Input).value.strip())
+        if preview.text is not None:
+            return preview.with_text(self.query_one("#message", TextArea).text)
+        return preview
 
     def problem(self) -> str | None:
+        if self.preview.failing and (problem := override_problem(self.query_one("#override", Input).value)):
+            return f"Not confirmed: {problem} (Esc cancels)"
         if self.preview.text is not None and not self.query_one("#message", TextArea).text.strip():
             return "The message is empty: nothing to send (Esc cancels)"
         return None
@@ -286,3 +309,59 @@ class HelpScreen(Dialog[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ReleaseScreen(Dialog[None]):
+    """The release map, live: changes, what each touched, undo, owner, order, state."""
+
+    BINDINGS = [Binding("g", "close", "Close", show=False)]
+    DEFAULT_CSS = "ReleaseScreen #release-dialog { width: 96%; max-width: 190; }"
+
+    def __init__(self, view: ReleaseView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog", id="release-dialog"):
+            yield Label(Text(f"Release {visible(self.view.title)}", style="bold"), classes="title")
+            if self.view.rows:
+                table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=True)
+                for column, wrap in (
+                    ("#", False),
+                    ("change", False),
+                    ("what it touched", True),
+                    ("undo", True),
+                    ("owner (backup)", True),
+                    ("after", True),
+                    ("state", False),
+                ):
+                    table.add_column(column, overflow="fold", no_wrap=not wrap, ratio=2 if wrap else None)
+                for r in self.view.rows:
+                    # Text, never markup: a release file's words are shown, not interpreted.
+                    table.add_row(
+                        Text(",".join(map(str, r.order)) or "—"),
+                        Text(visible(r.id) + (f"\n({visible(r.kind)})" if r.kind else "")),
+                        Text(visible(r.what) or "—"),
+                        Text("\n".join(visible(u) for u in r.undo) or "—"),
+                        Text(visible(r.owner) + (f" ({visible(r.backup)})" if r.backup else "") or "—"),
+                        Text(", ".join(visible(a) for a in r.after) or "—"),
+                        Text(r.state, style=RELEASE_STATE_STYLE.get(r.state.split(" (")[0], "")),
+                    )
+                yield Static(table, id="release-table")
+            yield self.hint_line()
+
+    def hint_text(self) -> str:
+        return "Order = the undo steps' places in the runbook. g / q / Esc closes this."
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+RELEASE_STATE_STYLE = {
+    "undone": "green",
+    "undoing": "bold cyan",
+    "failed": "bold red",
+    "skipped": "yellow",
+    "partly undone": "yellow",
+    "not undone": "bold",
+}
