@@ -41,7 +41,9 @@ def _names(ref: ActionRef, key: str) -> tuple[str, ...] | None:
     value = ref.params.get(key)
     if value is None:
         return None
-    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)  # type: ignore[attr-defined]
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
 
 
 @LIVE.register("pause_queues")

@@ -260,8 +260,9 @@ def release_from_data(
 
 def _text(t: Table, key: str) -> str:
     """A string, or a TOML date/time kept as its ISO text."""
-    if t.has(key) and isinstance(t.data[key], (date, datetime)):
-        return t.data[key].isoformat()  # type: ignore[no-any-return]
+    value = t.data.get(key) if t.has(key) else None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
     return t.str(key, "") or ""
 
 

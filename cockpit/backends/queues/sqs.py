@@ -96,9 +96,18 @@ class SqsSource:
             config = Config(
                 connect_timeout=self.timeout, read_timeout=self.timeout, retries={"max_attempts": 1, "mode": "standard"}
             )
-            self._clients[service] = boto3.session.Session().client(  # type: ignore[call-overload]  # service named at run time
-                service, region_name=self.options.region, endpoint_url=self.options.endpoint_url, config=config, **keys
-            )
+            options: dict[str, Any] = {
+                "region_name": self.options.region,
+                "endpoint_url": self.options.endpoint_url,
+                "config": config,
+                **keys,
+            }
+            session = boto3.session.Session()
+            # Each service named as a literal: the stubs type each client (no ignore needed).
+            if service == "sqs":
+                self._clients[service] = session.client("sqs", **options)
+            else:
+                self._clients[service] = session.client("lambda", **options)
         return self._clients[service]
 
     async def close(self) -> None:
