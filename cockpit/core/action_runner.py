@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, ActionOutcome, Preview, Result
-from cockpit.core import step_checks
+from cockpit.core import approvals, step_checks
 from cockpit.core.polling import short_error
 from cockpit.core.runbook import StepState
 from cockpit.core.safe_text import visible
@@ -126,6 +126,8 @@ async def _run(
     failed = step_checks.failing(step_checks.preconditions(session, step))
     if failed:
         preview = replace(preview, failing=tuple(j.line for j in failed))
+    if approver_note := approvals.note(session, step):
+        preview = replace(preview, warnings=(*preview.warnings, approver_note))
     if waits := step_checks.waiting_on(session, step):
         preview = replace(preview, warnings=(*preview.warnings, "Not done and verified first: " + ", ".join(waits)))
     # Fail closed: an action whose preview (or confirmation) is not durable does not run.
@@ -176,6 +178,24 @@ async def _run(
             return ActionOutcome("refused", f"{action.title} NOT run: {problem}; nothing was changed")
         if step_checks.journal_override(session, step, action.name, failed, chosen.reason.strip()) is None:
             return _not_run(session, action)
+    me = session.journal.operator.name
+    approved_by = me if step and approvals.enforced(session) and me in approvals.approvers_of(session, step) else None
+    if needs_confirm and step and (wanted := approvals.needed(session, step)):
+        rid = approvals.request(session, step, action.name, wanted)
+        if rid is None:
+            return _not_run(session, action)
+        progress(f"waiting for {' or '.join(wanted)} to approve from their cockpit")
+        grant = await approvals.wait_for_grant(session, rid, wanted)
+        if grant is None:
+            why = f"not approved by {' or '.join(wanted)} in time"
+            session.record(
+                "action",
+                f"{action.title}: not run: {why}",
+                step=step,
+                data={"action": action.name, "phase": "confirm", "choice": "cancel", "why": why},
+            )
+            return ActionOutcome("refused", f"{action.title} NOT run: {why}; nothing was changed")
+        approved_by = str(grant.data.get("by"))
     if (
         needs_confirm
         and session.record(
@@ -187,6 +207,7 @@ async def _run(
                 "phase": "confirm",
                 "choice": "confirm",
                 "runner": {"host": socket.gethostname(), "pid": os.getpid()},
+                **({"confirmed_by": me, "approved_by": approved_by} if approved_by else {}),
             },
         )
         is None

@@ -88,6 +88,7 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
             "filter_rows",
             "toggle_log",
             "release_view",
+            "approve",
         }
         self._shown_order = 0
         for command in self.commands:

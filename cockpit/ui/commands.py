@@ -110,6 +110,14 @@ def commands(read_only: bool, runbook: Sequence[StepDef] | None = None) -> list[
             footer=False,
             group="view",
         ),
+        Command(
+            "approve",
+            "",
+            "Approve the step another operator asks you (a listed approver) to approve",
+            "Approve",
+            True,
+            footer=False,
+        ),
         Command("help", "question_mark", "Show every key", "Help", False),
         Command("quit_cockpit", "q", "Quit (the incident stays open in the journal)", "Quit", False),
     ]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from cockpit.core.session import Session
+    from cockpit.incident.journal import Entry
     from cockpit.ui.commands import Command
 
     _AppBase = App[None]  # type checkers see the app this mixin is part of
@@ -250,6 +251,41 @@ class KeyActions(_AppBase):
             ),
             done,
         )
+
+    def ask_approval(self, entry: Entry) -> None:
+        """Another operator asks me (a listed approver) to approve their step: ask here."""
+        from cockpit.core import approvals
+
+        if self.session.read_only or entry not in approvals.pending_for_me(self.session):
+            return
+        from cockpit.ui.screens import AskScreen  # dialogs load on first use: faster start-up
+
+        d = entry.data
+        step = self.session.runbook.get(entry.step)
+
+        def done(yes: bool | None) -> None:
+            if yes and entry in approvals.pending_for_me(self.session):
+                approvals.approve(self.session, entry)
+                self.refresh_view()
+
+        self.push_screen(
+            AskScreen(
+                f"{d.get('by')} asks you to approve: {step.title if step else d.get('action')}",
+                f"You are listed as an approver of this step ({', '.join(map(str, d.get('approvers') or ()))}). "
+                "Approving lets their cockpit run it now; both names are journaled.",
+                yes_label="Approve",
+            ),
+            done,
+        )
+
+    def action_approve(self) -> None:
+        from cockpit.core import approvals
+
+        pending = approvals.pending_for_me(self.session)
+        if not pending:
+            self.notify("No request waits for your approval", timeout=4)
+            return
+        self.ask_approval(pending[-1])
 
     def action_release_view(self) -> None:
         from cockpit.core.release_view import release_view

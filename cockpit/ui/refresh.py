@@ -43,6 +43,8 @@ class ViewRefresh(_AppBase):
 
         def _signal(self, notice: Notice | None) -> None: ...
 
+        def ask_approval(self, entry: Entry) -> None: ...
+
     def _refresh_shared(self) -> None:
         """Show every operator's entries in the shared store's one order."""
         shared = self.session.shared
@@ -71,6 +73,8 @@ class ViewRefresh(_AppBase):
     # -- keeping the screen current --------------------------------------------------
     def _on_entry(self, entry: Entry) -> None:
         self._signal(self.notifier.on_entry(entry))
+        if entry.data.get("approval") == "request":
+            self.call_later(self.ask_approval, entry)  # another operator's step waits for my approval
         if self._covered():
             self._held_entries.append(entry)  # shown when the dialog closes (see _refresh_view)
             self._behind_modal = True
