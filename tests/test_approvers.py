@@ -64,8 +64,10 @@ async def test_a_listed_operator_approves_from_their_cockpit_and_both_names_are_
             running = asyncio.create_task(alice.run_action("revert", yes))
             await wait_until(
                 pilot,
-                lambda: isinstance(app.screen, AskScreen)
-                and "alice asks you to approve: Revert the release" in screen_text(app),
+                lambda: (
+                    isinstance(app.screen, AskScreen)
+                    and "alice asks you to approve: Revert the release" in screen_text(app)
+                ),
                 what="bob asked to approve",
             )
             assert not running.done(), "alice's revert waits for the approval"
