@@ -10,8 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from cockpit.actions.data import ActionData, Data
 from cockpit.core.safe_text import visible, visible_data
 
 Progress = Callable[[str], None]
@@ -58,7 +59,8 @@ class Result:
     summary: str
     details: tuple[str, ...] = ()
     state_left: str = ""
-    data: Mapping[str, Any] = field(default_factory=dict)
+    #: The outcome's figures and command log (typed: cockpit.actions.data), journaled as a dict.
+    data: Data = field(default_factory=dict)
 
     def shown_safely(self) -> Result:
         """The same result with backend text made visible (see `cockpit.core.safe_text`)."""
@@ -67,7 +69,11 @@ class Result:
             summary=visible(self.summary),
             details=tuple(visible(d) for d in self.details),
             state_left=visible(self.state_left),
-            data=visible_data(dict(self.data), newlines=True, tabs=True),
+            data=(
+                self.data.shown_safely()
+                if isinstance(self.data, ActionData)
+                else visible_data(dict(self.data), newlines=True, tabs=True)
+            ),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.data import ChecksRun, CheckStepRun
 from cockpit.core.details import check_result
 from cockpit.core.readings import Board
 from cockpit.core.source import Source
@@ -39,12 +40,12 @@ class VerifyPathsAction(Action):
             if not ok:
                 failed.append(r.name)
         steps = {
-            r.name: {
-                "ok": r.error is None and bool(check_result(r.detail, r.name).ok),
-                "latency": r.value,
-                "status": check_result(r.detail, r.name).status,
-                "reason": r.error or check_result(r.detail, r.name).reason,
-            }
+            r.name: CheckStepRun(
+                r.error is None and bool(check_result(r.detail, r.name).ok),
+                r.value if isinstance(r.value, float) else None,
+                check_result(r.detail, r.name).status,
+                r.error or check_result(r.detail, r.name).reason,
+            )
             for r in readings
         }
         if failed:
@@ -53,9 +54,9 @@ class VerifyPathsAction(Action):
                 f"{len(failed)} of {len(readings)} steps fail: {', '.join(failed)}",
                 tuple(lines),
                 state_left="user paths are NOT restored",
-                data={"steps": steps},
+                data=ChecksRun(steps),
             )
-        return Result(True, f"all {len(readings)} steps pass", tuple(lines), data={"steps": steps})
+        return Result(True, f"all {len(readings)} steps pass", tuple(lines), data=ChecksRun(steps))
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         return executed

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.data import FlagReadback, Writes
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
 from cockpit.backends.flags import FlagRegionSource
 from cockpit.core.details import flag_cell
@@ -124,15 +125,20 @@ class SetFlags(Action):
                 False,
                 f"{len(failed)} of {len(results)} writes failed: {'; '.join(failed)}",
                 state_left="; ".join(left),
-                data={
-                    "failed": failed,
-                    "written": written,
-                    "not_changed": by_outcome.get(NOT_CHANGED, []),
-                    "unknown": by_outcome.get(UNKNOWN, []),
-                    "sent": sent,
-                },
+                data=Writes(
+                    "written",
+                    tuple(written),
+                    tuple(sent),
+                    tuple(failed),
+                    tuple(by_outcome.get(NOT_CHANGED, [])),
+                    tuple(by_outcome.get(UNKNOWN, [])),
+                ),
             )
-        return Result(True, f"{len(results)} flag cells written in {len(self.sources)} regions", data={"sent": sent})
+        return Result(
+            True,
+            f"{len(results)} flag cells written in {len(self.sources)} regions",
+            data=Writes("written", tuple(cell for cell, _, _ in results), tuple(sent)),
+        )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         waited = 0.0
@@ -156,9 +162,9 @@ class SetFlags(Action):
                 False,
                 f"still wrong after {waited:.0f}s: {'; '.join(wrong)}",
                 state_left="those regions do not serve the safe value",
-                data={"readback": readback},
+                data=FlagReadback(readback),
             )
-        return Result(True, f"every region reads back the target ({len(readback)} cells)", data={"readback": readback})
+        return Result(True, f"every region reads back the target ({len(readback)} cells)", data=FlagReadback(readback))
 
 
 def _pct(value: float | None) -> str:

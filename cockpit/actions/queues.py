@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, SupportsInt
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.data import QueueCounts, QueuesPaused, QueuesStillRunning, Writes
 from cockpit.actions.outcome import NOT_CHANGED, UNKNOWN, describe, write_outcome
 from cockpit.backends.queues.base import CannotPause, Sent
 from cockpit.backends.queues.registry import kind as queue_kind
@@ -220,7 +221,7 @@ class PauseQueues(Action):
                 False,
                 "; ".join(said),
                 state_left=executed.state_left or "see the queues panel",
-                data={"running": running, "unreadable": unreadable},
+                data=QueuesStillRunning(tuple(running), tuple(unreadable)),
             )
         note = "".join(f"; {k} pause is not durable ({', '.join(ns)})" for k, ns in fleeting.items())
         if blind:
@@ -228,7 +229,7 @@ class PauseQueues(Action):
         return Result(
             True,
             "paused: " + ", ".join(f"{n} ({_n(states[n].depth)} waiting)" for n in self.names) + note,
-            data={"states": {n: {"depth": states[n].depth, "in_flight": states[n].in_flight} for n in self.names}},
+            data=QueuesPaused({n: QueueCounts(states[n].depth, states[n].in_flight) for n in self.names}),
         )
 
 
@@ -299,7 +300,7 @@ async def each_queue(control: QueueControl, names: Sequence[str], *, paused: boo
             reasons.append(f"{name}: {describe(exc)}")
             progress(f"{name}: FAILED ({outcome}): {describe(exc)}")
     if not failed:
-        return Result(True, f"{verb} {', '.join(done)}", data={verb: done, "sent": sent})
+        return Result(True, f"{verb} {', '.join(done)}", data=Writes(verb, tuple(done), tuple(sent)))
     left = [f"{verb}: {', '.join(done) or 'none'}"]
     if NOT_CHANGED in failed:
         left.append(f"NOT {verb}: {', '.join(failed[NOT_CHANGED])}")
@@ -309,13 +310,14 @@ async def each_queue(control: QueueControl, names: Sequence[str], *, paused: boo
         False,
         f"{verb} {len(done)} of {len(names)}: {'; '.join(reasons)}",
         state_left="; ".join(left),
-        data={
-            verb: done,
-            "failed": reasons,
-            "not_changed": failed.get(NOT_CHANGED, []),
-            "unknown": failed.get(UNKNOWN, []),
-            "sent": sent,
-        },
+        data=Writes(
+            verb,
+            tuple(done),
+            tuple(sent),
+            tuple(reasons),
+            tuple(failed.get(NOT_CHANGED, [])),
+            tuple(failed.get(UNKNOWN, [])),
+        ),
     )
 
 

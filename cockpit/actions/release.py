@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.data import data_dict
 from cockpit.config import RevertAction
 from cockpit.core.safe_text import visible
 
@@ -60,7 +61,7 @@ class RevertRelease(Action):
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         result = await (self._run_argv(progress) if self.revert.argv else self._call_webhook(progress))
         # The command log: exactly what was sent, so it can be done by hand if the cockpit cannot.
-        return replace(result, data={**result.data, "sent": [self._sent()]})
+        return replace(result, data={**data_dict(result.data), "sent": [self._sent()]})
 
     def _sent(self) -> str:
         if self.revert.argv:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.data import sent_of
 from cockpit.actions.outcome import describe
 from cockpit.actions.queues import LiveQueue, QueueControl, each_queue
 from cockpit.backends.prometheus import PrometheusSource
@@ -115,7 +116,7 @@ class RestartStaged(Action):
                     f"stage {stage} ({', '.join(names)}) still paused",
                 )
             step = await each_queue(self.control, names, paused=False, progress=_prefixed(progress, f"stage {stage}: "))
-            sent += step.data.get("sent", [])
+            sent += sent_of(step.data)
             if not step.ok:
                 return stop(index, f"stage {stage}: {step.summary}", f"stage {stage}: {step.state_left}")
             await asyncio.sleep(self.config.actions.restart.settle)
@@ -131,7 +132,7 @@ class RestartStaged(Action):
                 repause = await each_queue(
                     self.control, names, paused=True, progress=_prefixed(progress, f"stage {stage}: re-pausing: ")
                 )
-                sent += repause.data.get("sent", [])
+                sent += sent_of(repause.data)
                 this_stage = (
                     f"stage {stage} paused again" if repause.ok else f"stage {stage} re-pause: {repause.state_left}"
                 )

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.data import UpdateSent
 from cockpit.core.details import check_result
 from cockpit.core.readings import CHECKS, ERROR_RATE, QUEUES, SUSPECTS, Board
 from cockpit.incident.state import Incident, clock_text
@@ -172,13 +173,13 @@ class UpdateAction(Action):
             True,
             summary,
             details=(f"sent to {where}", text),
-            data={
-                "audience": self.audience,
-                "text": text,
-                "sent_to": where,
-                "sent": [f'to {self.target}: the text below (a webhook gets it as JSON {{"text": …}})'],
-                "refreshed": {k: list(v) for k, v in changed.items()},
-            },
+            data=UpdateSent(
+                self.audience,
+                text,
+                where,
+                (f'to {self.target}: the text below (a webhook gets it as JSON {{"text": …}})',),
+                {k: (str(v[0]), str(v[1])) for k, v in changed.items()},
+            ),
         )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:

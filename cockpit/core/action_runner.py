@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, ActionOutcome, Preview, Result
+from cockpit.actions.data import data_dict
 from cockpit.core import approvals, step_checks
 from cockpit.core.polling import short_error
 from cockpit.core.runbook import StepState
@@ -266,8 +267,8 @@ async def _run(
         summary += f"; state left: {result.state_left or verified.state_left}"
     # The action's own data first: the runner's keys (before/after, phase…) must win.
     data = {
-        **dict(result.data),
-        **dict(verified.data),
+        **data_dict(result.data),
+        **data_dict(verified.data),
         "action": action.name,
         "phase": "result",
         "ok": ok,
@@ -279,10 +280,8 @@ async def _run(
         "after": after,
         "details": list(result.details),
     }
-    if "text" in result.data:
-        saved = session.record(
-            "update", f"{result.data.get('audience', '')} update sent", step=step, data=data, keep=True
-        )
+    if "text" in data_dict(result.data):  # a message sent (an update): its own journal kind
+        saved = session.record("update", f"{data.get('audience', '')} update sent", step=step, data=data, keep=True)
     else:
         saved = session.record("action", summary, step=step, data=data, keep=True)
     if step:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from cockpit.actions.data import sent_of
 from cockpit.core.details import detail_dict
 from cockpit.core.readings import FLAGS, Board, age_text
 from cockpit.core.runbook import Runbook
@@ -98,7 +99,7 @@ def entry_detail(entry: Entry, entries: Sequence[Entry] = ()) -> list[str]:
         )
         lines += _section(
             "Command log (what was sent; do it by hand if the cockpit cannot):",
-            [visible(c) for e in run for c in e.data.get("sent", [])],
+            [visible(c) for e in run for c in sent_of(e.data)],
         )
         lines += _section(
             "Output, as it streamed:",

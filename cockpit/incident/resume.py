@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cockpit.actions import ActionOutcome, Result
+from cockpit.actions.data import data_dict
 from cockpit.core.polling import short_error
 from cockpit.core.runbook import StepState
 
@@ -39,7 +40,7 @@ class ResumeMixin:
             f"{action.title}: re-verified after the interruption: {verified.summary}",
             step=action.step,
             data={
-                **dict(verified.data),
+                **data_dict(verified.data),
                 "action": name,
                 "phase": "reverify",
                 "ok": verified.ok,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cockpit.actions.data import UpdateSent
 from cockpit.core.runbook import StepDef, default_steps, steps_from_entries
 from cockpit.incident.journal import Entry
 from cockpit.incident.report.curate import Curator, release_from_touches
@@ -212,12 +213,9 @@ class Collected:
     def _update(self, e: Entry, at: datetime) -> None:
         d = e.data
         if d.get("phase") == "result" and d.get("ok"):
-            self.messages.append(
-                Message(
-                    at, e.operator, str(d.get("audience") or ""), str(d.get("sent_to") or ""), str(d.get("text") or "")
-                )
-            )
-            if d.get("audience") == "status" and self.first_update is None:
+            sent = UpdateSent.from_dict(d)  # any version's entry, read into today's record
+            self.messages.append(Message(at, e.operator, sent.audience, sent.sent_to, sent.text))
+            if sent.audience == "status" and self.first_update is None:
                 self.first_update = Moment(at, f"the first status update sent (entry {e.seq})", e.seq)
 
     def _readings(self, e: Entry, at: datetime) -> None:
