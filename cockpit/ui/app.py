@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.filter import Monochrome, NoColor
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.core.session import Session
 from cockpit.incident.journal import Entry
@@ -28,6 +28,7 @@ from cockpit.panels.runbook import RunbookPanel
 from cockpit.panels.status_bar import StatusBar
 from cockpit.ui.app_view import ViewActions
 from cockpit.ui.commands import KEY_DISPLAY, Command, commands
+from cockpit.ui.footer import MainFooter
 from cockpit.ui.glyphs import AsciiFilter, wants_ascii
 from cockpit.ui.keys import KeyActions
 from cockpit.ui.notify import Notice, Notifier
@@ -134,7 +135,7 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
             with Vertical(id="right"):
                 yield RunbookPanel(id="runbook")
                 yield LogPanel(id="log")
-        yield Footer()
+        yield MainFooter()
         yield Static("", id="key-hint")
 
     async def on_load(self) -> None:
