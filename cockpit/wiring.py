@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from cockpit.backends import Backends, Targeted
 from cockpit.config import Config
 from cockpit.core.readings import CHECKS, QUEUES
-from cockpit.core.runbook import ActionRef, StepDef, default_steps
+from cockpit.core.runbook import ActionRef, StepDef, default_steps, distinct_actions
 from cockpit.core.source import Source
 from cockpit.core.timebase import Timebase
 
@@ -108,7 +108,7 @@ def build_actions(
     prometheus = next((s for s in sources if isinstance(s, PrometheusSource)), None)
     control = QueueControl(config, env, queue_sources)
     context = LiveContext(config, env, control, flag_sources, prometheus)
-    steps = tuple(default_steps(config) if steps is None else steps)
+    steps = distinct_actions(default_steps(config) if steps is None else steps)
     actions = LIVE.build_steps(context, steps)
     if (maintenance := LIVE.build(context, ActionRef("maintenance"))) is not None:
         actions.setdefault(maintenance.name, maintenance)
@@ -172,7 +172,7 @@ def build_live(
 ) -> Backends:
     """Real systems for `steps` (default: the config's default runbook)."""
     env = dict(environ if environ is not None else os.environ)
-    steps = tuple(default_steps(config) if steps is None else steps)
+    steps = distinct_actions(default_steps(config) if steps is None else steps)
     sources = build_sources(config, env)
     checks = [s for s in sources if s.kind == CHECKS]
     actions, targeted, closers = build_actions(config, sources, env, steps)

@@ -224,3 +224,37 @@ def test_an_old_journal_resumes_with_the_same_states(tmp_path: Path) -> None:
     assert all(v is StepState.PENDING for k, v in session.runbook.states.items() if k not in expected)
     # Without step metadata in the journal, a replay uses the default steps.
     assert Runbook.from_entries(read(path).entries).states == session.runbook.states
+
+
+async def test_two_steps_of_one_kind_without_names_get_their_own_action_instances(tmp_path: Path) -> None:
+    """A release announcing through `status_update` besides the alert step: its own instance,
+    its own template, journaled under its own step."""
+
+    from cockpit.actions import Preview
+    from cockpit.core.runbook import ActionRef, StepDef
+
+    base = default_steps(loads(DRILL_CONFIG, "<drill>"))
+    announce = StepDef(
+        "announce",
+        "Announce the rollback",
+        "Announce",
+        "",
+        "tell customers the new checkout is paused",
+        Phase.UPDATE,
+        ActionRef("status_update", {"template": "The new checkout is paused ({status})."}),
+    )
+    steps = (*base[:-1], announce, base[-1])
+    journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
+    session = Session(build_drill(seed=7, speed=60, steps=steps), journal)
+    assert session.runbook.step("announce").action_name == "status_update:announce"
+    assert session.actions["status_update"].step == "alert"
+    assert session.actions["status_update:announce"].step == "announce"
+
+    async def send(preview: Preview) -> Preview:
+        return preview
+
+    outcome = await session.run_action("status_update:announce", send)
+    assert outcome.status == "done", outcome.message
+    sent = [e for e in read(tmp_path / "j.jsonl").entries if e.kind == "update"]
+    assert sent[-1].step == "announce" and sent[-1].data["text"].startswith("The new checkout is paused (")
+    assert session.runbook.state("announce") is StepState.DONE and session.runbook.state("alert") is StepState.PENDING

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -41,30 +41,44 @@ class Backends:
     #: systems are read only once the first frame is drawn.
     local_reads: ClassVar[bool] = False
 
-    def session_actions(self, board: Board, incident: Callable[[], Incident]) -> dict[str, Action]:
+    def session_actions(
+        self, board: Board, incident: Callable[[], Incident], steps: Sequence[StepDef] = ()
+    ) -> dict[str, Action]:
         """The actions that read the session's own state (its board, its incident): the
-        user-path verify over `checks`, and the status and customer updates. Wired here, for
-        the drill and real systems alike, so the session itself wires nothing."""
+        user-path verify over `checks`, and the status and customer updates — one per step
+        naming the kind (a step's `template` param replaces the config's), and the default
+        `verify_paths`, `status_update`, `customer_update`. Wired here, for the drill and
+        real systems alike, so the session itself wires nothing."""
         from cockpit.actions.checks import VerifyPathsAction
         from cockpit.actions.updates import UpdateAction
 
+        refs = [s.action for s in steps if s.action is not None]
         actions: dict[str, Action] = {}
         if self.checks:
-            actions["verify_paths"] = VerifyPathsAction(self.checks, board)
+            for name in {r.name for r in refs if r.kind == "verify_paths"} | {"verify_paths"}:
+                actions[name] = VerifyPathsAction(self.checks, board)
+                actions[name].name = name
         updates = self.config.actions.updates
         if updates is not None:
-            for audience, template in (("status", updates.status), ("customer", updates.customer)):
-                action = UpdateAction(
-                    audience,
-                    template,
-                    board,
-                    incident,
-                    self.config.incident.service,
-                    self.config.gate.max_error_rate,
-                    self.send_update,
-                    self.update_target(audience),
-                )
-                actions[action.name] = action
+            for audience, kind, template in (
+                ("status", "status_update", updates.status),
+                ("customer", "customer_update", updates.customer),
+            ):
+                wanted = {r.name: r for r in refs if r.kind == kind}
+                for name in [*wanted, *([] if kind in wanted else [kind])]:
+                    ref = wanted.get(name)
+                    action = UpdateAction(
+                        audience,
+                        str(ref.params.get("template") or template) if ref else template,
+                        board,
+                        incident,
+                        self.config.incident.service,
+                        self.config.gate.max_error_rate,
+                        self.send_update,
+                        self.update_target(audience),
+                    )
+                    action.name = name
+                    actions[name] = action
         return actions
 
     def resume(self, entries: list[Entry]) -> None:

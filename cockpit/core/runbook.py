@@ -9,7 +9,7 @@ watch step" or "has the revert been done" asks by `Phase`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -260,6 +260,22 @@ def default_steps(config: Config | None = None) -> tuple[StepDef, ...]:
             skippable=False,
         ),
     )
+
+
+def distinct_actions(steps: Sequence[StepDef]) -> tuple[StepDef, ...]:
+    """Each step its own action instance: a step whose action name an earlier step already
+    uses (a release announcing through `status_update` besides the alert step) gets
+    `KIND:STEP_ID` as its instance name. The first keeps its name (old journals' names)."""
+    seen: set[str] = set()
+    out = []
+    for step in steps:
+        if step.action is not None and step.action.name in seen:
+            ref = ActionRef(step.action.kind, {**step.action.params, "name": f"{step.action.kind}:{step.id}"})
+            step = replace(step, action=ref)
+        if step.action is not None:
+            seen.add(step.action.name)
+        out.append(step)
+    return tuple(out)
 
 
 def steps_from_entries(entries: Iterable[Entry]) -> tuple[StepDef, ...]:

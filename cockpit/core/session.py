@@ -19,7 +19,7 @@ from cockpit.core.action_runner import Confirm
 from cockpit.core.gate import NOT_RESTORED, Gate, GateStatus
 from cockpit.core.polling import Poller, Pollers
 from cockpit.core.readings import SUSPECTS, Board
-from cockpit.core.runbook import Phase, Runbook, StepDef, StepState, default_steps
+from cockpit.core.runbook import Phase, Runbook, StepDef, StepState, default_steps, distinct_actions
 from cockpit.incident.closing import ClosingMixin
 from cockpit.incident.journal import Entry, Journal, JournalError
 from cockpit.incident.resume import ResumeMixin
@@ -47,7 +47,7 @@ class Session(ResumeMixin, ClosingMixin):
         self.board.redact = journal.redactor.text  # what the panels show is redacted like the journal
         self.incident = Incident.from_defaults(self.config.incident)
         #: The runbook's steps: what every consumer (panels, keys, help, report, web) lists.
-        self.steps: tuple[StepDef, ...] = backends.steps or default_steps(self.config)
+        self.steps: tuple[StepDef, ...] = distinct_actions(backends.steps or default_steps(self.config))
         self.runbook = Runbook(self.steps)
         #: The gate state last journaled (old journals have none: NOT RESTORED).
         self.gate_state = NOT_RESTORED
@@ -65,7 +65,7 @@ class Session(ResumeMixin, ClosingMixin):
         self.change_listeners: list[Callable[[str], None]] = []
         self.pollers = Pollers([Poller(s, self.board, self.timebase, self._source_changed) for s in backends.sources])
         self.actions: dict[str, Action] = dict(backends.actions)
-        self.actions.update(backends.session_actions(self.board, lambda: self.incident))
+        self.actions.update(backends.session_actions(self.board, lambda: self.incident, self.steps))
         self._bind_steps()
         self.in_flight: set[str] = set()
         self.last_preview: Preview | None = None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from cockpit.actions.registry import ActionRegistry
 from cockpit.backends import Backends
 from cockpit.config import Config, loads
-from cockpit.core.runbook import ActionRef, StepDef, default_steps
+from cockpit.core.runbook import ActionRef, StepDef, default_steps, distinct_actions
 from cockpit.core.timebase import Timebase
 from cockpit.drill import actions as drill_actions
 from cockpit.drill import long_actions
@@ -175,7 +175,12 @@ _DRILL_KINDS: dict[str, type[drill_actions.DrillAction]] = {
 
 
 def _drill_factory(cls: type[drill_actions.DrillAction]) -> Callable[[DrillContext, ActionRef], Action]:
-    return lambda ctx, ref: cls(ctx.world, ctx.timebase, ctx.config)
+    def build(ctx: DrillContext, ref: ActionRef) -> Action:
+        action = cls(ctx.world, ctx.timebase, ctx.config)
+        action.params = ref.params
+        return action
+
+    return build
 
 
 for _kind, _cls in _DRILL_KINDS.items():
@@ -187,7 +192,7 @@ def build_drill(
 ) -> DrillBackends:
     """The simulated incident: its world, sources and actions, on a timebase `speed` times faster."""
     config = config or drill_config()
-    steps = default_steps(config) if steps is None else steps
+    steps = distinct_actions(default_steps(config) if steps is None else steps)
     timebase = Timebase(speed)
     world = World(seed)
     interval = {r.name: r.interval for r in config.redis}

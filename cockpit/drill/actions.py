@@ -4,7 +4,8 @@ ones (repair in batches, staged restart) are in `long_actions.py`."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.backends.flags.registry import provider as flag_provider
@@ -14,6 +15,9 @@ from cockpit.drill.world import REGIONS, FlagState, World
 
 
 class DrillAction(Action):
+    #: The step's `ActionRef` params (the drill's world decides what they change).
+    params: Mapping[str, object] = MappingProxyType({})
+
     def __init__(self, world: World, timebase: Timebase, config: Config) -> None:
         self.world = world
         self.timebase = timebase

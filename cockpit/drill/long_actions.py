@@ -21,7 +21,11 @@ class RepairData(DrillAction):
     title = "Run the reviewed data repair"
 
     def _script(self) -> RepairScript:
-        return self.config.actions.repairs[0]
+        """The step's script (`script` param), else the first; the simulated world repairs
+        every kind of bad row at once, whichever script runs."""
+        wanted = self.params.get("script")
+        repairs = self.config.actions.repairs
+        return next((r for r in repairs if r.name == wanted), repairs[0])
 
     def _counts(self) -> dict[str, int]:
         w = self.world
