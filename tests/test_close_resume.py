@@ -14,7 +14,7 @@ from cockpit.drill.sources import SUSPECT_NAMES
 from cockpit.incident.journal import read
 from cockpit.ui.close_dialog import ClosedScreen, CloseOverrideScreen, ResumeScreen
 from tests.drill_helpers import drill_app, journal_entries, wait_until
-from tests.screen import screen_text
+from tests.screen import screen_text, type_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,11 +36,13 @@ async def test_closing_before_restored_needs_a_typed_reason_then_reopen_and_no_a
         await pilot.press("y", "enter")
         await pilot.pause(0.2)
         assert isinstance(app.screen, CloseOverrideScreen) and not app.session.closed
-        await pilot.press(*"es ok", "enter")
+        await type_text(pilot, "es ok")
+        await pilot.press("enter")
         await pilot.pause(0.2)
         assert isinstance(app.screen, CloseOverrideScreen) and not app.session.closed
         assert "at least 3 words" in screen_text(app)
-        await pilot.press(*" drill over, handing to day shift", "enter")
+        await type_text(pilot, " drill over, handing to day shift")
+        await pilot.press("enter")
         await wait_until(pilot, lambda: app.session.closed, what="closed with a reason")
         await wait_until(pilot, lambda: " CLOSED " in screen_text(app), what="header says CLOSED")
         assert "next update in" not in screen_text(app)  # the countdown stopped
@@ -58,7 +60,8 @@ async def test_closing_before_restored_needs_a_typed_reason_then_reopen_and_no_a
         await pilot.press("r", "enter")  # one letter is not a reason either
         await pilot.pause(0.2)
         assert app.session.closed
-        await pilot.press(*"eopen: bad rows found", "enter")
+        await type_text(pilot, "eopen: bad rows found")
+        await pilot.press("enter")
         await wait_until(pilot, lambda: not app.session.closed, what="reopened")
         assert app.session.runbook.state("close") is StepState.PENDING
 

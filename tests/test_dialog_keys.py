@@ -11,7 +11,7 @@ from cockpit.core.readings import QUEUES
 from cockpit.ui.close_dialog import CloseOverrideScreen
 from cockpit.ui.screens import ConfirmScreen, NoteScreen
 from tests.drill_helpers import drill_app, journal_entries, wait_until
-from tests.screen import screen_text
+from tests.screen import screen_text, type_text
 
 
 async def test_x_n_enter_does_not_close_the_incident(tmp_path: Path) -> None:
@@ -40,7 +40,8 @@ async def test_enter_on_the_follow_up_checkbox_saves_the_note(tmp_path: Path) ->
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
-        await pilot.press(*"customer list exported", "tab", "space")
+        await type_text(pilot, "customer list exported")
+        await pilot.press("tab", "space")
         assert "follow-up item for the report: YES" in screen_text(app)  # a word, not only a colour
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, NoteScreen), what="note saved")

@@ -14,7 +14,7 @@ from cockpit.ui.close_dialog import CloseRestoredScreen
 from cockpit.ui.commands import KEY_DISPLAY, commands
 from cockpit.ui.screens import AskScreen, ConfirmScreen, DeclareScreen, HelpScreen
 from tests.drill_helpers import drill_app, journal_entries, wait_until
-from tests.screen import screen_text
+from tests.screen import screen_text, type_text
 
 
 def action_results(path: Path, action: str) -> list:
@@ -24,7 +24,7 @@ def action_results(path: Path, action: str) -> list:
 async def declare(pilot, scope: str = "checkout fails for 8% of customers in eu-west and us-east") -> None:
     await pilot.press("d")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, DeclareScreen), what="declare dialog")
-    await pilot.press(*scope)
+    await type_text(pilot, scope)
     await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(pilot.app.screen, DeclareScreen), what="declare dialog closed")
 
@@ -296,7 +296,8 @@ async def test_note_goes_to_the_journal_and_the_log_panel(tmp_path: Path) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("n")
         await pilot.pause(0.2)
-        await pilot.press(*"payments team paged", "enter")
+        await type_text(pilot, "payments team paged")
+        await pilot.press("enter")
         await wait_until(pilot, lambda: "payments team paged" in screen_text(app), what="note in log")
     notes = [e for e in journal_entries(path) if e.kind == "note"]
     assert [n.summary for n in notes] == ["payments team paged"]

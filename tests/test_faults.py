@@ -29,7 +29,7 @@ from tests.conftest import select_only_dsn
 from tests.drill_helpers import wait_until
 from tests.faults import FaultProxy
 from tests.http_apps import FlagEndpointState, ShopState, flag_endpoint_handler, serve, shop_handler
-from tests.screen import screen_text
+from tests.screen import screen_text, type_text
 
 pytestmark = pytest.mark.servers
 LATENCIES: list[tuple[str, str, float]] = []
@@ -155,7 +155,8 @@ async def key_latency(pilot, kind: str, fault: str) -> float:
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, NoteScreen), timeout=5, what="note dialog")
     latency = time.perf_counter() - started
     LATENCIES.append((kind, fault, latency))
-    await pilot.press(*f"{kind} {fault}", "enter")
+    await type_text(pilot, f"{kind} {fault}")
+    await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(pilot.app.screen, NoteScreen), timeout=5, what="note saved")
     return latency
 
@@ -310,7 +311,8 @@ async def test_a_full_disk_fails_the_journal_loudly_and_the_app_stays_usable(sma
     async def note(text: str) -> None:
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen), what="note dialog")
-        await pilot.press(*text, "enter")
+        await type_text(pilot, text)
+        await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, NoteScreen), what="note dialog closed")
 
     async with app.run_test(size=(120, 40)) as pilot:

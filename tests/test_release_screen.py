@@ -18,7 +18,7 @@ from cockpit.panels.runbook import RunbookPanel
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.screens import ConfirmScreen, ReleaseScreen
 from tests.drill_helpers import wait_until
-from tests.screen import screen_text
+from tests.screen import screen_text, type_text
 from tests.test_drill_tui import declare
 
 
@@ -75,7 +75,7 @@ async def test_a_failing_precondition_shows_on_the_panel_and_needs_a_typed_overr
         await pilot.press("enter")
         await pilot.pause(0.1)
         assert isinstance(app.screen, ConfirmScreen), "two words are not enough"
-        await pilot.press(*" the writer is harmless now")
+        await type_text(pilot, " the writer is harmless now")
         await pilot.press("enter")
         await wait_until(
             pilot,
