@@ -191,11 +191,13 @@ def build_live(
     )
 
 
-def build_drill(seed: int = 7, speed: float = 1.0, config: Config | None = None) -> DrillBackends:
+def build_drill(
+    seed: int = 7, speed: float = 1.0, config: Config | None = None, steps: Sequence[StepDef] | None = None
+) -> DrillBackends:
     """The drill's simulated incident behind the same interfaces (see `cockpit.drill`)."""
     from cockpit.drill import build_drill as simulated
 
-    return simulated(seed=seed, speed=speed, config=config)
+    return simulated(seed=seed, speed=speed, config=config, steps=None if steps is None else tuple(steps))
 
 
 def join_shared(config: Config, journal: Journal, on_foreign: Callable[[dict[str, Any]], Entry | None]) -> SharedLog:

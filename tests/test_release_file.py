@@ -330,3 +330,38 @@ def test_the_drill_release_file_validates_and_keeps_the_default_step_ids() -> No
     ]
     by_id = {s.step_id: s for s in steps}
     assert by_id["cache"].after == ("flags",) and by_id["repair:totals"].after == ("repair", "cache")
+
+
+def test_run_with_a_bad_release_file_says_why_and_exits_2_before_the_screen(tmp_path: Path) -> None:
+    cfg = write(tmp_path, CONFIG, "checkout.toml")
+    bad = write(tmp_path, BAD["unknown action"][0])
+    run = subprocess.run(
+        [sys.executable, "-m", "cockpit", "run", "--config", str(cfg), "--release", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines() == [f"{bad}: {BAD['unknown action'][1]}"]
+
+
+def test_release_steps_frame_the_undo_with_the_default_steps(tmp_path: Path, config) -> None:  # type: ignore[no-untyped-def]
+    from cockpit.core.release_steps import release_steps
+
+    steps = release_steps(load_release(write(tmp_path, RELEASE), config), config)
+    ids = [s.id for s in steps]
+    assert ids[:2] == ["declare", "alert"] and ids[-4:] == ["verify", "watch", "update", "close"]
+    assert ids[2:-4] == [p.step_id for p in plan(load_release(write(tmp_path, RELEASE), config))]
+    names = [s.action.name for s in steps if s.action]
+    assert len(names) == len(set(names))  # one action instance per step
+    flag = next(s for s in steps if s.id == "flag")
+    assert (flag.key, flag.change, flag.owner, flag.action.name if flag.action else None) == (
+        "f",
+        "flag",
+        "kim",
+        "flags_safe",
+    )
+    assert [c.text for c in flag.verify] == ["flag new_checkout safe"]
+    second = next(s for s in steps if s.id == "second-repair")
+    assert second.key == "" and second.after == ("first-repair",)

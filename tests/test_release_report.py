@@ -33,7 +33,13 @@ def journal(tmp_path: Path) -> Path:
         data={
             "what": "ran Revert although a precondition failed",
             "reason": "retry queue pause confirmed by hand",
-            "readings": [{"truth": "unknown", "detail": "queue payment-retry: stale (40s old)"}],
+            "readings": [
+                {
+                    "condition": "queue payment-retry paused",
+                    "truth": "unknown",
+                    "detail": "queue payment-retry: stale (40s old)",
+                }
+            ],
         },
     )
     j.append("step", "step code: done", step="code", data={"state": "done"})
@@ -71,7 +77,7 @@ def test_the_report_has_the_release_map_and_what_became_of_each_undo(tmp_path: P
         ("override", "code"),
         ("guard halt", "retry-job:restart_staged"),
     ]
-    assert section.stops[0].readings == ("queue payment-retry: stale (40s old)",)
+    assert section.stops[0].readings == ("queue payment-retry paused: queue payment-retry: stale (40s old) (unknown)",)
     not_undone = {n.change: n.why for n in section.not_undone}
     assert not_undone["customer-banner"] == "customer-banner skipped by ben: status page never went out"
     assert not_undone["retry-job"] == "retry-job:restart_staged failed: guard halt"
@@ -90,7 +96,10 @@ def test_the_report_has_the_release_map_and_what_became_of_each_undo(tmp_path: P
     assert rm["changes"][3]["guard"] == "error_rate > 5% or queue payment-retry growing (2 in a row)"
     assert rm["order"][1]["by"] == "ben" and rm["stops"][1]["what"] == "guard halt"
     html = render_html(report)
-    assert '<section id="release"><h2>Release map: 2026.11.3' in html and "<li>queue payment-retry: stale" in html
+    assert (
+        '<section id="release"><h2>Release map: 2026.11.3' in html
+        and "<li>queue payment-retry paused: queue payment-retry: stale" in html
+    )
 
 
 def test_a_journal_without_a_release_file_reports_as_before(tmp_path: Path) -> None:

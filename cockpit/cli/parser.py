@@ -104,11 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="journal file (default: a new drill-<UTC time>.jsonl here; an existing file is resumed)",
     )
+    drill.add_argument(
+        "--no-release",
+        action="store_true",
+        help="the fixed 12-step runbook instead of the one derived from the drill's release file",
+    )
     drill.set_defaults(handler=handler("drill"))
 
     run = sub.add_parser("run", help="the cockpit on the real systems of a config")
     run.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
     run.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
+    run.add_argument(
+        "--release", metavar="FILE", help="the release file the runbook derives from (default: [release] file)"
+    )
     run.add_argument(
         "--join",
         action="store_true",

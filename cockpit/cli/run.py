@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from cockpit.cli.common import EXIT_USAGE, load_config
+from cockpit.cli.release_args import Derived, release_for
 from cockpit.cli.tui import run_tui
 
 
@@ -27,4 +28,9 @@ def command(args: argparse.Namespace) -> int:
 
         return [c.line() for c in await check(cfg, os.environ) if not c.ok]
 
-    return run_tui(build_live(cfg), args.journal or str(cfg.incident.journal), args, join=join, preflight=preflight)
+    release = release_for(cfg, getattr(args, "release", None))
+    if release is False:
+        return EXIT_USAGE
+    steps, record = (release.steps, release.record) if isinstance(release, Derived) else (None, None)
+    journal = args.journal or str(cfg.incident.journal)
+    return run_tui(build_live(cfg, steps=steps), journal, args, join=join, preflight=preflight, release=record)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cockpit.cli.common import EXIT_FAILURE, EXIT_OK
 
@@ -20,6 +20,7 @@ def run_tui(
     args: argparse.Namespace,
     join: bool = False,
     preflight: Callable[[], Awaitable[list[str]]] | None = None,
+    release: dict[str, Any] | None = None,
 ) -> int:
     from cockpit.core.redact import Redactor
     from cockpit.core.session import Session
@@ -36,6 +37,10 @@ def run_tui(
         for bad in journal.bad_lines:
             print(f"{journal_path}:{bad.line_no}: skipped a {bad.reason} line: {bad.text[:60]!r}", file=sys.stderr)
     session = Session(backends, journal, read_only=args.read_only)
+    if release is not None and not args.read_only and not any(e.kind == "release" for e in journal.entries):
+        # The release map, once per incident: the report lists it without the config.
+        changes, steps = len(release.get("changes") or ()), len(release.get("order") or ())
+        session.record("release", f"release {release.get('id')}: {changes} changes, {steps} undo steps", data=release)
     if join:  # `run` refuses --join without [shared] before it gets here
         from cockpit.wiring import join_shared
 

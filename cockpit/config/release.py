@@ -164,7 +164,7 @@ def _maintenance(t: Table, config: Config) -> dict[str, object]:
     return {}
 
 
-@register_undo_kind("set_flags", "flags", "Flags to safe values")
+@register_undo_kind("set_flags", "flags", "Safe value for")
 def _flags(t: Table, config: Config) -> dict[str, object]:
     flags = _refs(t, "flags", [f.name for f in config.flags], "flag", required=True)
     safe = t.bool("safe", True) if t.has("safe") else None

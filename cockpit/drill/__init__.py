@@ -184,7 +184,16 @@ def _drill_factory(cls: type[drill_actions.DrillAction]) -> Callable[[DrillConte
 
 
 for _kind, _cls in _DRILL_KINDS.items():
-    DRILL.register(_kind)(_drill_factory(_cls))
+    if _kind != "repair":
+        DRILL.register(_kind)(_drill_factory(_cls))
+
+
+@DRILL.register("repair")
+def _repair(ctx: DrillContext, ref: ActionRef) -> Action:
+    """The reviewed repair; the drill release's second script recomputes order totals."""
+    if ref.params.get("script") == long_actions.RecomputeTotals.SCRIPT:
+        return long_actions.RecomputeTotals(ctx.world, ctx.timebase, ctx.config)
+    return long_actions.RepairData(ctx.world, ctx.timebase, ctx.config)
 
 
 def build_drill(

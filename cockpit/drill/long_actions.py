@@ -76,23 +76,21 @@ class RepairData(DrillAction):
                     "rows are still changing: stop the writer, then preview again",
                     data={**ledger, "applied": {}, "mismatch": {name: now[name]}},
                 )
-        applied = self.world.repair()
-        progress(f"UPDATE {applied['released_duplicates']} (release duplicates)")
-        progress(f"UPDATE {applied['marked_for_review']} (mark for review)")
+        applied, marked, message = self._apply()
+        for name, rows in applied.items():
+            progress(f"UPDATE {rows} ({name})")
         progress("COMMIT")
-        return Result(
-            True,
-            f"repaired: {applied['released_duplicates']:,} duplicates released, "
-            f"{applied['marked_for_review']:,} orders marked for review",
-            data={
-                **ledger,
-                "applied": {
-                    "release duplicates": applied["released_duplicates"],
-                    "mark for review": applied["marked_for_review"],
-                },
-                "marked_for_review": applied["marked_for_review"],
-            },
+        return Result(True, message, data={**ledger, "applied": applied, "marked_for_review": marked})
+
+    def _apply(self) -> tuple[dict[str, int], int, str]:
+        """Run the script on the world: rows per statement, rows marked for review, the outcome."""
+        done = self.world.repair()
+        applied = {"release duplicates": done["released_duplicates"], "mark for review": done["marked_for_review"]}
+        message = (
+            f"repaired: {done['released_duplicates']:,} duplicates released, "
+            f"{done['marked_for_review']:,} orders marked for review"
         )
+        return applied, done["marked_for_review"], message
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         self.sync()
@@ -107,6 +105,24 @@ class RepairData(DrillAction):
                 data={"counts_after": counts},
             )
         return Result(True, "suspect counts are 0 after the repair", data={"counts_after": counts})
+
+
+class RecomputeTotals(RepairData):
+    """The drill release's second reviewed repair: order totals written under the new rule
+    (while the stale cart cache served them) recomputed from their lines."""
+
+    SCRIPT = "recompute-order-totals"
+    title = "Recompute order totals"
+
+    def _script(self) -> RepairScript:
+        return next(r for r in self.config.actions.repairs if r.name == self.SCRIPT)
+
+    def _counts(self) -> dict[str, int]:
+        return {"recompute totals": int(self.world.wrong_totals)}
+
+    def _apply(self) -> tuple[dict[str, int], int, str]:
+        fixed = self.world.recompute_totals()
+        return {"recompute totals": fixed}, 0, f"recomputed {fixed:,} order totals from their lines"
 
 
 class RestartStaged(DrillAction):

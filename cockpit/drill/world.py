@@ -193,6 +193,12 @@ class World:
         self.review_marked += marked
         return {"released_duplicates": released, "marked_for_review": marked}
 
+    def recompute_totals(self) -> int:
+        """The release's second repair: wrong order totals recomputed (none left, none marked)."""
+        fixed = int(self.wrong_totals)
+        self.wrong_totals = 0.0
+        return fixed
+
     # -- resuming from a journal ---------------------------------------------------------
     def restore(self, entries: list[Entry]) -> None:
         """Continue from a journal: the last readings it holds, and the effect of every
@@ -237,6 +243,8 @@ class World:
         elif name == "clear_caches":
             self.cart_keys -= self.stale_cart_keys
             self.stale_cart_keys = 0.0
+        elif data.get("script") == "recompute-order-totals":  # the drill release's second repair
+            self.wrong_totals = 0.0
         elif name == "repair":
             self.duplicate_holds = self.paid_uncaptured = self.wrong_totals = 0.0
             marked = data.get("marked_for_review")

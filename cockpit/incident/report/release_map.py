@@ -102,11 +102,21 @@ def _change(raw: dict[str, Any]) -> ChangeRow:
     )
 
 
+def _reading(value: object) -> str:
+    """One reading as the journal has it: a judged condition (`{"condition", "truth",
+    "detail"}`) or a line of text."""
+    if not isinstance(value, dict):
+        return str(value)
+    condition, detail, truth = value.get("condition"), value.get("detail", ""), value.get("truth")
+    text = f"{condition}: {detail}" if condition else str(detail)
+    return f"{text} ({truth})" if truth else text
+
+
 def _readings(data: dict[str, Any]) -> tuple[str, ...]:
     for key in ("readings", "preconditions", "guard_readings"):
         value = data.get(key)
         if isinstance(value, list):
-            return tuple(str(v.get("detail", v)) if isinstance(v, dict) else str(v) for v in value)
+            return tuple(_reading(v) for v in value)
     return ()
 
 

@@ -1,0 +1,82 @@
+"""The runbook a release map derives: declare and alert, then one step per undo action in
+the planned order (`release_plan.plan`), then verify, watch, update and close.
+
+Each undo step carries its change, owner, backup, approvers, `after`, preconditions (on
+the change's first step) and verify conditions (on its last). The first step of a phase
+keeps the guides' key (s, f, r, c, p, j); further ones are reached from the palette and the
+runbook panel. The first action instance of a kind keeps the default instance name
+(`pause_risky`, `flags_safe`, `revert`, ...), so `cockpit act` and older journals read the
+same; further instances are named `KIND:STEP`.
+"""
+
+from __future__ import annotations
+
+from cockpit.config import Config
+from cockpit.config.release import FRAME_IDS, UNDO_KINDS, ReleaseMap
+from cockpit.core.release_plan import PlannedUndo, plan
+from cockpit.core.runbook import ActionRef, Phase, StepDef, default_steps
+
+
+def _targets(planned: PlannedUndo) -> str:
+    words = []
+    for key in ("queues", "flags", "caches", "checks", "script"):
+        value = planned.undo.params.get(key)
+        if isinstance(value, str):
+            words.append(value)
+        elif isinstance(value, (list, tuple)):
+            words += [str(v) for v in value]
+    return ", ".join(words)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def release_steps(release_map: ReleaseMap, config: Config) -> tuple[StepDef, ...]:
+    """The runbook of a release: the default frame around the release's undo steps."""
+    frame = {s.id: s for s in default_steps(config) if s.id in FRAME_IDS}
+    # The default step of each undo phase (one per phase without a config): its key, name, short.
+    by_phase = {s.phase: s for s in default_steps() if s.id not in FRAME_IDS}
+    head = [frame[i] for i in ("declare", "alert") if i in frame]
+    tail = [frame[i] for i in ("verify", "watch", "update", "close") if i in frame]
+    keys = {s.key for s in (*head, *tail) if s.key}
+    names = {s.action.name for s in (*head, *tail) if s.action}
+    phases_seen: set[Phase] = set()
+    undo_steps = []
+    for p in plan(release_map):
+        phase = Phase(p.phase)
+        default = by_phase.get(phase)
+        change = p.change
+        name = default.action.name if default and default.action and default.action.kind == p.undo.kind else p.undo.kind
+        if name in names:
+            name = f"{p.undo.kind}:{p.step_id}"
+        names.add(name)
+        params = {k: v for k, v in p.undo.params.items() if k != "step"}
+        params["name"] = name
+        key = default.key if default and default.key not in keys else ""
+        keys.add(key)
+        targets = _targets(p)
+        spec = UNDO_KINDS[p.undo.kind]
+        first_of_phase = phase not in phases_seen
+        phases_seen.add(phase)
+        short = default.short if default and first_of_phase else _clip(targets or spec.title, 14)
+        owner = change.owner + (f" (backup {change.backup})" if change.backup else "")
+        undo_steps.append(
+            StepDef(
+                p.step_id,
+                f"{spec.title}{' ' + targets if targets else ''}: undo {change.id}",
+                short,
+                key,
+                f"{change.what} — {owner or 'no owner named'}",
+                phase,
+                ActionRef(p.undo.kind, params),
+                change=change.id,
+                owner=change.owner,
+                backup=change.backup,
+                approvers=change.approvers,
+                after=p.after,
+                preconditions=change.precondition if p.first else (),
+                verify=change.verify if p.last else (),
+            )
+        )
+    return (*head, *undo_steps, *tail)
