@@ -121,7 +121,12 @@ UndoReader = Callable[[Table, Config], dict[str, object]]
 class UndoKind:
     phase: str  # a `cockpit.core.runbook.Phase` value: where the step sorts when nothing orders it
     read: UndoReader
-    title: str
+    title: str  # the step's title; `{targets}` is what it names (queues, flags, caches, script)
+
+    def step_title(self, targets: str) -> str:
+        if "{targets}" not in self.title:
+            return self.title
+        return self.title.format(targets=targets) if targets else self.title.replace("{targets}", "").strip(" :")
 
 
 UNDO_KINDS: dict[str, UndoKind] = {}
@@ -152,7 +157,7 @@ def _refs(t: Table, key: str, known: Sequence[str], what: str, *, required: bool
     return tuple(names)
 
 
-@register_undo_kind("pause_queues", "stop", "Pause")
+@register_undo_kind("pause_queues", "stop", "Pause {targets}")
 def _pause(t: Table, config: Config) -> dict[str, object]:
     return {"queues": _refs(t, "queues", [q.name for q in config.queues], "queue", required=True)}
 
@@ -164,7 +169,7 @@ def _maintenance(t: Table, config: Config) -> dict[str, object]:
     return {}
 
 
-@register_undo_kind("set_flags", "flags", "Safe value for")
+@register_undo_kind("set_flags", "flags", "{targets} to the safe value")
 def _flags(t: Table, config: Config) -> dict[str, object]:
     flags = _refs(t, "flags", [f.name for f in config.flags], "flag", required=True)
     safe = t.bool("safe", True) if t.has("safe") else None
@@ -174,19 +179,19 @@ def _flags(t: Table, config: Config) -> dict[str, object]:
     return {"flags": flags}
 
 
-@register_undo_kind("revert", "revert", "Revert")
+@register_undo_kind("revert", "revert", "Revert the release")
 def _revert(t: Table, config: Config) -> dict[str, object]:
     if config.actions.revert is None:
         t.error("action", "revert needs [actions.revert] (argv or webhook) in the config")
     return {}
 
 
-@register_undo_kind("clear_caches", "cache", "Clear")
+@register_undo_kind("clear_caches", "cache", "Clear {targets}")
 def _caches(t: Table, config: Config) -> dict[str, object]:
     return {"caches": _refs(t, "caches", [c.name for c in config.actions.caches], "cache", required=True)}
 
 
-@register_undo_kind("repair", "repair", "Repair")
+@register_undo_kind("repair", "repair", "Repair data: {targets}")
 def _repair(t: Table, config: Config) -> dict[str, object]:
     scripts = [r.name for r in config.actions.repairs]
     script = t.str("script", required=True)
@@ -195,14 +200,14 @@ def _repair(t: Table, config: Config) -> dict[str, object]:
     return {"script": script}
 
 
-@register_undo_kind("restart_staged", "restart", "Restart in stages")
+@register_undo_kind("restart_staged", "restart", "Restart jobs in stages")
 def _restart(t: Table, config: Config) -> dict[str, object]:
     if not config.queues:
         t.error("action", "restart_staged needs [[queues]] in the config")
     return {"queues": _refs(t, "queues", [q.name for q in config.queues], "queue", required=False)}
 
 
-@register_undo_kind("verify_paths", "verify", "Verify")
+@register_undo_kind("verify_paths", "verify", "Verify {targets}")
 def _verify(t: Table, config: Config) -> dict[str, object]:
     return {"checks": _refs(t, "checks", [c.name for c in config.checks], "check", required=False)}
 

@@ -59,15 +59,15 @@ def release_steps(release_map: ReleaseMap, config: Config) -> tuple[StepDef, ...
         spec = UNDO_KINDS[p.undo.kind]
         first_of_phase = phase not in phases_seen
         phases_seen.add(phase)
-        short = default.short if default and first_of_phase else _clip(targets or spec.title, 14)
+        short = default.short if default and first_of_phase else _clip(targets or spec.step_title(""), 14)
         owner = change.owner + (f" (backup {change.backup})" if change.backup else "")
         undo_steps.append(
             StepDef(
                 p.step_id,
-                f"{spec.title}{' ' + targets if targets else ''}: undo {change.id}",
+                spec.step_title(targets),
                 short,
                 key,
-                f"{change.what} — {owner or 'no owner named'}",
+                f"undoes {change.id}: {change.what} — {owner or 'no owner named'}",
                 phase,
                 ActionRef(p.undo.kind, params),
                 change=change.id,
