@@ -84,3 +84,15 @@ def test_action_outcomes_journal_as_before() -> None:
     assert UpdateSent.from_dict({"audience": "status", "text": "t"}).sent_to == ""  # an older entry
     shown = Result(True, "ok", data=Writes("written", (), ("f@eu: PUT http://x/\x1b[2Jf",))).shown_safely()
     assert "\x1b" not in sent_of(shown.data)[0]
+
+
+def test_a_repair_entry_of_any_version_reads_back() -> None:
+    from cockpit.actions.data import RepairRun
+
+    run = RepairRun("fix-holds", "dana", "UPDATE x", "ab" * 32, {"release": 3}, ("BEGIN", "COMMIT"))
+    done = RepairRun(**{**run.__dict__, "applied": {"release": 3}, "marked_for_review": 1})
+    assert data_dict(run)["applied"] == {} and "marked_for_review" not in data_dict(run)
+    assert RepairRun.from_dict(data_dict(done)) == done and done.committed
+    old = {"script": "fix-holds", "applied": {"release": 3}, "commit_unknown": True}  # no sha256, no sent
+    back = RepairRun.from_dict(old)
+    assert back.applied == {"release": 3} and not back.committed and back.sent == ()

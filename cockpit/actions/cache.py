@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.data import CachesCleared, KeysLeft
 from cockpit.actions.outcome import describe
 from cockpit.config import CacheTarget, Config
 
@@ -94,9 +95,9 @@ class ClearCaches(Action):
                 state_left="removed so far: "
                 + (", ".join(f"{k} {v:,} keys" for k, v in removed.items()) or "nothing")
                 + "; the failed caches still hold the rest",
-                data={"removed": removed, "failed": failed, "sent": sent},
+                data=CachesCleared(removed, tuple(sent), tuple(failed)),
             )
-        return Result(True, summary, data={"removed": removed, "sent": sent})
+        return Result(True, summary, data=CachesCleared(removed, tuple(sent)))
 
     async def _unlink(self, cache: CacheTarget, progress: Progress) -> int:
         client = self._client(cache)
@@ -136,6 +137,6 @@ class ClearCaches(Action):
                 + ", ".join(f"{k} {v:,}" for k, v in refilled.items())
                 + " — something still writes them",
                 state_left="the cache is being refilled by a writer that was not stopped",
-                data={"left": left},
+                data=KeysLeft(left),
             )
-        return Result(executed.ok, "0 matching keys left" if left else "purge calls answered", data={"left": left})
+        return Result(executed.ok, "0 matching keys left" if left else "purge calls answered", data=KeysLeft(left))

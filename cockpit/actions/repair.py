@@ -5,10 +5,11 @@ marked for review. The SQL and its SHA-256 go to the journal."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cockpit.actions import Action, Preview, Progress, Result, sql_lines
+from cockpit.actions.data import CountsAfter, RepairRun
 from cockpit.actions.outcome import describe
 from cockpit.config import PostgresConfig, RepairScript
 
@@ -87,14 +88,13 @@ class RepairData(Action):
 
         sql = script_sql(self.script)
         sent: list[str] = []  # what went to the server, in order, as it went (the command log)
-        ledger = {
-            "script": self.script.name,
-            "reviewed_by": self.script.reviewed_by,
-            "sql": sql,
-            "sha256": hashlib.sha256(sql.encode()).hexdigest(),
-            "preview": dict(preview.counts),
-            "sent": sent,
-        }
+        sha256 = hashlib.sha256(sql.encode()).hexdigest()
+
+        def ledger(**outcome: Any) -> RepairRun:
+            """What the journal keeps of this run: the SQL, its hash, the command log so far, the outcome."""
+            script = self.script
+            return RepairRun(script.name, script.reviewed_by, sql, sha256, dict(preview.counts), tuple(sent), **outcome)
+
         where = f"postgres (DSN from ${self.postgres.repair_dsn_env})"
         total = sum(preview.counts.values())
         if total > self.script.max_rows:
@@ -102,7 +102,7 @@ class RepairData(Action):
                 False,
                 f"refused: {total:,} rows exceeds max_rows {self.script.max_rows:,}",
                 state_left="nothing changed",
-                data={**ledger, "applied": {}},
+                data=ledger(),
             )
         applied: dict[str, int] = {}
         committing = False
@@ -139,11 +139,7 @@ class RepairData(Action):
                 f"rolled back: {exc}",
                 state_left="nothing changed: the whole transaction was rolled "
                 "back; rows changed since the preview — stop the writer and preview again",
-                data={
-                    **ledger,
-                    "applied": {},
-                    "mismatch": {"statement": exc.statement, "expected": exc.expected, "actual": exc.actual},
-                },
+                data=ledger(mismatch={"statement": exc.statement, "expected": exc.expected, "actual": exc.actual}),
             )
         except psycopg.Error as exc:
             if committing:
@@ -155,7 +151,7 @@ class RepairData(Action):
                 False,
                 f"rolled back: {type(exc).__name__}: {str(exc).strip()[:160]}",
                 state_left="nothing changed: the whole transaction was rolled back",
-                data={**ledger, "applied": {}},
+                data=ledger(),
             )
         marked = sum(n for s in self.script.statements if s.marks_review for n in [applied.get(s.name, 0)])
         progress("COMMIT")
@@ -164,11 +160,16 @@ class RepairData(Action):
             "committed: "
             + ", ".join(f"{k} {v:,}" for k, v in applied.items())
             + (f"; {marked:,} rows marked for manual review" if marked else ""),
-            data={**ledger, "applied": applied, "marked_for_review": marked},
+            data=ledger(applied=applied, marked_for_review=marked),
         )
 
     async def _after_lost_commit(
-        self, exc: BaseException, preview: Preview, ledger: dict[str, Any], applied: dict[str, int], progress: Progress
+        self,
+        exc: BaseException,
+        preview: Preview,
+        ledger: Callable[..., RepairRun],
+        applied: dict[str, int],
+        progress: Progress,
     ) -> Result:
         """The connection failed during COMMIT: the server may have committed or rolled back.
         Read the preview counts again and say which; 'unknown' only if that read fails too."""
@@ -186,7 +187,7 @@ class RepairData(Action):
                 f"cannot be read back ({describe(read_exc)})",
                 state_left="unknown: the repair may or may not be committed; run the preview (p) again "
                 "before anything else",
-                data={**ledger, "applied": {}, "commit_unknown": True},
+                data=ledger(commit_unknown=True),
             )
         now = ", ".join(f"{k} {v:,}" for k, v in counts.items())
         if not any(counts.values()):
@@ -195,7 +196,7 @@ class RepairData(Action):
                 True,
                 "committed (the connection was lost during COMMIT; reading back shows the repair is "
                 "in): " + ", ".join(f"{k} {v:,}" for k, v in applied.items()),
-                data={**ledger, "applied": applied, "commit_lost_in_transit": True},
+                data=ledger(applied=applied, commit_lost_in_transit=True),
             )
         if counts == dict(preview.counts):
             progress(f"read back: the rows are all still there ({now}): the server rolled back")
@@ -203,14 +204,14 @@ class RepairData(Action):
                 False,
                 "not applied: the connection was lost during COMMIT and the server rolled back",
                 state_left="nothing changed: the whole transaction was rolled back",
-                data={**ledger, "applied": {}, "counts_after": counts},
+                data=ledger(counts_after=counts),
             )
         return Result(
             False,
             f"UNKNOWN: the connection was lost during COMMIT and the counts now ({now}) match "
             "neither the preview nor a finished repair",
             state_left="unknown: rows changed while the repair ran; stop the writer and run the preview (p) again",
-            data={**ledger, "applied": {}, "counts_after": counts, "commit_unknown": True},
+            data=ledger(counts_after=counts, commit_unknown=True),
         )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
@@ -225,6 +226,6 @@ class RepairData(Action):
                 False,
                 "preview queries still find rows: " + ", ".join(f"{k} {v:,}" for k, v in left.items()),
                 state_left="committed, but new bad rows appeared (is the writer stopped?)",
-                data={"counts_after": counts},
+                data=CountsAfter(counts),
             )
-        return Result(True, "every preview query now finds 0 rows", data={"counts_after": counts})
+        return Result(True, "every preview query now finds 0 rows", data=CountsAfter(counts))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import sent_of
+from cockpit.actions.data import StagedResume, sent_of
 from cockpit.actions.outcome import describe
 from cockpit.actions.queues import LiveQueue, QueueControl, each_queue
 from cockpit.backends.prometheus import PrometheusSource
@@ -104,7 +104,7 @@ class RestartStaged(Action):
                 False,
                 summary,
                 state_left=left,
-                data={"resumed": resumed, "stopped_at": stages[index][0], "still_paused": later, "sent": sent},
+                data=StagedResume(tuple(resumed), tuple(sent), stages[index][0], tuple(later)),
             )
 
         for index, (stage, names) in enumerate(stages):
@@ -148,7 +148,7 @@ class RestartStaged(Action):
         return Result(
             True,
             f"resumed in stages: {', '.join(resumed) or 'nothing was paused'}",
-            data={"resumed": resumed, "sent": sent},
+            data=StagedResume(tuple(resumed), tuple(sent)),
         )
 
     def _worse(

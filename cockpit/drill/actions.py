@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from cockpit.actions import Action, Preview, Progress, Result
+from cockpit.actions.data import CachesCleared, KeysLeft
 from cockpit.backends.flags.registry import provider as flag_provider
 from cockpit.config import Config
 from cockpit.core.timebase import Timebase
@@ -238,7 +239,7 @@ class ClearCaches(DrillAction):
         batches = max(1, -(-removed // 500))
         progress(f"UNLINK {removed:,} keys in {batches} batches of 500")
         sent = ["cart-totals: SCAN MATCH cart:total:* COUNT 1000, UNLINK in batches of 500 (redis 'cache')"]
-        return Result(True, f"cart-totals: {removed:,} keys removed", data={"removed": removed, "sent": sent})
+        return Result(True, f"cart-totals: {removed:,} keys removed", data=CachesCleared(removed, tuple(sent)))
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         await self.wait(2)
@@ -248,9 +249,9 @@ class ClearCaches(DrillAction):
                 False,
                 f"cart-totals: {left:,} matching keys again 2s later: something still writes them",
                 state_left="the cache is being refilled by a writer that was not stopped",
-                data={"left": left},
+                data=KeysLeft(left),
             )
-        return Result(True, "cart-totals: 0 matching keys left", data={"left": 0})
+        return Result(True, "cart-totals: 0 matching keys left", data=KeysLeft(0))
 
 
 def _flag_writes(config: Config, flag: str, enabled: bool, regions: Sequence[str]) -> list[str]:

@@ -4,9 +4,11 @@ and the staged restart (workers back a few at a time, backing off when it gets w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from cockpit.actions import Preview, Progress, Result, sql_lines
+from cockpit.actions.data import CountsAfter, RepairRun, StagedResume
 from cockpit.backends.queues.base import redacted_url
 from cockpit.config import Config, RepairScript
 from cockpit.core.detail_text import words
@@ -53,34 +55,34 @@ class RepairData(DrillAction):
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         script = self._script()
         sql = "\n;\n".join(s.sql.strip() for s in script.statements)
-        ledger: dict[str, Any] = {
-            "script": script.name,
-            "reviewed_by": script.reviewed_by,
-            "sha256": _sha256(sql),
-            "sql": sql,
-            "preview": dict(preview.counts),
-            "sent": _repair_sent(self.config, script, preview.counts),
-        }
+        ledger = RepairRun(
+            script.name,
+            script.reviewed_by,
+            sql,
+            _sha256(sql),
+            dict(preview.counts),
+            tuple(_repair_sent(self.config, script, preview.counts)),
+        )
         progress("BEGIN")
         await self.wait(2)
         now = self._counts()
         for name, expected in preview.counts.items():
             if now[name] != expected:
                 progress("ROLLBACK")
-                ledger["sent"] = [*ledger["sent"][:-1], ledger["sent"][-1].replace("COMMIT", "ROLLBACK")]
+                ledger = replace(ledger, sent=(*ledger.sent[:-1], ledger.sent[-1].replace("COMMIT", "ROLLBACK")))
                 return Result(
                     False,
                     f"rolled back: {name!r} would touch {now[name]:,} rows, preview said {expected:,} "
                     f"({now[name] - expected:+,})",
                     state_left="nothing changed (the whole transaction was rolled back); "
                     "rows are still changing: stop the writer, then preview again",
-                    data={**ledger, "applied": {}, "mismatch": {name: now[name]}},
+                    data=replace(ledger, mismatch={name: now[name]}),
                 )
         applied, marked, message = self._apply()
         for name, rows in applied.items():
             progress(f"UPDATE {rows} ({name})")
         progress("COMMIT")
-        return Result(True, message, data={**ledger, "applied": applied, "marked_for_review": marked})
+        return Result(True, message, data=replace(ledger, applied=applied, marked_for_review=marked))
 
     def _apply(self) -> tuple[dict[str, int], int, str]:
         """Run the script on the world: rows per statement, rows marked for review, the outcome."""
@@ -102,9 +104,9 @@ class RepairData(DrillAction):
                 False,
                 f"suspects after repair: {words(counts)}",
                 state_left="committed, but new bad rows appear",
-                data={"counts_after": counts},
+                data=CountsAfter(counts),
             )
-        return Result(True, "suspect counts are 0 after the repair", data={"counts_after": counts})
+        return Result(True, "suspect counts are 0 after the repair", data=CountsAfter(counts))
 
 
 class RecomputeTotals(RepairData):
@@ -172,7 +174,7 @@ class RestartStaged(DrillAction):
                     False,
                     f"stage {stage} ({name}) made things worse: {worse}; paused it again",
                     state_left=f"resumed: {', '.join(done) or 'none'}; {name} and later stages paused",
-                    data={"resumed": done, "stopped_at": name, "sent": sent},
+                    data=StagedResume(tuple(done), tuple(sent), stopped_at=name),
                 )
             queue.concurrency = FULL_CONCURRENCY
             progress(
@@ -186,11 +188,13 @@ class RestartStaged(DrillAction):
                     False,
                     f"{name} at full concurrency made things worse: {worse}; back to {STAGED_START_WORKERS} workers",
                     state_left=f"{name} running at {STAGED_START_WORKERS} workers",
-                    data={"resumed": [*done, name], "throttled": name, "sent": sent},
+                    data=StagedResume((*done, name), tuple(sent), throttled=name),
                 )
             done.append(name)
         return Result(
-            True, f"resumed in stages: {', '.join(done) or 'nothing was paused'}", data={"resumed": done, "sent": sent}
+            True,
+            f"resumed in stages: {', '.join(done) or 'nothing was paused'}",
+            data=StagedResume(tuple(done), tuple(sent)),
         )
 
     def _worse(self, dups_before: float, limit: float) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cockpit.actions.data import UpdateSent
+from cockpit.actions.data import RepairRun, UpdateSent
 from cockpit.core.runbook import StepDef, default_steps, steps_from_entries
 from cockpit.incident.journal import Entry
 from cockpit.incident.report.curate import Curator, release_from_touches
@@ -195,18 +195,17 @@ class Collected:
                 self.release = self.release or found[0]
                 self.rolled_back_to = found[1]
         if d.get("phase") == "result" and _kind(d) == "repair":
-            applied = d["applied"] if isinstance(d.get("applied"), dict) else {}
+            run = RepairRun.from_dict(d)  # any version's entry, read into today's record
             self.repairs.append(
                 Repair(
                     at,
                     e.operator,
-                    str(d.get("script") or ""),
-                    str(d.get("reviewed_by") or ""),
-                    str(d.get("sha256") or ""),
-                    tuple((str(k), _int(v)) for k, v in applied.items()),
-                    _int(d.get("marked_for_review")),
-                    # committed when rows were applied, whatever the read-back said after
-                    bool(applied) and not d.get("commit_unknown"),
+                    run.script,
+                    run.reviewed_by,
+                    run.sha256,
+                    tuple(run.applied.items()),
+                    run.marked_for_review or 0,
+                    run.committed,
                 )
             )
 
