@@ -297,6 +297,8 @@ def test_check_config_release_prints_one_line_per_problem(tmp_path: Path) -> Non
     )
     assert ok.returncode == 0, ok.stderr
     assert f"{good}: OK (release 2026.11.3: 7 changes, 8 undo steps)" in ok.stdout
+    assert "  1. retry-job:pause_queues: pause_queues(queues=payment-retry) — retry-job (ravi)" in ok.stdout
+    assert "  4. cache: clear_caches(caches=sessions) — cache (ravi)" in ok.stdout
 
 
 def test_an_undo_can_keep_a_default_step_id(tmp_path: Path, config) -> None:  # type: ignore[no-untyped-def]

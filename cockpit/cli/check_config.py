@@ -60,8 +60,13 @@ def _check_release(args: argparse.Namespace, cfg: config_module.Config) -> int:
         count = len(exc.problems)
         print(f"{path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return EXIT_USAGE
-    changes, steps = len(release_map.changes), len(plan(release_map))
-    print(f"{path}: OK (release {visible(release_map.release.id)}: {changes} changes, {steps} undo steps)")
+    steps = plan(release_map)
+    changes = len(release_map.changes)
+    print(f"{path}: OK (release {visible(release_map.release.id)}: {changes} changes, {len(steps)} undo steps)")
+    # The order the undo will run in, so a wrong `after` shows before the incident does.
+    for i, step in enumerate(steps, 1):
+        owner = f" ({step.change.owner})" if step.change.owner else ""
+        print(visible(f"  {i}. {step.step_id}: {step.undo.describe()} — {step.change.id}{owner}"))
     return EXIT_OK
 
 

@@ -61,7 +61,7 @@ class Undo:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
     def describe(self) -> str:
-        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.params.items() if k not in ("name", "step"))
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.params.items() if k not in ("name", "step", "template"))
         return f"{self.kind}({shown})" if shown else self.kind
 
 
