@@ -185,6 +185,7 @@ safe = false
             hung.set_mode("slow")
             return preview
 
+        session.actions["flags_safe"].patience = 2.0  # down and hung never catch up
         try:
             outcome = await session.run_action("flags_safe", fail_then_confirm)
         finally:

@@ -7,6 +7,7 @@ still disagrees afterwards is named, with what it says now; nothing is hidden or
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
@@ -141,9 +142,12 @@ class SetFlags(Action):
         )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
-        waited = 0.0
+        # Patience is wall time: a region that hangs to its timeout on every read-back must
+        # not stretch "10 s" into 20 (and the result says how long it really waited).
+        started = time.monotonic()
         while True:
             observed = await self._observe()
+            waited = time.monotonic() - started
             wrong = []
             for source, flag in self._cells():
                 value, error = observed[(flag, source.region.name)]
@@ -154,8 +158,7 @@ class SetFlags(Action):
                     )
             if not wrong or waited >= self.patience:
                 break
-            await asyncio.sleep(1.0)
-            waited += 1.0
+            await asyncio.sleep(min(1.0, max(0.0, self.patience - waited)))
         readback = {f"{flag}@{region}": value for (flag, region), (value, _) in observed.items()}
         if wrong:
             return Result(
