@@ -133,3 +133,29 @@ async def test_the_release_view_lists_the_drills_release_map_live(tmp_path: Path
         await wait_until(pilot, lambda: isinstance(app.screen, ReleaseScreen), what="the release view again")
         flag_row = next(line for line in screen_text(app).splitlines() if "new-checkout-flag" in line)
         assert "undone" in flag_row and "not undone" not in flag_row
+
+
+async def test_the_release_view_of_the_drill_as_cockpit_drill_starts_it(tmp_path: Path) -> None:
+    """`cockpit drill`'s own runbook (its release file): the panel lists the release's steps
+    with change and owner; g shows each change, its undo steps' places, and their state."""
+    from cockpit.cli.release_args import Derived
+    from cockpit.drill.release import drill_release_config
+
+    config = drill_release_config()
+    release = Derived(drill_release(config), config)
+    session = Session(
+        build_drill(seed=7, speed=60, config=config, steps=release.steps),
+        Journal.open(tmp_path / "drill.jsonl", Operator("alice")),
+    )
+    session.record("release", "release 2026.11.3", data=release.record)
+    app = CockpitApp(session)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_until(pilot, lambda: "payment-retry-job · ravi" in screen_text(app), what="the release's steps")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: "order-totals-rule" in screen_text(app), what="the release view")
+        assert isinstance(app.screen, ReleaseScreen)
+        shown = screen_text(app)
+        assert all(c.id in shown for c in release.release_map.changes)
+        totals = next(line for line in screen_text(app).splitlines() if "order-totals-rule" in line)
+        place = 1 + [s.id for s in session.steps].index("repair:totals")
+        assert f" {place} " in totals and "not undone" in totals
