@@ -60,6 +60,12 @@ async def test_a_failing_precondition_shows_on_the_panel_and_needs_a_typed_overr
             lambda: "✖ queue payment-retry paused: " in screen_text(app),
             what="the failing reading under the step",
         )
+        await pilot.press("enter")  # the step's detail: its change, owner and preconditions judged now
+        await wait_until(pilot, lambda: "Preconditions, now:" in screen_text(app), what="the step's detail")
+        detail = screen_text(app)
+        assert "undoes change checkout-code" in detail and "owner: sam (checkout) (backup lee (checkout))" in detail
+        assert "✖ queue payment-retry paused: " in detail
+        await pilot.press("escape")
         app.set_focus(None)
         await declare(pilot)
 

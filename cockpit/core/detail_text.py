@@ -153,13 +153,38 @@ def entry_detail(entry: Entry, entries: Sequence[Entry] = ()) -> list[str]:
     return lines
 
 
-def step_detail(step_id: str, runbook: Runbook, entries: Sequence[Entry]) -> list[str]:
-    """A runbook step: what it is for, its state and reason, and every journal entry about it."""
+def step_detail(
+    step_id: str, runbook: Runbook, entries: Sequence[Entry], preconditions: Sequence[str] = ()
+) -> list[str]:
+    """A runbook step: what it is for, its state and reason, the change it undoes (owner,
+    approvers, what comes first, its preconditions judged now as `preconditions` lines,
+    what "undone" means), and every journal entry about it."""
     step = runbook.step(step_id)
-    key = f"[{step.key}] " if step.key else ""
-    lines = [f"{key}{step.title} — {runbook.state(step_id).value.upper()}", f"  {step.hint}"]
+    key = f"[{step.key}] " if step.key else "(palette) "
+    lines = [f"{key}{step.title} — {runbook.state(step_id).value.upper()}", f"  {visible(step.hint)}"]
     if reason := runbook.reasons.get(step_id):
         lines.append(f"  reason: {visible(reason)}")
+    if step.change:
+        lines.append(f"  undoes change {visible(step.change)}")
+    if step.owner or step.backup:
+        lines.append(
+            f"  owner: {visible(step.owner or '—')}" + (f" (backup {visible(step.backup)})" if step.backup else "")
+        )
+    if step.approvers:
+        lines.append(f"  approvers: {', '.join(map(visible, step.approvers))}")
+    if step.after:
+        lines.append(
+            "  after (done and verified first): "
+            + ", ".join(
+                f"{runbook.step(a).title} ({runbook.state(a).value})" if a in runbook.states else a for a in step.after
+            )
+        )
+    if step.preconditions:
+        lines += _section(
+            "Preconditions, now:", [visible(p) for p in preconditions] or [c.text for c in step.preconditions]
+        )
+    if step.verify:
+        lines += _section("Undone means:", [c.text for c in step.verify])
     about = [e for e in entries if e.step == step_id]
     lines += _section(
         f"Journal ({len(about)} entries; Enter on one in the log shows it whole):",

@@ -93,13 +93,19 @@ class ViewActions(_AppBase):
 
     def on_runbook_panel_open_step(self, message: RunbookPanel.OpenStep) -> None:
         from cockpit.core.detail_text import step_detail
+        from cockpit.core.step_checks import preconditions
         from cockpit.ui.detail import DetailScreen
 
         session = self.session
         self.push_screen(
             DetailScreen(
                 f"Runbook step: {message.step_id}",
-                step_detail(message.step_id, session.runbook, session.journal.entries),
+                step_detail(
+                    message.step_id,
+                    session.runbook,
+                    session.journal.entries,
+                    [j.line for j in preconditions(session, message.step_id)],
+                ),
             )
         )
 
