@@ -10,7 +10,10 @@ At 80x24, 120x36 and 200x50.
 `--tree DIR` (repeatable) runs the cockpit of another checkout (e.g. `git archive main | tar
 -x -C /tmp/base`) through `python -m cockpit` with PYTHONPATH=DIR: before and after in one run.
 
-Run: .venv/bin/python bench/terminal_bytes.py [--seconds 30] [--tree /tmp/base --tree .]
+`--tmux` runs each inside tmux (focus events on, the terminal reporting focus) and counts
+what tmux sends to its terminal; `--only idle,busy,calm,dialogs` picks what to measure.
+
+Run: .venv/bin/python bench/terminal_bytes.py [--seconds 30] [--tree /tmp/base --tree .] [--tmux]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pty
 import select
 import signal
 import struct
+import subprocess
 import sys
 import tempfile
 import termios
@@ -42,21 +46,46 @@ DIALOGS = {"help": b"?", "note": b"n", "confirm": b"s"}
 SIZES = ((80, 24), (120, 36), (200, 50))
 
 
+#: tmux as an operator runs it over SSH: focus events on (the terminal says when it has focus,
+#: and Textual then blinks a text field's cursor), no status line (it would tick its clock).
+TMUX_CONF = "set -g focus-events on\nset -g status off\nset -g escape-time 10\n"
+
+
 def measure(
-    argv: list[str], cols: int, rows: int, seconds: float, env: dict[str, str], warmup: float = 3.5, keys: bytes = b""
+    argv: list[str],
+    cols: int,
+    rows: int,
+    seconds: float,
+    env: dict[str, str],
+    warmup: float = 6.0,
+    keys: bytes = b"",
+    tmux: Path | None = None,
 ) -> float:
-    """Bytes per minute written after a warm-up (the first full paint, and opening the dialog
-    `keys` opens at 2 s, are not steady state)."""
+    """Bytes per minute written after a warm-up (the first full paint, the drill's first
+    readings, and opening the dialog `keys` opens at 2 s, are not steady state). With `tmux`
+    (a config file), the program runs inside a tmux session and what is counted is what tmux
+    sends to its client's terminal, after the terminal reports focus (ESC [ I)."""
+    socket = f"bench-{os.getpid()}-{time.monotonic_ns()}"
+    if tmux is not None:
+        argv = ["tmux", "-L", socket, "-f", str(tmux), "new-session", "-x", str(cols), "-y", str(rows), *argv]
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update(env)
         os.environ.update({"TERM": "xterm-256color"})
-        os.execv(argv[0], argv)
+        for name in ("COLUMNS", "LINES", "TMUX"):
+            os.environ.pop(name, None)
+        # `python -m cockpit` looks in the working directory first: run from the tree measured.
+        os.chdir(env.get("PYTHONPATH") or ROOT)
+        os.execvp(argv[0], argv)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     os.kill(pid, signal.SIGWINCH)
     counted, started = 0, time.monotonic()
+    focused = tmux is None
     try:
         while time.monotonic() - started < warmup + seconds:
+            if not focused and time.monotonic() - started >= 1.0:
+                os.write(fd, b"\x1b[I")  # the terminal has focus (tmux passes it on)
+                focused = True
             if keys and time.monotonic() - started >= 2.0:
                 os.write(fd, keys)
                 keys = b""
@@ -69,6 +98,8 @@ def measure(
                 if time.monotonic() - started >= warmup:
                     counted += len(chunk)
     finally:
+        if tmux is not None:
+            subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         os.close(fd)
@@ -86,11 +117,20 @@ def main() -> None:
         help="a checkout whose cockpit to measure (repeatable; default: this one)",
     )
     parser.add_argument("--sizes", default="80x24,120x36,200x50")
+    parser.add_argument("--tmux", action="store_true", help="run inside tmux (focus events on) and count what it sends")
+    parser.add_argument(
+        "--only", default="", help="comma list of what to measure: idle,busy,calm,dialogs (default: all)"
+    )
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(","))) or {"idle", "busy", "calm", "dialogs"}
     trees = [Path(t).resolve() for t in args.tree] or [ROOT]
     sizes = [tuple(int(n) for n in s.split("x")) for s in args.sizes.split(",")]
     pg, rd = PostgresServer().start(), RedisServer().start()
     tmp = Path(tempfile.mkdtemp())
+    tmux_conf = None
+    if args.tmux:
+        tmux_conf = tmp / "tmux.conf"
+        tmux_conf.write_text(TMUX_CONF)
     try:
         import psycopg
         import redis
@@ -120,7 +160,10 @@ name = "duplicate discount holds"
 sql = "SELECT count(*) FROM orders WHERE id > 90"
 ''')
         env = {"BENCH_PG": select_only_dsn(pg.dsn())}
-        print(f"bytes written to the pty per minute (measured over {args.seconds:g} s after a 3.5 s warm-up)")
+        print(
+            f"bytes written to the pty per minute (measured over {args.seconds:g} s after a 6 s warm-up)"
+            + (", inside tmux with focus events on (what tmux sends to its terminal)" if args.tmux else "")
+        )
         for tree in trees:
             cockpit = [sys.executable, "-m", "cockpit"]
             base = {"PYTHONPATH": str(tree)}
@@ -129,37 +172,57 @@ sql = "SELECT count(*) FROM orders WHERE id > 90"
 
                 def run(name: str, keys: bytes = b"", cockpit=cockpit, cols=cols, rows=rows, base=base) -> float:
                     return measure(
-                        [*cockpit, "run", "--config", str(config), "--journal", str(tmp / f"i{cols}{name}.jsonl")],
+                        [
+                            *cockpit,
+                            "run",
+                            "--config",
+                            str(config),
+                            "--journal",
+                            str(tmp / f"i{cols}{name}-{time.monotonic_ns()}.jsonl"),
+                        ],
                         cols,
                         rows,
                         args.seconds,
                         {**env, **base},
                         keys=keys,
+                        tmux=tmux_conf,
                     )
 
                 def drill(
                     name: str, keys: bytes = b"", speed: str = "10", cockpit=cockpit, cols=cols, rows=rows, base=base
                 ) -> float:
                     return measure(
-                        [*cockpit, "drill", "--speed", speed, "--journal", str(tmp / f"b{cols}{name}.jsonl")],
+                        [
+                            *cockpit,
+                            "drill",
+                            "--speed",
+                            speed,
+                            "--journal",
+                            str(tmp / f"b{cols}{name}-{time.monotonic_ns()}.jsonl"),
+                        ],
                         cols,
                         rows,
                         args.seconds,
                         base,
                         keys=keys,
+                        tmux=tmux_conf,
                     )
 
-                idle, busy, calm = run("none"), drill("none"), drill("calm", speed="1")
+                idle = run("none") if "idle" in only or "dialogs" in only else float("nan")
+                busy = drill("none") if "busy" in only or "dialogs" in only else float("nan")
+                calm = drill("calm", speed="1") if "calm" in only else float("nan")
                 print(
                     f"  {cols}x{rows}: idle {idle / 1024:6.1f} KB/min   busy drill (speed 10) {busy / 1024:6.1f} KB/min"
-                    f"   idle drill (speed 1, no key) {calm / 1024:6.1f} KB/min"
+                    f"   idle drill (speed 1, no key) {calm / 1024:6.1f} KB/min",
+                    flush=True,
                 )
-                for name, key in DIALOGS.items():
+                for name, key in DIALOGS.items() if "dialogs" in only else ():
                     over_idle, over_busy = run(name, key), drill(name, key)
                     ratio = f"{over_busy / busy:5.2f}x" if busy else "  n/a"
                     print(
                         f"    {name:8s} open: over idle {over_idle / 1024:6.1f} KB/min   over the drill "
-                        f"{over_busy / 1024:6.1f} KB/min = {ratio} the drill without it"
+                        f"{over_busy / 1024:6.1f} KB/min = {ratio} the drill without it",
+                        flush=True,
                     )
     finally:
         pg.stop()

@@ -250,6 +250,7 @@ def tui_cpu_per_second(
         os.environ.update({**env, "TERM": "xterm-256color", "PYTHONPATH": str(tree.resolve())})
         for name in ("COLUMNS", "LINES"):
             os.environ.pop(name, None)
+        os.chdir(tree.resolve())  # `python -m cockpit` looks in the working directory first
         if profile is not None:
             os.environ["COCKPIT_PROFILE"] = str(profile)
             os.execv(sys.executable, [sys.executable, str(ROOT / "bench" / "profiled.py"), *argv])
