@@ -260,13 +260,13 @@ def test_bad_release_files_say_one_line_each(tmp_path: Path, config, case: str) 
 
 
 def test_other_problems_name_their_key_path(tmp_path: Path, config) -> None:  # type: ignore[no-untyped-def]
-    text = RELEASE.replace('{ action = "revert" }', '{ action = "revert", argv = ["x"] }').replace(
+    text = RELEASE.replace('{ action = "revert" }', '{ action = "revert", argvs = ["x"] }').replace(
         'script = "totals"', 'script = "total"'
     )
     text = text.replace('id = "cache"', 'id = "close"')
     got = problems(tmp_path, config, text)
     assert 'changes[1].undo[0].script: unknown repair script "total" (known: holds, totals)' in got
-    assert "changes[4].undo[0].argv: unknown key (keys of revert: step)" in got
+    assert "changes[4].undo[0].argvs: unknown key; did you mean 'argv'? (keys of revert: argv, step)" in got
     assert any(line.startswith('changes[2].id: "close" is a runbook step of its own') for line in got)
     assert len(got) == 3
 
@@ -367,3 +367,47 @@ def test_release_steps_frame_the_undo_with_the_default_steps(tmp_path: Path, con
     assert [c.text for c in flag.verify] == ["flag new_checkout safe"]
     second = next(s for s in steps if s.id == "second-repair")
     assert second.key == "" and second.after == ("first-repair",)
+
+
+async def test_two_services_two_reverts_each_its_own_step_and_command(tmp_path: Path) -> None:
+    from cockpit.core.release_steps import release_steps
+    from cockpit.core.session import Session
+    from cockpit.incident.journal import Journal, Operator, read
+    from cockpit.wiring import build_live
+
+    cfg = loads('[incident]\ntitle = "t"\nservice = "shop"\n')
+    out = tmp_path / "reverted"
+    release = f"""
+[release]
+id = "r1"
+[[changes]]
+id = "checkout"
+kind = "code"
+what = "checkout 4.2"
+undo = [{{ action = "revert", argv = ["{sys.executable}", "-c", "open('{out}', 'a').write('checkout ')"] }}]
+[[changes]]
+id = "payments"
+kind = "code"
+what = "payments 1.9"
+undo = [{{ action = "revert", argv = ["{sys.executable}", "-c", "open('{out}', 'a').write('payments')"] }}]
+"""
+    steps = release_steps(load_release(write(tmp_path, release), cfg), cfg)
+    reverts = [s for s in steps if s.action and s.action.kind == "revert"]
+    assert [(s.id, s.action.name if s.action else "") for s in reverts] == [
+        ("checkout", "revert"),
+        ("payments", "revert:payments"),
+    ]
+    session = Session(build_live(cfg, {}, steps=steps), Journal.open(tmp_path / "j.jsonl", Operator("ana")))
+
+    async def yes(preview):  # type: ignore[no-untyped-def]
+        return preview
+
+    try:
+        for name in ("revert", "revert:payments"):
+            outcome = await session.run_action(name, yes)
+            assert outcome.status == "done", outcome.message
+    finally:
+        session.journal.close()
+    assert out.read_text() == "checkout payments"
+    done = [e.step for e in read(tmp_path / "j.jsonl").entries if e.kind == "step" and e.data.get("state") == "done"]
+    assert done == ["checkout", "payments"]

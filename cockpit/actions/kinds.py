@@ -16,7 +16,7 @@ from cockpit.actions.repair import RepairData
 from cockpit.actions.restart import RestartStaged
 from cockpit.backends.flags import FlagRegionSource
 from cockpit.backends.prometheus import PrometheusSource
-from cockpit.config import Config
+from cockpit.config import Config, RevertAction
 from cockpit.core.runbook import ActionRef
 
 from .registry import ActionRegistry
@@ -87,7 +87,15 @@ def _maintenance(ctx: LiveContext, ref: ActionRef) -> Action | None:
 
 @LIVE.register("revert")
 def _revert(ctx: LiveContext, ref: ActionRef) -> Action | None:
-    return RevertRelease(ctx.config.actions.revert, ctx.env) if ctx.config.actions.revert else None
+    revert = ctx.config.actions.revert
+    argv = ref.params.get("argv")
+    if isinstance(argv, (list, tuple)) and argv:
+        # A release's change with its own revert command (one service of several), run without a shell.
+        own = RevertAction(argv=tuple(str(a) for a in argv), timeout=revert.timeout if revert else 600.0)
+        action = RevertRelease(own, ctx.env)
+        action.title = f"Revert: {' '.join(own.argv)}"
+        return action
+    return RevertRelease(revert, ctx.env) if revert else None
 
 
 @LIVE.register("clear_caches")

@@ -61,12 +61,14 @@ class Undo:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
     def describe(self) -> str:
-        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.params.items() if k not in ("name", "step", "template"))
+        shown = ", ".join(f"{k}={_show(k, v)}" for k, v in self.params.items() if k not in ("name", "step", "template"))
         return f"{self.kind}({shown})" if shown else self.kind
 
 
-def _show(value: object) -> str:
-    return "/".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+def _show(key: str, value: object) -> str:
+    if not isinstance(value, (list, tuple)):
+        return str(value)
+    return " ".join(str(v) for v in value) if key == "argv" else "/".join(str(v) for v in value)
 
 
 @dataclass(frozen=True)
@@ -181,9 +183,11 @@ def _flags(t: Table, config: Config) -> dict[str, object]:
 
 @register_undo_kind("revert", "revert", "Revert the release")
 def _revert(t: Table, config: Config) -> dict[str, object]:
-    if config.actions.revert is None:
-        t.error("action", "revert needs [actions.revert] (argv or webhook) in the config")
-    return {}
+    """The config's `[actions.revert]`, or this change's own `argv` (two services, two reverts)."""
+    argv = t.str_list("argv", nonempty=True) if t.has("argv") else ()
+    if not argv and config.actions.revert is None:
+        t.error("action", "revert needs argv here or [actions.revert] (argv or webhook) in the config")
+    return {"argv": argv} if argv else {}
 
 
 @register_undo_kind("clear_caches", "cache", "Clear {targets}")
