@@ -317,3 +317,30 @@ class StagedResume(ActionData):
             out["throttled"] = self.throttled
         out["sent"] = list(self.sent)
         return out
+
+
+@dataclass(frozen=True)
+class RevertRun(ActionData):
+    """A release revert: the command's exit status and output tail, or the webhook's answer."""
+
+    sent: tuple[str, ...] = ()
+    command: bool = False  # a command ran (or was tried): its exit status is recorded, None = none
+    exit_status: int | None = None
+    duration_s: float | None = None
+    output_tail: tuple[str, ...] | None = None
+    status: int | None = None  # the webhook's HTTP status
+    body: str | None = None  # ... and the start of its answer
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"exit_status": self.exit_status} if self.command else {}
+        if self.status is not None:
+            out["status"] = self.status
+        if self.duration_s is not None:
+            out["duration_s"] = self.duration_s
+        if self.output_tail is not None:
+            out["output_tail"] = list(self.output_tail)
+        if self.body is not None:
+            out["body"] = self.body
+        if self.sent:
+            out["sent"] = list(self.sent)
+        return out

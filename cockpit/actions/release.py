@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import data_dict
+from cockpit.actions.data import RevertRun
 from cockpit.config import RevertAction
 from cockpit.core.safe_text import visible
 
@@ -61,7 +61,8 @@ class RevertRelease(Action):
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         result = await (self._run_argv(progress) if self.revert.argv else self._call_webhook(progress))
         # The command log: exactly what was sent, so it can be done by hand if the cockpit cannot.
-        return replace(result, data={**data_dict(result.data), "sent": [self._sent()]})
+        run = result.data if isinstance(result.data, RevertRun) else RevertRun()
+        return replace(result, data=replace(run, sent=(self._sent(),)))
 
     def _sent(self) -> str:
         if self.revert.argv:
@@ -84,7 +85,7 @@ class RevertRelease(Action):
                 False,
                 f"could not start {self.revert.argv[0]}: {exc.strerror or exc}",
                 state_left="nothing ran: the release is unchanged",
-                data={"exit_status": None},
+                data=RevertRun(command=True),
             )
         lines: deque[str] = deque(maxlen=20)
 
@@ -118,10 +119,10 @@ class RevertRelease(Action):
                 False,
                 f"killed after {self.revert.timeout:g}s without finishing",
                 state_left="unknown: the revert was interrupted part-way; check the deployment",
-                data={"exit_status": None, "duration_s": round(time.monotonic() - started, 3)},
+                data=RevertRun(command=True, duration_s=round(time.monotonic() - started, 3)),
             )
         duration = round(time.monotonic() - started, 3)
-        data = {"exit_status": proc.returncode, "duration_s": duration, "output_tail": list(lines)}
+        data = RevertRun(command=True, exit_status=proc.returncode, duration_s=duration, output_tail=tuple(lines))
         if proc.returncode != 0:
             return Result(
                 False,
@@ -158,11 +159,9 @@ class RevertRelease(Action):
             return Result(False, f"webhook call failed: {exc}", state_left="the revert was not requested")
         duration = round(time.monotonic() - started, 3)
         progress(f"webhook answered HTTP {response.status_code}: {visible(response.text[:200])}")
-        data = {
-            "status": response.status_code,
-            "duration_s": duration,
-            "body": visible(response.text[:500], newlines=True),
-        }
+        data = RevertRun(
+            status=response.status_code, duration_s=duration, body=visible(response.text[:500], newlines=True)
+        )
         if response.status_code >= 300:
             return Result(
                 False, f"webhook answered HTTP {response.status_code}", state_left="the revert was refused", data=data

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import CachesCleared, KeysLeft
+from cockpit.actions.data import CachesCleared, KeysLeft, RevertRun, Writes
 from cockpit.backends.flags.registry import provider as flag_provider
 from cockpit.config import Config
 from cockpit.core.timebase import Timebase
@@ -96,7 +96,7 @@ class MaintenanceSwitch(DrillAction):
         return Result(
             True,
             f"read-only switch set {'on' if value else 'off'} in {len(REGIONS)} regions",
-            data={"sent": _flag_writes(self.config, "checkout_read_only", bool(value), REGIONS)},
+            data=Writes("written", (), tuple(_flag_writes(self.config, "checkout_read_only", bool(value), REGIONS))),
         )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
@@ -134,7 +134,7 @@ class FlagsToSafe(DrillAction):
         return Result(
             True,
             f"new_checkout disabled in {len(REGIONS)} regions (control plane)",
-            data={"sent": _flag_writes(self.config, "new_checkout", False, written)},
+            data=Writes("written", (), tuple(_flag_writes(self.config, "new_checkout", False, written))),
         )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
@@ -201,11 +201,12 @@ class RevertRelease(DrillAction):
         return Result(
             True,
             "revert command exited 0",
-            data={
-                "exit_status": 0,
-                "duration_s": self.ROLLOUT_SECONDS,
-                "sent": [f"exec (no shell): {shlex.join(argv)}"],
-            },
+            data=RevertRun(
+                (f"exec (no shell): {shlex.join(argv)}",),
+                command=True,
+                exit_status=0,
+                duration_s=self.ROLLOUT_SECONDS,
+            ),
         )
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
