@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from cockpit.actions.data import RepairRun, UpdateSent
-from cockpit.core.runbook import StepDef, default_steps, steps_from_entries
+from cockpit.core.runbook import Phase, StepDef, default_steps, steps_from_entries
 from cockpit.incident.journal import Entry
 from cockpit.incident.report.curate import Curator, release_from_touches
 from cockpit.incident.report.model import FollowUp, Marker, Message, Moment, Override, Repair, Row
@@ -164,7 +164,7 @@ class Collected:
         self.overrides.append(Override(at, e.operator, "reopened the incident", str(e.data.get("reason") or "")))
 
     def _override(self, e: Entry, at: datetime) -> None:
-        if e.step == "close":
+        if any(s.id == e.step and s.phase is Phase.CLOSE for s in self.steps):
             self._close_override_journaled = True  # the close entry that follows says the same
         self.overrides.append(
             Override(at, e.operator, str(e.data.get("what") or e.summary), str(e.data.get("reason") or ""))
