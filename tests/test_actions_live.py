@@ -177,6 +177,13 @@ async def test_pause_risky_stops_a_real_rq_worker_and_the_staged_restart_drains_
             if e.data.get("phase") == "output" and e.data.get("action") == "restart_staged"
         ]
         assert stages[0].startswith("stage 1:") and any(line.startswith("stage 2:") for line in stages)
+        restart_preview = next(
+            e
+            for e in read(tmp_path / "j.jsonl").entries
+            if e.data.get("phase") == "preview" and e.data.get("action") == "restart_staged"
+        )
+        # The rq kind says its pause covers every rq queue on the Redis (asked of the kind, not `if kind == "rq"`).
+        assert any("rq queues share one pause" in w for w in restart_preview.data["warnings"])
     finally:
         kill_tree(worker.pid)  # the worker and its work-horse
         worker.wait()

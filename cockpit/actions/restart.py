@@ -15,6 +15,7 @@ from cockpit.actions.data import StagedResume, sent_of
 from cockpit.actions.outcome import describe
 from cockpit.actions.queues import LiveQueue, QueueControl, each_queue
 from cockpit.backends.prometheus import PrometheusSource
+from cockpit.backends.queues.registry import kind as queue_kind
 from cockpit.config import Config
 
 
@@ -78,11 +79,16 @@ class RestartStaged(Action):
         ]
         if self.prometheus is None:
             warnings.append("no Prometheus is configured: stages are judged by queue depth only")
-        rq_shared = {
-            self.control.queue(n).redis for _, names in stages for n in names if self.control.queue(n).kind == "rq"
+        # A kind whose pause covers more than one queue (rq: one suspension per Redis) says so.
+        shared = {
+            (queue.kind, note)
+            for _, names in stages
+            for queue in map(self.control.queue, names)
+            if (note := getattr(queue_kind(queue.kind), "pause_note", None))
         }
-        if rq_shared:
-            warnings.append("rq queues share one suspension per Redis: resuming one resumes all rq queues there")
+        warnings += [
+            f"{kind} queues share one pause ({note}): resuming one resumes them all" for kind, note in sorted(shared)
+        ]
         return Preview(
             self.name,
             self.title,
