@@ -86,7 +86,7 @@ class QueueSource(DrillSource):
                 float(int(retry.depth)),
                 self.timebase.now(),
                 None,
-                _queue(retry, "payment-retry", "rq", risky=True, stage=2),
+                _queue(retry, "payment-retry", "rq", risky=True, stage=2, counted=True),
             ),
             Reading(
                 QUEUES,
@@ -99,9 +99,11 @@ class QueueSource(DrillSource):
         ]
 
 
-def _queue(queue: QueueState, name: str, kind: str, *, risky: bool = False, stage: int = 1) -> QueueDetail:
-    """The drill queue as a real Redis queue reading describes it (rq counts failed and scheduled)."""
-    counted = kind == "rq"
+def _queue(
+    queue: QueueState, name: str, kind: str, *, risky: bool = False, stage: int = 1, counted: bool = False
+) -> QueueDetail:
+    """The drill queue as a real Redis queue reading describes it (`counted`: the kind keeps
+    failed and scheduled counts, as rq does; celery keeps none)."""
     return QueueDetail(
         RealQueueState(
             int(queue.depth),
