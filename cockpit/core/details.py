@@ -9,7 +9,7 @@ either form (a record, or that shape from an older caller) into the record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import Field, dataclass, fields, replace
 from typing import Any, ClassVar
 
@@ -26,7 +26,16 @@ class DetailRecord:
 
     def printable(self) -> bool:
         """Every text in it shows as is (nothing a terminal would obey)."""
-        return all(not isinstance(v, str) or v.isprintable() for v in _texts(self))
+        # Over __dict__, not dataclasses.fields(): this runs for every reading of every tick.
+        for value in self.__dict__.values():
+            if isinstance(value, str):
+                if not value.isprintable():
+                    return False
+            elif isinstance(value, Mapping) and not all(
+                str(k).isprintable() and (not isinstance(v, str) or v.isprintable()) for k, v in value.items()
+            ):
+                return False
+        return True
 
     def shown_safely(self) -> Any:
         """The same record with every outside string made visible."""
@@ -38,16 +47,6 @@ class DetailRecord:
             elif isinstance(value, Mapping):
                 changes[f.name] = visible_data(dict(value))
         return replace(self, **changes)
-
-
-def _texts(record: DetailRecord) -> Iterator[Any]:
-    for f in fields(record):
-        value = getattr(record, f.name)
-        if isinstance(value, Mapping):
-            yield from (str(k) for k in value)
-            yield from value.values()
-        else:
-            yield value
 
 
 @dataclass(frozen=True)
