@@ -145,3 +145,46 @@ def moto_server() -> Iterator[MotoServer]:
     server = MotoServer().start()
     yield server
     server.stop()
+
+
+#: The longest tests (`scripts/test --durations=30`), longest first. pytest-xdist's worksteal
+#: hands each worker a contiguous third of the run and an idle worker steals from the *end*
+#: of another's queue, so a long test left late in a queue is the run's tail. Each of these
+#: goes to the front of a worker's queue instead, round robin; the rest keep their order.
+LONGEST_FIRST = (
+    "tests/test_e2e_runbook.py::test_whole_runbook_on_real_systems",
+    "tests/test_step_lock_race.py::test_two_acts_of_one_step_never_both_execute",
+    "tests/test_drill_tui.py::test_whole_runbook_in_the_right_order_walks_the_gate_to_restored",
+    "tests/test_faults.py::test_a_full_disk_fails_the_journal_loudly_and_the_app_stays_usable",
+    "tests/test_journal_hardening.py::test_seq_is_never_reused_while_another_process_appends",
+    "tests/test_packaging.py::test_a_wheel_installs_no_top_level_panels",
+    "tests/test_actions_live.py::test_every_action_dry_run_changes_nothing",
+    "tests/test_secrets_and_urls.py::test_no_output_channel_prints_the_token_of_a_secret_url",
+    "tests/test_notify.py::test_the_status_update_falling_due_signals_once",
+    "tests/term/test_notify_pty.py::test_a_real_gate_change_from_the_drill_rings_once",
+    "tests/test_close_resume.py::test_headless_the_session_evaluates_and_journals_the_gate_like_the_screen",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 0))
+    if workers < 2:
+        return
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+
+    def rank_of(item: pytest.Item) -> int | None:
+        return rank.get(item.nodeid.split("[", 1)[0])
+
+    longest = sorted((i for i in items if rank_of(i) is not None), key=lambda i: rank_of(i) or 0)
+    rest = [i for i in items if rank_of(i) is None]
+    queues: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for n, item in enumerate(longest):
+        queues[n % workers].append(item)
+    total, taken = len(items), 0
+    for w, queue in enumerate(queues):  # worksteal's split: int(w * total / workers) onwards
+        size = int((w + 1) * total / workers) - int(w * total / workers)
+        need = max(0, size - len(queue))
+        queue.extend(rest[taken : taken + need])
+        taken += need
+    queues[-1].extend(rest[taken:])
+    items[:] = [item for queue in queues for item in queue]
