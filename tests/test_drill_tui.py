@@ -46,7 +46,9 @@ async def send_message(pilot, key: str) -> str:
     await pilot.press(key)
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what=f"editor for {key}")
     text = screen_text(pilot.app)
-    await pilot.press("end", *" (edited)", "tab", "tab", "enter")
+    await pilot.press("end")
+    await type_text(pilot, " (edited)")
+    await pilot.press("tab", "tab", "enter")
     await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ConfirmScreen), what="editor closed")
     return text
 
