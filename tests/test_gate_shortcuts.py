@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cockpit.core.readings import FLAGS, QUEUES, Board, Freshness, Reading, Series, _trend, window_trend
+from cockpit.core.readings import FLAGS, QUEUES, Board, Freshness, Reading, Series, window_trend
+from cockpit.core.series import _trend
 from cockpit.ui.notify import unreachable_regions
 
 T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
