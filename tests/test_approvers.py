@@ -100,6 +100,10 @@ async def test_without_an_approval_the_step_does_not_run(
     assert outcome.status == "refused" and "not approved by bob or carol" in outcome.message
     assert alice.runbook.state("revert").value == "pending"
     assert not [e for e in read(tmp_path / "alice.jsonl").entries if e.data.get("phase") == "result"]
+    bob = _session(tmp_path, "bob")
+    for entry in read(tmp_path / "alice.jsonl").entries:  # as bob's cockpit would mirror them
+        bob.journal.append_mirror(entry.to_dict())
+    assert not approvals.pending_for_me(bob), "a withdrawn request is not offered any more"
 
 
 async def test_without_shared_mode_approvers_are_shown_not_enforced(tmp_path: Path) -> None:

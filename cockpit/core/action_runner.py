@@ -189,6 +189,7 @@ async def _run(
         grant = await approvals.wait_for_grant(session, rid, wanted)
         if grant is None:
             why = f"not approved by {' or '.join(wanted)} in time"
+            approvals.expire(session, step, rid, why)
             session.record(
                 "action",
                 f"{action.title}: not run: {why}",

@@ -98,9 +98,16 @@ def pending_for_me(session: SessionCore) -> list[Entry]:
         d = entry.data
         if d.get("approval") == "request" and me in (d.get("approvers") or ()) and d.get("by") != me:
             requests[str(d.get("request"))] = entry
-        elif d.get("approval") == "grant":
+        elif d.get("approval") in ("grant", "expired"):
             requests.pop(str(d.get("request")), None)
     return list(requests.values())
+
+
+def expire(session: SessionCore, step_id: str, rid: str, why: str) -> Entry | None:
+    """The requester gave up waiting: the other cockpits stop offering the request."""
+    return session.record(
+        "status", f"approval request withdrawn: {why}", step=step_id, data={"approval": "expired", "request": rid}
+    )
 
 
 def approve(session: SessionCore, request_entry: Entry) -> Entry | None:
