@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.cells import cell_len
+from rich.console import RenderableType
 from textual.geometry import Region
+from textual.widget import Widget
 
 #: A rendered line as plain data: (text, style) per segment.
 Line = tuple[tuple[str, object], ...]
@@ -73,3 +75,32 @@ def changed_regions(before: Sequence[Line], after: Sequence[Line], width: int) -
             if start < width:
                 regions.append(Region(start, y, max(1, min(end, width) - start), 1))
     return regions
+
+
+class LinePainter:
+    """What a widget last put on the screen, line by line: `paint` repaints only the cells
+    that changed (a layout pass when the number of lines or the width changed)."""
+
+    def __init__(self) -> None:
+        self.painted: tuple[int, list[Line]] | None = None  # (width, lines) on screen
+
+    def paint(self, widget: Widget, renderable: RenderableType) -> None:
+        """Call after the widget's `render()` returns `renderable`."""
+        width = widget.content_size.width
+        if not widget.is_mounted or width <= 0:
+            self.painted = None
+            widget.refresh(layout=True)
+            return
+        console = widget.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        lines: list[Line] = [
+            tuple((segment.text, segment.style) for segment in line)
+            for line in console.render_lines(renderable, options, pad=False)
+        ]
+        before, self.painted = self.painted, (width, lines)
+        if before is None or len(before[1]) != len(lines):
+            widget.refresh(layout=True)
+        elif before[0] != width:
+            widget.refresh()
+        elif regions := changed_regions(before[1], lines, width):
+            widget.refresh(*regions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -10,6 +11,7 @@ from textual.widgets import Static
 from cockpit.core.runbook import Runbook, StepDef, StepState
 from cockpit.core.step_checks import Judged
 from cockpit.panels.grid import Col, Grid
+from cockpit.panels.repaint import LinePainter
 
 SYMBOL = {
     StepState.PENDING: ("·", "dim"),
@@ -42,7 +44,9 @@ class RunbookPanel(Static, can_focus=True):
         super().__init__(id=id)
         self.border_title = "Runbook"
         self._shown: tuple[object, ...] | None = None
-        self._shown_rows = 0
+        self._table: RenderableType = Text("")
+        self._painter = LinePainter()
+        self._subtitle = ""  # as set (border_subtitle reads back as parsed markup: "[d]" is gone)
         self.cursor = 0
         self._last: tuple[Runbook, bool, dict[str, str] | None, dict[str, tuple[Judged, ...]] | None] | None = None
 
@@ -123,9 +127,18 @@ class RunbookPanel(Static, can_focus=True):
             table.mark(
                 steps[min(cursor, len(steps) - 1)].id
             )  # the whole line reversed (the next step reverses only its title)
-        if nxt is not None:
-            self.border_subtitle = f"next: {nxt.short}" + ("" if read_only or not nxt.key else f" [{nxt.key}]")
-        else:
-            self.border_subtitle = "all steps closed"
-        self.update(table, layout=self._shown_rows != len(table.rows))
-        self._shown_rows = len(table.rows)
+        subtitle = (
+            f"next: {nxt.short}" + ("" if read_only or not nxt.key else f" [{nxt.key}]")
+            if nxt is not None
+            else "all steps closed"
+        )
+        if subtitle != self._subtitle:  # setting it, even to the same text, repaints the whole panel
+            self._subtitle = self.border_subtitle = subtitle
+        # Only the changed cells reach the screen: a precondition's reading under the next
+        # step changes every few seconds, and repainting the whole panel for it was most of
+        # an idle drill's bytes.
+        self._table = table
+        self._painter.paint(self, table)
+
+    def render(self) -> RenderableType:
+        return self._table

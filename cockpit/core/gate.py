@@ -64,6 +64,7 @@ class Gate:
         self.board = board
         self._holding_since: datetime | None = None
         self._flags_seen: tuple[int, Condition] | None = None  # (flags version, its condition)
+        self._queues_seen: tuple[tuple[int, bool, int], Condition] | None = None
         maintenance = config.actions.maintenance
         self._maintenance_flag = maintenance.flag if maintenance else None
         self._flags = {f.name: f for f in config.flags}
@@ -364,6 +365,18 @@ class Gate:
         return at_target(expect, query.target if query else None, value, baseline.get(name), trend)
 
     def _queues(self, steps: Mapping[Phase, StepState]) -> Condition:
+        # Every queue fresh and none changed within this second: the same answer as a moment
+        # ago (the gate is evaluated after every source's reading; at scale this walked 900
+        # queues for each of them). A trend window is minutes long: a second changes nothing.
+        board = self.board
+        key = (board.version(QUEUES), steps.get(Phase.RESTART) is StepState.SKIPPED, int(board.now().timestamp()))
+        if self._queues_seen is not None and self._queues_seen[0] == key and board.all_fresh(QUEUES):
+            return self._queues_seen[1]
+        condition = self._queues_condition(steps)
+        self._queues_seen = (key, condition) if board.all_fresh(QUEUES) else None
+        return condition
+
+    def _queues_condition(self, steps: Mapping[Phase, StepState]) -> Condition:
         names = self.board.names(QUEUES)
         if not names:
             return Condition("queues", True, "no queue configured", "restored", "none")
