@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from cockpit.core.conditions import parse_condition
 from cockpit.core.release_plan import release_record
 from cockpit.core.runbook import StepDef, default_steps
@@ -165,3 +167,55 @@ async def test_the_release_view_of_the_drill_as_cockpit_drill_starts_it(tmp_path
         totals = next(line for line in screen_text(app).splitlines() if "order-totals-rule" in line)
         place = 1 + [s.id for s in session.steps].index("repair:totals")
         assert f" {place} " in totals and "not undone" in totals
+
+
+RELEASE = """
+[release]
+id = "r1"
+title = "checkout 4.2"
+[[changes]]
+id = "checkout-code"
+kind = "code"
+what = "the discount reservation path"
+owner = "sam"
+backup = "lee"
+undo = [{ action = "revert", step = "revert" }]
+precondition = ["queue payment-retry paused"]
+"""
+
+
+@pytest.mark.servers
+def test_act_asks_for_an_override_when_the_release_steps_precondition_fails(tmp_path: Path, redis_url: str) -> None:
+    import json
+    import sys
+
+    from tests.test_actions_live import config_text, run_act
+
+    (tmp_path / "rel.toml").write_text(RELEASE)
+    argv = json.dumps([sys.executable, "-c", "print('rolled back to 4.1')"])
+    config = config_text(
+        redis_url,
+        journal=tmp_path / "j.jsonl",
+        revert=f"[actions.revert]\nargv = {argv}\n",
+        extra='[release]\nfile = "rel.toml"\n',
+    )
+    done = run_act(tmp_path, config, "revert", "--yes")
+    assert done.returncode != 0
+    assert (
+        "precondition ✖ queue payment-retry paused" in done.stdout
+        or "precondition ? queue payment-retry paused" in done.stdout
+    )
+    assert "at least 3 words" in done.stdout + done.stderr
+    entries = read(tmp_path / "j.jsonl").entries
+    assert [e.kind for e in entries if e.kind == "release"] == ["release"]
+    assert not [e for e in entries if e.data.get("phase") == "result"]
+
+    done = run_act(tmp_path, config, "revert", "--yes", "--override", "the queue is drained by hand")
+    assert done.returncode == 0, done.stdout + done.stderr
+    entries = read(tmp_path / "j.jsonl").entries
+    override = next(e for e in entries if e.kind == "override")
+    assert override.step == "revert" and override.operator == "bob"
+    assert override.data["reason"] == "the queue is drained by hand"
+    assert override.data["readings"][0]["condition"] == "queue payment-retry paused"
+    assert [e.kind for e in entries].count("release") == 1
+    assert entries[-1].kind == "step" and entries[-1].data["state"] == "done"

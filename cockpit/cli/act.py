@@ -31,16 +31,27 @@ def command(args: argparse.Namespace) -> int:
 
 
 def act(args: argparse.Namespace, cfg: Config) -> int:
-    """Run one action: preview, confirm (`--yes`, or y/N on a terminal), execute, verify; journaled."""
-    backends = build_live(cfg)
+    """Run one action: preview, confirm (`--yes`, or y/N on a terminal), execute, verify; journaled.
+    With a `[release] file`, the step is the release's (its preconditions and approvers apply),
+    unless the journal was begun without it."""
+    from cockpit.cli.release_args import Derived, journal_started_without_release, release_for
+
+    journal_path = args.journal or cfg.incident.journal
+    release = None if journal_started_without_release(journal_path) else release_for(cfg, None)
+    if release is False:
+        return EXIT_USAGE
+    backends = build_live(cfg, steps=release.steps if isinstance(release, Derived) else None)
     redactor = Redactor.from_env(cfg.secret_env_names())
     console = Console(redactor)
     try:
-        journal = Journal.open(args.journal or cfg.incident.journal, Operator.detect(args.operator), redactor)
+        journal = Journal.open(journal_path, Operator.detect(args.operator), redactor)
     except JournalError as exc:
         console.err(f"cockpit: {exc}")
         return EXIT_FAILURE
     session = Session(backends, journal, read_only=args.read_only)
+    if isinstance(release, Derived) and not args.read_only and not any(e.kind == "release" for e in journal.entries):
+        rec = release.record  # the release map, once per incident (as `run` does)
+        session.record("release", f"release {rec.get('id')}: {len(rec.get('changes') or ())} changes", data=rec)
     for bad in journal.bad_lines:
         console.err(f"{journal.path}:{bad.line_no}: skipped a {bad.reason} line")
     if cfg.shared is not None and not args.read_only:
