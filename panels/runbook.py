@@ -19,6 +19,8 @@ SYMBOL = {
     StepState.DONE: ("✔", "green"),
     StepState.SKIPPED: ("↷", "yellow"),
     StepState.FAILED: ("✖", "bold reverse red"),
+    StepState.HALTED: ("■", "bold reverse red"),
+    StepState.PAUSED: ("⏸", "bold reverse yellow"),
 }
 
 

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.core.gate import MITIGATED, NOT_RESTORED, RESTORED, GateStatus
+from cockpit.core.runbook import Runbook, StepState
 from cockpit.incident.state import Incident, coarse_text
 from cockpit.panels.repaint import changed_regions
 
@@ -25,6 +26,8 @@ class StatusView(NamedTuple):
     gate: GateStatus | None
     journal_error: str | None
     shared: str | None = None
+    #: Steps a guard halted or paused, in words and symbols (see `stopped_steps`).
+    stopped: str = ""
 
 
 class StatusBar(Static):
@@ -75,6 +78,9 @@ class StatusBar(Static):
         top = Text(no_wrap=True, overflow="ellipsis")
         if view.label:
             top.append(f"{view.label} ", style="bold reverse")
+        if view.stopped:
+            # Before the title: a halted step is what the operator must see first.
+            top.append(f"{view.stopped} ", style="bold reverse red")
         top.append(f"{inc.severity} ", style="bold reverse red" if inc.severity in ("SEV1", "SEV2") else "bold yellow")
         room = max(8, (self.size.width or 120) - 2 - top.cell_len - tail.cell_len)
         title = inc.title if len(inc.title) <= room else inc.title[: room - 1] + "…"
@@ -115,6 +121,14 @@ class StatusBar(Static):
         regions = changed_regions(before[1], lines, width)
         if regions:
             self.refresh(*regions)
+
+
+def stopped_steps(runbook: Runbook) -> str:
+    """ "■ HALTED Restart jobs", "⏸ PAUSED Caches": every step a guard stopped, word and symbol."""
+    marks = {StepState.HALTED: "■ HALTED", StepState.PAUSED: "⏸ PAUSED"}
+    return " ".join(
+        f"{marks[state]} {step.short}" for step in runbook.steps if (state := runbook.state(step.id)) in marks
+    )
 
 
 STATE_STYLE = {NOT_RESTORED: "bold reverse red", MITIGATED: "bold reverse yellow", RESTORED: "bold reverse green"}

@@ -265,6 +265,18 @@ async def test_whole_runbook_on_real_systems(
                     assert db.execute("SELECT count(*) FROM holds WHERE released IS NULL").fetchone()[0] == 6
                     assert db.execute("SELECT count(*) FROM orders WHERE status = 'needs_review'").fetchone()[0] == 4
 
+                # The restart's guard halts it while the error rate is over 5%: like the operator,
+                # wait until the errors from before the revert have left the rate's window.
+                await wait_until(
+                    pilot,
+                    lambda: (
+                        (rate := board.value(ERROR_RATE, "checkout 5xx ratio")) is not None
+                        and isinstance(rate, float)
+                        and rate < 0.05
+                    ),
+                    timeout=20,
+                    what="the error rate under the restart guard's limit",
+                )
                 await confirm_step(pilot, "j", "stage 1: payment-retry")
                 await wait_until(pilot, lambda: state("restart") is StepState.DONE, timeout=30, what="restart")
                 deadline = time.monotonic() + 20

@@ -5,6 +5,8 @@ journal records, and what the real backend now holds."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +15,7 @@ import pytest
 import redis
 
 from cockpit.config import loads
+from cockpit.core.readings import ERROR_RATE
 from cockpit.core.runbook import StepState
 from cockpit.core.session import Session
 from cockpit.incident.journal import Journal, Operator, read
@@ -270,9 +273,13 @@ max_error_rate = 0.5
             prom_proxy.set_mode("down")
 
     try:
-        # Prometheus unreadable before anything starts: nothing is resumed.
+        # A Prometheus just started has no rate yet (NO DATA: the guard could not judge either).
+        await until_error_rate(session)
+        # Prometheus unreadable before anything starts: the guard cannot judge, nobody can be
+        # asked (headless), so the step aborts and nothing is resumed.
         first = await session.run_action("restart_staged", prometheus_down_at_confirm)
-        assert first.status == "failed" and "stage 1 not started: cannot watch it (error rate:" in first.message
+        assert first.status == "failed" and "ABORTED before stage 1" in first.message, first.message
+        assert "unreachable" in first.message
         assert direct.exists("rq:suspended") and edge.exists("webhooks:paused")
         # Prometheus goes away once stage 1 is resumed: stage 2 stays paused, and the journal says so.
         prom_proxy.set_mode("pass")
@@ -280,11 +287,19 @@ max_error_rate = 0.5
     finally:
         await finish(session, redis_proxy, prom_proxy)
     assert second.status == "failed", second.message
-    assert "stage 1 resumed but cannot be judged (error rate:" in second.message
+    assert "ABORTED after stage 1" in second.message and "unreachable" in second.message, second.message
     data = result_entry(tmp_path, "restart_staged").data
     assert data["still_paused"] == ["webhooks"] and data["stopped_at"] == 1, data
-    assert "stage 1 (payment-retry) resumed and NOT watched" in data["state_left"]
+    assert "stage 1 (payment-retry) resumed (left running" in data["state_left"]
     assert not direct.exists("rq:suspended") and edge.exists("webhooks:paused")
+
+
+async def until_error_rate(session: Session) -> None:
+    deadline = time.monotonic() + 30
+    while not isinstance(session.board.value(ERROR_RATE, "checkout 5xx ratio"), float):
+        assert time.monotonic() < deadline, "Prometheus never gave an error rate"
+        await asyncio.sleep(0.5)
+        await session.refresh_now()
 
 
 async def _yes(preview):

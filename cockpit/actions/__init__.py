@@ -10,10 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from cockpit.actions.data import ActionData, Data
 from cockpit.core.safe_text import visible, visible_data
+
+if TYPE_CHECKING:
+    from cockpit.actions.guarded import Checkpoint
 
 Progress = Callable[[str], None]
 
@@ -84,6 +87,8 @@ class Action(ABC):
     title: str
     step: str | None = None
     destructive: bool = True
+    #: A long action that asks its step's guard at each stage or batch boundary (`execute_guarded`).
+    guarded: ClassVar[bool] = False
 
     @abstractmethod
     async def preview(self) -> Preview:
@@ -92,6 +97,11 @@ class Action(ABC):
     @abstractmethod
     async def execute(self, preview: Preview, progress: Progress) -> Result:
         """Do it. `progress` receives output lines as they happen."""
+
+    async def execute_guarded(self, preview: Preview, progress: Progress, checkpoint: Checkpoint) -> Result:
+        """Do it, awaiting `checkpoint` before each stage or batch (see `cockpit.actions.guarded`).
+        The runner always calls this; an action without stages just runs `execute`."""
+        return await self.execute(preview, progress)
 
     @abstractmethod
     async def verify(self, preview: Preview, executed: Result) -> Result:

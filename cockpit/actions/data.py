@@ -306,9 +306,12 @@ class StagedResume(ActionData):
     stopped_at: str | int | None = None  # the stage (or, in the drill, the queue) it stopped at
     still_paused: tuple[str, ...] | None = None
     throttled: str | None = None  # the drill: a queue held back to its start concurrency
+    guard: str | None = None  # "halted" / "aborted": the step's guard stopped it
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"resumed": list(self.resumed)}
+        if self.guard is not None:
+            out["guard"] = self.guard
         if self.stopped_at is not None:
             out["stopped_at"] = self.stopped_at
         if self.still_paused is not None:

@@ -57,7 +57,7 @@ def _pause(ctx: LiveContext, ref: ActionRef) -> Action | None:
 
 @LIVE.register("restart_staged")
 def _restart(ctx: LiveContext, ref: ActionRef) -> Action | None:
-    return RestartStaged(ctx.config, ctx.control, ctx.prometheus) if ctx.config.queues else None
+    return RestartStaged(ctx.config, ctx.control) if ctx.config.queues else None
 
 
 @LIVE.register("set_flags")

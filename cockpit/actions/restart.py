@@ -1,20 +1,21 @@
 """Restart jobs in stages: resume the paused queues one stage at a time (lower `stage`
-first, the risky ones last), wait, and stop if a stage makes things worse — or if what
-judges a stage (the error rate, the queue depths) cannot be read: a restart that cannot
-be watched does not go on to the next stage."""
+first, the risky ones last), wait, and go on only while it is safe. The step's guard (by
+default: the error rate over the configured limit) is asked before every stage; a guard
+halt, a resumed queue that keeps growing, or a depth that cannot be read stops before the
+next stage and leaves the later stages paused. Nothing is undone by itself: what was
+resumed stays resumed, and the result says exactly which."""
 
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Sequence
 from itertools import groupby
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.data import StagedResume, sent_of
+from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.actions.outcome import describe
 from cockpit.actions.queues import LiveQueue, QueueControl, each_queue
-from cockpit.backends.prometheus import PrometheusSource
 from cockpit.backends.queues.registry import kind as queue_kind
 from cockpit.config import Config
 
@@ -22,12 +23,11 @@ from cockpit.config import Config
 class RestartStaged(Action):
     name = "restart_staged"
     title = "Restart the paused jobs in stages"
+    guarded = True
 
-    def __init__(self, config: Config, control: QueueControl, prometheus: PrometheusSource | None) -> None:
+    def __init__(self, config: Config, control: QueueControl) -> None:
         self.config = config
         self.control = control
-        self.prometheus = prometheus
-        self.limit = config.actions.restart.max_error_rate or config.gate.max_error_rate * 2
 
     async def _paused(self) -> list[tuple[int, list[str]]]:
         names = [q.name for q in self.config.queues if not q.discover]
@@ -35,36 +35,18 @@ class RestartStaged(Action):
         paused = sorted((self.control.queue(n).stage, n) for n, s in states.items() if s.paused)
         return [(stage, [n for _, n in group]) for stage, group in groupby(paused, key=lambda p: p[0])]
 
-    async def _error_rate(self) -> tuple[float | None, str | None]:
-        """The worst error rate now, or why it cannot be read. (None, None) without
-        Prometheus, or without traffic (no data, NaN): then depth alone judges a stage."""
-        if self.prometheus is None:
-            return None, None
-        try:
-            readings = await self.prometheus.read()
-        except Exception as exc:  # noqa: BLE001 - an unreadable error rate stops the restart, it does not crash it
-            return None, describe(exc)
-        values = [r.value for r in readings if isinstance(r.value, float) and not math.isnan(r.value)]
-        if values:
-            return max(values), None
-        errors = [r.error for r in readings if r.error]
-        return None, (errors[0] if errors else None)
-
-    async def _observe(self, names: list[str]) -> tuple[dict[str, LiveQueue], float | None, str | None]:
-        """What judges a stage — its queues' states and the error rate — or why it cannot be read."""
-        rate, rate_problem = await self._error_rate()
+    async def _observe(self, names: list[str]) -> tuple[dict[str, LiveQueue], str | None]:
+        """The stage's queues' states, or why they cannot be read."""
         try:
             states = await self.control.states(names)
         except Exception as exc:  # noqa: BLE001 - an unreadable Redis stops the restart, it does not crash it
-            return {}, rate, f"queue depth: {describe(exc)}"
+            return {}, f"queue depth: {describe(exc)}"
         unreadable = [
             f"{n}: {states[n].error}" if n in states else f"{n}: no reading"
             for n in names
             if n not in states or states[n].error
         ]
-        if unreadable:
-            return states, rate, "queue depth: " + "; ".join(unreadable)
-        return states, rate, (f"error rate: {rate_problem}" if rate_problem else None)
+        return states, ("queue depth: " + "; ".join(unreadable) if unreadable else None)
 
     async def preview(self) -> Preview:
         stages = await self._paused()
@@ -74,11 +56,9 @@ class RestartStaged(Action):
             for stage, names in stages
         ]
         warnings = [
-            f"waits {self.config.actions.restart.settle:g}s after each stage; stops if the error rate goes over "
-            f"{self.limit:.1%}, a resumed queue keeps growing, or either cannot be read"
+            f"waits {self.config.actions.restart.settle:g}s after each stage; stops before the next stage if the "
+            "guard halts, a resumed queue keeps growing, or its depth cannot be read (nothing is re-paused by itself)"
         ]
-        if self.prometheus is None:
-            warnings.append("no Prometheus is configured: stages are judged by queue depth only")
         # A kind whose pause covers more than one queue (rq: one suspension per Redis) says so.
         shared = {
             (queue.kind, note)
@@ -99,81 +79,77 @@ class RestartStaged(Action):
         )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        return await self.execute_guarded(preview, progress, no_checkpoint)
+
+    async def execute_guarded(self, preview: Preview, progress: Progress, checkpoint: Checkpoint) -> Result:
         stages = await self._paused()
         resumed: list[str] = []
-        sent: list[str] = []  # every stage's commands, re-pauses too: the command log
+        sent: list[str] = []  # every stage's commands: the command log
 
-        def stop(index: int, summary: str, this_stage: str) -> Result:
+        def stop(index: int, summary: str, this_stage: str, guard: str | None = None) -> Result:
             later = [n for _, names in stages[index + 1 :] for n in names]
             left = f"resumed: {', '.join(resumed) or 'none'}; {this_stage}; still paused: {', '.join(later) or 'none'}"
             return Result(
                 False,
                 summary,
                 state_left=left,
-                data=StagedResume(tuple(resumed), tuple(sent), stages[index][0], tuple(later)),
+                data=StagedResume(tuple(resumed), tuple(sent), stages[index][0], tuple(later), guard=guard),
             )
 
         for index, (stage, names) in enumerate(stages):
-            before, rate_before, blind = await self._observe(names)
+            waiting = f"stage {stage} ({', '.join(names)}) still paused"
+            try:
+                await checkpoint(f"stage {stage}")
+            except GuardStop as exc:
+                return stop(index, f"{exc.word} before stage {stage}: {exc.reason}", waiting, guard=exc.word.lower())
+            before, blind = await self._observe(names)
             if blind:
-                return stop(
-                    index,
-                    f"stage {stage} not started: cannot watch it ({blind})",
-                    f"stage {stage} ({', '.join(names)}) still paused",
-                )
+                return stop(index, f"stage {stage} not started: cannot watch it ({blind})", waiting)
             step = await each_queue(self.control, names, paused=False, progress=_prefixed(progress, f"stage {stage}: "))
             sent += sent_of(step.data)
             if not step.ok:
                 return stop(index, f"stage {stage}: {step.summary}", f"stage {stage}: {step.state_left}")
             await asyncio.sleep(self.config.actions.restart.settle)
-            after, rate, blind = await self._observe(names)
+            running = f"stage {stage} ({', '.join(names)}) resumed"
+            try:
+                # Readings taken after the settle: the stage's own effect.
+                await checkpoint(f"the stage after {stage}", fresh=True)
+            except GuardStop as exc:
+                resumed += names
+                return stop(
+                    index,
+                    f"{exc.word} after stage {stage}: {exc.reason}; stopped before the next stage",
+                    f"{running} (left running: nothing is undone by itself)",
+                    guard=exc.word.lower(),
+                )
+            after, blind = await self._observe(names)
             if blind:
                 return stop(
                     index,
                     f"stage {stage} resumed but cannot be judged ({blind}); stopped before the next stage",
-                    f"stage {stage} ({', '.join(names)}) resumed and NOT watched",
+                    f"{running} and NOT watched",
                 )
-            worse = self._worse(names, before, after, rate_before, rate)
+            worse = self._worse(names, before, after)
             if worse:
-                repause = await each_queue(
-                    self.control, names, paused=True, progress=_prefixed(progress, f"stage {stage}: re-pausing: ")
-                )
-                sent += sent_of(repause.data)
-                this_stage = (
-                    f"stage {stage} paused again" if repause.ok else f"stage {stage} re-pause: {repause.state_left}"
-                )
+                resumed += names
                 return stop(
                     index,
-                    f"stage {stage} ({', '.join(names)}) made things worse: {worse}; "
-                    f"{'paused it again' if repause.ok else 'could NOT pause it again'}",
-                    this_stage,
+                    f"stage {stage} ({', '.join(names)}) made things worse: {worse}; stopped before the next stage "
+                    "(not paused again by itself: pause it with the stop step if it must stop)",
+                    f"{running} and growing",
                 )
             resumed += names
             depths = ", ".join(f"{n} {int(before[n].depth or 0):,} -> {int(after[n].depth or 0):,}" for n in names)
-            progress(f"stage {stage} holds: {depths}" + (f"; error rate {rate:.2%}" if rate is not None else ""))
+            progress(f"stage {stage} holds: {depths}")
         return Result(
             True,
             f"resumed in stages: {', '.join(resumed) or 'nothing was paused'}",
             data=StagedResume(tuple(resumed), tuple(sent)),
         )
 
-    def _worse(
-        self,
-        names: Sequence[str],
-        before: dict[str, LiveQueue],
-        after: dict[str, LiveQueue],
-        rate_before: float | None,
-        rate: float | None,
-    ) -> str:
-        # Over the limit *and* higher than before the stage: errors still decaying from
-        # earlier damage are not this stage's doing.
-        if rate is not None and rate > self.limit and (rate_before is None or rate > rate_before + 0.005):
-            shown = f" (was {rate_before:.1%})" if rate_before is not None else ""
-            return f"error rate {rate:.1%}{shown} over {self.limit:.1%}"
+    def _worse(self, names: Sequence[str], before: dict[str, LiveQueue], after: dict[str, LiveQueue]) -> str:
         growing = [n for n in names if (after[n].depth or 0) > (before[n].depth or 0) * 1.05 + 5]
-        if growing:
-            return "still growing after resume: " + ", ".join(growing)
-        return ""
+        return "still growing after resume: " + ", ".join(growing) if growing else ""
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         still = [n for _, names in await self._paused() for n in names]

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, ActionOutcome, Preview, Result
 from cockpit.actions.data import data_dict
+from cockpit.actions.guarded import GuardStop, no_checkpoint
 from cockpit.core import approvals, step_checks
+from cockpit.core.guarded_run import Decide, GuardedRun, guard_stop_result
 from cockpit.core.polling import short_error
 from cockpit.core.runbook import StepState
 from cockpit.core.safe_text import visible
@@ -36,6 +38,7 @@ async def run_action(
     progress: Callable[[str], None] = lambda line: None,
     *,
     dry_run: bool = False,
+    decide: Decide | None = None,
 ) -> ActionOutcome:
     """preview -> confirm -> execute -> verify, every phase journaled with readings before and after."""
     if session.read_only:
@@ -64,14 +67,14 @@ async def run_action(
                 return ActionOutcome("locked", f"{action.title} is being run by {other}")
             refresher = asyncio.create_task(_keep_lock(session, lock, holder))
             try:
-                return _redacted(session, await _run(session, action, confirm, progress, dry_run, warning))
+                return _redacted(session, await _run(session, action, confirm, progress, dry_run, warning, decide))
             finally:
                 refresher.cancel()
                 try:
                     await session.shared.release(lock, holder)
                 except SHARED_ERRORS():
                     pass  # it expires by itself
-        return _redacted(session, await _run(session, action, confirm, progress, dry_run))
+        return _redacted(session, await _run(session, action, confirm, progress, dry_run, decide=decide))
     finally:
         session.in_flight.discard(name)
 
@@ -95,8 +98,10 @@ async def _run(
     progress: Callable[[str], None],
     dry_run: bool = False,
     lock_warning: str | None = None,
+    decide: Decide | None = None,
 ) -> ActionOutcome:
     step = action.step if action.step in session.runbook.states else None
+    guard = session.runbook.step(step).guard if step and action.guarded else None
     try:
         preview = (await action.preview()).shown_safely()
         redact = session.journal.redactor.text  # the dialog and `act` show what the journal would keep
@@ -114,6 +119,15 @@ async def _run(
     session.last_preview = preview
     if lock_warning:
         preview = replace(preview, warnings=(*preview.warnings, lock_warning))
+    if guard is not None:
+        preview = replace(
+            preview,
+            warnings=(
+                *preview.warnings,
+                f"guard: {guard.describe()}, before the next stage (nothing is undone by itself); "
+                "pauses for you to continue or abort if a reading is missing or stale",
+            ),
+        )
     if step:
         earlier = session.runbook.out_of_order(step)
         if earlier:
@@ -240,8 +254,18 @@ async def _run(
                 },
             )
 
+    run = None
+    if guard is not None and step:
+        run = GuardedRun(
+            session, guard, step=step, title=action.title, action=action.name, now=session.timebase.now, decide=decide
+        )
+        session.guarded[step] = run
+        run.start()
     try:
-        result = (await action.execute(chosen, stream)).shown_safely()
+        result = (await action.execute_guarded(chosen, stream, run.checkpoint if run else no_checkpoint)).shown_safely()
+    except GuardStop as exc:  # an action that let its guard's stop through: it stopped at that boundary
+        result = guard_stop_result(exc).shown_safely()
+        verified = Result(False, "not verified")
     except Exception as exc:  # noqa: BLE001
         result = Result(
             False,
@@ -259,6 +283,10 @@ async def _run(
                 state_left=("done (as reported), but " if result.ok else "")
                 + "not verified: re-check the panels before going on",
             )
+    finally:
+        if run is not None:
+            await run.stop()
+            session.guarded.pop(run.step, None)
     duration = (time.monotonic() - started) * session.timebase.speed
     await session.refresh_now()
     after = session.board.key_readings()
@@ -285,7 +313,9 @@ async def _run(
         saved = session.record("update", f"{data.get('audience', '')} update sent", step=step, data=data, keep=True)
     else:
         saved = session.record("action", summary, step=step, data=data, keep=True)
-    if step:
+    if step and run is not None and run.stopped is not None:
+        session.set_step(step, StepState.HALTED, f"{run.stopped.word.lower()}: {run.stopped.reason}", keep=True)
+    elif step:
         session.set_step(step, StepState.DONE if ok else StepState.FAILED, keep=True)
     if saved is None or session.journal.unsaved:
         # It ran, but the record of it is not durable: say so loudly; the entry waits in memory.

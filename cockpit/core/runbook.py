@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from cockpit.core.conditions import Condition
+from cockpit.core.guard import GuardSpec, restart_guard
 from cockpit.incident.journal import Entry
 
 if TYPE_CHECKING:
@@ -27,6 +28,10 @@ class StepState(Enum):
     DONE = "done"
     SKIPPED = "skipped"
     FAILED = "failed"
+    #: A guard stopped it before its next stage (or the operator aborted at a guard pause).
+    HALTED = "halted"
+    #: Waiting at a guard pause for a human to continue or abort.
+    PAUSED = "paused"
 
 
 class Phase(Enum):
@@ -89,6 +94,7 @@ class StepDef:
     after: tuple[str, ...] = ()  # step ids whose undo must be verified (DONE) first
     preconditions: tuple[Condition, ...] = ()  # must HOLD before the step runs (else a typed override)
     verify: tuple[Condition, ...] = ()  # must HOLD after it for the undo to count as verified
+    guard: GuardSpec | None = None  # judged every tick while a long step runs: halts or pauses it
 
     @property
     def action_name(self) -> str | None:
@@ -221,6 +227,7 @@ def default_steps(config: Config | None = None) -> tuple[StepDef, ...]:
             Phase.RESTART,
             ActionRef("restart_staged"),
             "resume stage by stage, watching depth and errors",
+            guard=restart_guard(config) if config is not None else None,
         ),
         _step(
             "verify",
@@ -400,6 +407,6 @@ class Runbook:
         return [
             s
             for s in earlier
-            if self.states[s.id] in (StepState.PENDING, StepState.FAILED)
+            if self.states[s.id] in (StepState.PENDING, StepState.FAILED, StepState.HALTED)
             and s.phase not in (Phase.DECLARE, Phase.ALERT)
         ]

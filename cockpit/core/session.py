@@ -26,6 +26,7 @@ from cockpit.incident.resume import ResumeMixin
 from cockpit.incident.state import Incident
 
 if TYPE_CHECKING:
+    from cockpit.core.guarded_run import Decide, GuardedRun
     from cockpit.incident.shared import SharedLog
 
 #: How often (real seconds) the session re-evaluates the gate between readings: the watch
@@ -71,6 +72,8 @@ class Session(ResumeMixin, ClosingMixin):
         self.last_preview: Preview | None = None
         self.shared: SharedLog | None = None
         self.journal_error: str | None = None
+        #: The guarded runs executing now, by step id.
+        self.guarded: dict[str, GuardedRun] = {}
 
     def _bind_steps(self) -> None:
         """Each action counts for the step that names it; an action no step names counts for none."""
@@ -317,7 +320,14 @@ class Session(ResumeMixin, ClosingMixin):
 
     # -- actions ---------------------------------------------------------------------
     async def run_action(
-        self, name: str, confirm: Confirm, progress: Callable[[str], None] = lambda line: None, *, dry_run: bool = False
+        self,
+        name: str,
+        confirm: Confirm,
+        progress: Callable[[str], None] = lambda line: None,
+        *,
+        dry_run: bool = False,
+        decide: Decide | None = None,
     ) -> ActionOutcome:
-        """preview -> confirm -> execute -> verify, every phase journaled (see `action_runner`)."""
-        return await action_runner.run_action(self, name, confirm, progress, dry_run=dry_run)
+        """preview -> confirm -> execute (guarded) -> verify, every phase journaled (see `action_runner`);
+        `decide` answers a guard pause (True: continue), without it a pause aborts."""
+        return await action_runner.run_action(self, name, confirm, progress, dry_run=dry_run, decide=decide)

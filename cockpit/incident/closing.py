@@ -35,11 +35,10 @@ def open_items(session: SessionCore) -> list[str]:
         items.append(f"steps pending: {', '.join(pending)}")
     for step in book.steps:
         state = book.state(step.id)
-        if state in (StepState.FAILED, StepState.RUNNING):
+        if state in (StepState.FAILED, StepState.RUNNING, StepState.HALTED, StepState.PAUSED):
             reason = book.reasons.get(step.id)
-            items.append(
-                f"step {step.title}: {state.value}" + (f" ({reason})" if reason and state is StepState.FAILED else "")
-            )
+            told = reason and state in (StepState.FAILED, StepState.HALTED, StepState.PAUSED)
+            items.append(f"step {step.title}: {state.value}" + (f" ({reason})" if told else ""))
     status = session.gate_status or session.evaluate_gate()
     for cond in status.conditions:
         if not cond.ok:

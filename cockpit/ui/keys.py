@@ -10,6 +10,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
 from cockpit.actions import Preview
+from cockpit.core.guarded_run import GuardPause
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -76,7 +77,7 @@ class KeyActions(_AppBase):
         )
 
     async def _run_action(self, name: str) -> None:
-        outcome = await self.session.run_action(name, self._confirm)
+        outcome = await self.session.run_action(name, self._confirm, decide=self._decide)
         if outcome.status == "unjournaled":
             await self._journal_failed(outcome.message)
             self.refresh_view()
@@ -100,6 +101,14 @@ class KeyActions(_AppBase):
         else:
             self.notify(outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4)
         self.refresh_view()
+
+    async def _decide(self, pause: GuardPause) -> bool:
+        """A guard pause: continue (True) or abort, asked on screen; the runbook shows PAUSED meanwhile."""
+        from cockpit.ui.guard_dialog import GuardPauseScreen  # on first use
+
+        self.refresh_view()
+        go_on: bool = await self.push_screen_wait(GuardPauseScreen(pause))
+        return go_on
 
     async def _journal_failed(self, message: str) -> None:
         """It ran but its record is not durable: a blocking dialog until written or put off."""

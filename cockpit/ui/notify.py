@@ -85,6 +85,8 @@ class Notifier:
             # Journals from before gate entries: green is RESTORED, broken is NOT RESTORED.
             state = "RESTORED" if data["gate"] == "green" else "NOT RESTORED"
             return self._gate_change(state, f"gate: {state} — {entry.summary}")
+        if entry.kind == "guard" and data.get("event") in ("halt", "pause"):
+            return Notice("guard", entry.summary) if self.config.guard else None
         if entry.kind == "action" and data.get("phase") == "result" and data.get("ok") is False:
             if not self.config.guard:
                 return None

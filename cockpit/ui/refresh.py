@@ -15,7 +15,7 @@ from cockpit.panels.base import Panel
 from cockpit.panels.log import LogPanel
 from cockpit.panels.records import RecordsPanel
 from cockpit.panels.runbook import RunbookPanel
-from cockpit.panels.status_bar import StatusBar, StatusView
+from cockpit.panels.status_bar import StatusBar, StatusView, stopped_steps
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -152,5 +152,6 @@ class ViewRefresh(_AppBase):
                     gate,
                     session.journal_error,
                     None if session.shared is None else (session.shared.error or "shared ✔"),
+                    stopped_steps(session.runbook),
                 )
             )

@@ -14,6 +14,8 @@ STEP_MARK = {
     StepState.DONE: "✓ done",
     StepState.RUNNING: "▶ running",
     StepState.FAILED: "✗ failed",
+    StepState.HALTED: "■ halted",
+    StepState.PAUSED: "⏸ paused",
     StepState.SKIPPED: "– skipped",
     StepState.PENDING: "· pending",
 }
