@@ -1,5 +1,7 @@
 """Clear only the named caches: a Redis key pattern (SCAN with a preview count, UNLINK in
-batches, re-count after) or an HTTP purge call."""
+batches, re-count after) or an HTTP purge call. The step's guard, if it has one, is asked
+before each cache and each batch: a halt stops before the next batch (nothing comes back
+by itself) and the result says what was cleared and what was not."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.data import CachesCleared, KeysLeft
+from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.actions.outcome import describe
 from cockpit.config import CacheTarget, Config
 
@@ -23,9 +26,18 @@ class PartialClear(Exception):
         self.removed = removed
 
 
+class GuardedStop(Exception):
+    """The guard stopped clearing before a batch; `removed` keys of this cache were already gone."""
+
+    def __init__(self, removed: int, stop: GuardStop) -> None:
+        super().__init__(str(stop))
+        self.removed, self.stop = removed, stop
+
+
 class ClearCaches(Action):
     name = "clear_caches"
     title = "Clear the named caches"
+    guarded = True
 
     def __init__(self, config: Config, caches: Sequence[CacheTarget], environ: Mapping[str, str]) -> None:
         self.config = config
@@ -68,26 +80,30 @@ class ClearCaches(Action):
         )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        return await self.execute_guarded(preview, progress, no_checkpoint)
+
+    async def execute_guarded(self, preview: Preview, progress: Progress, checkpoint: Checkpoint) -> Result:
         removed: dict[str, int] = {}
         failed: list[str] = []
-        for cache in self.caches:
+        for index, cache in enumerate(self.caches):
             try:
+                await checkpoint(f"cache {cache.name}")
                 if cache.pattern is not None:
-                    removed[cache.name] = await self._unlink(cache, progress)
+                    removed[cache.name] = await self._unlink(cache, progress, checkpoint)
                 else:
                     progress(await self._purge(cache))
+            except GuardStop as stop:
+                return self._stopped(stop, removed, index, None)
+            except GuardedStop as exc:
+                removed[cache.name] = exc.removed
+                return self._stopped(exc.stop, removed, index, exc.removed)
             except PartialClear as exc:
                 removed[cache.name] = exc.removed
                 failed.append(f"{cache.name}: {exc}")
             except Exception as exc:  # noqa: BLE001 - each cache reports its own failure
                 failed.append(f"{cache.name}: {describe(exc)}")
         summary = ", ".join(f"{name}: {n:,} keys removed" for name, n in removed.items()) or "purged"
-        sent = [
-            f"{c.name}: SCAN MATCH {c.pattern} COUNT 1000, UNLINK in batches of {c.batch}"
-            if c.pattern is not None
-            else f"{c.name}: {c.method} {c.purge_url}"
-            for c in self.caches
-        ]
+        sent = self._sent()
         if failed:
             return Result(
                 False,
@@ -99,18 +115,49 @@ class ClearCaches(Action):
             )
         return Result(True, summary, data=CachesCleared(removed, tuple(sent)))
 
-    async def _unlink(self, cache: CacheTarget, progress: Progress) -> int:
+    def _stopped(self, stop: GuardStop, removed: dict[str, int], index: int, part: int | None) -> Result:
+        """The guard stopped the clearing: what is gone, what is not, nothing put back."""
+        cache = self.caches[index]
+        untouched = [c.name for c in self.caches[index + 1 :]]
+        this = f"{cache.name}: stopped after {part:,} keys" if part is not None else f"{cache.name}: not started"
+        done = [f"{k} {v:,} keys" for k, v in removed.items() if k != cache.name]
+        return Result(
+            False,
+            f"{stop.word} before {stop.label}: {stop.reason}",
+            state_left=f"removed: {', '.join(done) or 'nothing'}; {this}; not started: "
+            f"{', '.join(untouched) or 'none'} (nothing is put back by itself)",
+            data=CachesCleared(removed, tuple(self._sent()), guard=stop.word.lower(), not_started=tuple(untouched)),
+        )
+
+    def _sent(self) -> list[str]:
+        return [
+            f"{c.name}: SCAN MATCH {c.pattern} COUNT 1000, UNLINK in batches of {c.batch}"
+            if c.pattern is not None
+            else f"{c.name}: {c.method} {c.purge_url}"
+            for c in self.caches
+        ]
+
+    async def _unlink(self, cache: CacheTarget, progress: Progress, checkpoint: Checkpoint = no_checkpoint) -> int:
         client = self._client(cache)
         total = 0
+        batches = 0
         try:
             batch: list[bytes] = []
             async for key in client.scan_iter(match=cache.pattern, count=1000):
                 batch.append(key)
                 if len(batch) >= cache.batch:
+                    if batches:
+                        await checkpoint(f"{cache.name} batch {batches + 1}")
                     total += await client.unlink(*batch)
+                    batches += 1
                     batch.clear()
             if batch:
+                if batches:
+                    await checkpoint(f"{cache.name} batch {batches + 1}")
                 total += await client.unlink(*batch)
+        except GuardStop as stop:
+            progress(f"{cache.name}: {stop.word} after {total:,} keys ({batches} batches): {stop.reason}")
+            raise GuardedStop(total, stop) from stop
         except Exception as exc:
             raise PartialClear(total, exc) from exc
         finally:

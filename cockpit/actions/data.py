@@ -209,6 +209,7 @@ class RepairRun(ActionData):
     counts_after: Mapping[str, int] | None = None
     commit_unknown: bool = False  # the COMMIT's answer was lost and the read-back could not tell
     commit_lost_in_transit: bool = False  # ... and the read-back shows it went through
+    guard: str | None = None  # "halted" / "aborted": the step's guard stopped it (rolled back)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -230,6 +231,8 @@ class RepairRun(ActionData):
             out["counts_after"] = dict(self.counts_after)
         if self.commit_unknown:
             out["commit_unknown"] = True
+        if self.guard is not None:
+            out["guard"] = self.guard
         return out
 
     @classmethod
@@ -278,11 +281,16 @@ class CachesCleared(ActionData):
     removed: Mapping[str, int] | int
     sent: tuple[str, ...]
     failed: tuple[str, ...] | None = None
+    guard: str | None = None  # "halted" / "aborted": the step's guard stopped it before a batch
+    not_started: tuple[str, ...] | None = None  # ... and these caches were not touched
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"removed": self.removed if isinstance(self.removed, int) else dict(self.removed)}
         if self.failed is not None:
             out["failed"] = list(self.failed)
+        if self.guard is not None:
+            out["guard"] = self.guard
+            out["not_started"] = list(self.not_started or ())
         out["sent"] = list(self.sent)
         return out
 
@@ -333,6 +341,7 @@ class RevertRun(ActionData):
     output_tail: tuple[str, ...] | None = None
     status: int | None = None  # the webhook's HTTP status
     body: str | None = None  # ... and the start of its answer
+    guard: str | None = None  # "halted" / "aborted": the step's guard stopped it (before, or in its watch)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"exit_status": self.exit_status} if self.command else {}
@@ -346,4 +355,6 @@ class RevertRun(ActionData):
             out["body"] = self.body
         if self.sent:
             out["sent"] = list(self.sent)
+        if self.guard is not None:
+            out["guard"] = self.guard
         return out

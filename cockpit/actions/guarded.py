@@ -13,8 +13,10 @@ from typing import Protocol
 
 
 class Checkpoint(Protocol):
-    async def __call__(self, label: str, *, fresh: bool = False) -> None:
-        """Ask the guard before `label` (e.g. "stage 2"); `fresh`: judge readings taken after this call."""
+    async def __call__(self, label: str, *, fresh: bool = False, can_wait: bool = True) -> None:
+        """Ask the guard before `label` (e.g. "stage 2"). `fresh`: judge readings taken after
+        this call. `can_wait=False` (e.g. inside an open transaction, holding locks): an
+        inconclusive guard aborts instead of pausing for a human."""
 
 
 class GuardStop(Exception):
@@ -35,6 +37,6 @@ class Aborted(GuardStop):
     word = "ABORTED"
 
 
-async def no_checkpoint(label: str, *, fresh: bool = False) -> None:
+async def no_checkpoint(label: str, *, fresh: bool = False, can_wait: bool = True) -> None:
     """The checkpoint of an unguarded run: always go on."""
     return None

@@ -1,5 +1,7 @@
 """Revert the release: a configured argv run WITHOUT a shell, its output streamed line by
-line into the log, with exit status and duration; or an HTTP webhook and its answer."""
+line into the log, with exit status and duration; or an HTTP webhook and its answer.
+With `watch`, the step's guard is watched that long after the revert before it counts as
+done: a halt then says the release is reverted but the readings are bad (nothing else runs)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import replace
 
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.data import RevertRun
+from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.config import RevertAction
 from cockpit.core.safe_text import visible
 
@@ -25,6 +28,7 @@ MAX_LINE = 1 << 20
 class RevertRelease(Action):
     name = "revert"
     title = "Revert the release"
+    guarded = True
 
     def __init__(self, revert: RevertAction, environ: Mapping[str, str]) -> None:
         self.revert = revert
@@ -46,6 +50,7 @@ class RevertRelease(Action):
                 (
                     f"run (no shell): {' '.join(self.revert.argv)}",
                     f"timeout {self.revert.timeout:g}s; output streams into the log",
+                    *self._watch_line(),
                 ),
             )
         return Preview(
@@ -55,14 +60,52 @@ class RevertRelease(Action):
                 f"{self.revert.method} the deploy webhook"
                 f"{' (' + self.revert.webhook_url + ')' if self.revert.webhook_url else ''}",
                 f"timeout {self.revert.timeout:g}s",
+                *self._watch_line(),
             ),
         )
 
+    def _watch_line(self) -> tuple[str, ...]:
+        if self.revert.watch <= 0:
+            return ()
+        return (f"then watches the step's guard for {self.revert.watch:g}s before it counts as done",)
+
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        return await self.execute_guarded(preview, progress, no_checkpoint)
+
+    async def execute_guarded(self, preview: Preview, progress: Progress, checkpoint: Checkpoint) -> Result:
+        try:
+            await checkpoint("the revert")
+        except GuardStop as stop:
+            return Result(
+                False,
+                f"{stop.word} before the revert: {stop.reason}",
+                state_left="nothing ran: the release is unchanged",
+                data=RevertRun(guard=stop.word.lower()),
+            )
         result = await (self._run_argv(progress) if self.revert.argv else self._call_webhook(progress))
+        if result.ok and self.revert.watch > 0:
+            result = await self._watch(result, progress, checkpoint)
         # The command log: exactly what was sent, so it can be done by hand if the cockpit cannot.
         run = result.data if isinstance(result.data, RevertRun) else RevertRun()
         return replace(result, data=replace(run, sent=(self._sent(),)))
+
+    async def _watch(self, result: Result, progress: Progress, checkpoint: Checkpoint) -> Result:
+        """The watch period: ask the guard on every fresh reading until `watch` has passed."""
+        progress(f"watching the guard for {self.revert.watch:g}s after the revert")
+        until = time.monotonic() + self.revert.watch
+        try:
+            while time.monotonic() < until:
+                await checkpoint("the end of the watch period", fresh=True)
+        except GuardStop as stop:
+            run = result.data if isinstance(result.data, RevertRun) else RevertRun()
+            return Result(
+                False,
+                f"{result.summary}; {stop.word} during the watch period: {stop.reason}",
+                state_left="the release IS reverted, but the guard's readings are bad; nothing else was run",
+                data=replace(run, guard=stop.word.lower()),
+            )
+        progress(f"the guard held for the whole watch period ({self.revert.watch:g}s)")
+        return replace(result, summary=f"{result.summary}; the guard held for {self.revert.watch:g}s")
 
     def _sent(self) -> str:
         if self.revert.argv:

@@ -1,6 +1,9 @@
 """A reviewed data repair: one transaction through the repair DSN, a preview count per
 statement, a guard that rolls everything back on any mismatch, rows needing a human
-marked for review. The SQL and its SHA-256 go to the journal."""
+marked for review. The SQL and its SHA-256 go to the journal. The step's guard, if it has
+one, is asked before BEGIN (where it may pause for a human), and between statements and
+before COMMIT, inside the transaction, where it never waits: a halt or an inconclusive
+guard there rolls the whole transaction back, so nothing is changed."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.actions import Action, Preview, Progress, Result, sql_lines
 from cockpit.actions.data import CountsAfter, RepairRun
+from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.actions.outcome import describe
 from cockpit.config import PostgresConfig, RepairScript
 
@@ -32,6 +36,7 @@ def script_sql(script: RepairScript) -> str:
 class RepairData(Action):
     name = "repair"
     title = "Run the reviewed data repair"
+    guarded = True
 
     def __init__(self, script: RepairScript, postgres: PostgresConfig, environ: Mapping[str, str]) -> None:
         self.script = script
@@ -84,6 +89,9 @@ class RepairData(Action):
         return Preview(self.name, self.title, tuple(lines), counts, warnings=tuple(warnings), nothing_to_do=total == 0)
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        return await self.execute_guarded(preview, progress, no_checkpoint)
+
+    async def execute_guarded(self, preview: Preview, progress: Progress, checkpoint: Checkpoint) -> Result:
         import psycopg
 
         sql = script_sql(self.script)
@@ -107,6 +115,15 @@ class RepairData(Action):
         applied: dict[str, int] = {}
         committing = False
         try:
+            await checkpoint("the repair")
+        except GuardStop as stop:
+            return Result(
+                False,
+                f"{stop.word} before the repair: {stop.reason}",
+                state_left="nothing changed: the repair did not start",
+                data=ledger(guard=stop.word.lower()),
+            )
+        try:
             async with await self._connect() as conn:
                 sent.append(f"{where}: BEGIN")
                 async with conn.transaction():
@@ -116,6 +133,8 @@ class RepairData(Action):
                     sent.append(f"{where}: SELECT set_config('lock_timeout', '5000', true)")
                     await conn.execute("SELECT set_config('lock_timeout', %s, true)", ["5000"])
                     for statement in self.script.statements:
+                        if applied:  # inside the transaction: never wait for a human holding locks
+                            await checkpoint(f"statement {statement.name}", can_wait=False)
                         expected = preview.counts.get(statement.name, 0)
                         sent.extend(
                             sql_lines(
@@ -129,8 +148,18 @@ class RepairData(Action):
                             raise RepairMismatch(statement.name, expected, cursor.rowcount)
                         applied[statement.name] = cursor.rowcount
                         progress(f"{statement.name}: {cursor.rowcount:,} rows (expected {expected:,})")
+                    await checkpoint("COMMIT", fresh=True, can_wait=False)
                     committing = True  # leaving this block sends COMMIT
                     sent.append(f"{where}: COMMIT")
+        except GuardStop as stop:
+            sent.append(f"{where}: ROLLBACK")
+            progress(f"ROLLBACK: {stop}")
+            return Result(
+                False,
+                f"rolled back: {stop.word} before {stop.label}: {stop.reason}",
+                state_left="nothing changed: the whole transaction was rolled back before COMMIT",
+                data=ledger(guard=stop.word.lower()),
+            )
         except RepairMismatch as exc:
             sent.append(f"{where}: ROLLBACK")
             progress(f"ROLLBACK: {exc}")

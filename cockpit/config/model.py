@@ -158,6 +158,8 @@ class RevertAction(NamedTuple):
     webhook_token_env: str | None = None
     method: str = "POST"
     timeout: float = 600.0
+    #: After the revert: watch the step's guard this long before calling it done (0: no watch).
+    watch: float = 0.0
 
 
 class MaintenanceSwitch(NamedTuple):

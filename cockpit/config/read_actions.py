@@ -56,6 +56,7 @@ def read_actions(
             webhook_token_env=r.env_name("webhook_token_env"),
             method=r.str("method", "POST", choices=HTTP_METHODS),
             timeout=r.duration("timeout", 600.0),
+            watch=r.duration("watch", 0.0),
         )
         ways = sum(bool(x) for x in (revert.argv, revert.webhook_url, revert.webhook_url_env))
         if ways != 1:

@@ -133,7 +133,7 @@ class GuardedRun:
         return verdict
 
     # -- the action's checkpoints -----------------------------------------------------
-    async def checkpoint(self, label: str, *, fresh: bool = False) -> None:
+    async def checkpoint(self, label: str, *, fresh: bool = False, can_wait: bool = True) -> None:
         if (fresh or not self.ticks) and self.halt is None:
             await self._ticked.wait()
         if self.halt is not None:
@@ -142,6 +142,11 @@ class GuardedRun:
         verdict = self.last
         if verdict.outcome is not GuardOutcome.PAUSE or self.accepted_blind:
             return
+        if not can_wait:
+            why = "guard inconclusive where the step cannot wait for a human (an open transaction)"
+            self._journal("abort", f"{why}: {self.title} stopped before {label}", verdict, label)
+            self.stopped = Aborted(label, f"{why} — {verdict.reason}", tuple(verdict.details))
+            raise self.stopped
         self._journal("pause", f"GUARD PAUSED {self.title} before {label}: {verdict.reason}", verdict, label)
         self.host.set_step(self.step, StepState.PAUSED, f"guard inconclusive before {label}: continue or abort")
         go_on = False if self.decide is None else await self.decide(GuardPause(self.step, self.title, label, verdict))
