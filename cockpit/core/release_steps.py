@@ -12,7 +12,8 @@ same; further instances are named `KIND:STEP`.
 from __future__ import annotations
 
 from cockpit.config import Config
-from cockpit.config.release import FRAME_IDS, UNDO_KINDS, ReleaseMap
+from cockpit.config.release import FRAME_IDS, UNDO_KINDS, GuardRule, ReleaseMap
+from cockpit.core.guard import GuardSpec, restart_guard
 from cockpit.core.release_plan import PlannedUndo, plan
 from cockpit.core.runbook import ActionRef, Phase, StepDef, default_steps
 
@@ -26,6 +27,14 @@ def _targets(planned: PlannedUndo) -> str:
         elif isinstance(value, (list, tuple)):
             words += [str(v) for v in value]
     return ", ".join(words)
+
+
+def _guard(rule: GuardRule | None, kind: str, config: Config) -> GuardSpec | None:
+    """The change's guard on each of its undo steps; a staged restart without one keeps the
+    default runbook's (the error rate over the restart limit)."""
+    if rule is not None:
+        return GuardSpec(rule.failure, rule.failure_limit)
+    return restart_guard(config) if kind == "restart_staged" else None
 
 
 def _clip(text: str, width: int) -> str:
@@ -77,6 +86,7 @@ def release_steps(release_map: ReleaseMap, config: Config) -> tuple[StepDef, ...
                 after=p.after,
                 preconditions=change.precondition if p.first else (),
                 verify=change.verify if p.last else (),
+                guard=_guard(change.guard, p.undo.kind, config),
             )
         )
     return (*head, *undo_steps, *tail)
