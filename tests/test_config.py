@@ -122,3 +122,14 @@ queue = "q"
     assert f"must be one of {', '.join(provider_names())}" in lines["regions.eu-west.backend"]
     assert "launchdarkly" in lines["regions.eu-west.backend"]
     assert f"must be one of {', '.join(queue_kinds())}" in lines["queues[0].kind"]
+
+
+def test_every_flag_provider_takes_keys_a_region_can_hold() -> None:
+    """A provider's keys are read into RegionConfig's fields: one it names that a region has no
+    field for could never be set (check-config would call it unknown)."""
+    from cockpit.backends.flags.registry import PROVIDER_MODULES, PROVIDERS
+
+    assert len(PROVIDERS) == len(PROVIDER_MODULES)
+    for name, provider in PROVIDERS.items():
+        assert provider.name == name
+        assert set(provider.keys) <= set(config.RegionConfig._fields) - {"name", "backend", "interval", "timeout"}
