@@ -156,11 +156,11 @@ class FlagCell(DetailRecord):
         return out
 
 
-def flag_cell(detail: Detail | None, name: str = "") -> FlagCell:
+def flag_cell(detail: AnyDetail, name: str = "") -> FlagCell:
     """A flag reading's detail (an untyped one read into the record)."""
     if isinstance(detail, FlagCell):
         return detail
-    d = {} if detail is None else detail_dict(detail)
+    d = detail_dict(detail)
     flag, _, region = name.partition("@")
     return FlagCell(
         str(d.get("flag", flag)),
@@ -193,10 +193,10 @@ class SuspectCount(DetailRecord):
         return out
 
 
-def suspect_count(detail: Detail | None) -> SuspectCount:
+def suspect_count(detail: AnyDetail) -> SuspectCount:
     if isinstance(detail, SuspectCount):
         return detail
-    d = {} if detail is None else detail_dict(detail)
+    d = detail_dict(detail)
     target = d.get("target")
     return SuspectCount(str(d.get("expect", "zero")), float(target) if isinstance(target, (int, float)) else None)
 
@@ -223,10 +223,10 @@ class CheckResult(DetailRecord):
         return out
 
 
-def check_result(detail: Detail | None, name: str = "") -> CheckResult:
+def check_result(detail: AnyDetail, name: str = "") -> CheckResult:
     if isinstance(detail, CheckResult):
         return detail
-    d = {} if detail is None else detail_dict(detail)
+    d = detail_dict(detail)
     check, _, step = name.partition("/")
     ok = d.get("ok")
     return CheckResult(
@@ -265,19 +265,24 @@ class ErrorRateSample(DetailRecord):
 
 
 #: What a reading's `detail` may be. Plain mappings remain for kinds not yet typed.
-Detail = QueueDetail | FlagCell | SuspectCount | CheckResult | ErrorRateSample | Mapping[str, Any]
+Detail = QueueDetail | FlagCell | SuspectCount | CheckResult | ErrorRateSample
+#: What the readers below accept: a record, nothing (a failed read), or the old dict shape
+#: (a test or an older caller's reading).
+AnyDetail = Detail | Mapping[str, Any] | None
 
 
-def detail_dict(detail: Detail) -> dict[str, Any]:
+def detail_dict(detail: AnyDetail) -> dict[str, Any]:
     """The detail in its JSON shape (the keys `snapshot --json` has always printed)."""
+    if detail is None:
+        return {}
     return detail.as_dict() if isinstance(detail, DetailRecord) else dict(detail)
 
 
-def queue_detail(detail: Detail | None) -> QueueDetail:
+def queue_detail(detail: AnyDetail) -> QueueDetail:
     """A queue reading's detail (an untyped one read into the record)."""
     if isinstance(detail, QueueDetail):
         return detail
-    return queue_detail_from_dict({} if detail is None else detail_dict(detail))
+    return queue_detail_from_dict(detail_dict(detail))
 
 
 def queue_detail_from_dict(d: Mapping[str, Any]) -> QueueDetail:

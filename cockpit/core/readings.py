@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -76,7 +76,7 @@ class Reading:
     value: Value
     at: datetime
     error: str | None = None
-    detail: Detail = field(default_factory=dict)
+    detail: Detail | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -88,13 +88,15 @@ class Reading:
         its error also redacted (an error may echo a URL with its token)."""
         error = self.error if self.error is None or redact is None else redact(self.error)
         texts = [self.name, self.value, error]
-        detail = self.detail
+        detail: object = self.detail  # object: a test may still hand in a plain dict
         if isinstance(detail, DetailRecord):
             printable = detail.printable()
-        else:
+        elif isinstance(detail, Mapping):  # an untyped detail (a test's, an older caller's)
             printable = all(not isinstance(t, str) or t.isprintable() for t in detail.values()) and not any(
                 isinstance(v, (Mapping, list, tuple)) for v in detail.values()
             )
+        else:
+            printable = True
         if error == self.error and printable and all(not isinstance(t, str) or t.isprintable() for t in texts):
             return self  # the common case: nothing to change, no copy
         return Reading(
@@ -103,8 +105,14 @@ class Reading:
             visible(self.value) if isinstance(self.value, str) else self.value,
             self.at,
             None if error is None else visible(error),
-            detail.shown_safely() if isinstance(detail, DetailRecord) else visible_data(dict(detail)),
+            _detail_shown_safely(detail),
         )
+
+
+def _detail_shown_safely(detail: Any) -> Any:
+    if isinstance(detail, DetailRecord):
+        return detail.shown_safely()
+    return visible_data(dict(detail)) if isinstance(detail, Mapping) else detail
 
 
 class Freshness(Enum):

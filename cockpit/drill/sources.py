@@ -45,7 +45,7 @@ class DrillSource(ABC):
         return None
 
     def _reading(self, name: str, value: float | str | None, detail: Detail | None = None) -> Reading:
-        return Reading(self.kind, name, value, self.timebase.now(), None, {} if detail is None else detail)
+        return Reading(self.kind, name, value, self.timebase.now(), None, detail)
 
 
 class ErrorRateSource(DrillSource):
