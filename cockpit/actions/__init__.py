@@ -10,9 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from cockpit.actions.data import ActionData, Data
+from cockpit.actions.data import ActionData
 from cockpit.core.safe_text import visible, visible_data
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class Result:
     details: tuple[str, ...] = ()
     state_left: str = ""
     #: The outcome's figures and command log (typed: cockpit.actions.data), journaled as a dict.
-    data: Data = field(default_factory=dict)
+    data: ActionData | None = None
 
     def shown_safely(self) -> Result:
         """The same result with backend text made visible (see `cockpit.core.safe_text`)."""
@@ -72,12 +72,15 @@ class Result:
             summary=visible(self.summary),
             details=tuple(visible(d) for d in self.details),
             state_left=visible(self.state_left),
-            data=(
-                self.data.shown_safely()
-                if isinstance(self.data, ActionData)
-                else visible_data(dict(self.data), newlines=True, tabs=True)
-            ),
+            data=_data_shown_safely(self.data),
         )
+
+
+def _data_shown_safely(data: object) -> Any:
+    if isinstance(data, ActionData):
+        return data.shown_safely()
+    # A plain dict (a test's, an older caller's): every string in it made visible.
+    return visible_data(dict(data), newlines=True, tabs=True) if isinstance(data, Mapping) else data
 
 
 class Action(ABC):

@@ -40,20 +40,23 @@ class ActionData:
         return replace(self, **changes)
 
 
-#: What `Result.data` may be: a typed outcome, or a plain mapping (outcomes not yet typed).
-Data = ActionData | Mapping[str, Any]
+#: What the readers below accept: a record, nothing, or the old dict shape (a test's, an
+#: older caller's). `Result.data` itself is a record or None.
+AnyData = ActionData | Mapping[str, Any] | None
 
 
-def data_dict(data: Data) -> dict[str, Any]:
+def data_dict(data: AnyData) -> dict[str, Any]:
     """The outcome in its journal shape."""
+    if data is None:
+        return {}
     return data.as_dict() if isinstance(data, ActionData) else dict(data)
 
 
-def sent_of(data: Data) -> tuple[str, ...]:
+def sent_of(data: AnyData) -> tuple[str, ...]:
     """The command log of an outcome: the exact commands it sent, in order."""
     if isinstance(data, ActionData):
         return tuple(getattr(data, "sent", ()))
-    return _strs(data.get("sent"))
+    return _strs(data.get("sent")) if data is not None else ()
 
 
 @dataclass(frozen=True)
@@ -358,3 +361,61 @@ class RevertRun(ActionData):
         if self.guard is not None:
             out["guard"] = self.guard
         return out
+
+
+@dataclass(frozen=True)
+class Commands(ActionData):
+    """Only the command log (the drill's single-command actions)."""
+
+    sent: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sent": list(self.sent)}
+
+
+@dataclass(frozen=True)
+class GuardStopped(ActionData):
+    """An action its guard stopped: HALT or PAUSE, and the readings that decided it."""
+
+    guard: str
+    guard_readings: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"guard": self.guard, "guard_readings": list(self.guard_readings)}
+
+
+@dataclass(frozen=True)
+class Observed(ActionData):
+    """What the drill's read-back saw: values by name (regions, queues) and what still lags.
+    `key` names the mapping in the journal ("regions", "depths")."""
+
+    key: str
+    values: Mapping[str, float | int]
+    lagging: tuple[str, ...] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {self.key: dict(self.values)}
+        if self.lagging is not None:
+            out["lagging"] = list(self.lagging)
+        return out
+
+
+@dataclass(frozen=True)
+class QueueHeld(ActionData):
+    """The drill's pause read back: paused, and how many jobs wait."""
+
+    paused: bool
+    waiting: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"paused": self.paused, "waiting": self.waiting}
+
+
+@dataclass(frozen=True)
+class Serving(ActionData):
+    """The release the service serves after a revert."""
+
+    release: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"release": self.release}

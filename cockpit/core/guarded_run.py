@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cockpit.actions import Result
+from cockpit.actions.data import GuardStopped
 from cockpit.actions.guarded import Aborted, GuardStop, Halted
 from cockpit.core.guard import GuardOutcome, GuardSpec, GuardVerdict, GuardWatch
 from cockpit.core.runbook import StepState
@@ -194,5 +195,5 @@ def guard_stop_result(stop: GuardStop) -> Result:
         False,
         str(stop),
         state_left=f"stopped before {stop.label}; what ran before it is as its output shows (nothing was undone)",
-        data={"guard": stop.word.lower(), "guard_readings": list(stop.readings)},
+        data=GuardStopped(stop.word.lower(), tuple(stop.readings)),
     )

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import CachesCleared, KeysLeft, RevertRun, Writes
+from cockpit.actions.data import CachesCleared, Commands, KeysLeft, Observed, QueueHeld, RevertRun, Serving, Writes
 from cockpit.backends.flags.registry import provider as flag_provider
 from cockpit.config import Config
 from cockpit.core.timebase import Timebase
@@ -59,7 +59,7 @@ class PauseRiskyQueues(DrillAction):
         self.sync()
         self.world.retry.paused = True
         progress("SET rq:suspended 1 on redis 'jobs'")
-        return Result(True, "payment-retry suspended", data={"sent": ["redis 'jobs': SET rq:suspended 1"]})
+        return Result(True, "payment-retry suspended", data=Commands(("redis 'jobs': SET rq:suspended 1",)))
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         await self.wait(2)
@@ -68,7 +68,7 @@ class PauseRiskyQueues(DrillAction):
             return Result(
                 True,
                 f"payment-retry paused; in flight 0, {int(q.depth):,} waiting (will grow)",
-                data={"paused": True, "waiting": int(q.depth)},
+                data=QueueHeld(True, int(q.depth)),
             )
         return Result(False, "payment-retry is still running", state_left="the queue is not paused")
 
@@ -151,14 +151,14 @@ async def _read_back(action: DrillAction, flag: FlagState, name: str, want: floa
             return Result(
                 True,
                 f"{name} reads back {_pct(want)} in every region (after {waited:.0f}s)",
-                data={"regions": {r: flag.observed[r] for r in REGIONS}},
+                data=Observed("regions", {r: flag.observed[r] for r in REGIONS}),
             )
         if waited >= patience:
             return Result(
                 False,
                 f"{name} still disagrees in {', '.join(lagging)} after {waited:.0f}s",
                 state_left="the control plane has the safe value; those regions have not synced",
-                data={"regions": {r: flag.observed[r] for r in REGIONS}, "lagging": lagging},
+                data=Observed("regions", {r: flag.observed[r] for r in REGIONS}, tuple(lagging)),
             )
         await action.wait(2.0)
         waited += 2.0
@@ -213,7 +213,7 @@ class RevertRelease(DrillAction):
         self.sync()
         if self.world.bad_release_live:
             return Result(False, f"still serving {self.world.release}", state_left="the rollout has not completed")
-        return Result(True, f"serving {self.world.release} on 3 of 3 replicas", data={"release": self.world.release})
+        return Result(True, f"serving {self.world.release} on 3 of 3 replicas", data=Serving(self.world.release))
 
 
 class ClearCaches(DrillAction):

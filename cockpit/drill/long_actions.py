@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from cockpit.actions import Preview, Progress, Result, sql_lines
-from cockpit.actions.data import CountsAfter, RepairRun, StagedResume
+from cockpit.actions.data import CountsAfter, Observed, RepairRun, StagedResume
 from cockpit.backends.queues.base import redacted_url
 from cockpit.config import Config, RepairScript
 from cockpit.core.detail_text import words
@@ -211,7 +211,7 @@ class RestartStaged(DrillAction):
             return Result(False, f"still paused: {', '.join(paused)}", state_left=executed.state_left)
         depths = {name: int(q.depth) for _, name, q in self._queues()}
         shown = ", ".join(f"{name} {depth:,}" for name, depth in depths.items())
-        return Result(True, f"all queues running; depths: {shown}", data={"depths": depths})
+        return Result(True, f"all queues running; depths: {shown}", data=Observed("depths", depths))
 
 
 def _repair_sent(config: Config, script: Any, counts: Mapping[str, int]) -> list[str]:
