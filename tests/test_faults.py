@@ -320,10 +320,11 @@ async def test_a_full_disk_fails_the_journal_loudly_and_the_app_stays_usable(sma
         await note("written while there is room")
         fill(small_disk)  # the disk is full now; the journal's last block still has some room
         for n in range(60):  # the incident goes on until a write finds no room
-            await note(f"n{n:02d}")  # short to type (a note needs 3 characters); each entry still takes ~200 bytes
+            text = f"n{n:02d} " + "x" * 600  # ~800 bytes an entry: a few notes fill the journal's last block
+            await note(text)
             if "JOURNAL WRITE FAILED" in screen_text(app):
                 break
-            saved.append(f"n{n:02d}")
+            saved.append(text)
         else:
             raise AssertionError("the journal never ran out of room")
         assert "No space left on device" in screen_text(app)
