@@ -29,11 +29,17 @@ async def main(path: str, url: str, incident: str, name: str, other: str) -> Non
     async def yes(preview):
         return preview
 
+    async def slow_yes(preview):
+        await asyncio.sleep(3)
+        return preview
+
     outcomes = []
     if name == "alice":
         session.declare("shared incident", "SEV2", "checkout", "alice")
         await session.run_action("pause_risky", yes)
-        restart = asyncio.create_task(session.run_action("restart_staged", yes))  # ~3 s: holds the lock
+        # Holds the lock ~3 s: confirming takes a while (the restart itself may halt at once: the
+        # drill's error rate is still over the restart guard's limit before the revert).
+        restart = asyncio.create_task(session.run_action("restart_staged", slow_yes))
     else:
         while "restart" not in shared.locks:
             await asyncio.sleep(0.05)

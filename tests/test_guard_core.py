@@ -7,13 +7,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cockpit.actions import Preview
 from cockpit.config import loads
 from cockpit.config.release import load_release
 from cockpit.core.conditions import parse_condition
 from cockpit.core.guard import GuardOutcome, GuardSpec, GuardWatch
 from cockpit.core.readings import ERROR_RATE, Board, Reading
 from cockpit.core.release_steps import release_steps
-from cockpit.core.runbook import default_steps
+from cockpit.core.runbook import StepState, default_steps
+from cockpit.core.session import Session
+from cockpit.drill import build_drill
+from cockpit.incident.journal import Journal, Operator
 from tests.test_release_file import CONFIG, RELEASE
 
 T0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
@@ -91,3 +95,25 @@ def test_the_default_restart_guard_and_a_release_files_guards(tmp_path: Path) ->
         assert step.guard is not None and step.guard.failure_limit == 2
         assert [c.text for c in step.guard.failure] == ["error_rate > 5%", "queue payment-retry growing"]
     assert next(s for s in steps.values() if s.change == "code").guard is None
+
+
+async def test_the_drills_staged_restart_is_guarded_like_the_real_one(tmp_path: Path) -> None:
+    """Before the revert the drill's error rate is over the restart limit: the guard halts the
+    restart before its first stage, the queue stays paused, the journal says why."""
+    backends = build_drill(seed=1, speed=10)
+    session = Session(backends, Journal.open(tmp_path / "j.jsonl", Operator("alice")))
+
+    async def yes(preview: Preview) -> Preview:
+        return preview
+
+    try:
+        session.declare("drill", "SEV2", "checkout", "alice")
+        await session.run_action("pause_risky", yes)
+        outcome = await session.run_action("restart_staged", yes)
+    finally:
+        session.journal.close()
+    assert outcome.status == "failed" and "HALTED before stage" in outcome.message, outcome.message
+    assert "payment-retry still paused" in outcome.state_left
+    assert session.runbook.state("restart") is StepState.HALTED
+    [halt] = [e for e in session.journal.entries if e.kind == "guard"]
+    assert halt.data["event"] == "halt" and "error_rate" in halt.data["reason"] and halt.data["readings"]

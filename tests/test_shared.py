@@ -86,7 +86,7 @@ def test_two_operators_see_one_order_locks_hold_and_an_outage_loses_nothing(tmp_
     assert bob["outcomes"] == [
         "Restart the paused jobs in stages is being run by alice@" + bob["outcomes"][0].split("@", 1)[1]
     ]
-    assert "resumed in stages" in alice["outcomes"][0] or "made things worse" in alice["outcomes"][0]
+    assert any(word in alice["outcomes"][0] for word in ("resumed in stages", "made things worse", "HALTED"))
 
 
 async def test_a_lock_held_by_a_dead_process_expires(tmp_path: Path, redis_url: str) -> None:

@@ -1,5 +1,7 @@
 """The drill's long actions: the data repair (counted, hashed, exact-row-count or ROLLBACK)
-and the staged restart (workers back a few at a time, backing off when it gets worse)."""
+and the staged restart (workers back a few at a time; the step's guard — the error rate,
+as on real systems — is asked before each stage and after it settles, and a halt or rising
+duplicates stop it where it is: nothing is paused or throttled back by itself)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from cockpit.actions import Preview, Progress, Result, sql_lines
 from cockpit.actions.data import CountsAfter, Observed, RepairRun, StagedResume
+from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.backends.queues.base import redacted_url
 from cockpit.config import Config, RepairScript
 from cockpit.core.detail_text import words
@@ -130,6 +133,7 @@ class RecomputeTotals(RepairData):
 class RestartStaged(DrillAction):
     name = "restart_staged"
     title = "Restart the paused jobs in stages"
+    guarded = True
 
     def _queues(self) -> list[tuple[int, str, QueueState]]:
         by_name = {"payment-retry": self.world.retry, "emails": self.world.emails}
@@ -149,46 +153,67 @@ class RestartStaged(DrillAction):
             self.title,
             lines or ("nothing is paused",),
             {"stages": len({s for s, _, _ in stages}), "waiting": sum(int(q.depth) for _, _, q in stages)},
-            warnings=(f"waits {settle:.0f}s after each stage; stops if errors rise or a queue grows",),
+            warnings=(
+                f"waits {settle:.0f}s after each stage; stops before the next stage if the guard halts or "
+                "duplicates rise (nothing is paused again by itself)",
+            ),
             nothing_to_do=not stages,
         )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        return await self.execute_guarded(preview, progress, no_checkpoint)
+
+    async def execute_guarded(self, preview: Preview, progress: Progress, checkpoint: Checkpoint) -> Result:
         settle = self.config.actions.restart.settle
-        limit = self.config.actions.restart.max_error_rate or self.config.gate.max_error_rate * 2
         done: list[str] = []
         sent: list[str] = []
-        for stage, name, queue in self._queues():
-            if not queue.paused:
-                continue
+        pending = [(stage, name, queue) for stage, name, queue in self._queues() if queue.paused]
+
+        def stop(index: int, summary: str, this: str, guard: str | None = None) -> Result:
+            later = tuple(name for _, name, _ in pending[index + 1 :])
+            return Result(
+                False,
+                summary,
+                state_left=f"resumed: {', '.join(done) or 'none'}; {this}; still paused: {', '.join(later) or 'none'}",
+                data=StagedResume(
+                    tuple(done), tuple(sent), stopped_at=pending[index][1], still_paused=later, guard=guard
+                ),
+            )
+
+        for index, (stage, name, queue) in enumerate(pending):
+            try:
+                await checkpoint(f"stage {stage}")
+            except GuardStop as exc:
+                return stop(
+                    index, f"{exc.word} before stage {stage}: {exc.reason}", f"{name} still paused", exc.word.lower()
+                )
             before_depth, before_dups = queue.depth, self.world.duplicate_holds
             queue.concurrency = min(STAGED_START_WORKERS, FULL_CONCURRENCY)
             queue.paused = False
             sent.append(_resume_sent(self.config, name))
             progress(f"stage {stage}: {name} resumed at {queue.concurrency} workers ({int(queue.depth):,} waiting)")
             await self.wait(settle)
-            worse = self._worse(before_dups, limit)
-            if worse:
-                queue.paused = True
-                return Result(
-                    False,
-                    f"stage {stage} ({name}) made things worse: {worse}; paused it again",
-                    state_left=f"resumed: {', '.join(done) or 'none'}; {name} and later stages paused",
-                    data=StagedResume(tuple(done), tuple(sent), stopped_at=name),
-                )
+            running = f"{name} running at {queue.concurrency} workers (left running: nothing is undone by itself)"
+            try:
+                await checkpoint(f"the stage after {stage}", fresh=True)
+            except GuardStop as exc:
+                done.append(name)
+                return stop(index, f"{exc.word} after stage {stage}: {exc.reason}", running, exc.word.lower())
+            if worse := self._worse(before_dups):
+                done.append(name)
+                return stop(index, f"stage {stage} ({name}) made things worse: {worse}; stopped here", running)
             queue.concurrency = FULL_CONCURRENCY
             progress(
                 f"stage {stage}: {name} at full concurrency ({FULL_CONCURRENCY}); depth "
                 f"{int(before_depth):,} -> {int(queue.depth):,}"
             )
             await self.wait(settle / 2)
-            if worse := self._worse(before_dups, limit):
-                queue.concurrency = STAGED_START_WORKERS
-                return Result(
-                    False,
-                    f"{name} at full concurrency made things worse: {worse}; back to {STAGED_START_WORKERS} workers",
-                    state_left=f"{name} running at {STAGED_START_WORKERS} workers",
-                    data=StagedResume((*done, name), tuple(sent), throttled=name),
+            if worse := self._worse(before_dups):
+                done.append(name)
+                return stop(
+                    index,
+                    f"{name} at full concurrency made things worse: {worse}; stopped here",
+                    f"{name} running at {FULL_CONCURRENCY} workers (not throttled back by itself)",
                 )
             done.append(name)
         return Result(
@@ -197,9 +222,7 @@ class RestartStaged(DrillAction):
             data=StagedResume(tuple(done), tuple(sent)),
         )
 
-    def _worse(self, dups_before: float, limit: float) -> str:
-        if self.world.error_observed > limit:
-            return f"error rate {self.world.error_observed:.1%} over {limit:.1%}"
+    def _worse(self, dups_before: float) -> str:
         if int(self.world.duplicate_holds) > int(dups_before):
             return f"duplicate discount holds rose {int(dups_before)} -> {int(self.world.duplicate_holds)}"
         return ""
