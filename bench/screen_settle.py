@@ -94,16 +94,21 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"{args.runs} runs each, cockpit drill at 120x36, from the key to the last byte of its burst")
-        for tree in [Path(t).resolve() for t in args.tree] or [Path(__file__).resolve().parent.parent]:
-            print(f"tree {tree}")
-            for key in args.keys.split(","):
-                report(key, [settle(key.encode(), Path(tmp), tree) for _ in range(args.runs)])
+        trees = [Path(t).resolve() for t in args.tree] or [Path(__file__).resolve().parent.parent]
+        for key in args.keys.split(","):
+            # Trees alternate run by run, so a busy moment on the machine slows each alike.
+            runs: dict[Path, list[tuple[float, int, int]]] = {tree: [] for tree in trees}
+            for _ in range(args.runs):
+                for tree in trees:
+                    runs[tree].append(settle(key.encode(), Path(tmp), tree))
+            for tree in trees:
+                report(f"{NAMES.get(key, key)} [{tree}]", runs[tree])
 
 
-def report(key: str, runs: list[tuple[float, int, int]]) -> None:
+def report(label: str, runs: list[tuple[float, int, int]]) -> None:
     times = [t * 1000 for t, _, _ in runs]
     print(
-        f"  {NAMES.get(key, key):24s} settles in median {statistics.median(times):5.0f} ms "
+        f"  {label}: settles in median {statistics.median(times):5.0f} ms "
         f"(runs: {', '.join(f'{t:.0f}' for t in times)}); "
         f"{statistics.median(b for _, b, _ in runs) / 1024:.1f} KB, "
         f"screen writes {statistics.median(f for _, _, f in runs):.0f} (each run: {[f for _, _, f in runs]})"
