@@ -87,7 +87,7 @@ def test_action_outcomes_journal_as_before() -> None:
 
 
 def test_a_repair_entry_of_any_version_reads_back() -> None:
-    from cockpit.actions.data import RepairRun
+    from cockpit.actions.data_long import RepairRun
 
     run = RepairRun("fix-holds", "dana", "UPDATE x", "ab" * 32, {"release": 3}, ("BEGIN", "COMMIT"))
     done = RepairRun(**{**run.__dict__, "applied": {"release": 3}, "marked_for_review": 1})

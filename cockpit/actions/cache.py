@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import CachesCleared, KeysLeft
+from cockpit.actions.data_long import CachesCleared, KeysLeft
 from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.actions.outcome import describe
 from cockpit.config import CacheTarget, Config

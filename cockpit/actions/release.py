@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import RevertRun
+from cockpit.actions.data_long import RevertRun
 from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.config import RevertAction
 from cockpit.core.safe_text import visible

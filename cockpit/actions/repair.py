@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cockpit.actions import Action, Preview, Progress, Result, sql_lines
-from cockpit.actions.data import CountsAfter, RepairRun
+from cockpit.actions.data_long import CountsAfter, RepairRun
 from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.actions.outcome import describe
 from cockpit.config import PostgresConfig, RepairScript

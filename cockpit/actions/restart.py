@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import StagedResume, sent_of
+from cockpit.actions.data import sent_of
+from cockpit.actions.data_long import StagedResume
 from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.actions.outcome import describe
 from cockpit.actions.queues import LiveQueue, QueueControl, each_queue

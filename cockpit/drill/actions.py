@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import CachesCleared, Commands, KeysLeft, Observed, QueueHeld, RevertRun, Serving, Writes
+from cockpit.actions.data import Commands, Observed, QueueHeld, Serving, Writes
+from cockpit.actions.data_long import CachesCleared, KeysLeft, RevertRun
 from cockpit.backends.flags.registry import provider as flag_provider
 from cockpit.config import Config
 from cockpit.core.timebase import Timebase

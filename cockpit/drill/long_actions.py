@@ -10,7 +10,8 @@ from dataclasses import replace
 from typing import Any
 
 from cockpit.actions import Preview, Progress, Result, sql_lines
-from cockpit.actions.data import CountsAfter, Observed, RepairRun, StagedResume
+from cockpit.actions.data import Observed
+from cockpit.actions.data_long import CountsAfter, RepairRun, StagedResume
 from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.backends.queues.base import redacted_url
 from cockpit.config import Config, RepairScript

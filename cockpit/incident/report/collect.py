@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cockpit.actions.data import RepairRun, UpdateSent
+from cockpit.actions.data import UpdateSent
+from cockpit.actions.data_long import RepairRun
 from cockpit.core.runbook import Phase, StepDef, default_steps, steps_from_entries
 from cockpit.incident.journal import Entry
 from cockpit.incident.report.curate import Curator, release_from_touches
