@@ -10,7 +10,6 @@ from types import MappingProxyType
 from cockpit.actions import Action, Preview, Progress, Result
 from cockpit.actions.data import Commands, Observed, QueueHeld, Serving, Writes
 from cockpit.actions.data_long import CachesCleared, KeysLeft, RevertRun
-from cockpit.backends.flags.registry import provider as flag_provider
 from cockpit.config import Config
 from cockpit.core.timebase import Timebase
 from cockpit.drill.world import REGIONS, FlagState, World
@@ -258,6 +257,8 @@ class ClearCaches(DrillAction):
 
 def _flag_writes(config: Config, flag: str, enabled: bool, regions: Sequence[str]) -> list[str]:
     """The write the real flag action would send per region cell (its command-log form)."""
+    from cockpit.backends.flags.registry import provider as flag_provider  # on first use: the drill starts without it
+
     out = []
     for region in config.regions:
         if region.name not in regions:
