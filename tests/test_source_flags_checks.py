@@ -199,3 +199,22 @@ async def test_multi_step_path_carries_cookies_and_checks_each_step() -> None:
         assert "SYNTH_PW is not set" in (await unset.read())[0].detail.reason
     down = CheckSource(shop_check(closed_port()), {"SYNTH_PW": "x"})
     assert "ConnectError" in (await down.read())[0].detail.reason
+
+
+async def test_each_provider_sets_a_flag_and_logs_what_the_drill_would_show(unleash_server, redis_url: str) -> None:
+    """Through the provider registry: `set` writes the real store (read back through the same
+    source) and returns exactly the command-log line `describe_set` gives without sending."""
+    unleash_setup(unleash_server.url, "new_checkout", 100)
+    redis.Redis.from_url(redis_url).hset("flags:us-east", mapping={"new_checkout": "1", "checkout_read_only": "0"})
+    state = FlagEndpointState({"new_checkout": {"enabled": True, "rollout": 100}, "checkout_read_only": False})
+    with serve(flag_endpoint_handler(state)) as url:
+        cfg = flag_config(unleash_server.url, redis_url, url)
+        for region in (r for r in cfg.regions if r.name != "eu-central"):
+            src = FlagRegionSource(region, cfg.flags, cfg, {})
+            try:
+                sent = await src.set("new_checkout", False)
+                assert sent == src.provider.describe_set(region, "new_checkout", False), region.backend
+                cells = {r.name: r for r in await src.read()}
+                assert cells[f"new_checkout@{region.name}"].value == 0.0, region.backend
+            finally:
+                await src.close()
