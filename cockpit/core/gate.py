@@ -72,9 +72,6 @@ class Gate:
         self._suspects = {q.name: q for q in config.postgres.suspects} if config.postgres else {}
         self._queries = {q.name: q for q in config.prometheus.queries} if config.prometheus else {}
 
-    def reset(self) -> None:
-        self._holding_since = None
-
     def evaluate(
         self, steps: Mapping[Phase, StepState] | None = None, baseline: Mapping[str, float] | None = None
     ) -> GateStatus:
