@@ -254,7 +254,7 @@ class Panel(Widget, can_focus=True):
                 errors = sorted({s.latest.error for _, s in board.slots(self.source) if s.latest.error})
                 problem = errors[0] + (f" (and {len(errors) - 1} other errors)" if len(errors) > 1 else "")
                 subtitle, level = f"✖ UNREACHABLE · last good {age_text(age)} ago", "-unreachable"
-            elif age > 2 * interval:
+            elif summary.stale_at is None or board.now() > summary.stale_at:  # by each reading's own source
                 subtitle, level = f"⚠ STALE · age {age_text(age)}", "-stale"
             elif age <= 1.5 * interval:
                 # On time: a steady label. Counting seconds only starts once a reading is

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -129,6 +129,9 @@ class SourceSummary:
     count: int
     any_error: bool
     oldest_good: datetime | None  # None: some reading never had a good value
+    #: When the first reading turns STALE, each by its own source instance's interval (a
+    #: 2 s instance's reading is stale long before a 20 s one's); None with `oldest_good`.
+    stale_at: datetime | None = None
 
 
 @dataclass
@@ -167,6 +170,7 @@ class Board:
 
     def set_interval(self, source: str, seconds: float) -> None:
         self._intervals[source] = seconds
+        self._summaries.clear()  # their stale_at came from the old interval
 
     def has_interval(self, source: str) -> bool:
         return source in self._intervals
@@ -179,6 +183,7 @@ class Board:
     def set_source_interval(self, ident: str, seconds: float) -> None:
         """The staleness base of one source instance (its ident), for the readings it reports."""
         self._source_intervals[ident] = seconds
+        self._summaries.clear()  # their stale_at came from the old interval
 
     def interval_of(self, source: str, name: str) -> float:
         """The staleness base of one reading: its source instance's, else its panel kind's."""
@@ -225,11 +230,13 @@ class Board:
         if cached is not None and cached[0] == version:
             return cached[1]
         slots = self._by_source.get(source, {})
-        goods = [slot.last_good.at for slot in slots.values() if slot.last_good is not None]
+        goods = [(name, slot.last_good.at) for name, slot in slots.items() if slot.last_good is not None]
+        every = len(goods) == len(slots) and bool(goods)
         summary = SourceSummary(
             len(slots),
             any(slot.latest.error is not None for slot in slots.values()),
-            min(goods) if len(goods) == len(slots) and goods else None,
+            min(at for _, at in goods) if every else None,
+            min(at + timedelta(seconds=2 * self.interval_of(source, name)) for name, at in goods) if every else None,
         )
         self._summaries[source] = (version, summary)
         return summary
@@ -238,9 +245,11 @@ class Board:
         """Every reading of the source is OK (none failed, none stale, at least one): what a
         check of each reading's freshness would find, from the summary in one step."""
         summary = self.summary(source)
-        if not summary.count or summary.any_error or summary.oldest_good is None:
+        if not summary.count or summary.any_error or summary.stale_at is None:
             return False
-        return (self.now() - summary.oldest_good).total_seconds() <= 2 * self.interval(source)
+        # Each reading by its own source instance's interval, as `freshness` judges it: the
+        # kind's interval is its slowest instance's, which would call a late fast one fresh.
+        return self.now() <= summary.stale_at
 
     def set_poll_interval(self, source: str, seconds: float) -> None:
         self._poll[source] = seconds
