@@ -107,6 +107,10 @@ service = "s"
 [regions.eu-west]
 backend = "launchdarkly"
 url = "http://flags.eu/flags"
+[[flags]]
+name = "new-checkout"
+safe = false
+regions = ["eu-west"]
 [redis.r]
 url = "redis://127.0.0.1"
 [[queues]]
@@ -117,6 +121,7 @@ queue = "q"
     with pytest.raises(config.ConfigError) as info:
         config.loads(text, "x.toml")
     lines = {p.path: p.message for p in info.value.problems}
+    # One problem, one line: the flag naming the dropped region is not told it does not exist.
     assert set(lines) == {"regions.eu-west.backend", "queues[0].kind"}, lines
     assert provider_names() == ("unleash", "redis-hash", "http-json")
     assert f"must be one of {', '.join(provider_names())}" in lines["regions.eu-west.backend"]

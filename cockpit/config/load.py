@@ -62,9 +62,9 @@ def read_config(root: Table, base_dir: Path) -> Config | None:
     prometheus = read_prometheus(root.table("prometheus"))
     queue_servers = read_queue_servers(root)
     queues = read_queues(root.tables("queues"), redis_names, queue_servers)
-    regions = read_regions(root, redis_names)
+    regions, dropped_regions = read_regions(root, redis_names)
     region_names = [r.name for r in regions]
-    flags = read_flags(root.tables("flags"), region_names)
+    flags = read_flags(root.tables("flags"), region_names, dropped_regions)
     postgres = read_postgres(root.table("postgres"))
     checks = read_checks(root.tables("checks"))
     actions = read_actions(root.table("actions"), redis_names, [f.name for f in flags], postgres)
