@@ -26,7 +26,9 @@ def restart(*_: object) -> None:
 
 def dump(*_: object) -> None:
     profile.disable()
-    profile.dump_stats(os.environ["COCKPIT_PROFILE"])
+    path = os.environ["COCKPIT_PROFILE"]
+    profile.dump_stats(path + ".part")
+    os.replace(path + ".part", path)  # whole or absent: the harness reads it once it exists
     os._exit(0)
 
 
