@@ -69,9 +69,12 @@ def settle(key: bytes, tmp: Path, tree: Path, cols: int = 120, rows: int = 36) -
         os.execv(sys.executable, argv)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     try:
-        # The first frame (output starts only after the imports), then a quiet screen.
-        drain(fd, 5.0)
-        deadline = time.perf_counter() + 20
+        # The first frame (its runbook drawn: the app is up, whatever the machine's load),
+        # then a quiet screen.
+        seen, deadline = b"", time.perf_counter() + 60
+        while b"Runbook" not in seen and time.perf_counter() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                seen += os.read(fd, 65536)
         while time.perf_counter() < deadline:
             data, _, _ = drain(fd, 1.0)
             if not data:
