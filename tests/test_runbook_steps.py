@@ -111,6 +111,9 @@ def test_a_phase_state_is_over_all_its_steps() -> None:
     assert book.phase_state(Phase.CACHE) is StepState.DONE
     book.states["cache:sessions"] = StepState.FAILED
     assert book.phase_state(Phase.CACHE) is StepState.FAILED
+    for stopped in (StepState.HALTED, StepState.PAUSED):  # a guard stopped it: never "done"
+        book.states["cache:sessions"] = stopped
+        assert book.phase_state(Phase.CACHE) is stopped
 
 
 @pytest.mark.servers
@@ -258,3 +261,18 @@ async def test_two_steps_of_one_kind_without_names_get_their_own_action_instance
     sent = [e for e in read(tmp_path / "j.jsonl").entries if e.kind == "update"]
     assert sent[-1].step == "announce" and sent[-1].data["text"].startswith("The new checkout is paused (")
     assert session.runbook.state("announce") is StepState.DONE and session.runbook.state("alert") is StepState.PENDING
+
+
+def test_a_change_whose_undo_a_guard_stopped_is_not_undone() -> None:
+    from cockpit.core.release_view import change_state
+
+    book = Runbook(default_steps())
+    assert change_state(book, ["stop", "restart"]) == "not undone"
+    book.states["stop"] = StepState.DONE
+    assert change_state(book, ["stop", "restart"]) == "partly undone (1 of 2)"
+    book.states["restart"] = StepState.HALTED
+    assert change_state(book, ["stop", "restart"]) == "halted by its guard"
+    book.states["restart"] = StepState.PAUSED
+    assert change_state(book, ["stop", "restart"]) == "paused by its guard"
+    book.states["restart"] = StepState.DONE
+    assert change_state(book, ["stop", "restart"]) == "undone"

@@ -28,7 +28,7 @@ class ChangeRow:
     steps: tuple[str, ...]  # its undo steps' ids
     order: tuple[int, ...]  # their places in the runbook (1-based)
     after: tuple[str, ...]  # changes whose undo must be verified first
-    state: str  # not undone, undoing, partly undone (1 of 2), undone, failed, skipped
+    state: str  # not undone, undoing, partly undone (1 of 2), undone, failed, halted/paused by its guard, skipped
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,14 @@ def change_state(runbook: Runbook, steps: Sequence[str]) -> str:
     states = [runbook.state(s) for s in steps if s in runbook.states]
     if not states:
         return "no undo step"
-    if StepState.FAILED in states:
-        return "failed"
-    if StepState.RUNNING in states:
-        return "undoing"
+    for state, word in (
+        (StepState.FAILED, "failed"),
+        (StepState.HALTED, "halted by its guard"),
+        (StepState.PAUSED, "paused by its guard"),
+        (StepState.RUNNING, "undoing"),
+    ):
+        if state in states:
+            return word
     if all(s is StepState.SKIPPED for s in states):
         return "skipped"
     done = sum(s in (StepState.DONE, StepState.SKIPPED) for s in states)

@@ -382,12 +382,13 @@ class Runbook:
         return next((s for s in self.steps if s.action_name == action_name), None)
 
     def phase_state(self, phase: Phase) -> StepState | None:
-        """A phase's state over its steps (None: no step of it). Failed or running wins; then
-        pending; all skipped is skipped; done (some maybe skipped) is done."""
+        """A phase's state over its steps (None: no step of it). Failed, halted, paused or
+        running wins (in that order); then pending; all skipped is skipped; done (some maybe
+        skipped) is done — only when every step is done or skipped."""
         states = [self.states[s.id] for s in self.of_phase(phase)]
         if not states:
             return None
-        for state in (StepState.FAILED, StepState.RUNNING, StepState.PENDING):
+        for state in (StepState.FAILED, StepState.HALTED, StepState.PAUSED, StepState.RUNNING, StepState.PENDING):
             if state in states:
                 return state
         return StepState.SKIPPED if all(s is StepState.SKIPPED for s in states) else StepState.DONE

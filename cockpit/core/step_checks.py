@@ -90,5 +90,5 @@ def open_preconditions(session: SessionCore) -> dict[str, tuple[Judged, ...]]:
     return {
         s.id: preconditions(session, s.id)
         for s in book.steps
-        if s.preconditions and book.state(s.id) in (StepState.PENDING, StepState.FAILED)
+        if s.preconditions and book.state(s.id) in (StepState.PENDING, StepState.FAILED, StepState.HALTED)
     }

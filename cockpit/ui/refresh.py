@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from textual.app import ScreenStackError
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 
@@ -114,8 +115,8 @@ class ViewRefresh(_AppBase):
         self._last_refresh = time.monotonic()
         try:
             self._refresh_view()
-        except NoMatches:
-            return  # shutting down: the main screen's widgets are already gone
+        except (NoMatches, ScreenStackError):
+            return  # shutting down: the main screen (or its widgets) already gone; a timed redraw may land then
 
     def _covered(self) -> bool:
         """A dialog is on top: the panels behind it are frozen. Textual repaints the whole

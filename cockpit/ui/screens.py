@@ -361,6 +361,8 @@ RELEASE_STATE_STYLE = {
     "undone": "green",
     "undoing": "bold cyan",
     "failed": "bold red",
+    "halted by its guard": "bold red",
+    "paused by its guard": "bold yellow",
     "skipped": "yellow",
     "partly undone": "yellow",
     "not undone": "bold",
