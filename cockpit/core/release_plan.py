@@ -14,7 +14,8 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cockpit.config.release import UNDO_KINDS, Change, ReleaseMap, Undo
+from cockpit.config.release import Change, ReleaseMap, Undo
+from cockpit.config.release_undo import UNDO_KINDS
 
 #: The guides' default order (the runbook's `Phase` values, in order).
 PHASE_ORDER = (

@@ -12,7 +12,8 @@ same; further instances are named `KIND:STEP`.
 from __future__ import annotations
 
 from cockpit.config import Config
-from cockpit.config.release import FRAME_IDS, UNDO_KINDS, GuardRule, ReleaseMap
+from cockpit.config.release import FRAME_IDS, GuardRule, ReleaseMap
+from cockpit.config.release_undo import UNDO_KINDS
 from cockpit.core.guard import GuardSpec, restart_guard
 from cockpit.core.release_plan import PlannedUndo, plan
 from cockpit.core.runbook import ActionRef, Phase, StepDef, default_steps
