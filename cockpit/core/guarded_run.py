@@ -86,6 +86,8 @@ class GuardedRun:
         self.host, self.spec, self.step, self.title, self.action = host, spec, step, title, action
         self.now, self.decide = now, decide
         self.watch = GuardWatch(spec)
+        #: The panel kinds the guard's conditions read: all a headless tick reads again.
+        self.kinds = tuple(sorted({c.subject for c in spec.failure if c.subject}))
         #: The first observation (readings before the action's first stage) and the latest.
         self.before = self.last = GuardVerdict(GuardOutcome.PAUSE, "not observed yet", ())
         self.ticks = 0
@@ -112,7 +114,7 @@ class GuardedRun:
             if not self.host.running:
                 # An unreadable source makes the guard UNKNOWN (a pause); it never crashes the run.
                 with contextlib.suppress(Exception):
-                    await self.host.refresh_now()
+                    await self.host.refresh_now(self.kinds)
                 self.observe()
                 await asyncio.sleep(HEADLESS_READ)
             else:
