@@ -4,6 +4,7 @@ reading, inconclusive on a missing or stale reading, and where a step's guard co
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -117,3 +118,24 @@ async def test_the_drills_staged_restart_is_guarded_like_the_real_one(tmp_path: 
     assert session.runbook.state("restart") is StepState.HALTED
     [halt] = [e for e in session.journal.entries if e.kind == "guard"]
     assert halt.data["event"] == "halt" and "error_rate" in halt.data["reason"] and halt.data["readings"]
+
+
+def test_the_report_shows_a_guard_halt_with_its_readings(tmp_path: Path) -> None:
+    backends = build_drill(seed=1, speed=10)
+    session = Session(backends, Journal.open(tmp_path / "j.jsonl", Operator("alice")))
+
+    async def yes(preview: Preview) -> Preview:
+        return preview
+
+    async def run() -> None:
+        session.declare("drill", "SEV2", "checkout", "alice")
+        await session.run_action("pause_risky", yes)
+        await session.run_action("restart_staged", yes)
+
+    try:
+        asyncio.run(run())
+        md = next(p for p in session.export_report() if p.suffix == ".md").read_text()
+    finally:
+        session.journal.close()
+    halt = next(line for line in md.splitlines() if "GUARD HALT" in line)
+    assert "**GUARD HALT: Restart the paused jobs in stages: error_rate" in halt and "% > 3.0%" in halt

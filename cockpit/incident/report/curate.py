@@ -79,6 +79,7 @@ class Curator:
             "close": self._close,
             "reopen": self._reopen,
             "override": self._override,
+            "guard": self._guard,
             "status": self._status,
             "action": self._action,
             "update": self._update,
@@ -135,6 +136,14 @@ class Curator:
     def _reopen(self, e: Entry) -> Row:
         self._closed = False
         return self._row(e, "milestone", "Reopened", result=str(e.data.get("reason") or ""))
+
+    def _guard(self, e: Entry) -> Row:
+        """A guard halt or abort is a milestone (the step stopped there); a pause or continue a
+        status row; each with the readings it rested on."""
+        readings = e.data.get("readings")
+        shown = "; ".join(str(r) for r in readings) if isinstance(readings, list) else ""
+        kind = "milestone" if e.data.get("event") in ("halt", "abort") else "status"
+        return self._row(e, kind, e.summary, result=shown)
 
     def _override(self, e: Entry) -> Row:
         return self._row(
