@@ -115,11 +115,13 @@ class GuardedRun:
                 # An unreadable source makes the guard UNKNOWN (a pause); it never crashes the run.
                 with contextlib.suppress(Exception):
                     await self.host.refresh_now(self.kinds)
+            try:
                 self.observe()
-                await asyncio.sleep(HEADLESS_READ)
-            else:
-                self.observe()
-                await asyncio.sleep(GUARD_TICK)
+            except Exception as exc:  # noqa: BLE001 - a guard that cannot be judged pauses; the clock goes on
+                self.last = GuardVerdict(GuardOutcome.PAUSE, f"the guard could not be judged: {exc}", ())
+                self._ticked.set()
+                self._ticked = asyncio.Event()
+            await asyncio.sleep(GUARD_TICK if self.host.running else HEADLESS_READ)
 
     def observe(self) -> GuardVerdict:
         verdict = self.last = self.watch.observe(self.host.board, self.now())
