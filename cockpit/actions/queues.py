@@ -105,7 +105,7 @@ class QueueControl:
                 f"runs {' '.join(queue.pause_argv)} (configured; resume runs {' '.join(queue.resume_argv)}); "
                 "the cockpit cannot read back whether the workers stopped"
             )
-        return str(queue_kind(queue.kind).pause_scope(queue))
+        return queue_kind(queue.kind).pause_scope(queue)
 
     async def pause(self, queue: QueueConfig) -> Sent:
         return await self._set_paused(queue, True)
@@ -211,7 +211,7 @@ class PauseQueues(Action):
         ]
         fleeting: dict[str, list[str]] = {}  # kinds whose pause a restarted worker forgets
         for n in self.names:
-            if not getattr(queue_kind(self.control.queue(n).kind), "durable_pause", True):
+            if not queue_kind(self.control.queue(n).kind).durable_pause:
                 fleeting.setdefault(self.control.queue(n).kind, []).append(n)
         if running or unreadable:
             said = ([f"still running: {', '.join(running)}"] if running else []) + (

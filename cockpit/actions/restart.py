@@ -65,7 +65,7 @@ class RestartStaged(Action):
             (queue.kind, note)
             for _, names in stages
             for queue in map(self.control.queue, names)
-            if (note := getattr(queue_kind(queue.kind), "pause_note", None))
+            if (note := queue_kind(queue.kind).pause_note)
         }
         warnings += [
             f"{kind} queues share one pause ({note}): resuming one resumes them all" for kind, note in sorted(shared)

@@ -303,4 +303,4 @@ class Config(NamedTuple):
 def _channel_of(kind: str) -> str:
     from cockpit.backends.queues.registry import kind as queue_kind
 
-    return str(queue_kind(kind).channel)
+    return queue_kind(kind).channel

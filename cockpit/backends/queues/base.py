@@ -68,15 +68,35 @@ class ServerConfig:
 
 
 class QueueKind(Protocol):
-    """One queue system. Modules implement this with a frozen dataclass instance named KIND."""
+    """One queue system. A kind module exposes it as `KIND: QueueKind = ...` (or a channel's
+    narrower protocol), so mypy checks every registered kind against this seam."""
 
-    name: str
-    #: The channel whose round trip it joins: "redis", "rabbitmq", "postgres" or "sqs".
-    channel: str
-    #: Its own config keys, beyond the ones every queue takes (listed by check-config).
-    keys: tuple[str, ...]
-    #: Whether `discover = true` may stand for every queue of the server.
-    discovers: bool
+    @property
+    def name(self) -> str: ...
+    @property
+    def channel(self) -> str:
+        """The channel whose round trip it joins: "redis", "rabbitmq", "postgres" or "sqs"."""
+        ...
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Its own config keys, beyond the ones every queue takes (listed by check-config)."""
+        ...
+
+    @property
+    def discovers(self) -> bool:
+        """Whether `discover = true` may stand for every queue of the server."""
+        ...
+
+    @property
+    def durable_pause(self) -> bool:
+        """False when a pause lasts only until a worker restarts (remote-control cancels)."""
+        ...
+
+    @property
+    def pause_note(self) -> str | None:
+        """Set when one pause covers every queue of the kind on a server (what it covers)."""
+        ...
 
     def read_options(self, t: Table) -> Any:
         """Read (and so allow) the kind's own keys of one `[[queues]]` entry."""
@@ -93,13 +113,20 @@ class QueueKind(Protocol):
 
 
 class Channel(Protocol):
-    """One kind of server; reads every queue of one server in one round trip per tick."""
+    """One kind of server; reads every queue of one server in one round trip per tick.
+    A channel module exposes it as `CHANNEL: Channel = ...`."""
 
-    name: str
-    #: The config section of its servers (None: the core's own `[redis.*]`).
-    section: str | None
-    #: The queue key that names the server (`redis = "jobs"`, `rabbitmq = "main"`).
-    server_key: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def section(self) -> str | None:
+        """The config section of its servers (None: the core's own `[redis.*]`)."""
+        ...
+
+    @property
+    def server_key(self) -> str:
+        """The queue key that names the server (`redis = "jobs"`, `rabbitmq = "main"`)."""
+        ...
 
     def read_server(self, t: Table) -> Any:
         """Read one `[section.NAME]` table into the channel's frozen options."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import Sent
-from cockpit.backends.queues.redis_channel import Probe
+from cockpit.backends.queues.redis_channel import Probe, RedisKind
 from cockpit.backends.queues.scripts import OLDEST_VIA_HASH
 
 
@@ -25,6 +25,8 @@ class BullmqKind:
     channel: str = "redis"
     keys: tuple[str, ...] = ("prefix",)
     discovers: bool = True
+    durable_pause: bool = True
+    pause_note: str | None = None
 
     def read_options(self, t: Any) -> None:
         return None
@@ -91,4 +93,4 @@ class BullmqKind:
         )
 
 
-KIND = BullmqKind()
+KIND: RedisKind = BullmqKind()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent, redacted_url
-from cockpit.backends.queues.redis_channel import Probe
+from cockpit.backends.queues.redis_channel import Probe, RedisKind
 
 #: Celery (kombu) keeps higher priorities in sibling lists named `<queue>\x06\x16<n>`.
 CELERY_PRIORITY_SEP = "\x06\x16"
@@ -53,6 +53,7 @@ class CeleryKind:
     channel: str = "redis"
     keys: tuple[str, ...] = ()
     discovers: bool = False
+    pause_note: str | None = None
     durable_pause: bool = False
 
     def read_options(self, t: Any) -> None:
@@ -85,4 +86,4 @@ class CeleryKind:
         )
 
 
-KIND = CeleryKind()
+KIND: RedisKind = CeleryKind()

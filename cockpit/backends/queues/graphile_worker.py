@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
+from cockpit.backends.queues.postgres_channel import TableKind
 
 SQL = """
 WITH j AS (
@@ -67,6 +68,8 @@ class GraphileWorkerKind:
     channel: str = "postgres"
     keys: tuple[str, ...] = ("schema", "group")
     discovers: bool = False
+    durable_pause: bool = True
+    pause_note: str | None = None
 
     def read_options(self, t: Any) -> Options:
         return Options(schema=t.name("schema", "graphile_worker"), group=t.str("group", "queue", choices=GROUPS))
@@ -90,4 +93,4 @@ class GraphileWorkerKind:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
 
-KIND = GraphileWorkerKind()
+KIND: TableKind = GraphileWorkerKind()

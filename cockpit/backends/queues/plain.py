@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.redis_channel import Probe, as_int, as_text
+from cockpit.backends.queues.redis_channel import Probe, RedisKind, as_int, as_text
 
 
 def _pending(answer: Any) -> int:
@@ -35,6 +35,8 @@ class PlainKind:
     channel: str = "redis"
     keys: tuple[str, ...] = ()
     discovers: bool = False
+    durable_pause: bool = True
+    pause_note: str | None = None
 
     def read_options(self, t: Any) -> None:
         return None
@@ -56,7 +58,7 @@ class PlainKind:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
 
-LIST = PlainKind("list", "LLEN")
-STREAM = PlainKind("stream", "XLEN")
-ZSET = PlainKind("zset", "ZCARD")
-KINDS = (LIST, STREAM, ZSET)
+LIST: RedisKind = PlainKind("list", "LLEN")
+STREAM: RedisKind = PlainKind("stream", "XLEN")
+ZSET: RedisKind = PlainKind("zset", "ZCARD")
+KINDS: tuple[RedisKind, ...] = (LIST, STREAM, ZSET)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from cockpit.backends.queues.base import QueueState, as_reading
+from cockpit.backends.queues.base import Channel, QueueKind, QueueState, as_reading
 from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
 from cockpit.core.source import ReadError
 
@@ -23,6 +23,25 @@ from cockpit.core.source import ReadError
 Statement = tuple[Any, list[Any], Any, dict[str, Any]]
 #: The columns every kind's statement returns, in this order.
 COLUMNS = ("queue", "depth", "in_flight", "failed", "retrying", "scheduled", "oldest_age", "paused")
+
+
+@runtime_checkable
+class TableKind(QueueKind, Protocol):
+    """A queue kind read through the PostgreSQL channel: SELECTs returning COLUMNS per queue."""
+
+    def statements(self, queues: Sequence[Any]) -> list[tuple[Any, dict[str, Any], list[Any]]]:
+        """(SQL, parameters, the queues it answers for) per statement."""
+        ...
+
+
+def table_kind(name: str) -> TableKind:
+    """The registered kind `name`, which must read through this channel."""
+    from cockpit.backends.queues.registry import kind
+
+    found = kind(name)
+    if not isinstance(found, TableKind):
+        raise LookupError(f"queue kind {name!r} is not read through PostgreSQL")
+    return found
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,8 @@ class SchemaTablesKind:
     channel: str = "postgres"
     keys: tuple[str, ...] = ("schema",)
     discovers: bool = False
+    durable_pause: bool = True
+    pause_note: str | None = None
 
     def read_options(self, t: Any) -> SchemaOptions:
         return SchemaOptions(schema=t.name("schema", self.default_schema))
@@ -145,14 +166,12 @@ class PgQueueSource:
 
     def statements(self) -> list[tuple[Any, list[Any], Any, dict[str, Any]]]:
         """(kind, its queues, SQL, parameters) per kind, in config order."""
-        from cockpit.backends.queues.registry import kind
-
         by_kind: dict[str, list[Any]] = {}
         for queue in self.queues:
             by_kind.setdefault(queue.kind, []).append(queue)
         out = []
         for name, queues in by_kind.items():
-            kind_ = kind(name)
+            kind_ = table_kind(name)
             for query, params, members in kind_.statements(queues):
                 out.append((kind_, members, query, params))
         return out
@@ -280,4 +299,4 @@ class PostgresChannel:
         return PgQueueSource(server, queues, environ)
 
 
-CHANNEL = PostgresChannel()
+CHANNEL: Channel = PostgresChannel()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.postgres_channel import SchemaTablesKind
+from cockpit.backends.queues.postgres_channel import SchemaTablesKind, TableKind
 
 SQL = """
 WITH j AS (
@@ -55,4 +55,4 @@ class ProcrastinateKind(SchemaTablesKind):
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
 
-KIND = ProcrastinateKind()
+KIND: TableKind = ProcrastinateKind()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
-from cockpit.backends.queues.base import CannotPause, QueueState, Sent, as_reading
+from cockpit.backends.queues.base import CannotPause, Channel, QueueKind, QueueState, Sent, as_reading
 from cockpit.backends.queues.celery import control_command, remote_control
 from cockpit.core.details import queue_detail
 from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
@@ -190,6 +190,7 @@ class RabbitKind:
     channel: str = "rabbitmq"
     keys: tuple[str, ...] = ("vhost",)
     discovers: bool = False
+    pause_note: str | None = None
     durable_pause: bool = False
 
     def read_options(self, t: Any) -> RabbitOptions:
@@ -224,5 +225,5 @@ class RabbitKind:
         return Sent(said + " (the management API does not show it yet)", sent)
 
 
-CHANNEL = RabbitChannel()
-KIND = RabbitKind()
+CHANNEL: Channel = RabbitChannel()
+KIND: QueueKind = RabbitKind()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
-from cockpit.backends.queues.base import QueueState, as_reading
+from cockpit.backends.queues.base import Channel, QueueKind, QueueState, as_reading
 from cockpit.core.details import queue_detail
 from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
 
@@ -62,6 +62,41 @@ class Probe:
         return str(self.args[1]) if len(self.args) > 1 else str(self.args[0])
 
 
+@runtime_checkable
+class RedisKind(QueueKind, Protocol):
+    """A queue kind read through the Redis channel: it plans its reads as probes."""
+
+    def probes(self, queue: QueueConfig, q: str) -> list[Probe]:
+        """The commands reading queue `q` (a discovered name, or the configured one)."""
+        ...
+
+
+@runtime_checkable
+class DiscoveringKind(RedisKind, Protocol):
+    """A Redis kind that can list every queue of the server (`discovers = True`)."""
+
+    async def discover(self, client: aioredis.Redis, queue: QueueConfig) -> set[str]:
+        """The names of the server's queues: SSCAN/SCAN, never KEYS."""
+        ...
+
+
+def redis_kind(name: str) -> RedisKind:
+    """The registered kind `name`, which must read through this channel."""
+    from cockpit.backends.queues.registry import kind
+
+    found = kind(name)
+    if not isinstance(found, RedisKind):
+        raise LookupError(f"queue kind {name!r} is not read through Redis")
+    return found
+
+
+def _discovering(name: str) -> DiscoveringKind:
+    found = redis_kind(name)
+    if not isinstance(found, DiscoveringKind):
+        raise LookupError(f"queue kind {name!r} cannot discover queues")
+    return found
+
+
 class Plan(NamedTuple):
     """One tick's pipeline: the distinct commands, and for each probe the answer it reads."""
 
@@ -72,11 +107,9 @@ class Plan(NamedTuple):
 
 
 def plan_for(targets: Sequence[tuple[QueueConfig, str]]) -> Plan:
-    from cockpit.backends.queues.registry import kind
-
     probes = []
     for queue, name in targets:
-        rows = list(kind(queue.kind).probes(queue, name))
+        rows = list(redis_kind(queue.kind).probes(queue, name))
         if queue.pause_key:
             rows.append(Probe(name, "paused", ("EXISTS", queue.pause_key.replace("{queue}", name))))
         probes += [(queue, name, p) for p in rows]
@@ -237,7 +270,7 @@ class RedisQueueSource:
             slot = metrics.get(label, {})
             state = QueueState(**{f: slot.get(f) for f in ("depth", *_SUMMED[1:], "oldest_age", "paused")})
             reading = as_reading(queue, label, self.instance.name, state, errors.get(label), now, name=name)
-            scope = getattr(_kind(queue.kind), "pause_note", None)
+            scope = redis_kind(queue.kind).pause_note
             if scope:
                 reading = replace(reading, detail=replace(queue_detail(reading.detail), pause_scope=scope))
             readings.append(reading)
@@ -247,14 +280,8 @@ class RedisQueueSource:
         """Find the queues of each `discover = true` entry: SSCAN/SCAN, never KEYS."""
         for index, queue in enumerate(self.queues):
             if queue.discover:
-                self._discovered[index] = sorted(await _kind(queue.kind).discover(client, queue))
+                self._discovered[index] = sorted(await _discovering(queue.kind).discover(client, queue))
                 self.round_trips += 1
-
-
-def _kind(name: str) -> Any:
-    from cockpit.backends.queues.registry import kind
-
-    return kind(name)
 
 
 def _apply(slot: dict[str, Any], probe: Probe, answer: Any) -> None:
@@ -285,4 +312,4 @@ class RedisChannel:
         return RedisQueueSource(server, queues, environ)
 
 
-CHANNEL = RedisChannel()
+CHANNEL: Channel = RedisChannel()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.postgres_channel import SchemaTablesKind, schema_sql
+from cockpit.backends.queues.postgres_channel import SchemaTablesKind, TableKind, schema_sql
 
 SQL = """
 WITH a AS (
@@ -72,4 +72,4 @@ class RiverKind(SchemaTablesKind):
         )
 
 
-KIND = RiverKind()
+KIND: TableKind = RiverKind()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.backends.queues.base import Sent
-from cockpit.backends.queues.redis_channel import Probe
+from cockpit.backends.queues.redis_channel import Probe, RedisKind
 from cockpit.backends.queues.scripts import OLDEST_VIA_HASH
 
 
@@ -30,6 +30,7 @@ class RqKind:
     channel: str = "redis"
     keys: tuple[str, ...] = ("prefix",)
     discovers: bool = True
+    durable_pause: bool = True
     pause_note: str = "every rq queue on this Redis"
 
     def read_options(self, t: Any) -> None:
@@ -69,4 +70,4 @@ class RqKind:
         return Sent(f"{command} (every rq queue on redis {queue.redis!r})", (f"redis {queue.redis!r}: {command}",))
 
 
-KIND = RqKind()
+KIND: RedisKind = RqKind()

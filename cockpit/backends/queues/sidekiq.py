@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import Sent
-from cockpit.backends.queues.redis_channel import Probe
+from cockpit.backends.queues.redis_channel import Probe, RedisKind
 from cockpit.backends.queues.scripts import COUNT_BY_QUEUE, SIDEKIQ_BUSY, Tally, count_of, windowed_count_of
 
 #: Members of a shared set read per tick (bounded Redis time: ~0.5 ms per 1,000 jobs); a bigger
@@ -49,6 +49,8 @@ class SidekiqKind:
     channel: str = "redis"
     keys: tuple[str, ...] = ("prefix",)
     discovers: bool = True
+    durable_pause: bool = True
+    pause_note: str | None = None
 
     def read_options(self, t: Any) -> None:
         return None
@@ -94,4 +96,4 @@ class SidekiqKind:
         return Sent(f"{command} (Sidekiq Pro)", (f"redis {queue.redis!r}: {command}",))
 
 
-KIND = SidekiqKind()
+KIND: RedisKind = SidekiqKind()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
-from cockpit.backends.queues.postgres_channel import SchemaTablesKind, schema_sql
+from cockpit.backends.queues.postgres_channel import SchemaTablesKind, TableKind, schema_sql
 
 SQL = """
 SELECT q.name,
@@ -66,4 +66,4 @@ class SolidQueueKind(SchemaTablesKind):
         )
 
 
-KIND = SolidQueueKind()
+KIND: TableKind = SolidQueueKind()

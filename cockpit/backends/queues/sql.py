@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.backends.queues.base import CannotPause, Sent
+from cockpit.backends.queues.postgres_channel import TableKind
 
 FIGURES = ("depth", "in_flight", "failed", "retrying", "scheduled", "oldest_age", "paused")
 CASTS = {"oldest_age": "float8", "paused": "boolean"}
@@ -27,6 +28,8 @@ class SqlKind:
     channel: str = "postgres"
     keys: tuple[str, ...] = tuple(f"{f}_sql" for f in FIGURES)
     discovers: bool = False
+    durable_pause: bool = True
+    pause_note: str | None = None
 
     def read_options(self, t: Any) -> Options:
         queries = []
@@ -59,4 +62,4 @@ class SqlKind:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
 
-KIND = SqlKind()
+KIND: TableKind = SqlKind()

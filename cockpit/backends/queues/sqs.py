@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.backends.queues.base import CannotPause, QueueState, Sent, as_reading
+from cockpit.backends.queues.base import CannotPause, Channel, QueueKind, QueueState, Sent, as_reading
 from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
 from cockpit.core.source import ReadError
 
@@ -205,6 +205,8 @@ class SqsKind:
     channel: str = "sqs"
     keys: tuple[str, ...] = ("queue_url", "event_source_mapping")
     discovers: bool = False
+    durable_pause: bool = True
+    pause_note: str | None = None
 
     def read_options(self, t: Any) -> SqsOptions:
         return SqsOptions(queue_url=t.url("queue_url"), event_source_mapping=t.str("event_source_mapping"))
@@ -231,5 +233,5 @@ class SqsKind:
         )
 
 
-CHANNEL = SqsChannel()
-KIND = SqsKind()
+CHANNEL: Channel = SqsChannel()
+KIND: QueueKind = SqsKind()
