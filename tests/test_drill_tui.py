@@ -132,7 +132,9 @@ async def test_whole_runbook_in_the_right_order_walks_the_gate_to_restored(tmp_p
         await wait_until(pilot, lambda: gate_state(app) == MITIGATED, timeout=40, what="gate MITIGATED")
         assert world.duplicate_holds > 0 and world.retry.paused
         await wait_until(pilot, lambda: "MITIGATED — data:" in screen_text(app), what="header MITIGATED with reason")
-        assert "duplicate discount holds (target 0)" in screen_text(app)
+        await wait_until(  # the records panel repaints in the same throttled redraw, or the next one
+            pilot, lambda: "duplicate discount holds (target 0)" in screen_text(app), what="the reason's suspect"
+        )
 
         dialog = await confirm_step(pilot, "p", "release duplicates")
         assert "reviewed by dana" in dialog
