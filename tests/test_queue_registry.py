@@ -48,3 +48,45 @@ def test_each_kind_speaks_its_channel_protocol() -> None:
 def test_an_unknown_kind_is_named_with_the_known_ones() -> None:
     with pytest.raises(LookupError, match=r"unknown queue kind 'kafka' \(known: rq, celery"):
         registry.kind("kafka")
+
+
+def test_the_drill_says_what_a_real_resume_sends_as_the_kind_describes_it() -> None:
+    """The drill's staged restart asks each queue's kind (no `kind == "celery"` in the drill)."""
+    from cockpit.drill import drill_config
+    from cockpit.drill.long_actions import _resume_sent
+
+    config = drill_config()
+    assert _resume_sent(config, "payment-retry") == ("redis 'jobs': DEL rq:suspended",)
+    assert _resume_sent(config, "emails") == (
+        "celery control add_consumer queue=emails via redis://jobs.drill:6379/0",
+        "redis 'jobs': DEL cockpit:celery-paused:emails",
+    )
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize(("kind", "extra"), [("rq", ""), ("sidekiq", 'prefix = "sq"'), ("bullmq", "")])
+async def test_a_described_pause_is_what_the_real_pause_sends(redis_url: str, kind: str, extra: str) -> None:
+    """describe_set_paused (the drill's command log) and set_paused (the real one) agree, line for line."""
+    from cockpit.backends.queues.source import RedisQueueSource
+    from cockpit.config import loads
+
+    cfg = loads(f'''
+[incident]
+title = "t"
+service = "s"
+[redis.jobs]
+url = "{redis_url}"
+[[queues]]
+name = "q"
+redis = "jobs"
+kind = "{kind}"
+queue = "work"
+{extra}
+''')
+    queue, source = cfg.queues[0], RedisQueueSource(cfg.redis[0], cfg.queues, {})
+    try:
+        for paused in (True, False):
+            sent = await registry.kind(kind).set_paused(source, queue, paused)
+            assert sent.commands == registry.kind(kind).describe_set_paused(queue, cfg.queue_server(queue), paused)
+    finally:
+        await source.close()

@@ -13,7 +13,6 @@ from cockpit.actions import Preview, Progress, Result, sql_lines
 from cockpit.actions.data import Observed
 from cockpit.actions.data_long import CountsAfter, RepairRun, StagedResume
 from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
-from cockpit.backends.queues.base import redacted_url
 from cockpit.config import Config, RepairScript
 from cockpit.core.detail_text import words
 from cockpit.drill.actions import DrillAction
@@ -191,7 +190,7 @@ class RestartStaged(DrillAction):
             before_depth, before_dups = queue.depth, self.world.duplicate_holds
             queue.concurrency = min(STAGED_START_WORKERS, FULL_CONCURRENCY)
             queue.paused = False
-            sent.append(_resume_sent(self.config, name))
+            sent.extend(_resume_sent(self.config, name))
             progress(f"stage {stage}: {name} resumed at {queue.concurrency} workers ({int(queue.depth):,} waiting)")
             await self.wait(settle)
             running = f"{name} running at {queue.concurrency} workers (left running: nothing is undone by itself)"
@@ -255,13 +254,12 @@ def _repair_sent(config: Config, script: Any, counts: Mapping[str, int]) -> list
     return [*sent, f"{where}: COMMIT"]
 
 
-def _resume_sent(config: Config, name: str) -> str:
-    """What resuming one drill queue sends on a real system."""
-    queue = next((q for q in config.queues if q.name == name), None)
-    if queue is not None and queue.kind == "celery":
-        url = next((r.url for r in config.redis if r.name == queue.redis and r.url), "?")
-        return f"celery control add_consumer queue={queue.queue or name} via {redacted_url(url)}"
-    return f"redis {queue.redis if queue else 'jobs'!r}: DEL rq:suspended"
+def _resume_sent(config: Config, name: str) -> tuple[str, ...]:
+    """What resuming one drill queue sends on a real system: its kind says (the registry's)."""
+    from cockpit.backends.queues.registry import kind as queue_kind
+
+    queue = next(q for q in config.queues if q.name == name)
+    return queue_kind(queue.kind).describe_set_paused(queue, config.queue_server(queue), paused=False)
 
 
 def _sha256(text: str) -> str:

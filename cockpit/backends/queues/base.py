@@ -111,6 +111,12 @@ class QueueKind(Protocol):
         Raises `CannotPause` when there is none."""
         ...
 
+    def describe_set_paused(self, queue: QueueConfig, server: Any, paused: bool) -> tuple[str, ...]:
+        """The command-log lines `set_paused` sends, without sending (the drill shows what a real
+        one sends); `server` is the queue's (`Config.queue_server`). Raises `CannotPause` as
+        `set_paused` would."""
+        ...
+
 
 class Channel(Protocol):
     """One kind of server; reads every queue of one server in one round trip per tick.

@@ -74,6 +74,12 @@ class BullmqKind:
                 pipe.xadd(f"{base}:events", {"event": "resumed"}, maxlen=10000, approximate=True)
                 pipe.zadd(f"{base}:marker", {"0": 0})  # wake blocked workers, as BullMQ's resume does
             await pipe.execute()
+        return Sent(
+            f"BullMQ {'pause' if paused else 'resume'} of {name}", self.describe_set_paused(queue, None, paused)
+        )
+
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        base = f"{queue.prefix or 'bull'}:{queue.queue or queue.name}"
         if paused:
             commands = (
                 f"HSET {base}:meta paused 1",
@@ -87,10 +93,7 @@ class BullmqKind:
                 f"ZADD {base}:marker 0 0",
             )
         where = f"redis {queue.redis!r}"
-        return Sent(
-            f"BullMQ {'pause' if paused else 'resume'} of {name}",
-            (f"{where}: MULTI", *(f"{where}: {c}" for c in commands), f"{where}: EXEC"),
-        )
+        return (f"{where}: MULTI", *(f"{where}: {c}" for c in commands), f"{where}: EXEC")
 
 
 KIND: RedisKind = BullmqKind()

@@ -77,13 +77,20 @@ class CeleryKind:
         marker = CELERY_MARKER.format(queue=name)
         client = source.control_client()
         await (client.set(marker, 1) if paused else client.delete(marker))
-        return Sent(
-            said,
-            (
-                control_command(source._url(), name, paused),
-                f"redis {queue.redis!r}: " + (f"SET {marker} 1" if paused else f"DEL {marker}"),
-            ),
-        )
+        return Sent(said, _sent(queue, source._url(), paused))
+
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        """`server` is the queue's Redis instance, the broker (its URL, or the variable naming it)."""
+        return _sent(queue, server.url or f"${server.url_env}", paused)
+
+
+def _sent(queue: Any, broker_url: str, paused: bool) -> tuple[str, ...]:
+    name = queue.queue or queue.name
+    marker = CELERY_MARKER.format(queue=name)
+    return (
+        control_command(broker_url, name, paused),
+        f"redis {queue.redis!r}: " + (f"SET {marker} 1" if paused else f"DEL {marker}"),
+    )
 
 
 KIND: RedisKind = CeleryKind()

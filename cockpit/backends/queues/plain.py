@@ -32,6 +32,8 @@ def _field(group: Any, name: str) -> Any:
 class PlainKind:
     name: str
     command: str
+    #: A stream: its consumer groups' pending entries are the ones in flight.
+    pending_in_groups: bool = False
     channel: str = "redis"
     keys: tuple[str, ...] = ()
     discovers: bool = False
@@ -44,7 +46,7 @@ class PlainKind:
     def probes(self, queue: Any, q: str) -> list[Probe]:
         key = queue.queue or q
         rows = [Probe(q, "depth", (self.command, key))]
-        if self.name == "stream":
+        if self.pending_in_groups:
             rows.append(Probe(q, "in_flight", ("XINFO", "GROUPS", key), _pending))
         return rows
 
@@ -57,8 +59,11 @@ class PlainKind:
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
+
 
 LIST: RedisKind = PlainKind("list", "LLEN")
-STREAM: RedisKind = PlainKind("stream", "XLEN")
+STREAM: RedisKind = PlainKind("stream", "XLEN", pending_in_groups=True)
 ZSET: RedisKind = PlainKind("zset", "ZCARD")
 KINDS: tuple[RedisKind, ...] = (LIST, STREAM, ZSET)

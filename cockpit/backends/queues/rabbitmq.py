@@ -204,12 +204,7 @@ class RabbitKind:
         )
 
     async def set_paused(self, source: RabbitSource, queue: Any, paused: bool) -> Sent:
-        env_name = source.options.broker_url_env
-        if not env_name:
-            raise CannotPause(
-                f"{queue.name}: RabbitMQ has no queue pause; set rabbitmq.{source.server.name}."
-                "broker_url_env to pause Celery consumers by remote control, or stop the consumers"
-            )
+        env_name = _broker_env(queue, source.server)
         url = source.environ.get(env_name)
         if not url:
             raise CannotPause(
@@ -223,6 +218,20 @@ class RabbitKind:
         if await source.settle(queue, paused, within=12.0):
             return Sent(said, sent)
         return Sent(said + " (the management API does not show it yet)", sent)
+
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        return (control_command(f"${_broker_env(queue, server)}", queue.queue or queue.name, paused),)
+
+
+def _broker_env(queue: Any, server: Any) -> str:
+    """The variable holding the Celery broker URL (`rabbitmq.NAME.broker_url_env`), else why none."""
+    env_name: str | None = server.options.broker_url_env
+    if not env_name:
+        raise CannotPause(
+            f"{queue.name}: RabbitMQ has no queue pause; set rabbitmq.{server.name}."
+            "broker_url_env to pause Celery consumers by remote control, or stop the consumers"
+        )
+    return env_name
 
 
 CHANNEL: Channel = RabbitChannel()

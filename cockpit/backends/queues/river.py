@@ -62,13 +62,18 @@ class RiverKind(SchemaTablesKind):
         except LookupError as exc:
             raise CannotPause(f"{queue.name}: {exc}") from None
         verb = "paused (river_queue.paused_at set)" if paused else "resumed (river_queue.paused_at cleared)"
+        return Sent(
+            f"{name}: {verb}" + ("" if rows else " — it already was, or River has no row for this queue yet"),
+            self.describe_set_paused(queue, None, paused),
+        )
+
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        name = queue.queue or queue.name
+        payload = json.dumps({"action": "pause" if paused else "resume", "queue": name})
         where = f"postgres {queue.server!r}"
-        commands = (
+        return (
             f"{where}: {schema_sql(PAUSE if paused else RESUME, queue.options.schema)} -- params [{name!r}]",
             f"{where}: SELECT pg_notify('river_control', {payload!r})",
-        )
-        return Sent(
-            f"{name}: {verb}" + ("" if rows else " — it already was, or River has no row for this queue yet"), commands
         )
 
 

@@ -67,7 +67,13 @@ class RqKind:
         key = f"{queue.prefix or 'rq'}:suspended"
         await (client.set(key, 1) if paused else client.delete(key))
         command = f"SET {key} 1" if paused else f"DEL {key}"
-        return Sent(f"{command} (every rq queue on redis {queue.redis!r})", (f"redis {queue.redis!r}: {command}",))
+        return Sent(
+            f"{command} (every rq queue on redis {queue.redis!r})", self.describe_set_paused(queue, None, paused)
+        )
+
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        key = f"{queue.prefix or 'rq'}:suspended"
+        return (f"redis {queue.redis!r}: " + (f"SET {key} 1" if paused else f"DEL {key}"),)
 
 
 KIND: RedisKind = RqKind()

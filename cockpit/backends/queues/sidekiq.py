@@ -93,7 +93,11 @@ class SidekiqKind:
         key = f"{queue.prefix}:paused" if queue.prefix else "paused"
         await (client.sadd(key, name) if paused else client.srem(key, name))
         command = f"{'SADD' if paused else 'SREM'} {key} {name}"
-        return Sent(f"{command} (Sidekiq Pro)", (f"redis {queue.redis!r}: {command}",))
+        return Sent(f"{command} (Sidekiq Pro)", self.describe_set_paused(queue, None, paused))
+
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        key = f"{queue.prefix}:paused" if queue.prefix else "paused"
+        return (f"redis {queue.redis!r}: {'SADD' if paused else 'SREM'} {key} {queue.queue or queue.name}",)
 
 
 KIND: RedisKind = SidekiqKind()

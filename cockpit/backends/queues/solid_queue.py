@@ -44,26 +44,32 @@ class SolidQueueKind(SchemaTablesKind):
         )
 
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
-        table = schema_sql("{schema}.solid_queue_pauses", queue.options.schema)
-        from psycopg import sql
-
         name = queue.queue or queue.name
         try:
-            if paused:
-                query = sql.SQL(
-                    "INSERT INTO {} (queue_name, created_at) VALUES (%s, now()) ON CONFLICT (queue_name) DO NOTHING"
-                ).format(table)
-            else:
-                query = sql.SQL("DELETE FROM {} WHERE queue_name = %s").format(table)
-            rows = await source.write(query, [name])
+            rows = await source.write(_query(queue, paused), [name])
         except LookupError as exc:
             raise CannotPause(f"{queue.name}: {exc}") from None
         verb = "paused (row in solid_queue_pauses)" if paused else "resumed (row removed from solid_queue_pauses)"
-        text = query.as_string(None) if hasattr(query, "as_string") else str(query)
         return Sent(
-            f"{name}: {verb}" + ("" if rows else " — it already was"),
-            (f"postgres {queue.server!r}: {text} -- params [{name!r}]",),
+            f"{name}: {verb}" + ("" if rows else " — it already was"), self.describe_set_paused(queue, None, paused)
         )
+
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        query = _query(queue, paused)
+        text = query.as_string(None) if hasattr(query, "as_string") else str(query)
+        return (f"postgres {queue.server!r}: {text} -- params [{queue.queue or queue.name!r}]",)
+
+
+def _query(queue: Any, paused: bool) -> Any:
+    """Solid Queue's own pause: a row in solid_queue_pauses (the schema quoted, never formatted in)."""
+    from psycopg import sql
+
+    table = schema_sql("{schema}.solid_queue_pauses", queue.options.schema)
+    if paused:
+        return sql.SQL(
+            "INSERT INTO {} (queue_name, created_at) VALUES (%s, now()) ON CONFLICT (queue_name) DO NOTHING"
+        ).format(table)
+    return sql.SQL("DELETE FROM {} WHERE queue_name = %s").format(table)
 
 
 KIND: TableKind = SolidQueueKind()

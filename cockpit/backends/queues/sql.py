@@ -61,5 +61,8 @@ class SqlKind:
     async def set_paused(self, source: Any, queue: Any, paused: bool) -> Sent:
         raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
 
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
+
 
 KIND: TableKind = SqlKind()

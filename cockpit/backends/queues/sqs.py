@@ -229,8 +229,14 @@ class SqsKind:
         mapping = queue.options.event_source_mapping
         return Sent(
             f"event-source mapping {mapping}: {'disabled' if paused else 'enabled'} ({state})",
-            (f"aws lambda update-event-source-mapping --uuid {mapping} --{'no-' if paused else ''}enabled",),
+            self.describe_set_paused(queue, source.server, paused),
         )
+
+    def describe_set_paused(self, queue: Any, server: Any, paused: bool) -> tuple[str, ...]:
+        mapping = queue.options.event_source_mapping
+        if not mapping:
+            raise CannotPause(f"{queue.name}: {self.pause_scope(queue)}")
+        return (f"aws lambda update-event-source-mapping --uuid {mapping} --{'no-' if paused else ''}enabled",)
 
 
 CHANNEL: Channel = SqsChannel()
