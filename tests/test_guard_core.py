@@ -13,7 +13,7 @@ from cockpit.config import loads
 from cockpit.config.release import load_release
 from cockpit.core.conditions import parse_condition
 from cockpit.core.guard import GuardOutcome, GuardSpec, GuardWatch
-from cockpit.core.readings import ERROR_RATE, Board, Reading
+from cockpit.core.readings import ERROR_RATE, QUEUES, Board, Reading
 from cockpit.core.release_steps import release_steps
 from cockpit.core.runbook import StepState, default_steps
 from cockpit.core.session import Session
@@ -63,6 +63,35 @@ def test_breaches_in_a_row_halt_at_the_limit_and_a_repeat_of_the_same_reading_is
     assert halt.outcome is GuardOutcome.HALT
     assert halt.reason == "error_rate checkout 5xx 12.0% > 5.0% (0s old) (2 readings in a row)"
     assert halt.details == ["error_rate checkout 5xx 12.0% > 5.0% (0s old)"]
+
+
+def test_only_new_readings_of_what_breached_count_not_another_sources_ticks() -> None:
+    """One bad error-rate sample while a busy queue poller ticks is one breach, not one per
+    queue tick; the same bad value read again is a new breach (a new read, not a repeat)."""
+    clock = Clock()
+    board = board_at(clock)
+    spec = GuardSpec((parse_condition("error_rate > 5%"), parse_condition("queue payment-retry growing")), 3)
+    watch = GuardWatch(spec)
+
+    def queue_tick() -> None:
+        clock.now += timedelta(seconds=1)
+        board.update([Reading(QUEUES, "payment-retry", 10.0, clock.now)])
+        board.update([Reading(QUEUES, "emails", float(clock.now.second), clock.now)])  # another queue, busy
+
+    queue_tick()
+    queue_tick()  # two samples: the queue's trend is known (steady)
+    rate(board, clock, 0.09)
+    assert watch.observe(board, clock.now).reason.startswith("breach 1 of 3")
+    for _ in range(5):  # the guarded queue is steady (its condition FAILS) and ticks; the rate is not re-read
+        queue_tick()
+        verdict = watch.observe(board, clock.now)
+        assert verdict.outcome is GuardOutcome.CLEAR and watch.breaches == 1, verdict
+    rate(board, clock, 0.09)  # the same value, read again: a second breach
+    assert watch.observe(board, clock.now).reason.startswith("breach 2 of 3") and watch.breaches == 2
+    queue_tick()
+    assert watch.observe(board, clock.now).outcome is GuardOutcome.CLEAR and watch.breaches == 2
+    rate(board, clock, 0.09)
+    assert watch.observe(board, clock.now).outcome is GuardOutcome.HALT
 
 
 def test_a_missing_unreachable_or_stale_reading_is_inconclusive_never_clear() -> None:

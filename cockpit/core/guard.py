@@ -15,7 +15,7 @@ from enum import Enum
 
 from cockpit.config import Config
 from cockpit.core.conditions import Condition, Judgement, Truth, parse_condition
-from cockpit.core.readings import SOURCE_KINDS, Board
+from cockpit.core.readings import CHECKS, FLAGS, Board, Reading
 
 
 @dataclass(frozen=True)
@@ -51,26 +51,47 @@ class GuardVerdict:
         return [j.detail for j in self.readings]
 
 
+def _read_by(condition: Condition, board: Board) -> tuple[Reading, ...]:
+    """The latest readings a condition judges: its named reading (with a flag's regions,
+    `flag@region`, or a check's steps, `check/step`), or every error-rate query."""
+    name, separator = condition.name, {FLAGS: "@", CHECKS: "/"}.get(condition.subject)
+    return tuple(
+        slot.latest
+        for n, slot in board.slots(condition.subject)
+        if not name or n == name or (separator is not None and n.startswith(name + separator))
+    )
+
+
 class GuardWatch:
     """Consecutive-breach counting over the session's ticks for one run of one step.
 
-    A breach is counted once per new board state: the same readings judged again on the
-    next tick (nothing was read in between) are not a second breach."""
+    A breach is counted once per new reading of what the breaching conditions judge: the
+    same readings judged again on the next tick are not a second breach, nor is another
+    source's tick (a busy queue poller must not turn one bad error-rate sample into N)."""
 
     def __init__(self, spec: GuardSpec) -> None:
         self.spec = spec
         self.breaches = 0
-        self._counted: tuple[int, ...] | None = None
+        #: The readings the last counted breach rested on (held, so `is` can tell a new one).
+        self._counted: tuple[Reading, ...] | None = None
 
     def observe(self, board: Board, now: datetime) -> GuardVerdict:
         readings = tuple(c.judge(board, now) for c in self.spec.failure)
         breached = [j for j in readings if j.truth is Truth.HOLDS]
         unknown = [j for j in readings if j.truth is Truth.UNKNOWN]
-        stamp = tuple(board.version(kind) for kind in SOURCE_KINDS)
         if breached:
-            if stamp != self._counted:
+            judged = tuple(
+                r for c, j in zip(self.spec.failure, readings, strict=True) if j.holds for r in _read_by(c, board)
+            )
+            counted = self._counted
+            # A new Reading object is a new read, even of the same value (a poll makes a new one).
+            if (
+                counted is None
+                or len(counted) != len(judged)
+                or any(a is not b for a, b in zip(counted, judged, strict=True))
+            ):
                 self.breaches += 1
-                self._counted = stamp
+                self._counted = judged
         else:
             self.breaches = 0
             self._counted = None
