@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from cockpit.backends import Backends, Targeted
 from cockpit.config import Config
 from cockpit.core.readings import CHECKS, QUEUES
-from cockpit.core.runbook import ActionRef, StepDef, default_steps, distinct_actions
+from cockpit.core.runbook import ActionRef, StepDef, default_steps
 from cockpit.core.source import Source
+from cockpit.core.step_meta import distinct_actions
 from cockpit.core.timebase import Timebase
 
 if TYPE_CHECKING:

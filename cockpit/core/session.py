@@ -19,7 +19,8 @@ from cockpit.core.action_runner import Confirm
 from cockpit.core.gate import NOT_RESTORED, Gate, GateStatus
 from cockpit.core.polling import Poller, Pollers
 from cockpit.core.readings import SUSPECTS, Board
-from cockpit.core.runbook import Phase, Runbook, StepDef, StepState, default_steps, distinct_actions
+from cockpit.core.runbook import Phase, Runbook, StepDef, StepState, default_steps
+from cockpit.core.step_meta import distinct_actions
 from cockpit.incident.closing import ClosingMixin
 from cockpit.incident.journal import Entry, Journal, JournalError
 from cockpit.incident.resume import ResumeMixin

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, ClassVar
 from cockpit.actions.registry import ActionRegistry
 from cockpit.backends import Backends
 from cockpit.config import Config, loads
-from cockpit.core.runbook import ActionRef, StepDef, default_steps, distinct_actions
+from cockpit.core.runbook import ActionRef, StepDef, default_steps
+from cockpit.core.step_meta import distinct_actions
 from cockpit.core.timebase import Timebase
 from cockpit.drill import actions as drill_actions
 from cockpit.drill import long_actions

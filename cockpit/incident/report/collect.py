@@ -15,7 +15,8 @@ from typing import Any
 
 from cockpit.actions.data import UpdateSent
 from cockpit.actions.data_long import RepairRun
-from cockpit.core.runbook import Phase, StepDef, default_steps, steps_from_entries
+from cockpit.core.runbook import Phase, StepDef, default_steps
+from cockpit.core.step_meta import steps_from_entries
 from cockpit.incident.journal import Entry
 from cockpit.incident.report.curate import Curator, release_from_touches
 from cockpit.incident.report.model import FollowUp, Marker, Message, Moment, Override, Repair, Row

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.core.redact import Redactor
-from cockpit.core.runbook import Runbook, steps_from_entries
+from cockpit.core.runbook import Runbook
+from cockpit.core.step_meta import steps_from_entries
 from cockpit.incident.journal import Entry
 from cockpit.incident.report.curate import Curator
 from cockpit.incident.report.model import Charts, Marker, Row
