@@ -20,13 +20,23 @@ async def type_text(pilot, text: str, timeout: float = 30.0) -> None:
 
     from textual import events
     from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+    from textual.widgets import Input, TextArea
 
     app = pilot.app
-    field = app.focused
-    assert field is not None, "type_text needs a focused field"
+    deadline = time.monotonic() + timeout
+
+    def focused_field() -> Input | TextArea | None:
+        # A dialog focuses its field once mounted: until then, keys would land elsewhere.
+        focused = app.focused
+        return focused if isinstance(focused, (Input, TextArea)) and focused.screen is app.screen else None
+
+    while (field := focused_field()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no text field of this screen has the focus to type {text!r} into")
+        await pilot.pause(0.02)
 
     def content() -> str:
-        return str(getattr(field, "value", None) if hasattr(field, "value") else getattr(field, "text", ""))
+        return field.value if isinstance(field, Input) else field.text
 
     before = content()
     for key in text:
@@ -40,8 +50,7 @@ async def type_text(pilot, text: str, timeout: float = 30.0) -> None:
         event = events.Key(key, char)
         event.set_sender(app)
         app._driver.send_message(event)
-    deadline = time.monotonic() + timeout
-    while text not in content()[len(before) :] and text not in content():
+    while content().count(text) <= before.count(text):  # the field holds it once more
         if time.monotonic() > deadline:
             raise AssertionError(f"typed {text!r}, the field holds {content()!r}")
         await pilot.pause(0.02)
