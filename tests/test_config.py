@@ -129,12 +129,89 @@ queue = "q"
     assert f"must be one of {', '.join(queue_kinds())}" in lines["queues[0].kind"]
 
 
-def test_every_flag_provider_takes_keys_a_region_can_hold() -> None:
-    """A provider's keys are read into RegionConfig's fields: one it names that a region has no
-    field for could never be set (check-config would call it unknown)."""
+def test_every_flag_provider_module_declares_its_provider_with_the_protocol() -> None:
+    """`PROVIDER: FlagProvider = ...` in each registered module: mypy checks it against the seam
+    (a module without the annotation would slip past mypy, and fails here instead)."""
+    import typing
+    from importlib import import_module
+
+    from cockpit.backends.flags.base import FlagProvider
     from cockpit.backends.flags.registry import PROVIDER_MODULES, PROVIDERS
 
     assert len(PROVIDERS) == len(PROVIDER_MODULES)
-    for name, provider in PROVIDERS.items():
-        assert provider.name == name
-        assert set(provider.keys) <= set(config.RegionConfig._fields) - {"name", "backend", "interval", "timeout"}
+    for module in PROVIDER_MODULES:
+        loaded = import_module(f"cockpit.backends.flags.{module}")
+        assert typing.get_type_hints(loaded).get("PROVIDER") is FlagProvider, module
+        assert PROVIDERS[loaded.PROVIDER.name] is loaded.PROVIDER
+
+
+REGION = """
+[incident]
+title = "t"
+service = "s"
+[regions.eu]
+backend = "{backend}"
+{keys}
+[[flags]]
+name = "new_checkout"
+safe = false
+"""
+
+
+def test_a_flag_providers_option_is_validated_by_its_own_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new provider is its module plus its registration: the region reader takes its keys,
+    its own code checks them into its own typed record, and a key it does not take is
+    rejected naming the keys it does. Nothing in cockpit/config knows the provider."""
+    from collections.abc import Sequence
+    from dataclasses import dataclass
+
+    from cockpit.backends.flags import registry
+    from cockpit.config.reader import Table
+
+    @dataclass(frozen=True)
+    class FlagdOptions:
+        socket: str
+        token_env: str | None
+
+        def env_keys(self) -> tuple[tuple[str, str], ...]:
+            return (("token_env", self.token_env),) if self.token_env else ()
+
+    @dataclass(frozen=True)
+    class Flagd:
+        name: str = "flagd"
+        keys: tuple[str, ...] = ("socket", "token_env")
+
+        def read_options(self, t: Table, redis_names: Sequence[str]) -> FlagdOptions:
+            socket = t.str("socket", "/run/flagd.sock")
+            if not socket.startswith("/"):
+                t.error("socket", "must be an absolute path (flagd's own rule)")
+            return FlagdOptions(socket, t.env_name("token_env"))
+
+    monkeypatch.setitem(registry.PROVIDERS, "flagd", Flagd())
+
+    cfg = config.loads(REGION.format(backend="flagd", keys='socket = "/tmp/f.sock"\ntoken_env = "FLAGD_TOKEN"'))
+    assert cfg.regions[0].options == FlagdOptions("/tmp/f.sock", "FLAGD_TOKEN")
+    assert "FLAGD_TOKEN" in cfg.secret_env_names()
+
+    with pytest.raises(config.ConfigError) as info:
+        config.loads(REGION.format(backend="flagd", keys='socket = "f.sock"\nurl = "http://x"'))
+    lines = {p.path: p.message for p in info.value.problems}
+    assert lines["regions.eu.socket"] == "must be an absolute path (flagd's own rule)"
+    assert "a flagd region takes: backend, interval, socket, timeout, token_env" in lines["regions.eu.url"]
+
+    with pytest.raises(config.ConfigError) as info:
+        config.loads(REGION.format(backend="launchdarkly", keys=""))
+    assert "flagd" in info.value.problems[0].message  # check-config lists the registry's providers
+
+
+def test_a_builtin_providers_own_option_is_checked_by_its_module() -> None:
+    from cockpit.backends.flags.http_json import HttpJsonOptions
+
+    ok = config.loads(REGION.format(backend="http-json", keys='url_env = "FLAGS_URL"\nwrite_method = "PATCH"'))
+    assert isinstance(ok.regions[0].options, HttpJsonOptions)
+    assert ok.regions[0].options.write_method == "PATCH"
+    with pytest.raises(config.ConfigError) as info:
+        config.loads(REGION.format(backend="http-json", keys='url = "http://f"\nwrite_method = "DELETE"\nkey = "k"'))
+    lines = {p.path: p.message for p in info.value.problems}
+    assert "PUT, POST, PATCH" in lines["regions.eu.write_method"]
+    assert "a http-json region takes:" in lines["regions.eu.key"]

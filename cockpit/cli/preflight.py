@@ -28,11 +28,7 @@ def env_names(config: Config) -> list[tuple[str, str]]:
     names: list[tuple[str, str]] = []
     names += [(r.url_env, f"redis.{r.name}.url_env") for r in config.redis if r.url_env]
     for region in config.regions:
-        names += [
-            (v, f"regions.{region.name}.{k}")
-            for k, v in (("url_env", region.url_env), ("token_env", region.token_env))
-            if v
-        ]
+        names += [(v, f"regions.{region.name}.{k}") for k, v in region.options.env_keys()]
     if config.prometheus and config.prometheus.token_env:
         names.append((config.prometheus.token_env, "prometheus.token_env"))
     if config.postgres:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 SUSPECT_EXPECT = ("zero", "falling", "steady")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
@@ -91,19 +91,23 @@ class QueueConfig(NamedTuple):
         return f"redis {self.redis!r}" if self.redis else f"{self.server!r}"
 
 
+class RegionOptions(Protocol):
+    """A flag provider's own region keys, as its module read them (its frozen record)."""
+
+    def env_keys(self) -> tuple[tuple[str, str], ...]:
+        """(key, variable) of each `*_env` key set: secrets never written, checked by preflight."""
+        ...
+
+
 class RegionConfig(NamedTuple):
+    """One `[regions.NAME]`: where flags live. Which keys it takes beyond `backend`,
+    `interval` and `timeout` is its provider's own (cockpit.backends.flags): `options`."""
+
     name: str
     backend: str
+    options: RegionOptions
     interval: float = 5.0
     timeout: float = 2.0
-    url: str | None = None
-    url_env: str | None = None
-    token_env: str | None = None
-    project: str = "default"
-    environment: str | None = None
-    redis: str | None = None
-    key: str | None = None
-    write_method: str = "PUT"
 
 
 class FlagConfig(NamedTuple):
@@ -276,7 +280,7 @@ class Config(NamedTuple):
         """Every environment variable whose value must never be written anywhere."""
         names: list[str] = list(self.incident.secret_env)
         names += [r.url_env for r in self.redis if r.url_env]
-        names += [n for r in self.regions for n in (r.url_env, r.token_env) if n]
+        names += [n for r in self.regions for _, n in r.options.env_keys()]
         if self.prometheus and self.prometheus.token_env:
             names.append(self.prometheus.token_env)
         if self.postgres:

@@ -22,24 +22,13 @@ def read_regions(root: Table, redis_names: list[str]) -> tuple[tuple[RegionConfi
         if provider is None:
             dropped.append(name)
             continue  # the other keys depend on the provider: nothing more to check
-        own = set(provider.keys).__contains__
         region = RegionConfig(
             name=name,
             backend=backend,
             interval=t.duration("interval", 5.0),
             timeout=t.duration("timeout", 2.0),
-            url=t.url("url") if own("url") else None,
-            url_env=t.env_name("url_env") if own("url_env") else None,
-            token_env=t.env_name("token_env") if own("token_env") else None,
-            project=t.str("project", "default") if own("project") else "default",
-            environment=t.str("environment") if own("environment") else None,
-            redis=t.name("redis") if own("redis") else None,
-            key=t.str("key") if own("key") else None,
-            write_method=t.str("write_method", "PUT", choices=("PUT", "POST", "PATCH"))
-            if own("write_method")
-            else "PUT",
+            options=provider.read_options(t, redis_names),  # reads (so allows) its own keys only
         )
-        provider.check(region, t, redis_names)
         result.append(region)
         t.finish(f" (a {backend} region takes: {', '.join(sorted(t.known()))})")
     return tuple(result), tuple(dropped)

@@ -1,7 +1,8 @@
 """The flag seam: what every flag provider (a region's flag store) provides.
 
 A *provider* (unleash, redis-hash, http-json) knows one store: which config keys a region
-of it takes, how to read every configured flag of one region in one request or pipeline,
+of it takes (it reads and checks them into its own frozen options record, the region's
+`options`), how to read every configured flag of one region in one request or pipeline,
 and how to set one flag (returning the command-log form of what it sent).
 """
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     import httpx
     import redis.asyncio as aioredis
 
-    from cockpit.config import FlagConfig, RegionConfig
+    from cockpit.config import FlagConfig, RegionConfig, RegionOptions
     from cockpit.config.reader import Table
 
 
@@ -49,6 +50,35 @@ class FlagReadError(ReadError):
     """The region answered, but not with something we can read."""
 
 
+@dataclass(frozen=True)
+class HttpEndpoint:
+    """Where an HTTP store answers: `url`, or the variable `url_env` holding it; `token_env`:
+    the variable holding its token (the provider's `authorization` makes the header)."""
+
+    url: str | None
+    url_env: str | None
+    token_env: str | None
+
+    def env_keys(self) -> tuple[tuple[str, str], ...]:
+        return tuple((k, v) for k, v in (("url_env", self.url_env), ("token_env", self.token_env)) if v)
+
+    def shown(self) -> str:
+        """The URL for a command log: the configured one, or the variable naming it."""
+        return self.url or f"${self.url_env}"
+
+
+#: The region keys an `HttpEndpoint` reads.
+ENDPOINT_KEYS = ("url", "url_env", "token_env")
+
+
+def read_endpoint(t: Table, backend: str) -> HttpEndpoint:
+    """`url` / `url_env` / `token_env` of a region (one of `url` and `url_env` required)."""
+    endpoint = HttpEndpoint(t.url("url"), t.env_name("url_env"), t.env_name("token_env"))
+    if endpoint.url is None and endpoint.url_env is None:
+        t.error("url", f"is required for the {backend} backend (or url_env)")
+    return endpoint
+
+
 class RegionClients(Protocol):
     """What a provider may use of the region's source: its config, flags and (lazy) clients."""
 
@@ -59,21 +89,28 @@ class RegionClients(Protocol):
     @property
     def flags(self) -> Sequence[FlagConfig]: ...
 
-    def base_url(self) -> str: ...
-    def http(self) -> httpx.AsyncClient: ...
-    def redis(self) -> aioredis.Redis: ...
+    def base_url(self, endpoint: HttpEndpoint) -> str: ...
+    def http(self, endpoint: HttpEndpoint) -> httpx.AsyncClient: ...
+    def redis(self, instance_name: str) -> aioredis.Redis: ...
 
 
 class FlagProvider(Protocol):
-    """One flag store. Modules implement this with a frozen dataclass instance named PROVIDER."""
+    """One flag store. A provider module exposes it as `PROVIDER: FlagProvider = ...`, so mypy
+    checks it against this seam."""
 
-    #: The `backend = "..."` a region names it with.
-    name: str
-    #: Its own config keys, beyond `backend`, `interval` and `timeout` (listed by check-config).
-    keys: tuple[str, ...]
+    @property
+    def name(self) -> str:
+        """The `backend = "..."` a region names it with."""
+        ...
 
-    def check(self, region: RegionConfig, t: Table, redis_names: Sequence[str]) -> None:
-        """Report what a region of this store lacks (`t.error(key, ...)`)."""
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Its own region keys, beyond `backend`, `interval` and `timeout` (listed by check-config)."""
+        ...
+
+    def read_options(self, t: Table, redis_names: Sequence[str]) -> RegionOptions:
+        """Read (and so allow) exactly its `keys` of one `[regions.NAME]` into its own frozen
+        record, reporting what is wrong or missing with `t.error(key, ...)`."""
         ...
 
     def authorization(self, token: str) -> str:
@@ -100,11 +137,6 @@ def url_with_path(base: str, *segments: str) -> str:
     parts = urlsplit(base)
     path = parts.path.rstrip("/") + "".join("/" + quote(str(segment), safe="") for segment in segments)
     return urlunsplit(parts._replace(path=path))
-
-
-def require_url(region: RegionConfig, t: Table) -> None:
-    if region.url is None and region.url_env is None:
-        t.error("url", f"is required for the {region.backend} backend (or url_env)")
 
 
 def parse_flag_value(raw: Any) -> tuple[bool, float]:

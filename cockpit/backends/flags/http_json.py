@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cockpit.backends.flags.base import (
+    ENDPOINT_KEYS,
     Fetched,
+    FlagProvider,
     FlagReadError,
+    HttpEndpoint,
     Missing,
     RegionClients,
-    require_url,
+    read_endpoint,
     served,
     url_with_path,
 )
@@ -22,21 +25,42 @@ if TYPE_CHECKING:
     from cockpit.config.reader import Table
 
 
+#: How a flag may be written: the endpoint's choice.
+WRITE_METHODS = ("PUT", "POST", "PATCH")
+
+
+@dataclass(frozen=True)
+class HttpJsonOptions:
+    """An HTTP-JSON region: its endpoint, and the method that writes one flag."""
+
+    endpoint: HttpEndpoint
+    write_method: str = "PUT"
+
+    def env_keys(self) -> tuple[tuple[str, str], ...]:
+        return self.endpoint.env_keys()
+
+
+def options_of(region: RegionConfig) -> HttpJsonOptions:
+    if not isinstance(region.options, HttpJsonOptions):
+        raise TypeError(f"region {region.name!r} is a {region.backend} region, not an http-json one")
+    return region.options
+
+
 @dataclass(frozen=True)
 class HttpJson:
     name: str = "http-json"
-    keys: tuple[str, ...] = ("url", "url_env", "token_env", "write_method")
+    keys: tuple[str, ...] = (*ENDPOINT_KEYS, "write_method")
 
-    def check(self, region: RegionConfig, t: Table, redis_names: Sequence[str]) -> None:
-        require_url(region, t)
+    def read_options(self, t: Table, redis_names: Sequence[str]) -> HttpJsonOptions:
+        return HttpJsonOptions(read_endpoint(t, self.name), t.str("write_method", "PUT", choices=WRITE_METHODS))
 
     def authorization(self, token: str) -> str:
         return f"Bearer {token}"
 
     async def fetch(self, source: RegionClients) -> dict[str, Fetched]:
-        name = source.region.name
+        name, endpoint = source.region.name, options_of(source.region).endpoint
         source.requests += 1
-        response = await source.http().get(source.base_url())
+        response = await source.http(endpoint).get(source.base_url(endpoint))
         response.raise_for_status()
         try:
             body = response.json()
@@ -59,16 +83,18 @@ class HttpJson:
         }
 
     async def set(self, source: RegionClients, flag: str, enabled: bool) -> str:
-        method = source.region.write_method
-        url = url_with_path(source.base_url(), flag)
-        response = await source.http().request(method, url, json={"enabled": enabled})
+        options = options_of(source.region)
+        method = options.write_method
+        url = url_with_path(source.base_url(options.endpoint), flag)
+        response = await source.http(options.endpoint).request(method, url, json={"enabled": enabled})
         if response.status_code >= 300:
             raise RuntimeError(f"{method} {url} answered HTTP {response.status_code}: {response.text[:120]}")
         return f"{method} {url} enabled={str(enabled).lower()}"
 
     def describe_set(self, region: RegionConfig, flag: str, enabled: bool) -> str:
-        url = url_with_path(region.url or f"${region.url_env}", flag)
-        return f"{region.write_method} {url} enabled={str(enabled).lower()}"
+        options = options_of(region)
+        url = url_with_path(options.endpoint.shown(), flag)
+        return f"{options.write_method} {url} enabled={str(enabled).lower()}"
 
 
-PROVIDER = HttpJson()
+PROVIDER: FlagProvider = HttpJson()

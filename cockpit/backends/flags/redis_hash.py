@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cockpit.backends.flags.base import Fetched, Missing, RegionClients, served
+from cockpit.backends.flags.base import Fetched, FlagProvider, Missing, RegionClients, served
 from cockpit.config.reader import check_ref
 
 if TYPE_CHECKING:
@@ -15,25 +15,45 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class RedisHashOptions:
+    """A Redis-hash region: the `[redis.NAME]` instance and the hash holding the flag values."""
+
+    redis: str
+    key: str
+
+    def env_keys(self) -> tuple[tuple[str, str], ...]:
+        return ()  # the Redis instance's own url_env is the redis section's
+
+
+def options_of(region: RegionConfig) -> RedisHashOptions:
+    if not isinstance(region.options, RedisHashOptions):
+        raise TypeError(f"region {region.name!r} is a {region.backend} region, not a redis-hash one")
+    return region.options
+
+
+@dataclass(frozen=True)
 class RedisHash:
     name: str = "redis-hash"
     keys: tuple[str, ...] = ("redis", "key")
 
-    def check(self, region: RegionConfig, t: Table, redis_names: Sequence[str]) -> None:
-        if region.redis is None:
+    def read_options(self, t: Table, redis_names: Sequence[str]) -> RedisHashOptions:
+        redis, key = t.name("redis"), t.str("key")
+        if redis is None:
             t.error("redis", "is required for the redis-hash backend")
-        check_ref(t, "redis", region.redis, list(redis_names), "a Redis instance")
-        if region.key is None:
+        check_ref(t, "redis", redis, list(redis_names), "a Redis instance")
+        if key is None:
             t.error("key", "is required for the redis-hash backend (the hash holding flag values)")
+        return RedisHashOptions(redis or "", key or "")
 
     def authorization(self, token: str) -> str:
         return f"Bearer {token}"  # never used: a Redis hash takes no token
 
     async def fetch(self, source: RegionClients) -> dict[str, Fetched]:
         """EXISTS + HMGET in one pipeline: a missing hash is told apart from a missing field."""
-        client = source.redis()
+        options = options_of(source.region)
+        client = source.redis(options.redis)
         source.requests += 1
-        key = source.region.key or ""
+        key = options.key
         async with client.pipeline(transaction=False) as pipe:
             pipe.exists(key)
             pipe.hmget(key, [f.name for f in source.flags])
@@ -49,11 +69,12 @@ class RedisHash:
         return out
 
     async def set(self, source: RegionClients, flag: str, enabled: bool) -> str:
-        await source.redis().hset(source.region.key or "", flag, "1" if enabled else "0")
+        options = options_of(source.region)
+        await source.redis(options.redis).hset(options.key, flag, "1" if enabled else "0")
         return self.describe_set(source.region, flag, enabled)
 
     def describe_set(self, region: RegionConfig, flag: str, enabled: bool) -> str:
-        return f"HSET {region.key} {flag} {'1' if enabled else '0'}"
+        return f"HSET {options_of(region).key} {flag} {'1' if enabled else '0'}"
 
 
-PROVIDER = RedisHash()
+PROVIDER: FlagProvider = RedisHash()

@@ -1,7 +1,8 @@
 """Which flag providers exist.
 
-Adding a flag provider = its module in this package (a `PROVIDER` implementing
-`cockpit.backends.flags.base.FlagProvider`) + its name in PROVIDER_MODULES (one line).
+Adding a flag provider = its module in this package (`PROVIDER: FlagProvider = ...`, so mypy
+checks it against `cockpit.backends.flags.base.FlagProvider`; it reads its own region keys
+into its own options record) + its name in PROVIDER_MODULES (one line).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cockpit.backends.flags.base import Fetched, FlagProvider, Missing
+from cockpit.backends.flags.base import Fetched, FlagProvider, HttpEndpoint, Missing
 from cockpit.backends.flags.registry import provider
 from cockpit.core.details import FlagCell
 from cockpit.core.readings import FLAGS, Clock, Reading, wall_clock
@@ -55,35 +55,37 @@ class FlagRegionSource:
         return [f"{f.name}@{self.region.name}" for f in self.flags]
 
     # -- clients (lazy: a Redis-hash region never imports httpx) --------------------------
-    def base_url(self) -> str:
-        if self.region.url:
-            return self.region.url
-        assert self.region.url_env
-        value = self._environ.get(self.region.url_env)
+    def base_url(self, endpoint: HttpEndpoint) -> str:
+        if endpoint.url:
+            return endpoint.url
+        assert endpoint.url_env
+        value = self._environ.get(endpoint.url_env)
         if not value:
             raise LookupError(
-                f"environment variable {self.region.url_env} (regions.{self.region.name}.url_env) is not set"
+                f"environment variable {endpoint.url_env} (regions.{self.region.name}.url_env) is not set"
             )
         return value
 
-    def http(self) -> httpx.AsyncClient:
+    def http(self, endpoint: HttpEndpoint) -> httpx.AsyncClient:
+        """The region's HTTP client (one endpoint per region), its token from `token_env`."""
         if self._http is None:
             import httpx
 
             headers = {"Accept": "application/json"}
-            if self.region.token_env:
-                token = self._environ.get(self.region.token_env)
+            if endpoint.token_env:
+                token = self._environ.get(endpoint.token_env)
                 if not token:
-                    raise LookupError(f"environment variable {self.region.token_env} is not set")
+                    raise LookupError(f"environment variable {endpoint.token_env} is not set")
                 headers["Authorization"] = self.provider.authorization(token)
             self._http = httpx.AsyncClient(timeout=self.region.timeout, headers=headers)
         return self._http
 
-    def redis(self) -> aioredis.Redis:
+    def redis(self, instance_name: str) -> aioredis.Redis:
+        """The client of `[redis.<instance_name>]` (one instance per region)."""
         if self._redis is None:
             import redis.asyncio as aioredis
 
-            instance = self.config.redis_named(self.region.redis or "")
+            instance = self.config.redis_named(instance_name)
             url = instance.resolve_url(self._environ)
             self._redis = aioredis.Redis.from_url(
                 url, socket_timeout=self.region.timeout, socket_connect_timeout=self.region.timeout

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cockpit.backends.flags.base import (
+    ENDPOINT_KEYS,
     Fetched,
+    FlagProvider,
     FlagReadError,
+    HttpEndpoint,
     Missing,
     RegionClients,
     Served,
-    require_url,
+    read_endpoint,
     url_with_path,
 )
 
@@ -45,19 +48,35 @@ def unleash_state(feature: Mapping[str, Any], environment: str) -> Served:
     return Served(True, rollout, strategies=len(strategies), constrained=constrained)
 
 
-def _environment(region: RegionConfig) -> str:
-    return region.environment or "production"
+@dataclass(frozen=True)
+class UnleashOptions:
+    """An Unleash region: its admin API, the project and the environment whose flags it reads."""
+
+    endpoint: HttpEndpoint
+    project: str = "default"
+    environment: str = "production"
+
+    def env_keys(self) -> tuple[tuple[str, str], ...]:
+        return self.endpoint.env_keys()
+
+
+def options_of(region: RegionConfig) -> UnleashOptions:
+    if not isinstance(region.options, UnleashOptions):
+        raise TypeError(f"region {region.name!r} is a {region.backend} region, not an unleash one")
+    return region.options
 
 
 @dataclass(frozen=True)
 class Unleash:
     name: str = "unleash"
-    keys: tuple[str, ...] = ("url", "url_env", "token_env", "project", "environment")
+    keys: tuple[str, ...] = (*ENDPOINT_KEYS, "project", "environment")
 
-    def check(self, region: RegionConfig, t: Table, redis_names: Sequence[str]) -> None:
-        require_url(region, t)
-        if region.environment is None:
+    def read_options(self, t: Table, redis_names: Sequence[str]) -> UnleashOptions:
+        endpoint = read_endpoint(t, self.name)
+        environment = t.str("environment")
+        if environment is None:
             t.error("environment", "is required for the unleash backend (an Unleash environment, e.g. production)")
+        return UnleashOptions(endpoint, t.str("project", "default"), environment or "production")
 
     def authorization(self, token: str) -> str:
         return token  # Unleash takes the bare token
@@ -65,8 +84,9 @@ class Unleash:
     async def fetch(self, source: RegionClients) -> dict[str, Fetched]:
         """One request lists the project's flags with `enabled` per environment; only flags
         enabled here need a second request, for the rollout % of their strategies."""
-        client, base = source.http(), source.base_url()
-        project, env = source.region.project, _environment(source.region)
+        options = options_of(source.region)
+        client, base = source.http(options.endpoint), source.base_url(options.endpoint)
+        project, env = options.project, options.environment
         source.requests += 1
         listing = await client.get(url_with_path(base, "api", "admin", "projects", project, "features"))
         listing.raise_for_status()
@@ -112,12 +132,20 @@ class Unleash:
         return out
 
     async def set(self, source: RegionClients, flag: str, enabled: bool) -> str:
-        region, env = source.region, _environment(source.region)
-        switch = "on" if enabled else "off"
+        region, options = source.region, options_of(source.region)
+        env, switch = options.environment, "on" if enabled else "off"
         url = url_with_path(
-            source.base_url(), "api", "admin", "projects", region.project or "", "features", flag, "environments", env
+            source.base_url(options.endpoint),
+            "api",
+            "admin",
+            "projects",
+            options.project,
+            "features",
+            flag,
+            "environments",
+            env,
         )
-        response = await source.http().post(url_with_path(url, switch))
+        response = await source.http(options.endpoint).post(url_with_path(url, switch))
         if response.status_code == 409:
             raise RuntimeError(f"Unleash refused (409): {flag} has no strategy in {env}, so it cannot be turned on")
         if response.status_code >= 300:
@@ -125,7 +153,7 @@ class Unleash:
         return self.describe_set(region, flag, enabled)
 
     def describe_set(self, region: RegionConfig, flag: str, enabled: bool) -> str:
-        return f"POST …/environments/{_environment(region)}/{'on' if enabled else 'off'}"
+        return f"POST …/environments/{options_of(region).environment}/{'on' if enabled else 'off'}"
 
 
 def _api_message(response: httpx.Response, fallback: str) -> str:
@@ -138,4 +166,4 @@ def _api_message(response: httpx.Response, fallback: str) -> str:
     return str(message)[:160] if message else fallback
 
 
-PROVIDER = Unleash()
+PROVIDER: FlagProvider = Unleash()
