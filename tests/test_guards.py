@@ -5,6 +5,7 @@ pauses for a human when Prometheus cannot be read. A guard never undoes anything
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ QUERY = "checkout 5xx ratio"
 LIMIT = 0.2
 
 
-def guarded_restart(redis_url: str, prometheus: str, settle: str) -> str:
+def guarded_restart(redis_url: str, prometheus: str, settle: str, prometheus_timeout: str = "1s") -> str:
     """Two home-grown list queues with pause keys, stage 1 and stage 2; the error rate from Prometheus."""
     return f'''
 [incident]
@@ -62,7 +63,7 @@ settle = "{settle}"
 max_error_rate = {LIMIT}
 [prometheus]
 url = "{prometheus}"
-timeout = "1s"
+timeout = "{prometheus_timeout}"
 interval = "1s"
 [[prometheus.queries]]
 name = "{QUERY}"
@@ -204,6 +205,58 @@ async def test_an_unreachable_prometheus_pauses_the_step_until_continued_or_abor
     pause = entries(tmp_path, "guard")[0]
     assert pause.data["outcome"] == "pause" and "unreachable" in pause.data["readings"][0]
     assert pause.data["before"] and "error_rate" in pause.data["before"][0]
+
+
+async def test_a_stale_prometheus_pauses_the_step_before_any_error(
+    tmp_path: Path, redis_url: str, prometheus_server, metrics_exporter
+) -> None:
+    """Prometheus stops answering but the client has not given up yet (timeout 8 s, read
+    every 1 s): the last good reading turns STALE (older than 2 s) long before the read
+    fails. The guard must not wait for the error: stale is inconclusive, the step pauses."""
+    client = redis.Redis.from_url(redis_url)
+    metrics_exporter.set_error_ratio(0.0)
+    prom = proxy_to(prometheus_server.url)
+    config = guarded_restart(redis_url, f"http://{prom.address}", "3s", prometheus_timeout="8s")
+    session = session_for(config, tmp_path)
+    asked: list[GuardPause] = []
+    decisions = [True, False]  # continue the first run, abort the second
+
+    def prometheus_hangs_after_stage_1(line: str) -> None:
+        if line.startswith("stage 1:"):
+            prom.set_mode("slow")
+
+    async def decide(pause: GuardPause) -> bool:
+        asked.append(pause)
+        assert session.runbook.state("restart") is StepState.PAUSED
+        slot = session.board.slot(ERROR_RATE, QUERY)
+        assert slot is not None and slot.latest.error is None, "the read has failed already: not the stale case"
+        return decisions[len(asked) - 1]
+
+    try:
+        for _ in decisions:
+            prom.set_mode("pass")
+            await error_rate_low(session)
+            pause_both(client)
+            await session.run_action("restart_staged", _yes, prometheus_hangs_after_stage_1, decide=decide)
+    finally:
+        prom.stop()
+        await session.backends.close()
+        session.journal.close()
+    assert [p.label for p in asked] == ["the stage after 1", "the stage after 1"]
+    for pause in asked:
+        assert pause.verdict.reason.startswith(f"inconclusive: {QUERY}: stale ("), pause.verdict.reason
+    # Continued: both stages ran. Aborted: stage 1 left running, stage 2 still paused, nothing undone.
+    first, second = [e.data for e in entries(tmp_path, "action") if e.data.get("phase") == "result"]
+    assert first["resumed"] == ["guard-a", "guard-b"] and "guard" not in first, first
+    assert second["resumed"] == ["guard-a"] and second["still_paused"] == ["guard-b"], second
+    assert second["guard"] == "aborted" and "stage 1 (guard-a) resumed (left running" in second["state_left"]
+    assert not client.exists("guard-a:paused") and client.exists("guard-b:paused")
+    guard = entries(tmp_path, "guard")
+    assert [e.data["event"] for e in guard] == ["pause", "continue", "pause", "abort"]
+    pause = guard[0].data
+    assert pause["outcome"] == "pause" and pause["at"] == "the stage after 1"
+    assert re.fullmatch(rf"{QUERY}: stale \(\d+s old\)", pause["readings"][0]), pause["readings"]
+    assert "not >" in pause["before"][0]
 
 
 async def test_the_cockpit_shows_a_paused_then_halted_step(

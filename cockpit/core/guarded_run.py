@@ -4,7 +4,9 @@ answers the action's checkpoints: go on, `Halted`, or — when the guard is inco
 pause the step until a human continues or aborts.
 
 The session owns time: with its poll loop running, each tick judges the board the pollers
-keep fresh; without it (headless `cockpit act`), each tick reads the sources first.
+keep fresh; without it (headless `cockpit act`), the guard reads its own sources beside
+its ticks (a read that hangs never stops the guard's clock: the reading goes stale, and
+the guard pauses on it, before the read times out).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
 
 #: Seconds between guard observations (real time): the session's gate tick.
 GUARD_TICK = 0.5
-#: Without the poll loop, the sources are read at most this often (real seconds).
+#: Without the poll loop, the guard's sources are read at most this often (real seconds),
+#: one read at a time; the guard judges the board every GUARD_TICK meanwhile.
 HEADLESS_READ = 1.0
 
 
@@ -110,18 +113,36 @@ class GuardedRun:
                 await self._task
 
     async def _ticks(self) -> None:
-        while True:
-            if not self.host.running:
-                # An unreadable source makes the guard UNKNOWN (a pause); it never crashes the run.
-                with contextlib.suppress(Exception):
-                    await self.host.refresh_now(self.kinds)
-            try:
-                self.observe()
-            except Exception as exc:  # noqa: BLE001 - a guard that cannot be judged pauses; the clock goes on
-                self.last = GuardVerdict(GuardOutcome.PAUSE, f"the guard could not be judged: {exc}", ())
-                self._ticked.set()
-                self._ticked = asyncio.Event()
-            await asyncio.sleep(GUARD_TICK if self.host.running else HEADLESS_READ)
+        loop = asyncio.get_running_loop()
+        reading: asyncio.Task[None] | None = None
+        next_read = loop.time()
+        try:
+            while True:
+                if not self.host.running and (reading is None or reading.done()) and loop.time() >= next_read:
+                    # Headless, the guard reads its sources itself, beside its clock, never in
+                    # its way: a read that hangs (a server that accepts and never answers)
+                    # must not stop the ticks, or a reading that went stale would be judged
+                    # only once the read times out, or not at all before the next stage.
+                    reading = asyncio.create_task(self._read())
+                    next_read = loop.time() + HEADLESS_READ
+                    await asyncio.wait({reading}, timeout=GUARD_TICK)  # a quick read lands first
+                try:
+                    self.observe()
+                except Exception as exc:  # noqa: BLE001 - a guard that cannot be judged pauses; the clock goes on
+                    self.last = GuardVerdict(GuardOutcome.PAUSE, f"the guard could not be judged: {exc}", ())
+                    self._ticked.set()
+                    self._ticked = asyncio.Event()
+                await asyncio.sleep(GUARD_TICK)
+        finally:
+            if reading is not None and not reading.done():
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
+
+    async def _read(self) -> None:
+        # An unreadable source makes the guard UNKNOWN (a pause); it never crashes the run.
+        with contextlib.suppress(Exception):
+            await self.host.refresh_now(self.kinds)
 
     def observe(self) -> GuardVerdict:
         verdict = self.last = self.watch.observe(self.host.board, self.now())
