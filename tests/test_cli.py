@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,3 +106,23 @@ def test_scripts_drill_starts_the_drill_on_a_terminal(tmp_path: Path) -> None:
         proc.wait(15)
         os.close(master)
     assert journal.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [(["check-config", "config.example.toml"], 141), (["--version"], 141), (["check-config", "--help"], 0)],
+    ids=["check-config", "version", "help"],
+)
+def test_a_closed_stdout_ends_the_command_quietly(argv: list[str], code: int) -> None:
+    """`cockpit check-config … | head -1`: the reader goes away; the command stops with
+    the shell's SIGPIPE code and no traceback (the pipe's read end is closed before it
+    starts). argparse's help already ignores a failed write and exits 0."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "cockpit", *argv], stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == "" and done.returncode == code, (done.returncode, done.stderr)
