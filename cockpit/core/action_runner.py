@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from cockpit.actions import Action, ActionOutcome, Preview, Result
 from cockpit.actions.data import data_dict
 from cockpit.actions.guarded import GuardStop, no_checkpoint
-from cockpit.core import approvals, step_checks
+from cockpit.core import approvals, step_checks, undo_verify
 from cockpit.core.guarded_run import Decide, GuardedRun, guard_stop_result
 from cockpit.core.polling import short_error
 from cockpit.core.runbook import StepState
@@ -315,6 +315,17 @@ async def _run(
         saved = session.record("action", summary, step=step, data=data, keep=True)
     if step and run is not None and run.stopped is not None:
         session.set_step(step, StepState.HALTED, f"{run.stopped.word.lower()}: {run.stopped.reason}", keep=True)
+    elif step and ok and (judged := undo_verify.judge(session, step)):
+        # The action did what it said; the change counts as undone only when its readings say so.
+        verdict = await undo_verify.settle(session, step, action.name, judged, confirm)
+        if verdict.counts:
+            session.set_step(step, StepState.DONE, None if verdict.ok else "accepted unverified", keep=True)
+        else:
+            ok = False
+            not_verified = "; ".join(j.line for j in step_checks.failing(judged))
+            summary += f"; undo NOT verified: {not_verified}"
+            verified = Result(False, "undo not verified", state_left=f"the undo ran but not verified: {not_verified}")
+            session.set_step(step, StepState.FAILED, f"undo not verified: {not_verified}", keep=True)
     elif step:
         session.set_step(step, StepState.DONE if ok else StepState.FAILED, keep=True)
     if saved is None or session.journal.unsaved:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.core.runbook import Runbook, StepState
+from cockpit.core.undo_verify import Verdict, verdicts
 from cockpit.incident.journal import Entry
 
 RELEASE_KIND = "release"
@@ -29,6 +30,9 @@ class ChangeRow:
     order: tuple[int, ...]  # their places in the runbook (1-based)
     after: tuple[str, ...]  # changes whose undo must be verified first
     state: str  # not undone, undoing, partly undone (1 of 2), undone, failed, halted/paused by its guard, skipped
+    verified: str = (
+        ""  # "✔ verified: <reading>", "✖ not verified: <reading>", or "" (not judged yet / nothing to verify)
+    )
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,15 @@ def change_state(runbook: Runbook, steps: Sequence[str]) -> str:
     return "not undone" if done == 0 else f"partly undone ({done} of {len(states)})"
 
 
+def _verified(steps: Sequence[str], judged: dict[str, Verdict]) -> str:
+    """The verdict of the change's last judged step (the one carrying its `verify`)."""
+    lines = [judged[s].line for s in steps if s in judged]
+    return lines[-1] if lines else ""
+
+
 def release_view(runbook: Runbook, entries: Iterable[Entry]) -> ReleaseView:
+    entries = list(entries)
+    judged = verdicts(entries)
     record: dict[str, Any] | None = None
     for entry in entries:
         if entry.kind == RELEASE_KIND and isinstance(entry.data.get("changes"), list):
@@ -87,6 +99,7 @@ def release_view(runbook: Runbook, entries: Iterable[Entry]) -> ReleaseView:
                     tuple(order[s] for s in steps if s in order),
                     _strs(raw.get("after")),
                     change_state(runbook, steps),
+                    _verified(steps, judged),
                 )
             )
         rid, title = str(record.get("id", "")), str(record.get("title", ""))
@@ -112,6 +125,7 @@ def release_view(runbook: Runbook, entries: Iterable[Entry]) -> ReleaseView:
                 tuple(order[s] for s in ids),
                 (),
                 change_state(runbook, ids),
+                _verified(ids, judged),
             )
         )
     return ReleaseView("release map (from the runbook's steps)", tuple(rows))

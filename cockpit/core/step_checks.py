@@ -52,12 +52,24 @@ def failing(judged: tuple[Judged, ...]) -> tuple[Judged, ...]:
 
 
 def waiting_on(session: SessionCore, step_id: str | None) -> list[str]:
-    """Titles of the steps this one comes `after` that are not done (verified) yet."""
+    """Titles of the steps this one comes `after` that are not done and verified yet: a step
+    with `verify` conditions counts only once its readings held (or a typed reason accepted it)."""
+    from cockpit.core.undo_verify import verdicts
+
     step = session.runbook.get(step_id)
     if step is None:
         return []
     book = session.runbook
-    return [book.step(a).title for a in step.after if a in book.states and book.state(a) is not StepState.DONE]
+    judged = (
+        verdicts(session.journal.entries) if any(book.step(a).verify for a in step.after if a in book.states) else {}
+    )
+
+    def satisfied(a: str) -> bool:
+        if book.state(a) is not StepState.DONE:
+            return False
+        return not book.step(a).verify or (a in judged and judged[a].counts)
+
+    return [book.step(a).title for a in step.after if a in book.states and not satisfied(a)]
 
 
 def override_problem(reason: str | None) -> str | None:

@@ -27,6 +27,7 @@ KINDS = (
     "override",
     "guard",
     "release",
+    "undo_verify",  # a release step's `verify` judged on readings after its undo ran
 )
 
 

@@ -334,8 +334,10 @@ class ReleaseScreen(Dialog[None]):
                     ("owner (backup)", True),
                     ("after", True),
                     ("state", False),
+                    ("undo verified (readings)", True),
                 ):
                     table.add_column(column, overflow="fold", no_wrap=not wrap, ratio=2 if wrap else None)
+                table.columns[4].ratio = 3  # an owner (backup) is what you look for at 2 a.m.: on one line
                 for r in self.view.rows:
                     # Text, never markup: a release file's words are shown, not interpreted.
                     table.add_row(
@@ -346,6 +348,10 @@ class ReleaseScreen(Dialog[None]):
                         Text(visible(r.owner) + (f" ({visible(r.backup)})" if r.backup else "") or "—"),
                         Text(", ".join(visible(a) for a in r.after) or "—"),
                         Text(r.state, style=RELEASE_STATE_STYLE.get(r.state.split(" (")[0], "")),
+                        Text(
+                            visible(r.verified) or "—",
+                            style="green" if r.verified.startswith("✔") else "bold red" if r.verified else "",
+                        ),
                     )
                 yield Static(table, id="release-table")
             yield self.hint_line()
