@@ -5,6 +5,7 @@ pauses for a human when Prometheus cannot be read. A guard never undoes anything
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from pathlib import Path
@@ -207,17 +208,21 @@ async def test_an_unreachable_prometheus_pauses_the_step_until_continued_or_abor
     assert pause.data["before"] and "error_rate" in pause.data["before"][0]
 
 
+@pytest.mark.parametrize("polling", [False, True], ids=["headless", "poll-loop"])
 async def test_a_stale_prometheus_pauses_the_step_before_any_error(
-    tmp_path: Path, redis_url: str, prometheus_server, metrics_exporter
+    tmp_path: Path, redis_url: str, prometheus_server, metrics_exporter, polling: bool
 ) -> None:
     """Prometheus stops answering but the client has not given up yet (timeout 8 s, read
     every 1 s): the last good reading turns STALE (older than 2 s) long before the read
-    fails. The guard must not wait for the error: stale is inconclusive, the step pauses."""
+    fails. The guard must not wait for the error: stale is inconclusive, the step pauses.
+    Headless (`cockpit act`: the guard reads its sources itself) and with the session's
+    poll loop (as under the TUI)."""
     client = redis.Redis.from_url(redis_url)
     metrics_exporter.set_error_ratio(0.0)
     prom = proxy_to(prometheus_server.url)
     config = guarded_restart(redis_url, f"http://{prom.address}", "3s", prometheus_timeout="8s")
     session = session_for(config, tmp_path)
+    loop = asyncio.create_task(session.run()) if polling else None
     asked: list[GuardPause] = []
     decisions = [True, False]  # continue the first run, abort the second
 
@@ -237,8 +242,13 @@ async def test_a_stale_prometheus_pauses_the_step_before_any_error(
             prom.set_mode("pass")
             await error_rate_low(session)
             pause_both(client)
+            assert session.running is polling
             await session.run_action("restart_staged", _yes, prometheus_hangs_after_stage_1, decide=decide)
     finally:
+        if loop is not None:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
         prom.stop()
         await session.backends.close()
         session.journal.close()
