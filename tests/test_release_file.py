@@ -350,10 +350,15 @@ def test_run_with_a_bad_release_file_says_why_and_exits_2_before_the_screen(tmp_
 
 def test_release_steps_frame_the_undo_with_the_default_steps(tmp_path: Path, config) -> None:  # type: ignore[no-untyped-def]
     from cockpit.core.release_steps import release_steps
+    from cockpit.core.runbook import FRAME_HEAD, FRAME_TAIL, Phase, frame_ids
 
     steps = release_steps(load_release(write(tmp_path, RELEASE), config), config)
     ids = [s.id for s in steps]
     assert ids[:2] == ["declare", "alert"] and ids[-4:] == ["verify", "watch", "update", "close"]
+    # The frame is chosen by phase; its ids stay the default ones (old journals resume).
+    assert [s.phase for s in steps[:2]] == list(FRAME_HEAD) and [s.phase for s in steps[-4:]] == list(FRAME_TAIL)
+    assert frame_ids() == ("declare", "alert", "verify", "watch", "update", "close")
+    assert not {s.phase for s in steps[2:-4]} & {*FRAME_HEAD, Phase.WATCH, Phase.CLOSE}
     assert ids[2:-4] == [p.step_id for p in plan(load_release(write(tmp_path, RELEASE), config))]
     names = [s.action.name for s in steps if s.action]
     assert len(names) == len(set(names))  # one action instance per step

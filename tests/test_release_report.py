@@ -62,6 +62,13 @@ def journal(tmp_path: Path) -> Path:
         data={"state": "skipped", "reason": "status page never went out"},
         operator=ben,
     )
+    # Closing before RESTORED is an override too, but of the close step, not of an undo: not a stop here.
+    j.append(
+        "override",
+        "override: closed at broken",
+        step="close",
+        data={"what": "close before RESTORED (gate broken: 5xx)", "reason": "handing over to day shift"},
+    )
     j.close()
     return path
 

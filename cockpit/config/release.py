@@ -40,10 +40,6 @@ CHANGE_KINDS: dict[str, str] = {
 }
 
 
-#: Step ids the runbook keeps around a release's undo steps: no change may take one.
-FRAME_IDS = ("declare", "alert", "verify", "watch", "update", "close")
-
-
 def register_change_kind(kind: str, description: str) -> None:
     CHANGE_KINDS[kind] = description
 
@@ -226,9 +222,12 @@ def _check_step_ids(tables: list[Table], changes: list[Change | None]) -> None:
 
 
 def _read_change(t: Table, config: Config, settings: ReleaseSettings) -> Change | None:
+    from cockpit.core.runbook import frame_ids  # here: the runbook module reads the config
+
+    frame = frame_ids()  # the runbook's own steps around the undo (declare, alert, ..., close)
     change_id = t.name("id", required=True)
-    if change_id in FRAME_IDS:
-        t.error("id", f'"{change_id}" is a runbook step of its own (taken: {", ".join(FRAME_IDS)})')
+    if change_id in frame:
+        t.error("id", f'"{change_id}" is a runbook step of its own (taken: {", ".join(frame)})')
         change_id = None
     kinds = tuple(CHANGE_KINDS)
     kind = t.str("kind", required=True, choices=kinds)
@@ -247,8 +246,8 @@ def _read_change(t: Table, config: Config, settings: ReleaseSettings) -> Change 
             continue
         params = {k: v for k, v in spec.read(u, config).items() if v is not None}
         if (step := u.name("step")) is not None:
-            if step in FRAME_IDS:
-                u.error("step", f'"{step}" is a runbook step of its own (taken: {", ".join(FRAME_IDS)})')
+            if step in frame:
+                u.error("step", f'"{step}" is a runbook step of its own (taken: {", ".join(frame)})')
             params["step"] = step
         u.finish(f" (keys of {action}: {', '.join(sorted(u.known() - {'action'})) or 'none'})")
         undo.append(Undo(action, params))

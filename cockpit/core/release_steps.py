@@ -12,11 +12,11 @@ same; further instances are named `KIND:STEP`.
 from __future__ import annotations
 
 from cockpit.config import Config
-from cockpit.config.release import FRAME_IDS, GuardRule, ReleaseMap
+from cockpit.config.release import GuardRule, ReleaseMap
 from cockpit.config.release_undo import UNDO_KINDS
 from cockpit.core.guard import GuardSpec, restart_guard
 from cockpit.core.release_plan import PlannedUndo, plan
-from cockpit.core.runbook import ActionRef, Phase, StepDef, default_steps
+from cockpit.core.runbook import FRAME_HEAD, FRAME_TAIL, ActionRef, Phase, StepDef, default_steps
 
 
 def _targets(planned: PlannedUndo) -> str:
@@ -44,11 +44,12 @@ def _clip(text: str, width: int) -> str:
 
 def release_steps(release_map: ReleaseMap, config: Config) -> tuple[StepDef, ...]:
     """The runbook of a release: the default frame around the release's undo steps."""
-    frame = {s.id: s for s in default_steps(config) if s.id in FRAME_IDS}
+    defaults = default_steps(config)
     # The default step of each undo phase (one per phase without a config): its key, name, short.
-    by_phase = {s.phase: s for s in default_steps() if s.id not in FRAME_IDS}
-    head = [frame[i] for i in ("declare", "alert") if i in frame]
-    tail = [frame[i] for i in ("verify", "watch", "update", "close") if i in frame]
+    frame = (*FRAME_HEAD, *FRAME_TAIL)
+    by_phase = {s.phase: s for s in default_steps() if s.phase not in frame}
+    head = [s for p in FRAME_HEAD for s in defaults if s.phase is p]
+    tail = [s for p in FRAME_TAIL for s in defaults if s.phase is p]
     keys = {s.key for s in (*head, *tail) if s.key}
     names = {s.action.name for s in (*head, *tail) if s.action}
     phases_seen: set[Phase] = set()

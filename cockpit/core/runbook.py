@@ -51,6 +51,18 @@ class Phase(Enum):
     CLOSE = "close"
 
 
+#: The frame every runbook keeps around a release's undo steps, chosen by phase (the step ids
+#: stay the default ones, so older journals resume): these open it, in this order ...
+FRAME_HEAD = (Phase.DECLARE, Phase.ALERT)
+#: ... and these close it.
+FRAME_TAIL = (Phase.VERIFY, Phase.WATCH, Phase.UPDATE, Phase.CLOSE)
+
+
+def frame_ids() -> tuple[str, ...]:
+    """The default frame's step ids: a release change or undo step may not take one."""
+    return tuple(s.id for s in default_steps() if s.phase in (*FRAME_HEAD, *FRAME_TAIL))
+
+
 #: Action kinds the session handles itself (dialogs, the watch), not built by an action registry.
 SESSION_KINDS = ("declare", "watch", "close")
 

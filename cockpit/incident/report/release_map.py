@@ -131,7 +131,7 @@ def release_section(entries: Iterable[Entry]) -> ReleaseSection | None:
             head = d
         elif e.kind == "step" and e.step:
             states[e.step] = (str(d.get("state", "")), e.operator, e.at, str(d.get("reason") or ""))
-        elif e.kind == "override" and e.step and e.step != "close":
+        elif e.kind == "override" and e.step:  # kept below when on an undo step (not, e.g., closing early)
             stops.append(Stop(e.at, e.operator, e.step, "override", str(d.get("reason") or ""), _readings(d)))
         elif e.kind == "guard" and d.get("event") in ("halt", "pause", "abort"):
             what = f"guard {d.get('event')}"
@@ -141,6 +141,8 @@ def release_section(entries: Iterable[Entry]) -> ReleaseSection | None:
     changes = tuple(_change(c) for c in head["changes"] if isinstance(c, dict))
     undo_of = {str(u.get("step")): (str(c.get("id")), str(u.get("undo", ""))) for c in head["changes"]
                if isinstance(c, dict) for u in c.get("undo", []) if isinstance(u, dict)}  # fmt: skip
+    undo_steps = set(_strs(head.get("order")))
+    stops = [s for s in stops if s.what != "override" or s.step in undo_steps]
     order = []
     for step in _strs(head.get("order")):
         change, undo = undo_of.get(step, ("", ""))
