@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from cockpit.backends import Backends, Targeted
 from cockpit.config import Config
 from cockpit.core.readings import CHECKS, QUEUES
-from cockpit.core.runbook import ActionRef, StepDef, default_steps
+from cockpit.core.runbook import SESSION_KINDS, ActionRef, StepDef, default_steps
 from cockpit.core.source import Source
 from cockpit.core.step_meta import distinct_actions
 from cockpit.core.timebase import Timebase
@@ -90,6 +90,17 @@ def update_sender(config: Config, environ: Mapping[str, str]) -> Callable[[str, 
     return send
 
 
+#: `cockpit act` names that exist only aimed at one queue (`cockpit act pause_queue NAME`).
+TARGET_ONLY = ("pause_queue", "resume_queue")
+
+
+def action_names(steps: Sequence[StepDef], actions: Mapping[str, object]) -> tuple[str, ...]:
+    """What `cockpit act` takes: the runbook's action instances (each step's, as the action
+    registry built them), the config's other actions (maintenance), and the targeted ones."""
+    names = [s.action.name for s in steps if s.action and s.action.kind not in SESSION_KINDS]
+    return tuple(dict.fromkeys([*names, *actions, *TARGET_ONLY]))
+
+
 def build_actions(
     config: Config, sources: list[Source], env: Mapping[str, str], steps: Sequence[StepDef] | None = None
 ) -> tuple[dict[str, Action], Targeted, list[Callable[[], Awaitable[None]]]]:
@@ -122,7 +133,7 @@ def build_actions(
         return None
 
     def targeted(name: str, target: str) -> Action:
-        if name in ("pause_queue", "resume_queue", "pause_risky"):
+        if name in (*TARGET_ONLY, "pause_risky"):
             control.queue(target)  # raises with the list of known queues
             if name == "resume_queue":
                 return ResumeQueues(control, [target], title=f"Resume {target}")

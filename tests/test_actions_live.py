@@ -413,6 +413,29 @@ def test_act_dry_run_prints_the_preview_and_changes_nothing(tmp_path: Path, redi
     assert all(e.operator == "bob" for e in entries)
 
 
+def test_act_takes_the_runbooks_action_instances_not_a_fixed_list(tmp_path: Path, redis_url: str) -> None:
+    """The names come from the runbook the action registry built: a release's second cache
+    clear (`clear_caches:STEP`) runs headless; a name the runbook lacks is refused with the list."""
+    r = redis.Redis.from_url(redis_url)
+    r.mset({f"cart:total:{i}": i for i in range(3)})
+    release = tmp_path / "release.toml"
+    release.write_text(
+        '[release]\nid = "r1"\nowner = "sam"\n'
+        '[[changes]]\nid = "cart"\nkind = "cache"\nwhat = "cart totals"\nowner = "lee"\n'
+        'undo = [{ action = "clear_caches", caches = ["cart-totals"] }]\n'
+        '[[changes]]\nid = "cart-again"\nkind = "cache"\nwhat = "cart totals, second rule"\nowner = "lee"\n'
+        'undo = [{ action = "clear_caches", caches = ["cart-totals"] }]\n'
+    )
+    config = config_text(redis_url, journal=tmp_path / "j.jsonl") + f'\n[release]\nfile = "{release}"\n'
+    done = run_act(tmp_path, config, "clear_caches:cart-again", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "cart-totals: 3 keys match" in done.stdout
+    done = run_act(tmp_path, config, "clear_cache", "--dry-run")
+    assert done.returncode == 2
+    assert "no action 'clear_cache' in this runbook (actions: " in done.stderr
+    assert "clear_caches:cart-again" in done.stderr and "pause_queue" in done.stderr
+
+
 def test_act_without_yes_and_without_a_terminal_changes_nothing(tmp_path: Path, redis_url: str) -> None:
     r = redis.Redis.from_url(redis_url)
     r.set("cart:total:1", 1)

@@ -20,7 +20,7 @@ from cockpit.config import Config
 from cockpit.core.redact import Redactor
 from cockpit.core.session import Session
 from cockpit.incident.journal import Journal, JournalError, Operator
-from cockpit.wiring import build_live, join_shared
+from cockpit.wiring import TARGET_ONLY, action_names, build_live, join_shared
 
 
 def command(args: argparse.Namespace) -> int:
@@ -43,6 +43,10 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
     backends = build_live(cfg, steps=release.steps if isinstance(release, Derived) else None)
     redactor = Redactor.from_env(cfg.secret_env_names())
     console = Console(redactor)
+    if args.action not in (known := action_names(backends.steps, backends.actions)):
+        # The names are the runbook's action instances (built by the action registry), not a fixed list.
+        console.err(f"cockpit act: no action {args.action!r} in this runbook (actions: {', '.join(known)})")
+        return EXIT_USAGE
     try:
         journal = Journal.open(journal_path, Operator.detect(args.operator), redactor)
     except JournalError as exc:
@@ -64,7 +68,7 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
             "cockpit stopped; re-verify before retrying"
         )
     name = args.action
-    if args.target or name in ("pause_queue", "resume_queue"):
+    if args.target or name in TARGET_ONLY:
         if not args.target:
             console.err(f"cockpit act: {name} needs a TARGET (a queue name)")
             return EXIT_USAGE

@@ -12,21 +12,6 @@ from typing import NoReturn
 
 from cockpit.cli.common import EXIT_OK, EXIT_USAGE
 
-ACT_NAMES = (
-    "pause_risky",
-    "pause_queue",
-    "resume_queue",
-    "maintenance",
-    "flags_safe",
-    "revert",
-    "clear_caches",
-    "repair",
-    "restart_staged",
-    "verify_paths",
-    "status_update",
-    "customer_update",
-)
-
 
 def handler(module: str) -> Callable[[argparse.Namespace], int]:
     """The subcommand in `cockpit.cli.<module>`: its `command(args)`, imported when called."""
@@ -132,11 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     act = sub.add_parser(
         "act",
         help="run one rollback action headless, journaled like a keypress",
-        description="Actions: " + ", ".join(ACT_NAMES) + ". TARGET names one queue (pause_queue, "
+        description="ACTION is one of the runbook's action instances, as the action registry builds them "
+        "for this config (and release file): pause_risky, flags_safe, revert, clear_caches, repair, "
+        "restart_staged, verify_paths, status_update, customer_update, maintenance by default; a release's "
+        "further instances are KIND:STEP; a name it does not have is refused with the list. "
+        "pause_queue / resume_queue take a TARGET queue. TARGET names one queue (pause_queue, "
         "resume_queue), cache (clear_caches), repair script (repair) or flag (flags_safe).",
     )
     act.add_argument("--config", required=True, metavar="PATH", help="the TOML config file")
-    act.add_argument("action", metavar="ACTION", choices=ACT_NAMES, help="one of: " + ", ".join(ACT_NAMES))
+    act.add_argument("action", metavar="ACTION", help="an action of the runbook (an unknown one lists them)")
     act.add_argument("target", metavar="TARGET", nargs="?", help="the one queue, cache, repair or flag to act on")
     act.add_argument("--dry-run", action="store_true", help="print the preview (read live) and change nothing")
     act.add_argument("--yes", action="store_true", help="confirm without asking (for scripts)")
