@@ -95,7 +95,7 @@ class Panel(Widget, can_focus=True):
         title = self.title
         if self.filter_text:
             title += f" /{self.filter_text}"
-        self.border_title = title
+        self.border_title = Text(title)  # the typed filter is shown, never read as markup ("[/x]" ended the app)
         self.redraw()
 
     def redraw(self) -> None:
@@ -189,7 +189,7 @@ class Panel(Widget, can_focus=True):
         self.total_rows = total
         title = self.title + (f" /{self.filter_text} ({len(self.row_ids)} of {total})" if self.filter_text else "")
         if title != self.border_title:
-            self.border_title = title
+            self.border_title = Text(title)
 
     def _show(self, renderable: RenderableType) -> None:
         """Same number of lines: repaint only the changed ones, in place. Otherwise lay out

@@ -111,7 +111,7 @@ class LogPanel(RichLog):
     def _subtitle(self, last_seq: int | None = None) -> None:
         where = f" · last #{last_seq}" if last_seq is not None else ""
         if self.filter_text:
-            self.border_subtitle = f"/{self.filter_text}: {len(self.shown)} of {len(self.entries)} entries"
+            self.border_subtitle = Text(f"/{self.filter_text}: {len(self.shown)} of {len(self.entries)} entries")
         else:
             self.border_subtitle = f"{self.count} entries{where}"
 
@@ -125,7 +125,8 @@ class LogPanel(RichLog):
         for entry in self.shown:
             self.write(entry_line(entry))
         self.count = count
-        self.border_title = "Incident log" + (f" /{self.filter_text}" if self.filter_text else "")
+        # Text: the typed filter is shown, never read as markup ("[/x]" ended the app).
+        self.border_title = Text("Incident log" + (f" /{self.filter_text}" if self.filter_text else ""))
         self._subtitle(entries[-1].seq if entries else None)
 
     # -- the cursor ----------------------------------------------------------------------

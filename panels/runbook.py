@@ -135,7 +135,8 @@ class RunbookPanel(Static, can_focus=True):
             else "all steps closed"
         )
         if subtitle != self._subtitle:  # setting it, even to the same text, repaints the whole panel
-            self._subtitle = self.border_subtitle = subtitle
+            self._subtitle = subtitle
+            self.border_subtitle = Text(subtitle)  # Text: as markup, a key "[d]" was read as a dim tag and vanished
         # Only the changed cells reach the screen: a precondition's reading under the next
         # step changes every few seconds, and repainting the whole panel for it was most of
         # an idle drill's bytes.

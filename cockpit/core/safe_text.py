@@ -13,7 +13,11 @@ such character into a visible stand-in, so it is shown, never obeyed:
 - newline and tab are kept only when the caller asks (a multi-line log, a report).
 
 One `str.translate` over a fixed table: linear in the text, no regular expression.
-Rich markup is not this module's business: widgets already show it literally.
+
+Markup is not this module's business, and widgets do NOT show it literally by default:
+Textual's `Static`/`Label`, a `Button`'s label, a border title and `notify()` read a plain
+`str` as markup, so `[b]payments[/b]` loses its brackets and `[/x]` raises MarkupError and
+ends the app. The UI passes outside text as `rich.text.Text(...)` (or `markup=False`).
 """
 
 from __future__ import annotations

@@ -217,7 +217,12 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
 
     async def _reverify(self, name: str) -> None:
         outcome = await self.session.reverify(name)
-        self.notify(outcome.message[:300], severity="information" if outcome.status == "done" else "error", timeout=10)
+        self.notify(
+            outcome.message[:300],
+            severity="information" if outcome.status == "done" else "error",
+            timeout=10,
+            markup=False,  # backend error text: shown, never read as markup
+        )
         self.refresh_view()
 
     @staticmethod

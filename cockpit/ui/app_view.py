@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import events
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
@@ -176,7 +177,7 @@ class ViewActions(_AppBase):
             hint = self.query_one("#key-hint", Static)
         except NoMatches:
             return
-        hint.update(text)
+        hint.update(Text(text))  # a key's character ("[") is shown, never read as markup
         hint.add_class("-shown")
         self.last_key_hint = text
         if self._hint_timer is not None:

@@ -83,8 +83,9 @@ class CloseOverrideScreen(TextDialog["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="close-dialog"):
-            yield Label(f"Close the incident at {self.state}? This is an OVERRIDE, journaled", classes="title")
-            yield Static(f"Not restored: {self.reason}", classes="warning")
+            yield Label(Text(f"Close the incident at {self.state}? This is an OVERRIDE, journaled"), classes="title")
+            # Text, never markup: the gate's reason holds backend names and errors.
+            yield Static(Text(f"Not restored: {self.reason}"), classes="warning")
             yield Label(f"Still open ({len(self.items)}):")
             with VerticalScroll(id="open-items"):
                 yield Static(_items(self.items))
@@ -122,7 +123,7 @@ class ClosedScreen(TextDialog["tuple[str, str] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="closed-dialog"):
             yield Label("The incident is CLOSED", classes="title")
-            yield Static(self.summary)
+            yield Static(Text(self.summary))
             yield Input(placeholder="reason to reopen (journaled)", id="reason")
             yield self.hint_line()
             yield Horizontal(
@@ -165,17 +166,18 @@ class ResumeScreen(Dialog["str | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="resume-dialog"):
             yield Label("Resumed the incident", classes="title")
-            yield Static(self.what)
+            yield Static(Text(self.what))  # Text, never markup: it names the journal's last operator
             for name, touches in self.in_flight:
                 yield Static(
-                    f"IN FLIGHT when cockpit stopped: {name} — state unknown. It was to touch: {touches}",
+                    Text(f"IN FLIGHT when cockpit stopped: {name} — state unknown. It was to touch: {touches}"),
                     classes="warning",
                 )
             yield self.hint_line()
             with Horizontal(classes="buttons"):
                 yield Button("Continue", id="continue", variant="primary")
                 if self.in_flight:
-                    yield Button(f"Re-verify {self.in_flight[0][0]} [r]", id="reverify", variant="warning")
+                    # Text: as markup, "[r]" was read as a reverse-video tag and not shown.
+                    yield Button(Text(f"Re-verify {self.in_flight[0][0]} [r]"), id="reverify", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#continue", Button).focus()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Generic, TypeVar
 
+from rich.text import Text
 from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -151,11 +152,11 @@ class TextDialog(Dialog[T], Generic[T]):
         """Show a refusal in the hint line (and keep the dialog open)."""
         hint = self.query("#hint")
         if hint:
-            hint.first(Static).update(text)
+            hint.first(Static).update(Text(text))
             hint.first(Static).add_class("-refused")
             self.set_timer(4, self._restore_hint)
         else:
-            self.notify(text, severity="warning")
+            self.notify(text, severity="warning", markup=False)
 
     def _restore_hint(self) -> None:
         for hint in self.query("#hint").results(Static):

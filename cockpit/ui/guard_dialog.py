@@ -3,6 +3,7 @@ the step waits here for a human to continue past it or abort. Focus starts on Ab
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,11 +31,13 @@ class GuardPauseScreen(Dialog["bool"]):
         verdict = self.pause.verdict
         readings = "\n".join(f"  • {visible(d)}" for d in verdict.details) or "  • no reading"
         with Vertical(classes="dialog"):
-            yield Label(f"⏸ GUARD PAUSED: {self.pause.title}, before {self.pause.label}", classes="title")
-            yield Static(
-                f"The guard cannot judge: {visible(verdict.reason)}\n{readings}\n\n"
-                "Continue: go on to the next stage although it cannot be watched.\n"
-                "Abort: stop here. Nothing is undone; the step is left HALTED with what ran so far."
+            yield Label(Text(f"⏸ GUARD PAUSED: {self.pause.title}, before {self.pause.label}"), classes="title")
+            yield Static(  # Text, never markup: the readings and the reason are backend text
+                Text(
+                    f"The guard cannot judge: {visible(verdict.reason)}\n{readings}\n\n"
+                    "Continue: go on to the next stage although it cannot be watched.\n"
+                    "Abort: stop here. Nothing is undone; the step is left HALTED with what ran so far."
+                )
             )
             yield self.hint_line()
             with Horizontal(classes="buttons"):

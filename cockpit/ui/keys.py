@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 
 from cockpit.actions import Preview
 from cockpit.core.guarded_run import GuardPause
+from cockpit.core.safe_text import visible
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -61,6 +62,7 @@ class KeyActions(_AppBase):
                 "SERVICE RESTORED ✔" if status.green else f"Watching: {status.state} — {status.reason}",
                 severity="information" if status.green else "warning",
                 timeout=6,
+                markup=False,
             )
         elif kind == "close":
             self._close()
@@ -97,9 +99,12 @@ class KeyActions(_AppBase):
                 title=f"FAILED: {outcome.message[:80]}",
                 severity="error",
                 timeout=20,
+                markup=False,  # backend error text: "[/x]" would end the app, "[b]q[/b]" would lose its brackets
             )
         else:
-            self.notify(outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4)
+            self.notify(
+                outcome.message[:300], severity=severity, timeout=8 if outcome.status == "failed" else 4, markup=False
+            )
         self.refresh_view()
 
     async def _decide(self, pause: GuardPause) -> bool:
@@ -184,7 +189,7 @@ class KeyActions(_AppBase):
             try:
                 session.close(reason)
             except ValueError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(str(exc), severity="error", markup=False)
             self.refresh_view()
 
         items = session.open_items()
@@ -221,9 +226,9 @@ class KeyActions(_AppBase):
         try:
             paths = self.session.export_report()
         except OSError as exc:
-            self.notify(f"export failed: {exc}", severity="error")
+            self.notify(f"export failed: {exc}", severity="error", markup=False)
             return
-        self.notify("report written: " + ", ".join(str(p) for p in paths), timeout=8)
+        self.notify("report written: " + ", ".join(str(p) for p in paths), timeout=8, markup=False)
 
     def action_hand_lead(self) -> None:
         from cockpit.ui.screens import TextScreen  # dialogs load on first use: faster start-up
@@ -277,10 +282,12 @@ class KeyActions(_AppBase):
                 approvals.approve(self.session, entry)
                 self.refresh_view()
 
+        # The names come from another cockpit through the shared stream: shown (AskScreen
+        # shows text, never markup), control characters made visible.
         self.push_screen(
             AskScreen(
-                f"{d.get('by')} asks you to approve: {step.title if step else d.get('action')}",
-                f"You are listed as an approver of this step ({', '.join(map(str, d.get('approvers') or ()))}). "
+                visible(f"{d.get('by')} asks you to approve: {step.title if step else d.get('action')}"),
+                f"You are listed as an approver of this step ({visible(', '.join(map(str, d.get('approvers') or ())))}). "
                 "Approving lets their cockpit run it now; both names are journaled.",
                 yes_label="Approve",
             ),

@@ -67,7 +67,7 @@ class ConfirmScreen(TextDialog["Preview | None"]):
                 body.append("Counts: " + ", ".join(f"{k} {v:,}" for k, v in p.counts.items()) + "\n", style="dim")
             yield Static(body, id="touches")
             for warning in p.warnings:
-                yield Static(f"⚠ {warning}", classes="warning")
+                yield Static(Text(f"⚠ {warning}"), classes="warning")
             if p.nothing_to_do:
                 yield Static("Nothing to do right now: confirming only records the check.", classes="hint")
             if p.failing:
@@ -126,8 +126,9 @@ class AskScreen(Dialog["bool"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="title")
-            yield Static(self.detail)
+            # Text, never markup: a question can carry another operator's name or a backend error.
+            yield Label(Text(self.question), classes="title")
+            yield Static(Text(self.detail))
             yield self.hint_line()
             with Horizontal(classes="buttons"):
                 yield Button("No", id="no", variant="primary")
@@ -228,10 +229,15 @@ class ReasonScreen(TextDialog["tuple[str, str] | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="title")
-            yield Static(self.detail)
+            yield Label(Text(self.title_text), classes="title")
+            yield Static(Text(self.detail))
             if self.choices:
-                yield Select(self.choices, value=self.choices[0][1], allow_blank=False, id="choice")
+                yield Select(
+                    [(Text(label), value) for label, value in self.choices],
+                    value=self.choices[0][1],
+                    allow_blank=False,
+                    id="choice",
+                )
             yield Input(placeholder="reason (required, journaled)", id="reason")
             yield self.hint_line()
             yield self.buttons()
@@ -262,8 +268,8 @@ class TextScreen(TextDialog["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="title")
-            yield Static(self.detail)
+            yield Label(Text(self.title_text), classes="title")
+            yield Static(Text(self.detail))  # Text, never markup: it names operators
             yield Input(placeholder=self.placeholder, id="text")
             yield self.hint_line()
             yield self.buttons()
@@ -297,7 +303,8 @@ class HelpScreen(Dialog[None]):
         table.add_column("command")
         table.add_column("what it does")
         for c in self.commands:
-            table.add_row(Text(KEY_DISPLAY.get(c.key, c.key), style="bold cyan"), c.name, c.description)
+            # Text, never markup: a runbook step's name and description come from its file.
+            table.add_row(Text(KEY_DISPLAY.get(c.key, c.key), style="bold cyan"), Text(c.name), Text(c.description))
         table.add_row(Text(PALETTE[0], style="bold cyan"), "palette", PALETTE[1])
         with VerticalScroll(classes="dialog"):
             yield Label("Keys" + (" — READ-ONLY: no action is bound" if self.read_only else ""), classes="title")
