@@ -416,3 +416,44 @@ undo = [{{ action = "revert", argv = ["{sys.executable}", "-c", "open('{out}', '
     assert out.read_text() == "checkout payments"
     done = [e.step for e in read(tmp_path / "j.jsonl").entries if e.kind == "step" and e.data.get("state") == "done"]
     assert done == ["checkout", "payments"]
+
+
+def test_a_new_action_kind_is_one_registration(tmp_path: Path, config) -> None:  # type: ignore[no-untyped-def]
+    """Registering a kind with its phase, title and parameter reader is all it takes: a
+    release file may name it (its parameters read and checked), the runbook places its step
+    by phase, and the registry builds its action for that step."""
+    from cockpit.actions import Action
+    from cockpit.actions.registry import ActionRegistry
+    from cockpit.config.reader import Table
+    from cockpit.config.release_undo import UNDO_KINDS
+    from cockpit.core.release_steps import release_steps
+    from cockpit.core.runbook import ActionRef, Phase
+
+    registry: ActionRegistry[None] = ActionRegistry()
+
+    def read(t: Table, cfg: object) -> dict[str, object]:
+        return {"who": t.str("who", required=True)}
+
+    built: list[ActionRef] = []
+
+    @registry.register("page_oncall", phase="alert", title="Page {targets}", params=read)
+    def page(ctx: None, ref: ActionRef) -> Action | None:
+        built.append(ref)
+        return None
+
+    try:
+        release = (
+            '[release]\nid = "r1"\nowner = "sam"\n[[changes]]\nid = "pager"\nkind = "config"\n'
+            'what = "paging rule"\nowner = "lee"\nundo = [{ action = "page_oncall", who = "payments" }]\n'
+        )
+        steps = release_steps(load_release(write(tmp_path, release), config), config)
+        step = next(s for s in steps if s.change == "pager")
+        assert step.phase is Phase.ALERT and step.action and step.action.params["who"] == "payments"
+        registry.build_steps(None, [step])
+        assert [r.kind for r in built] == ["page_oncall"]
+        bad = release.replace('who = "payments"', 'whom = "payments"')
+        with pytest.raises(ConfigError) as err:
+            load_release(write(tmp_path, bad), config)
+        assert "changes[0].undo[0].who: is required" in str(err.value)
+    finally:
+        UNDO_KINDS.pop("page_oncall", None)

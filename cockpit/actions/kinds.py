@@ -1,4 +1,5 @@
-"""The live action kinds: each registered once, each instance built from the config and its
+"""The live action kinds: each registered once, with its release-file entry (the step's phase
+and title, the reader of its `undo` parameters), each instance built from the config and its
 step's `ActionRef` params. To add a kind: write the Action, register a factory here, and
 name the kind in a step (`default_steps` or a release file's `undo`)."""
 
@@ -16,7 +17,7 @@ from cockpit.actions.repair import RepairData
 from cockpit.actions.restart import RestartStaged
 from cockpit.backends.flags import FlagRegionSource
 from cockpit.backends.prometheus import PrometheusSource
-from cockpit.config import Config, RevertAction
+from cockpit.config import Config, RevertAction, release_undo
 from cockpit.core.runbook import ActionRef
 
 from .registry import ActionRegistry
@@ -46,7 +47,7 @@ def _names(ref: ActionRef, key: str) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
 
 
-@LIVE.register("pause_queues")
+@LIVE.register("pause_queues", phase="stop", title="Pause {targets}", params=release_undo.read_pause)
 def _pause(ctx: LiveContext, ref: ActionRef) -> Action | None:
     if not ctx.config.queues:
         return None
@@ -55,12 +56,15 @@ def _pause(ctx: LiveContext, ref: ActionRef) -> Action | None:
     return PauseQueues(ctx.control, list(queues), name=ref.name, title=title, step=None)
 
 
-@LIVE.register("restart_staged")
-def _restart(ctx: LiveContext, ref: ActionRef) -> Action | None:
-    return RestartStaged(ctx.config, ctx.control) if ctx.config.queues else None
+@LIVE.register("maintenance", phase="stop", title="Maintenance switch on", params=release_undo.read_maintenance)
+def _maintenance(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    maintenance = ctx.config.actions.maintenance
+    if not ctx.flag_sources or maintenance is None:
+        return None
+    return MaintenanceToggle(ctx.flag_sources, maintenance.flag, maintenance.on_value)
 
 
-@LIVE.register("set_flags")
+@LIVE.register("set_flags", phase="flags", title="{targets} to the safe value", params=release_undo.read_flags)
 def _flags(ctx: LiveContext, ref: ActionRef) -> Action | None:
     if not ctx.flag_sources:
         return None
@@ -77,15 +81,7 @@ def _flags(ctx: LiveContext, ref: ActionRef) -> Action | None:
     return SetFlags(ctx.flag_sources, safe, name=ref.name, title=title, step=None)
 
 
-@LIVE.register("maintenance")
-def _maintenance(ctx: LiveContext, ref: ActionRef) -> Action | None:
-    maintenance = ctx.config.actions.maintenance
-    if not ctx.flag_sources or maintenance is None:
-        return None
-    return MaintenanceToggle(ctx.flag_sources, maintenance.flag, maintenance.on_value)
-
-
-@LIVE.register("revert")
+@LIVE.register("revert", phase="revert", title="Revert the release", params=release_undo.read_revert)
 def _revert(ctx: LiveContext, ref: ActionRef) -> Action | None:
     revert = ctx.config.actions.revert
     argv = ref.params.get("argv")
@@ -98,7 +94,7 @@ def _revert(ctx: LiveContext, ref: ActionRef) -> Action | None:
     return RevertRelease(revert, ctx.env) if revert else None
 
 
-@LIVE.register("clear_caches")
+@LIVE.register("clear_caches", phase="cache", title="Clear {targets}", params=release_undo.read_caches)
 def _caches(ctx: LiveContext, ref: ActionRef) -> Action | None:
     wanted = _names(ref, "caches")
     caches = [c for c in ctx.config.actions.caches if wanted is None or c.name in wanted]
@@ -110,7 +106,7 @@ def _caches(ctx: LiveContext, ref: ActionRef) -> Action | None:
     return action
 
 
-@LIVE.register("repair")
+@LIVE.register("repair", phase="repair", title="Repair data: {targets}", params=release_undo.read_repair)
 def _repair(ctx: LiveContext, ref: ActionRef) -> Action | None:
     repairs, postgres = ctx.config.actions.repairs, ctx.config.postgres
     if not repairs or postgres is None:
@@ -123,3 +119,15 @@ def _repair(ctx: LiveContext, ref: ActionRef) -> Action | None:
     if len(repairs) > 1:
         action.title = f"Run the reviewed data repair {script.name}"
     return action
+
+
+@LIVE.register("restart_staged", phase="restart", title="Restart jobs in stages", params=release_undo.read_restart)
+def _restart(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    return RestartStaged(ctx.config, ctx.control) if ctx.config.queues else None
+
+
+# Kinds the session builds itself (they read its board and incident: `Backends.session_actions`),
+# registered here for the release file only.
+LIVE.describe("verify_paths", phase="verify", title="Verify {targets}", params=release_undo.read_verify_paths)
+LIVE.describe("status_update", phase="update", title="Status note", params=release_undo.read_template)
+LIVE.describe("customer_update", phase="update", title="Customer update", params=release_undo.read_template)

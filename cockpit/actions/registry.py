@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from cockpit.actions import Action
+from cockpit.config.release_undo import UndoReader, register_undo_kind
 
 if TYPE_CHECKING:
     from cockpit.core.runbook import ActionRef, StepDef
@@ -23,14 +24,27 @@ class ActionRegistry(Generic[C]):
     def __init__(self) -> None:
         self._factories: dict[str, Factory[C]] = {}
 
-    def register(self, kind: str) -> Callable[[Factory[C]], Factory[C]]:
+    def register(
+        self, kind: str, *, phase: str | None = None, title: str = "", params: UndoReader | None = None
+    ) -> Callable[[Factory[C]], Factory[C]]:
+        """Register the kind's factory; with `phase` (and the step `title`, and `params`, the
+        reader of its parameters in a release file's `undo`), a release file may name it too."""
+
         def add(factory: Factory[C]) -> Factory[C]:
             if kind in self._factories:
                 raise ValueError(f"action kind {kind!r} is registered twice")
             self._factories[kind] = factory
+            if phase is not None:
+                self.describe(kind, phase=phase, title=title, params=params)
             return factory
 
         return add
+
+    @staticmethod
+    def describe(kind: str, *, phase: str, title: str, params: UndoReader | None = None) -> None:
+        """A kind's release entry alone, for a kind whose instances are built elsewhere (the
+        session's own: `verify_paths`, the updates, in `Backends.session_actions`)."""
+        register_undo_kind(kind, phase, title, params)
 
     @property
     def kinds(self) -> tuple[str, ...]:

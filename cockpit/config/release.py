@@ -23,7 +23,7 @@ from typing import Any
 from cockpit.config.errors import ConfigError
 from cockpit.config.model import Config, ReleaseSettings
 from cockpit.config.reader import Problem, Problems, Table, check_unique
-from cockpit.config.release_undo import UNDO_KINDS
+from cockpit.config.release_undo import undo_kinds
 from cockpit.core.conditions import Condition, ConditionError, parse_conditions
 from cockpit.core.readings import CHECKS, ERROR_RATE, FLAGS, QUEUES, SUSPECTS
 
@@ -236,13 +236,13 @@ def _read_change(t: Table, config: Config, settings: ReleaseSettings) -> Change 
     undo: list[Undo] = []
     raw_undo = t.tables("undo")
     if not raw_undo and t.has("undo") is False:
-        t.error("undo", 'is required: one or more { action = "...", ... } (actions: ' + ", ".join(UNDO_KINDS) + ")")
+        t.error("undo", 'is required: one or more { action = "...", ... } (actions: ' + ", ".join(undo_kinds()) + ")")
     for u in raw_undo:
         action = u.str("action", required=True)
-        spec = UNDO_KINDS.get(action) if isinstance(action, str) else None
+        spec = undo_kinds().get(action) if isinstance(action, str) else None
         if spec is None:
             if isinstance(action, str):
-                u.error("action", f'unknown action "{action}" (known: {", ".join(UNDO_KINDS)})')
+                u.error("action", f'unknown action "{action}" (known: {", ".join(undo_kinds())})')
             continue
         params = {k: v for k, v in spec.read(u, config).items() if v is not None}
         if (step := u.name("step")) is not None:

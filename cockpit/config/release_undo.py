@@ -1,7 +1,9 @@
-"""The undo action kinds a release file's `undo` may name: a registry (kind -> where the
-step sorts, how its parameters are read and checked against the config, the step's title).
-A new kind is one `register_undo_kind` call; the action itself is registered with the
-action registry (`cockpit.actions.kinds`) under the same name."""
+"""What a release file's `undo` may name: the action kinds, each with where its step sorts,
+how its parameters are read and checked against the config, and the step's title.
+
+These come from the action registry: `@LIVE.register(kind, phase=..., title=..., params=...)`
+in `cockpit.actions.kinds` registers the action and its release entry in one call
+(`undo_kinds()` imports it). The parameter readers live here, beside the config they check."""
 
 from __future__ import annotations
 
@@ -30,12 +32,22 @@ class UndoKind:
 UNDO_KINDS: dict[str, UndoKind] = {}
 
 
-def register_undo_kind(kind: str, phase: str, title: str) -> Callable[[UndoReader], UndoReader]:
-    def add(read: UndoReader) -> UndoReader:
-        UNDO_KINDS[kind] = UndoKind(phase, read, title)
-        return read
+def register_undo_kind(kind: str, phase: str, title: str, read: UndoReader | None = None) -> None:
+    """Called by the action registry when a kind is registered with its release entry."""
+    if kind in UNDO_KINDS:
+        raise ValueError(f"undo kind {kind!r} is registered twice")
+    UNDO_KINDS[kind] = UndoKind(phase, read or no_params, title)
 
-    return add
+
+def undo_kinds() -> dict[str, UndoKind]:
+    """Every action kind a release's `undo` may name, as the action registry registered them."""
+    import cockpit.actions.kinds  # noqa: F401 - registering the kinds fills UNDO_KINDS
+
+    return UNDO_KINDS
+
+
+def no_params(t: Table, config: Config) -> dict[str, object]:
+    return {}
 
 
 def _refs(t: Table, key: str, known: Sequence[str], what: str, *, required: bool) -> tuple[str, ...] | None:
@@ -55,20 +67,17 @@ def _refs(t: Table, key: str, known: Sequence[str], what: str, *, required: bool
     return tuple(names)
 
 
-@register_undo_kind("pause_queues", "stop", "Pause {targets}")
-def _pause(t: Table, config: Config) -> dict[str, object]:
+def read_pause(t: Table, config: Config) -> dict[str, object]:
     return {"queues": _refs(t, "queues", [q.name for q in config.queues], "queue", required=True)}
 
 
-@register_undo_kind("maintenance", "stop", "Maintenance switch on")
-def _maintenance(t: Table, config: Config) -> dict[str, object]:
+def read_maintenance(t: Table, config: Config) -> dict[str, object]:
     if config.actions.maintenance is None:
         t.error("action", "maintenance needs [actions.maintenance] in the config")
     return {}
 
 
-@register_undo_kind("set_flags", "flags", "{targets} to the safe value")
-def _flags(t: Table, config: Config) -> dict[str, object]:
+def read_flags(t: Table, config: Config) -> dict[str, object]:
     flags = _refs(t, "flags", [f.name for f in config.flags], "flag", required=True)
     safe = t.bool("safe", True) if t.has("safe") else None
     for flag in config.flags:
@@ -77,8 +86,7 @@ def _flags(t: Table, config: Config) -> dict[str, object]:
     return {"flags": flags}
 
 
-@register_undo_kind("revert", "revert", "Revert the release")
-def _revert(t: Table, config: Config) -> dict[str, object]:
+def read_revert(t: Table, config: Config) -> dict[str, object]:
     """The config's `[actions.revert]`, or this change's own `argv` (two services, two reverts)."""
     argv = t.str_list("argv", nonempty=True) if t.has("argv") else ()
     if not argv and config.actions.revert is None:
@@ -86,13 +94,11 @@ def _revert(t: Table, config: Config) -> dict[str, object]:
     return {"argv": argv} if argv else {}
 
 
-@register_undo_kind("clear_caches", "cache", "Clear {targets}")
-def _caches(t: Table, config: Config) -> dict[str, object]:
+def read_caches(t: Table, config: Config) -> dict[str, object]:
     return {"caches": _refs(t, "caches", [c.name for c in config.actions.caches], "cache", required=True)}
 
 
-@register_undo_kind("repair", "repair", "Repair data: {targets}")
-def _repair(t: Table, config: Config) -> dict[str, object]:
+def read_repair(t: Table, config: Config) -> dict[str, object]:
     scripts = [r.name for r in config.actions.repairs]
     script = t.str("script", required=True)
     if isinstance(script, str) and script not in scripts:
@@ -100,23 +106,15 @@ def _repair(t: Table, config: Config) -> dict[str, object]:
     return {"script": script}
 
 
-@register_undo_kind("restart_staged", "restart", "Restart jobs in stages")
-def _restart(t: Table, config: Config) -> dict[str, object]:
+def read_restart(t: Table, config: Config) -> dict[str, object]:
     if not config.queues:
         t.error("action", "restart_staged needs [[queues]] in the config")
     return {"queues": _refs(t, "queues", [q.name for q in config.queues], "queue", required=False)}
 
 
-@register_undo_kind("verify_paths", "verify", "Verify {targets}")
-def _verify(t: Table, config: Config) -> dict[str, object]:
+def read_verify_paths(t: Table, config: Config) -> dict[str, object]:
     return {"checks": _refs(t, "checks", [c.name for c in config.checks], "check", required=False)}
 
 
-@register_undo_kind("status_update", "update", "Status note")
-def _status(t: Table, config: Config) -> dict[str, object]:
-    return {"template": t.str("template")}
-
-
-@register_undo_kind("customer_update", "update", "Customer update")
-def _customer(t: Table, config: Config) -> dict[str, object]:
+def read_template(t: Table, config: Config) -> dict[str, object]:
     return {"template": t.str("template")}

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cockpit.config.release import Change, ReleaseMap, Undo
-from cockpit.config.release_undo import UNDO_KINDS
+from cockpit.config.release_undo import undo_kinds
 
 #: The guides' default order (the runbook's `Phase` values, in order).
 PHASE_ORDER = (
@@ -95,9 +95,9 @@ def plan(release_map: ReleaseMap) -> tuple[PlannedUndo, ...]:
     """The release's undo steps in the order they should run."""
     per_change: dict[str, list[tuple[str, Undo, str]]] = {}
     for change in release_map.changes:
-        undos = sorted(change.undo, key=lambda u: phase_rank(UNDO_KINDS[u.kind].phase))  # stable
+        undos = sorted(change.undo, key=lambda u: phase_rank(undo_kinds()[u.kind].phase))  # stable
         ids = _step_ids(change, undos)
-        per_change[change.id] = [(sid, u, UNDO_KINDS[u.kind].phase) for sid, u in zip(ids, undos, strict=True)]
+        per_change[change.id] = [(sid, u, undo_kinds()[u.kind].phase) for sid, u in zip(ids, undos, strict=True)]
     after: dict[str, tuple[str, ...]] = {}
     nodes: list[str] = []
     rank: dict[str, int] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from cockpit.config import Config
 from cockpit.config.release import GuardRule, ReleaseMap
-from cockpit.config.release_undo import UNDO_KINDS
+from cockpit.config.release_undo import undo_kinds
 from cockpit.core.guard import GuardSpec, restart_guard
 from cockpit.core.release_plan import PlannedUndo, plan
 from cockpit.core.runbook import FRAME_HEAD, FRAME_TAIL, ActionRef, Phase, StepDef, default_steps
@@ -67,7 +67,7 @@ def release_steps(release_map: ReleaseMap, config: Config) -> tuple[StepDef, ...
         key = default.key if default and default.key not in keys else ""
         keys.add(key)
         targets = _targets(p)
-        spec = UNDO_KINDS[p.undo.kind]
+        spec = undo_kinds()[p.undo.kind]
         first_of_phase = phase not in phases_seen
         phases_seen.add(phase)
         short = default.short if default and first_of_phase else _clip(targets or spec.step_title(""), 14)
