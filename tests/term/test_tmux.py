@@ -160,3 +160,17 @@ def test_term_linux_draws_ascii_only(cockpit_in_tmux) -> None:
     screen = tmux.wait_for(lambda s: "CRIT" in s and "payment-retry" in s, what="panels")
     assert screen.isascii(), sorted({c for c in screen if not c.isascii()})
     assert "+- Error rate" in screen  # borders in ASCII, same places
+
+
+def test_a_filter_with_brackets_is_shown_as_typed_and_the_cockpit_keeps_running(cockpit_in_tmux) -> None:
+    """As markup, the border's "/[/x]" raised MarkupError and ended the app; "[b]…[/b]" lost its brackets."""
+    tmux = cockpit_in_tmux()
+    tmux.keys("Tab")
+    tmux.keys("/")
+    tmux.wait_for(lambda s: "Filter rows of" in s, what="the filter dialog")
+    tmux.text("[/x][b]pay[/b]")
+    tmux.keys("Enter")
+    screen = tmux.wait_for(
+        lambda s: "/[/x][b]pay[/b]" in s and "Filter rows of" not in s, what="the filter in the border"
+    )
+    assert "Runbook" in screen and "next: Declare [d]" in screen  # still running; the key shown, not read as dim
