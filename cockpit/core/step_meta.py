@@ -59,3 +59,10 @@ def _from_meta(meta: object) -> StepDef | None:
         change=str(change) if change else None,
         owner=str(meta.get("owner") or ""),
     )
+
+
+def kind_of(name: str) -> str:
+    """The action kind of an instance name, as a journal records it: the default steps' names
+    (`pause_risky` is a `pause_queues`, `flags_safe` a `set_flags`), else `KIND` or `KIND:…`."""
+    defaults = {s.action.name: s.action.kind for s in default_steps() if s.action}
+    return defaults.get(name) or name.partition(":")[0]

@@ -13,8 +13,11 @@ seed and the same actions at the same moments is the same run.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from cockpit.core.step_meta import kind_of
 
 if TYPE_CHECKING:
     from cockpit.incident.journal import Entry
@@ -228,27 +231,52 @@ class World:
                 self._replay_action(str(data.get("action", "")), data)
 
     def _replay_action(self, name: str, data: dict[str, Any]) -> None:
-        if name == "pause_risky":
-            self.retry.paused = True
-        elif name == "flags_safe":
-            for region in REGIONS:
-                self.new_checkout.desired[region] = self.new_checkout.observed[region] = 0.0
-        elif name == "maintenance":
-            regions = data.get("regions")
-            for region, value in regions.items() if isinstance(regions, dict) else ():
-                if region in REGIONS and isinstance(value, (int, float)):
-                    self.read_only.desired[region] = self.read_only.observed[region] = float(value)
-        elif name == "revert":
-            self.bad_release_live, self.release = False, "2026.11.2"
-        elif name == "clear_caches":
-            self.cart_keys -= self.stale_cart_keys
-            self.stale_cart_keys = 0.0
-        elif data.get("script") == "recompute-order-totals":  # the drill release's second repair
+        """What a journaled action did to the world, by its kind (the name is an instance:
+        `pause_risky`, `repair:recompute-order-totals`); a kind that changes nothing here has no entry."""
+        replay = _REPLAY.get(kind_of(name))
+        if replay is not None:
+            replay(self, data)
+
+    def _paused(self, data: dict[str, Any]) -> None:
+        self.retry.paused = True
+
+    def _flags_safe(self, data: dict[str, Any]) -> None:
+        for region in REGIONS:
+            self.new_checkout.desired[region] = self.new_checkout.observed[region] = 0.0
+
+    def _maintenance(self, data: dict[str, Any]) -> None:
+        regions = data.get("regions")
+        for region, value in regions.items() if isinstance(regions, dict) else ():
+            if region in REGIONS and isinstance(value, (int, float)):
+                self.read_only.desired[region] = self.read_only.observed[region] = float(value)
+
+    def _reverted(self, data: dict[str, Any]) -> None:
+        self.bad_release_live, self.release = False, "2026.11.2"
+
+    def _caches_cleared(self, data: dict[str, Any]) -> None:
+        self.cart_keys -= self.stale_cart_keys
+        self.stale_cart_keys = 0.0
+
+    def _repaired(self, data: dict[str, Any]) -> None:
+        if data.get("script") == "recompute-order-totals":  # the drill release's second repair
             self.wrong_totals = 0.0
-        elif name == "repair":
-            self.duplicate_holds = self.paid_uncaptured = self.wrong_totals = 0.0
-            marked = data.get("marked_for_review")
-            self.review_marked += int(marked) if isinstance(marked, (int, float)) else 0
-        elif name == "restart_staged":
-            for queue in (self.retry, self.emails):
-                queue.paused, queue.concurrency = False, FULL_CONCURRENCY
+            return
+        self.duplicate_holds = self.paid_uncaptured = self.wrong_totals = 0.0
+        marked = data.get("marked_for_review")
+        self.review_marked += int(marked) if isinstance(marked, (int, float)) else 0
+
+    def _restarted(self, data: dict[str, Any]) -> None:
+        for queue in (self.retry, self.emails):
+            queue.paused, queue.concurrency = False, FULL_CONCURRENCY
+
+
+#: Replaying a journal on the drill's world: each action kind's effect (see `_replay_action`).
+_REPLAY: dict[str, Callable[[World, dict[str, Any]], None]] = {
+    "pause_queues": World._paused,
+    "set_flags": World._flags_safe,
+    "maintenance": World._maintenance,
+    "revert": World._reverted,
+    "clear_caches": World._caches_cleared,
+    "repair": World._repaired,
+    "restart_staged": World._restarted,
+}
