@@ -167,6 +167,18 @@ async def test_the_release_view_of_the_drill_as_cockpit_drill_starts_it(tmp_path
         totals = next(line for line in screen_text(app).splitlines() if "order-totals-rule" in line)
         place = 1 + [s.id for s in session.steps].index("repair:totals")
         assert f" {place} " in totals and "not undone" in totals
+        # The flag's undo runs, and its verify ("flag new_checkout safe") is judged on the readings.
+        await pilot.press("escape")
+        await declare(pilot)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="flags confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: session.runbook.state("flags").value == "done", timeout=120, what="flags")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReleaseScreen), what="the release view again")
+        flag_row = next(line for line in screen_text(app).splitlines() if "new-checkout-flag" in line)
+        assert "✔ verified" in flag_row, flag_row
+        assert any(e.kind == "undo_verify" and e.step == "flags" and e.data["ok"] for e in session.journal.entries)
 
 
 RELEASE = """

@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument(
         "--override",
         metavar="REASON",
-        help="go on although the step's precondition fails (a reason of at least 3 words; journaled)",
+        help="go on although the step's precondition fails, or accept its undo although its verify does not "
+        "hold (a reason of at least 3 words; journaled as an override)",
     )
     act.add_argument("--journal", metavar="PATH", help="journal file (default: incident.journal from the config)")
     act.set_defaults(handler=handler("act"))

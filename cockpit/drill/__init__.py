@@ -210,7 +210,12 @@ def build_drill(
     sources: list[Source] = [
         ErrorRateSource(world, timebase, config.prometheus.interval if config.prometheus else 2.0),
         QueueSource(world, timebase, interval.get("jobs", 2.0)),
-        FlagSource(world, timebase, min((r.interval for r in config.regions), default=3.0)),
+        FlagSource(
+            world,
+            timebase,
+            min((r.interval for r in config.regions), default=3.0),
+            {f.name: f.safe for f in config.flags},
+        ),
         SuspectSource(world, timebase, config.postgres.interval if config.postgres else 5.0),
         checks,
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from cockpit.config import Config
@@ -131,6 +131,10 @@ def _wait(queue: QueueState) -> float:
 class FlagSource(DrillSource):
     kind = FLAGS
 
+    def __init__(self, world: World, timebase: Timebase, interval: float, safe: Mapping[str, bool]) -> None:
+        super().__init__(world, timebase, interval)
+        self.safe = dict(safe)  # each flag's safe value from the config, as a live region reports it
+
     def expected_names(self) -> Sequence[str]:
         return tuple(f"{flag}@{r}" for flag in ("new_checkout", "checkout_read_only") for r in REGIONS)
 
@@ -168,6 +172,7 @@ class FlagSource(DrillSource):
                                 enabled=state.observed[region] > 0,
                                 rollout=state.observed[region],
                                 cached=True,
+                                safe=self.safe.get(flag),
                             ),
                         )
                     )
@@ -190,6 +195,7 @@ class FlagSource(DrillSource):
                     region,
                     enabled=observed > 0,
                     rollout=observed,
+                    safe=self.safe.get(flag),
                     desired_rollout=desired,
                     desired_enabled=desired > 0,
                 )
