@@ -16,6 +16,7 @@ from cockpit.actions import Preview
 from cockpit.config import loads
 from cockpit.config.release import load_release
 from cockpit.core import step_checks
+from cockpit.core.release_plan import release_record
 from cockpit.core.release_steps import release_steps
 from cockpit.core.release_view import release_view
 from cockpit.core.runbook import StepState
@@ -98,9 +99,11 @@ async def test_an_undo_counts_only_when_its_readings_say_so(tmp_path: Path, redi
     config = loads(config_text(redis_url))
     path = tmp_path / "release.toml"
     path.write_text(RELEASE)
-    steps = release_steps(load_release(path, config), config)
+    release_map = load_release(path, config)
+    steps = release_steps(release_map, config)
     journal = Journal.open(tmp_path / "j.jsonl", Operator("alice"))
     session = Session(build_live(config, {}, steps=steps), journal)
+    session.record("release", "release 2026.11.3", data=release_record(release_map))  # as `run` and `act` do
     book = session.runbook
     pause, clear = book.step("retry-job").action_name, book.step("cart-cache").action_name
     assert pause and clear
@@ -156,3 +159,12 @@ async def test_an_undo_counts_only_when_its_readings_say_so(tmp_path: Path, redi
     assert len(overrides) == 1 and overrides[0].step == "cart-cache"
     assert overrides[0].data["accepts"] == "verify"
     assert overrides[0].data["readings"][0]["truth"] == "fails"
+    # The report: the first, unverified try is a failed step with the reading; the acceptance an override.
+    from cockpit.incident.report import build, from_file
+
+    section = build(from_file(tmp_path / "j.jsonl")).release
+    assert section is not None
+    stop = next(s for s in section.stops if s.what == "override")
+    assert stop.step == "cart-cache" and stop.reason == "the retry drains after the banner goes up"
+    assert any("depth < 1" in r for r in stop.readings)
+    assert {n.change for n in section.not_undone} == {"late"}
