@@ -9,7 +9,9 @@ floor itself, so it is also compared with a second floor: the same minimal app i
 those libraries first. Runs alternate, so a noisy machine slows all of them alike.
 `cockpit run` is timed twice in each launch: its first frame (drawn before any client
 library loads) and the moment every panel shows a live value.
-Run: .venv/bin/python bench/startup.py [--runs N] [--no-servers]
+`--tree DIR` (repeatable) times `cockpit drill` of other checkouts in the same alternating
+runs (`python -m cockpit` with PYTHONPATH=DIR, started in DIR), for a before/after in one run.
+Run: .venv/bin/python bench/startup.py [--runs N] [--no-servers] [--tree DIR ...]
 """
 
 from __future__ import annotations
@@ -41,14 +43,22 @@ LIBRARY_FLOOR_APP = "import redis.asyncio, psycopg, prometheus_api_client.promet
 
 
 def time_to_markers(
-    argv: list[str], markers: tuple[bytes, ...], env: dict[str, str] | None = None, timeout: float = 20.0
+    argv: list[str],
+    markers: tuple[bytes, ...],
+    env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+    cwd: Path | None = None,
 ) -> float:
     """Seconds from fork until every marker has appeared in what the program writes to its terminal."""
-    return time_to_stages(argv, [markers], env, timeout)[0]
+    return time_to_stages(argv, [markers], env, timeout, cwd)[0]
 
 
 def time_to_stages(
-    argv: list[str], stages: list[tuple[bytes, ...]], env: dict[str, str] | None = None, timeout: float = 20.0
+    argv: list[str],
+    stages: list[tuple[bytes, ...]],
+    env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+    cwd: Path | None = None,
 ) -> list[float]:
     """For each stage (a tuple of markers), seconds from fork until all its markers have
     appeared in what the program writes to its terminal (one launch, several moments)."""
@@ -56,6 +66,8 @@ def time_to_stages(
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update({"TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36", **(env or {})})
+        if cwd is not None:
+            os.chdir(cwd)
         os.execv(argv[0], argv)
     seen = b""
     times: list[float | None] = [None] * len(stages)
@@ -72,12 +84,23 @@ def time_to_stages(
                     if times[index] is None and all(marker in seen for marker in markers):
                         times[index] = time.perf_counter() - started
                 if all(t is not None for t in times):
+                    LAST_CPU[0] = process_cpu(pid)
                     return [t for t in times if t is not None]
         raise RuntimeError(f"{argv} never showed all of {stages!r}")
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         os.close(fd)
+
+
+#: The CPU seconds (user + system) the last timed program had used when its last marker showed:
+#: less disturbed by other work on a shared machine than the wall time (10 ms resolution).
+LAST_CPU = [0.0]
+
+
+def process_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class LoopbackSystems:
@@ -161,7 +184,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-servers", action="store_true", help="only the floor and the drill")
+    parser.add_argument("--tree", action="append", default=[], metavar="DIR", help="time this checkout's drill too")
     args = parser.parse_args()
+    trees = [Path(t).resolve() for t in args.tree]
+    tree_drill: dict[Path, list[float]] = {t: [] for t in trees}
+    tree_cpu: dict[Path, list[float]] = {t: [] for t in trees}
+    floor_cpu: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         systems = None if args.no_servers else LoopbackSystems(Path(tmp))
         try:
@@ -172,12 +200,30 @@ def main() -> None:
             floor, library_floor, drill, live, live_frame = [], [], [], [], []
             for run in range(args.runs):
                 floor.append(time_to_markers([sys.executable, str(floor_script)], (b"FLOOR-READY",)))
+                floor_cpu.append(LAST_CPU[0])
                 # "CRIT" appears only once the error-rate panel shows a live value.
                 drill.append(
                     time_to_markers(
                         [str(VENV_BIN / "cockpit"), "drill", "--journal", f"{tmp}/d{run}.jsonl"], (b"CRIT",)
                     )
                 )
+                for index, tree in enumerate(trees):
+                    tree_drill[tree].append(
+                        time_to_markers(
+                            [
+                                sys.executable,
+                                "-m",
+                                "cockpit",
+                                "drill",
+                                "--journal",
+                                f"{tmp}/t{index}-{run}.jsonl",
+                            ],
+                            (b"CRIT",),
+                            {"PYTHONPATH": str(tree)},
+                            cwd=tree,
+                        )
+                    )
+                    tree_cpu[tree].append(LAST_CPU[0])
                 if systems is not None:
                     library_floor.append(
                         time_to_markers([sys.executable, str(library_floor_script)], (b"FLOOR-READY",))
@@ -212,6 +258,15 @@ def main() -> None:
         report("cockpit run (loopback servers), frame", live_frame)
         report("cockpit run (loopback servers), live", live)
     print(f"ratio drill / floor: {statistics.median(drill) / f:.2f}x")
+    for tree, runs in tree_drill.items():
+        report(f"drill of {tree}", runs)
+        print(f"ratio drill of {tree} / floor: {statistics.median(runs) / f:.2f}x")
+    if trees:
+        fc = statistics.median(floor_cpu)
+        print(f"CPU to the first frame (user+system), floor: median {fc * 1000:.0f} ms")
+        for tree, cpu in tree_cpu.items():
+            c = statistics.median(cpu)
+            print(f"CPU to the first frame, drill of {tree}: median {c * 1000:.0f} ms = {c / fc:.2f}x the floor's")
     if live:
         lib = statistics.median(library_floor)
         frame, values = statistics.median(live_frame), statistics.median(live)

@@ -90,3 +90,19 @@ queue = "work"
             assert sent.commands == registry.kind(kind).describe_set_paused(queue, cfg.queue_server(queue), paused)
     finally:
         await source.close()
+
+
+def test_the_channel_sections_name_each_channel_with_a_section_and_its_module() -> None:
+    """The config reader loads a channel only when its section is in the config: the static
+    map must agree with the channels themselves."""
+    with_sections = {
+        c.section: m for m in registry.CHANNEL_MODULES if (c := registry.load(m).CHANNEL).section is not None
+    }
+    assert with_sections == registry.CHANNEL_SECTIONS
+
+
+def test_a_kind_and_a_channel_found_by_name_are_the_registered_ones() -> None:
+    for name, kind in registry.KINDS.items():
+        assert registry.find(name) is kind
+        assert registry.channel(kind.channel) is registry.CHANNELS[kind.channel]
+    assert registry.find("kafka") is None

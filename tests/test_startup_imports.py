@@ -64,3 +64,40 @@ def test_no_client_library_is_loaded_before_the_first_read(tmp_path: Path) -> No
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert loaded.stdout.split() == [], f"loaded before the first read: {loaded.stdout.strip()}"
+
+
+DRILL_PROBE = """
+import sys
+from cockpit.cli.release_args import Derived
+from cockpit.drill.release import drill_release, drill_release_config
+from cockpit.wiring import build_drill
+import cockpit.ui.app, cockpit.core.session, cockpit.cli.tui, cockpit.cli.drill
+config = drill_release_config()
+release = Derived(drill_release(config), config)
+build_drill(seed=7, speed=1.0, config=config, steps=release.steps)
+print(" ".join(m for m in sys.argv[1:] if m in sys.modules))
+"""
+
+#: The drill's queues are rq and celery: the other kinds' modules, and what the first frame
+#: needs from nowhere (the release file is a plain path), wait until something names them.
+NOT_FOR_THE_DRILL = (
+    *(
+        f"cockpit.backends.queues.{m}"
+        for m in ("sidekiq", "bullmq", "plain", "rabbitmq", "procrastinate", "pgboss", "graphile_worker")
+    ),
+    *(f"cockpit.backends.queues.{m}" for m in ("solid_queue", "river", "sql", "sqs", "postgres_channel")),
+    "zipfile",
+    *CLIENT_LIBRARIES,
+)
+
+
+def test_the_drill_loads_only_its_own_queue_kinds_before_the_first_frame() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c", DRILL_PROBE, *NOT_FOR_THE_DRILL],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert loaded.stdout.split() == [], f"loaded before the drill's first frame: {loaded.stdout.strip()}"

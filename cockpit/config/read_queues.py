@@ -11,13 +11,14 @@ from cockpit.config.reader import Table, check_ref, check_unique
 def read_queue_servers(root: Table) -> tuple[Any, ...]:
     """The named servers of each queue channel with its own section ([rabbitmq.X], ...)."""
     from cockpit.backends.queues.base import ServerConfig
-    from cockpit.backends.queues.registry import CHANNELS
+    from cockpit.backends.queues.registry import CHANNEL_SECTIONS, load
 
     result = []
-    for channel in CHANNELS.values():
-        if channel.section is None:
-            continue
-        for name, t in root.named_tables(channel.section):
+    for section, module in CHANNEL_SECTIONS.items():
+        if section not in root.data:
+            continue  # its channel's module need not load
+        channel = load(module).CHANNEL
+        for name, t in root.named_tables(section):
             result.append(
                 ServerConfig(
                     name, channel.name, t.duration("interval", 5.0), t.duration("timeout", 3.0), channel.read_server(t)
@@ -30,17 +31,23 @@ def read_queue_servers(root: Table) -> tuple[Any, ...]:
 def read_queues(entries: list[Table], redis_names: list[str], servers: tuple[Any, ...] = ()) -> tuple[QueueConfig, ...]:
     """Each entry's keys are the common ones plus its kind's (asked of the registry), so an
     unknown key is reported against the kind that does not take it."""
-    from cockpit.backends.queues.registry import CHANNELS, KINDS
+    from cockpit.backends.queues.registry import channel as channel_named
+    from cockpit.backends.queues.registry import find
+    from cockpit.backends.queues.registry import names as kind_names
 
     result = []
     for t in entries:
-        kind_name = t.str("kind", required=True, choices=tuple(KINDS))
-        kind = KINDS.get(kind_name)
+        kind_name = t.str("kind", required=True)
+        kind = find(kind_name) if isinstance(kind_name, str) else None
         if kind is None:
+            if isinstance(kind_name, str):
+                t.str("kind", required=True, choices=kind_names())  # the error, naming the known kinds
             continue  # the other keys depend on the kind: nothing more to check
-        channel = CHANNELS[kind.channel]
+        channel = channel_named(kind.channel)
         discover = t.bool("discover")
         if discover and not kind.discovers:
+            from cockpit.backends.queues.registry import KINDS  # every kind, only for this error
+
             discoverable = ", ".join(k.name for k in KINDS.values() if k.discovers)
             t.error("discover", f"queue discovery is available for {discoverable}, not {kind_name}")
             discover = False

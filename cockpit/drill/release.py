@@ -3,7 +3,6 @@ checked against: the drill's config plus the second reviewed repair its release 
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from cockpit.config import Config, loads
@@ -26,8 +25,9 @@ require_backup = true
 
 
 def release_path() -> Path:
-    """Where the drill's release file is (inside the installed package)."""
-    return Path(str(resources.files("cockpit.drill").joinpath("release.toml")))
+    """Where the drill's release file is (inside the installed package, beside this module:
+    a plain path, not importlib.resources, which loads zipfile before the first frame)."""
+    return Path(__file__).with_name("release.toml")
 
 
 def drill_release_config() -> Config:

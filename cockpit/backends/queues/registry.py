@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from importlib import import_module
 from types import ModuleType
+from typing import Any
 
 from cockpit.backends.queues.base import Channel, QueueKind
 
@@ -31,6 +32,21 @@ KIND_MODULES = (
     "sqs",
 )
 CHANNEL_MODULES = ("redis_channel", "rabbitmq", "postgres_channel", "sqs")
+#: The config section of each channel that has one, and its module: the config reader loads a
+#: channel only when its section is in the config (tests/test_queue_registry.py checks this
+#: against the channels themselves).
+CHANNEL_SECTIONS = {"rabbitmq": "rabbitmq", "databases": "postgres_channel", "sqs": "sqs"}
+
+#: Every queue kind, by the `kind = "..."` a config names it with, and every channel (the
+#: shared round trip of one server), by name. Both load every module on first use (module
+#: `__getattr__` below); `kind()` and `channel()` load only the module a name points to, so
+#: starting the drill does not import the thirteen kinds (~20 ms before its first frame).
+KINDS: dict[str, QueueKind]
+CHANNELS: dict[str, Channel]
+_all_kinds: dict[str, QueueKind] = {}
+_all_channels: dict[str, Channel] = {}
+_kinds: dict[str, QueueKind] = {}
+_channels: dict[str, Channel] = {}
 
 
 def load(module: str) -> ModuleType:
@@ -48,22 +64,50 @@ def _channel_of(module: ModuleType) -> Channel:
     return found
 
 
-#: Every queue kind, by the `kind = "..."` a config names it with.
-KINDS: dict[str, QueueKind] = {k.name: k for m in KIND_MODULES for k in kinds_of(load(m))}
-#: Every channel (the shared round trip of one server), by name.
-CHANNELS: dict[str, Channel] = {c.name: c for c in (_channel_of(load(m)) for m in CHANNEL_MODULES)}
+def __getattr__(attr: str) -> Any:
+    if attr == "KINDS":
+        if not _all_kinds:
+            _all_kinds.update({k.name: k for m in KIND_MODULES for k in kinds_of(load(m))})
+        return _all_kinds
+    if attr == "CHANNELS":
+        if not _all_channels:
+            _all_channels.update({c.name: c for c in (_channel_of(load(m)) for m in CHANNEL_MODULES)})
+        return _all_channels
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
 
 def names() -> tuple[str, ...]:
-    return tuple(KINDS)
+    return tuple(__getattr__("KINDS"))
+
+
+def find(name: str) -> QueueKind | None:
+    """The kind a config names, loading only its module when the name says which
+    (`graphile-worker` is in graphile_worker); any other name loads them all."""
+    found = _kinds.get(name)
+    if found is None:
+        module = name.replace("-", "_")
+        if module in KIND_MODULES:
+            _kinds.update({k.name: k for k in kinds_of(load(module))})
+        found = _kinds.get(name) or __getattr__("KINDS").get(name)
+        if found is not None:
+            _kinds[name] = found
+    return found
 
 
 def kind(name: str) -> QueueKind:
-    try:
-        return KINDS[name]
-    except KeyError:
-        raise LookupError(f"unknown queue kind {name!r} (known: {', '.join(KINDS)})") from None
+    found = find(name)
+    if found is None:
+        raise LookupError(f"unknown queue kind {name!r} (known: {', '.join(names())})")
+    return found
 
 
 def channel(name: str) -> Channel:
-    return CHANNELS[name]
+    found = _channels.get(name)
+    if found is None:
+        for module in (name, f"{name}_channel"):
+            if module in CHANNEL_MODULES:
+                loaded = _channel_of(load(module))
+                _channels[loaded.name] = loaded
+        found = _channels.get(name) or __getattr__("CHANNELS")[name]
+        _channels[name] = found
+    return found
