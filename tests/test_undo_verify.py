@@ -129,6 +129,7 @@ async def test_an_undo_counts_only_when_its_readings_say_so(tmp_path: Path, redi
         assert r.exists("cart:total:1") == 0  # the action itself did run
         assert book.state("cart-cache") is StepState.FAILED
         assert asked[-1].failing and "depth < 1" in asked[-1].failing[0]  # asked for a reason, none given
+        assert asked[-1].failing_what == "verify"
         assert step_checks.waiting_on(session, "late") == [book.step("cart-cache").title]
         row = {r.id: r for r in release_view(book, journal.entries).rows}["cart-cache"]
         assert row.verified.startswith("✖ not verified: ✖ queue payment-retry depth < 1: ")

@@ -38,6 +38,9 @@ class Preview:
     failing: tuple[str, ...] = ()
     #: The operator's typed reason to go on despite `failing` (filled in at confirmation).
     reason: str = ""
+    #: What `failing` lists: the step's "precondition" (before it runs), or its "verify" (after
+    #: the undo ran: the reason then accepts it as undone).
+    failing_what: str = "precondition"
 
     def with_text(self, text: str) -> Preview:
         return replace(self, text=text)

@@ -102,7 +102,7 @@ def act(args: argparse.Namespace, cfg: Config) -> int:
         for warning in preview.warnings:
             console.out(f"  ! {warning}")
         for line in preview.failing:
-            console.out(f"  precondition {line}" + ("" if args.override else " (--override REASON to go on)"))
+            console.out(f"  {preview.failing_what} {line}" + ("" if args.override else " (--override REASON to go on)"))
         if preview.text is not None:
             console.out("  message:\n    " + preview.text.replace("\n", "\n    "))
 

@@ -81,6 +81,7 @@ async def settle(
         warnings=("Not verified: " + "; ".join(j.line for j in failed),),
         destructive=False,
         failing=tuple(j.line for j in failed),
+        failing_what="verify",
     )
     chosen = await confirm(ask)
     reason = (chosen.reason if chosen else "").strip()

@@ -45,7 +45,7 @@ class ConfirmScreen(TextDialog["Preview | None"]):
     def hint_text(self) -> str:
         if self.preview.failing:
             return (
-                f"A precondition fails: type why you go on anyway ({MIN_OVERRIDE_WORDS}+ words), Enter = "
+                f"A {self.preview.failing_what} fails: type why you go on anyway ({MIN_OVERRIDE_WORDS}+ words), Enter = "
                 f"{self.submit_label.lower()} · Esc = cancel"
             )
         if self.preview.text is None:
@@ -71,7 +71,7 @@ class ConfirmScreen(TextDialog["Preview | None"]):
             if p.nothing_to_do:
                 yield Static("Nothing to do right now: confirming only records the check.", classes="hint")
             if p.failing:
-                failing = Text("Precondition not holding now:\n", style="bold")
+                failing = Text(f"{p.failing_what.capitalize()} not holding now:\n", style="bold")
                 for line in p.failing:
                     failing.append(f"  {line}\n", style="bold red")
                 yield Static(failing, id="failing", classes="warning")
