@@ -75,3 +75,47 @@ def test_the_same_reading_again_is_not_a_change_unless_the_history_moves() -> No
     board.update([Reading(QUEUES, "a", 2.0, T0 + timedelta(seconds=6))])
     assert board.version(QUEUES) > v  # same value, but the sparkline/trend window still moves
     assert board.summary(QUEUES).oldest_good == T0 + timedelta(seconds=6)
+
+
+def _summary_from_every_slot(board: Board, source: str) -> tuple[object, ...]:
+    """The summary as a walk over every reading of the source would find it."""
+    slots = dict(board.slots(source))
+    goods = [(n, s.last_good.at) for n, s in slots.items() if s.last_good is not None]
+    every = len(goods) == len(slots) and bool(goods)
+    return (
+        len(slots),
+        any(s.latest.error is not None for s in slots.values()),
+        min(at for _, at in goods) if every else None,
+        min(at + timedelta(seconds=2 * board.interval_of(source, n)) for n, at in goods) if every else None,
+    )
+
+
+def test_the_summary_kept_per_source_instance_is_the_summary_of_every_reading() -> None:
+    """Each instance's part is summarised again only when its own readings change; the whole
+    is what a walk over every reading finds, through batches, failures, backfills and moves."""
+    now = [T0]
+    board = Board(clock=lambda: now[0])
+    board.set_source_interval("redis-a", 2.0)
+    board.set_source_interval("redis-b", 20.0)
+
+    def check() -> None:
+        s = board.summary(QUEUES)
+        assert (s.count, s.any_error, s.oldest_good, s.stale_at) == _summary_from_every_slot(board, QUEUES)
+
+    board.update([Reading(QUEUES, f"a{i}", 1.0, T0) for i in range(3)], by="redis-a")
+    check()
+    board.update([Reading(QUEUES, f"b{i}", 1.0, T0 - timedelta(seconds=5)) for i in range(3)], by="redis-b")
+    check()
+    board.update([Reading(QUEUES, "a1", 2.0, T0 + timedelta(seconds=3))], by="redis-a")
+    check()
+    board.fail(QUEUES, ["b0"], "timeout", by="redis-b")
+    check()
+    board.update([Reading(QUEUES, "b0", 3.0, T0 + timedelta(seconds=4))], by="redis-b")
+    check()
+    board.backfill(QUEUES, "c", [(T0 - timedelta(seconds=60), 1.0)])  # no instance: its own part
+    check()
+    board.update([Reading(QUEUES, "a2", 4.0, T0 + timedelta(seconds=6))], by="redis-b")  # moved instance
+    check()
+    board.fail(QUEUES, ["new"], "connection refused", by="redis-a")  # never read: no good value
+    check()
+    assert board.summary(QUEUES).oldest_good is None

@@ -157,6 +157,10 @@ class Board:
         self._versions: dict[str, int] = {}
         self._ticks: dict[str, int] = {}  # every update, changed or not (ages move)
         self._summaries: dict[str, tuple[tuple[int, int], SourceSummary]] = {}
+        #: The summary's parts per (source, instance ident): a batch from one of 11 flag
+        #: regions summarises its own 100 slots again, not all 1,100 (see `summary`).
+        self._groups: dict[tuple[str, str | None], set[str]] = {}
+        self._parts: dict[tuple[str, str | None], tuple[int, int, bool, datetime | None, datetime | None]] = {}
         self._held: datetime | None = None
         self._intervals: dict[str, float] = {}
         self._poll: dict[str, float] = {}
@@ -171,6 +175,7 @@ class Board:
     def set_interval(self, source: str, seconds: float) -> None:
         self._intervals[source] = seconds
         self._summaries.clear()  # their stale_at came from the old interval
+        self._parts.clear()
 
     def has_interval(self, source: str) -> bool:
         return source in self._intervals
@@ -184,6 +189,7 @@ class Board:
         """The staleness base of one source instance (its ident), for the readings it reports."""
         self._source_intervals[ident] = seconds
         self._summaries.clear()  # their stale_at came from the old interval
+        self._parts.clear()
 
     def interval_of(self, source: str, name: str) -> float:
         """The staleness base of one reading: its source instance's, else its panel kind's."""
@@ -209,6 +215,35 @@ class Board:
     def _touch(self, source: str) -> None:
         self._versions[source] = self._versions.get(source, 0) + 1
 
+    def _changed(self, key: tuple[str, str], by: str | None) -> None:
+        """A reading changed (or moved to another source instance): its group's summary part is due."""
+        old = self._source_of.get(key)
+        if by is not None and by != old:
+            self._source_of[key] = by
+            self._kind_sources.setdefault(key[0], set()).add(by)
+            self._groups.get((key[0], old), set()).discard(key[1])
+            self._parts.pop((key[0], old), None)
+        group = (key[0], self._source_of.get(key))
+        self._groups.setdefault(group, set()).add(key[1])
+        self._parts.pop(group, None)
+
+    def _part(self, group: tuple[str, str | None]) -> tuple[int, int, bool, datetime | None, datetime | None]:
+        """(readings, good ones, any failed, oldest good, first stale) of one source instance's readings."""
+        part = self._parts.get(group)
+        if part is None:
+            source, slots = group[0], self._by_source.get(group[0], {})
+            mine = [(n, slots[n]) for n in self._groups.get(group, ()) if n in slots]
+            goods = [(n, s.last_good.at) for n, s in mine if s.last_good is not None]
+            part = (
+                len(mine),
+                len(goods),
+                any(s.latest.error is not None for _, s in mine),
+                min((at for _, at in goods), default=None),
+                min((at + timedelta(seconds=2 * self.interval_of(source, n)) for n, at in goods), default=None),
+            )
+            self._parts[group] = part
+        return part
+
     @contextmanager
     def held_clock(self) -> Iterator[datetime]:
         """One clock read for everything computed inside (a view refresh reads it once, not
@@ -229,14 +264,14 @@ class Board:
         cached = self._summaries.get(source)
         if cached is not None and cached[0] == version:
             return cached[1]
-        slots = self._by_source.get(source, {})
-        goods = [(name, slot.last_good.at) for name, slot in slots.items() if slot.last_good is not None]
-        every = len(goods) == len(slots) and bool(goods)
+        parts = [self._part(group) for group in self._groups if group[0] == source]
+        count, good = sum(p[0] for p in parts), sum(p[1] for p in parts)
+        every = good == count and good > 0
         summary = SourceSummary(
-            len(slots),
-            any(slot.latest.error is not None for slot in slots.values()),
-            min(at for _, at in goods) if every else None,
-            min(at + timedelta(seconds=2 * self.interval_of(source, name)) for name, at in goods) if every else None,
+            count,
+            any(p[2] for p in parts),
+            min(p[3] for p in parts if p[3] is not None) if every else None,
+            min(p[4] for p in parts if p[4] is not None) if every else None,
         )
         self._summaries[source] = (version, summary)
         return summary
@@ -262,9 +297,7 @@ class Board:
         """Take new readings; `by` is the ident of the source instance that read them."""
         for reading in readings:
             reading = reading.shown_safely(self.redact)
-            if by is not None:
-                self._source_of[reading.key] = by
-                self._kind_sources.setdefault(reading.source, set()).add(by)
+            self._changed(reading.key, by)
             slot = self._slots.get(reading.key)
             good = reading if reading.error is None else (slot.last_good if slot else None)
             before = slot.latest if slot is not None else None
@@ -295,6 +328,7 @@ class Board:
             at, value = series.points[-1]
             reading = Reading(source, name, value, at)
             self._put(source, name, Slot(reading, reading, series))
+        self._changed((source, name), None)
         self._touch(source)
 
     def fail(self, source: str, names: Iterable[str], error: str, by: str | None = None) -> None:
@@ -303,9 +337,7 @@ class Board:
         error = visible(self.redact(error) if self.redact else error)
         self._touch(source)
         for name in names:
-            if by is not None:
-                self._source_of[(source, name)] = by
-                self._kind_sources.setdefault(source, set()).add(by)
+            self._changed((source, name), by)
             slot = self._slots.get((source, name))
             if slot is None:
                 self._put(source, name, Slot(Reading(source, name, None, now, error), None, Series(self.history)))
