@@ -88,6 +88,13 @@ NOT_FOR_THE_DRILL = (
     *(f"cockpit.backends.queues.{m}" for m in ("solid_queue", "river", "sql", "sqs", "postgres_channel")),
     "zipfile",
     *CLIENT_LIBRARIES,
+    # The live actions and the outcome records: reading the release file needs only each
+    # kind's release entry; an action's module loads when something builds it.
+    *(f"cockpit.actions.{m}" for m in ("cache", "flags", "queues", "release", "repair", "restart", "outcome")),
+    "cockpit.actions.data_long",
+    "cockpit.backends.prometheus",
+    # RichLog's rich.pretty pretty-prints attrs objects only when it loaded attrs (~7 ms).
+    "attr",
 )
 
 

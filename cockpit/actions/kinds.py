@@ -7,20 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cockpit.actions import Action
-from cockpit.actions.cache import ClearCaches
-from cockpit.actions.flags import MaintenanceToggle, SetFlags
-from cockpit.actions.queues import PauseQueues, QueueControl
-from cockpit.actions.release import RevertRelease
-from cockpit.actions.repair import RepairData
-from cockpit.actions.restart import RestartStaged
-from cockpit.backends.flags import FlagRegionSource
-from cockpit.backends.prometheus import PrometheusSource
 from cockpit.config import Config, RevertAction, release_undo
 from cockpit.core.runbook import ActionRef
 
 from .registry import ActionRegistry
+
+if TYPE_CHECKING:
+    from cockpit.actions.queues import QueueControl
+    from cockpit.backends.flags import FlagRegionSource
+    from cockpit.backends.prometheus import PrometheusSource
+
+# Each factory imports its action's module when it builds one: reading a release file (the
+# drill's, before its first frame) needs only the kinds' release entries registered below.
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ def _names(ref: ActionRef, key: str) -> tuple[str, ...] | None:
 
 @LIVE.register("pause_queues", phase="stop", title="Pause {targets}", params=release_undo.read_pause)
 def _pause(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    from cockpit.actions.queues import PauseQueues
+
     if not ctx.config.queues:
         return None
     queues = _names(ref, "queues") or [q.name for q in ctx.config.queues if q.risky and not q.discover]
@@ -58,6 +61,8 @@ def _pause(ctx: LiveContext, ref: ActionRef) -> Action | None:
 
 @LIVE.register("maintenance", phase="stop", title="Maintenance switch on", params=release_undo.read_maintenance)
 def _maintenance(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    from cockpit.actions.flags import MaintenanceToggle
+
     maintenance = ctx.config.actions.maintenance
     if not ctx.flag_sources or maintenance is None:
         return None
@@ -66,6 +71,8 @@ def _maintenance(ctx: LiveContext, ref: ActionRef) -> Action | None:
 
 @LIVE.register("set_flags", phase="flags", title="{targets} to the safe value", params=release_undo.read_flags)
 def _flags(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    from cockpit.actions.flags import SetFlags
+
     if not ctx.flag_sources:
         return None
     maintenance = ctx.config.actions.maintenance
@@ -83,6 +90,8 @@ def _flags(ctx: LiveContext, ref: ActionRef) -> Action | None:
 
 @LIVE.register("revert", phase="revert", title="Revert the release", params=release_undo.read_revert)
 def _revert(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    from cockpit.actions.release import RevertRelease
+
     revert = ctx.config.actions.revert
     argv = ref.params.get("argv")
     if isinstance(argv, (list, tuple)) and argv:
@@ -96,6 +105,8 @@ def _revert(ctx: LiveContext, ref: ActionRef) -> Action | None:
 
 @LIVE.register("clear_caches", phase="cache", title="Clear {targets}", params=release_undo.read_caches)
 def _caches(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    from cockpit.actions.cache import ClearCaches
+
     wanted = _names(ref, "caches")
     caches = [c for c in ctx.config.actions.caches if wanted is None or c.name in wanted]
     if not caches:
@@ -108,6 +119,8 @@ def _caches(ctx: LiveContext, ref: ActionRef) -> Action | None:
 
 @LIVE.register("repair", phase="repair", title="Repair data: {targets}", params=release_undo.read_repair)
 def _repair(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    from cockpit.actions.repair import RepairData
+
     repairs, postgres = ctx.config.actions.repairs, ctx.config.postgres
     if not repairs or postgres is None:
         return None
@@ -123,6 +136,8 @@ def _repair(ctx: LiveContext, ref: ActionRef) -> Action | None:
 
 @LIVE.register("restart_staged", phase="restart", title="Restart jobs in stages", params=release_undo.read_restart)
 def _restart(ctx: LiveContext, ref: ActionRef) -> Action | None:
+    from cockpit.actions.restart import RestartStaged
+
     return RestartStaged(ctx.config, ctx.control) if ctx.config.queues else None
 
 

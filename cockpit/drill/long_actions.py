@@ -11,7 +11,6 @@ from typing import Any
 
 from cockpit.actions import Preview, Progress, Result, sql_lines
 from cockpit.actions.data import Observed
-from cockpit.actions.data_long import CountsAfter, RepairRun, StagedResume
 from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.config import Config, RepairScript
 from cockpit.core.detail_text import words
@@ -56,6 +55,8 @@ class RepairData(DrillAction):
         )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        from cockpit.actions.data_long import RepairRun  # the outcome records load when an action runs
+
         script = self._script()
         sql = "\n;\n".join(s.sql.strip() for s in script.statements)
         ledger = RepairRun(
@@ -98,6 +99,8 @@ class RepairData(DrillAction):
         return applied, done["marked_for_review"], message
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
+        from cockpit.actions.data_long import CountsAfter
+
         self.sync()
         counts = self._counts()
         if not executed.ok:
@@ -164,6 +167,8 @@ class RestartStaged(DrillAction):
         return await self.execute_guarded(preview, progress, no_checkpoint)
 
     async def execute_guarded(self, preview: Preview, progress: Progress, checkpoint: Checkpoint) -> Result:
+        from cockpit.actions.data_long import StagedResume
+
         settle = self.config.actions.restart.settle
         done: list[str] = []
         sent: list[str] = []
