@@ -5,7 +5,6 @@ story (`LogPanel.OpenEntry`); a filter keeps the matching entries (substring, `!
 
 from __future__ import annotations
 
-import sys
 from typing import Self
 
 from rich.style import Style
@@ -14,16 +13,6 @@ from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
-
-if "rich.pretty" not in sys.modules and "attr" not in sys.modules:
-    # RichLog's module imports rich.pretty, which imports attrs when it is installed (~7 ms
-    # before the first frame) only to pretty-print attrs objects; the log writes Text alone.
-    # A None entry makes that `import attr` fail for this one import; attrs loads as usual later.
-    sys.modules["attr"] = None  # type: ignore[assignment]
-    try:
-        import rich.pretty  # noqa: F401
-    finally:
-        del sys.modules["attr"]
 from textual.widgets import RichLog
 
 from cockpit.core.safe_text import visible

@@ -93,8 +93,6 @@ NOT_FOR_THE_DRILL = (
     *(f"cockpit.actions.{m}" for m in ("cache", "flags", "queues", "release", "repair", "restart", "outcome")),
     "cockpit.actions.data_long",
     "cockpit.backends.prometheus",
-    # RichLog's rich.pretty pretty-prints attrs objects only when it loaded attrs (~7 ms).
-    "attr",
 )
 
 
