@@ -9,12 +9,10 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
-from rich.console import RenderableType
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.filter import Monochrome, NoColor
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -31,7 +29,6 @@ from cockpit.panels.status_bar import StatusBar
 from cockpit.ui.app_view import ViewActions
 from cockpit.ui.commands import KEY_DISPLAY, Command, commands
 from cockpit.ui.footer import MainFooter
-from cockpit.ui.frames import ShownCells
 from cockpit.ui.glyphs import AsciiFilter, wants_ascii
 from cockpit.ui.keys import KeyActions
 from cockpit.ui.notify import Notice, Notifier
@@ -73,8 +70,6 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
     def __init__(self, session: Session, preflight: Callable[[], Awaitable[list[str]]] | None = None) -> None:
         super().__init__()
         install_span_updates()  # a changed cell is written alone, not the line up to it
-        #: What the terminal shows: repaints of unchanged lines are not written (see frames.py).
-        self._shown = ShownCells()
         self.session = session
         #: Checks the environment and every backend once at start; failures are shown on screen.
         self.preflight = preflight
@@ -126,12 +121,6 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
         self.notifier = Notifier(cfg.notify)
         #: Every notice signalled this run (what the bell and OSC 9 said), newest last.
         self.signals: list[Notice] = []
-
-    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
-        writes = self._running and not self._closed and not self.is_headless and not self._batch_count
-        if renderable is not None and writes and self._driver is not None and not self._driver.is_inline:
-            renderable = self._shown.filter(renderable, self.size)
-        super()._display(screen, renderable)
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
