@@ -9,14 +9,15 @@ changed cell costs its own bytes plus a cursor move.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.control import Control
-from textual._compositor import ChopsUpdate
 
 _PATCHED = "_cockpit_span_crop"
 
 
-def _render_segments(self: ChopsUpdate, console: Console) -> str:
+def _render_segments(self: Any, console: Console) -> str:
     """Textual's `ChopsUpdate.render_segments`, cropping each chop to [x1, x2) on both sides."""
     sequences: list[str] = []
     append = sequences.append
@@ -38,8 +39,23 @@ def _render_segments(self: ChopsUpdate, console: Console) -> str:
     return "".join(sequences)
 
 
-def install() -> None:
-    """Use the two-sided crop for every partial update from now on (idempotent)."""
-    if not getattr(ChopsUpdate, _PATCHED, False):
-        setattr(ChopsUpdate, "render_segments", _render_segments)  # noqa: B010 - a method replaced on purpose
-        setattr(ChopsUpdate, _PATCHED, True)
+def install() -> bool:
+    """Use the two-sided crop for every partial update from now on (idempotent). The patch
+    replaces a method of a private Textual class: when that class is not the one it was
+    written for (a Textual release moved or reshaped it), it is left alone and Textual's own
+    whole-line update stays in use. Returns whether the crop is in use."""
+    try:
+        from textual._compositor import ChopsUpdate
+    except ImportError:
+        return False
+    if getattr(ChopsUpdate, _PATCHED, False):
+        return True
+    code = getattr(ChopsUpdate.__init__, "__code__", None)
+    arguments = code.co_varnames if code is not None else ()
+    if not callable(getattr(ChopsUpdate, "render_segments", None)) or not all(
+        name in arguments for name in ("chops", "chop_ends", "spans")
+    ):
+        return False
+    setattr(ChopsUpdate, "render_segments", _render_segments)  # noqa: B010 - a method replaced on purpose
+    setattr(ChopsUpdate, _PATCHED, True)
+    return True
