@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from cockpit.actions.data import ActionData
 from cockpit.core.safe_text import visible, visible_data
 
 if TYPE_CHECKING:
+    from cockpit.actions.data import ActionData
     from cockpit.actions.guarded import Checkpoint
 
 Progress = Callable[[str], None]
@@ -80,6 +80,8 @@ class Result:
 
 
 def _data_shown_safely(data: object) -> Any:
+    from cockpit.actions.data import ActionData  # loaded by then: `data` is one, or there is nothing to show
+
     if isinstance(data, ActionData):
         return data.shown_safely()
     # A plain dict (a test's, an older caller's): every string in it made visible.

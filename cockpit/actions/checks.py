@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import ChecksRun, CheckStepRun
 from cockpit.core.details import check_result
 from cockpit.core.readings import Board
 from cockpit.core.source import Source
@@ -27,6 +26,8 @@ class VerifyPathsAction(Action):
         )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        from cockpit.actions.data import ChecksRun, CheckStepRun  # the outcome records load when an action runs
+
         readings = [r for check in self.checks for r in await check.read()]
         self.board.update(readings)
         lines, failed = [], []

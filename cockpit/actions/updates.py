@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import UpdateSent
 from cockpit.core.details import check_result
 from cockpit.core.readings import CHECKS, ERROR_RATE, QUEUES, SUSPECTS, Board
 from cockpit.incident.state import Incident, clock_text
@@ -154,6 +153,8 @@ class UpdateAction(Action):
         )
 
     async def execute(self, preview: Preview, progress: Progress) -> Result:
+        from cockpit.actions.data import UpdateSent  # the outcome records load when an action runs
+
         text = (preview.text or "").strip()
         if not text:
             return Result(False, "nothing sent: the message is empty", state_left="no update was posted")

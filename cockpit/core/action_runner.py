@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cockpit.actions import Action, ActionOutcome, Preview, Result
-from cockpit.actions.data import data_dict
 from cockpit.actions.guarded import GuardStop, no_checkpoint
 from cockpit.core import approvals, step_checks, undo_verify
 from cockpit.core.guarded_run import Decide, GuardedRun, guard_stop_result
@@ -288,6 +287,8 @@ async def _run(
             await run.stop()
             session.guarded.pop(run.step, None)
     duration = (time.monotonic() - started) * session.timebase.speed
+    from cockpit.actions.data import data_dict  # the outcome records load when an action ends
+
     await session.refresh_now()
     after = session.board.key_readings()
     ok = result.ok and verified.ok

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from cockpit.actions.data import sent_of
 from cockpit.core.details import detail_dict
 from cockpit.core.readings import FLAGS, Board, age_text
 from cockpit.core.runbook import Runbook
@@ -72,6 +71,8 @@ def action_run(entry: Entry, entries: Sequence[Entry]) -> list[Entry]:
 
 def entry_detail(entry: Entry, entries: Sequence[Entry] = ()) -> list[str]:
     """Every line the detail view shows for one journal entry."""
+    from cockpit.actions.data import sent_of  # the first frame has no detail view to show
+
     lines = [
         f"#{entry.seq} · {entry.ts} · {entry.kind}" + (f" · step {entry.step}" if entry.step else ""),
         f"operator: {visible(entry.operator)}" + (f" ({visible(entry.origin)})" if entry.origin else ""),

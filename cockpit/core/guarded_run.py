@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cockpit.actions import Result
-from cockpit.actions.data import GuardStopped
 from cockpit.actions.guarded import Aborted, GuardStop, Halted
 from cockpit.core.guard import GuardOutcome, GuardSpec, GuardVerdict, GuardWatch
 from cockpit.core.runbook import StepState
@@ -216,6 +215,8 @@ class GuardedRun:
 
 def guard_stop_result(stop: GuardStop) -> Result:
     """The result of an action that let its guard's stop through instead of saying what it left."""
+    from cockpit.actions.data import GuardStopped  # the outcome records load when an action ends
+
     return Result(
         False,
         str(stop),

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.actions import Action, ActionOutcome, Preview
 from cockpit.backends import Backends
-from cockpit.core import action_runner
-from cockpit.core.action_runner import Confirm
 from cockpit.core.gate import NOT_RESTORED, Gate, GateStatus
 from cockpit.core.polling import Poller, Pollers
 from cockpit.core.readings import SUSPECTS, Board
@@ -27,6 +25,7 @@ from cockpit.incident.resume import ResumeMixin
 from cockpit.incident.state import Incident
 
 if TYPE_CHECKING:
+    from cockpit.core.action_runner import Confirm
     from cockpit.core.guarded_run import Decide, GuardedRun
     from cockpit.incident.shared import SharedLog
 
@@ -331,4 +330,6 @@ class Session(ResumeMixin, ClosingMixin):
     ) -> ActionOutcome:
         """preview -> confirm -> execute (guarded) -> verify, every phase journaled (see `action_runner`);
         `decide` answers a guard pause (True: continue), without it a pause aborts."""
+        from cockpit.core import action_runner  # with its checks and approvals: the first frame needs none
+
         return await action_runner.run_action(self, name, confirm, progress, dry_run=dry_run, decide=decide)

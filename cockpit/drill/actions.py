@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from cockpit.actions import Action, Preview, Progress, Result
-from cockpit.actions.data import Commands, Observed, QueueHeld, Serving, Writes
 from cockpit.config import Config
 from cockpit.core.timebase import Timebase
 from cockpit.drill.world import REGIONS, FlagState, World
@@ -58,10 +57,14 @@ class PauseRiskyQueues(DrillAction):
         self.sync()
         self.world.retry.paused = True
         progress("SET rq:suspended 1 on redis 'jobs'")
+        from cockpit.actions.data import Commands  # the outcome records load when an action runs
+
         return Result(True, "payment-retry suspended", data=Commands(("redis 'jobs': SET rq:suspended 1",)))
 
     async def verify(self, preview: Preview, executed: Result) -> Result:
         await self.wait(2)
+        from cockpit.actions.data import QueueHeld
+
         q = self.world.retry
         if q.paused:
             return Result(
@@ -92,6 +95,8 @@ class MaintenanceSwitch(DrillAction):
         value = 100.0 if preview.counts.get("on") else 0.0
         for region in REGIONS:
             self.world.set_flag(self.world.read_only, region, value)
+        from cockpit.actions.data import Writes
+
         return Result(
             True,
             f"read-only switch set {'on' if value else 'off'} in {len(REGIONS)} regions",
@@ -130,6 +135,8 @@ class FlagsToSafe(DrillAction):
                 self.world.set_flag(self.world.new_checkout, region, 0.0)
                 written.append(region)
                 progress(f"new_checkout@{region}: disabled in the control plane")
+        from cockpit.actions.data import Writes
+
         return Result(
             True,
             f"new_checkout disabled in {len(REGIONS)} regions (control plane)",
@@ -142,6 +149,8 @@ class FlagsToSafe(DrillAction):
 
 async def _read_back(action: DrillAction, flag: FlagState, name: str, want: float, patience: float = 60.0) -> Result:
     """Read every region back until it agrees, or say which regions still disagree."""
+    from cockpit.actions.data import Observed
+
     waited = 0.0
     while True:
         action.sync()
@@ -214,6 +223,8 @@ class RevertRelease(DrillAction):
         self.sync()
         if self.world.bad_release_live:
             return Result(False, f"still serving {self.world.release}", state_left="the rollout has not completed")
+        from cockpit.actions.data import Serving
+
         return Result(True, f"serving {self.world.release} on 3 of 3 replicas", data=Serving(self.world.release))
 
 

@@ -10,7 +10,6 @@ from dataclasses import replace
 from typing import Any
 
 from cockpit.actions import Preview, Progress, Result, sql_lines
-from cockpit.actions.data import Observed
 from cockpit.actions.guarded import Checkpoint, GuardStop, no_checkpoint
 from cockpit.config import Config, RepairScript
 from cockpit.core.detail_text import words
@@ -239,6 +238,8 @@ class RestartStaged(DrillAction):
             return Result(False, f"still paused: {', '.join(paused)}", state_left=executed.state_left)
         depths = {name: int(q.depth) for _, name, q in self._queues()}
         shown = ", ".join(f"{name} {depth:,}" for name, depth in depths.items())
+        from cockpit.actions.data import Observed  # the outcome records load when an action ends
+
         return Result(True, f"all queues running; depths: {shown}", data=Observed("depths", depths))
 
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cockpit.actions import ActionOutcome, Result
-from cockpit.actions.data import data_dict
 from cockpit.core.polling import short_error
 from cockpit.core.runbook import StepState
 
@@ -24,6 +23,8 @@ class ResumeMixin:
     async def reverify(self: SessionCore, name: str) -> ActionOutcome:
         """Read back, against live state, an action that was in flight when cockpit stopped;
         journaled, and the step follows what the read-back says."""
+        from cockpit.actions.data import data_dict  # only after an interruption
+
         if self.read_only:
             return ActionOutcome("refused", "read-only: nothing is re-verified")
         action = self.actions.get(name)

@@ -10,7 +10,6 @@ from typing import Any
 
 from cockpit.backends.queues.base import Sent
 from cockpit.backends.queues.redis_channel import Probe, RedisKind
-from cockpit.backends.queues.scripts import OLDEST_VIA_HASH
 
 
 def age_since_iso(value: Any) -> float | None:
@@ -37,6 +36,8 @@ class RqKind:
         return None
 
     def probes(self, queue: Any, q: str) -> list[Probe]:
+        from cockpit.backends.queues.scripts import OLDEST_VIA_HASH  # on the first read (the drill reads no Redis)
+
         p = queue.prefix or "rq"
         return [
             Probe(q, "depth", ("LLEN", f"{p}:queue:{q}")),
