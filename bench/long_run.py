@@ -81,7 +81,7 @@ def run(seconds: float, speed: float, tree: Path | None) -> None:
     print(
         f"RSS first sample {r0 / 1024:.1f} MiB -> last {r1 / 1024:.1f} MiB (ratio {r1 / r0:.2f}); "
         f"over the second half {rh / 1024:.1f} -> {r1 / 1024:.1f} MiB (ratio {r1 / rh:.2f}); "
-        f"CPU {100 * (c1 - c0) / (t1 - t0):.0f}% of one core while running {speed:g}x (after the first 5 s)"
+        f"CPU {100 * (c1 - c0) / (t1 - t0):.1f}% of one core while running {speed:g}x (after the first 5 s)"
     )
 
 

@@ -6,11 +6,14 @@ region with 100 flags each, for their request counts. Servers are throwaway ones
 loopback, started here (tests/servers.py).
 
 Then the whole TUI: `cockpit run` on the same config in a real pty (200x50), CPU per
-second of that process (utime+stime from /proc) against the reads alone (each source's CPU per
-read / its interval). `--tree DIR` (repeatable) runs another checkout's cockpit (PYTHONPATH=DIR)
-for before/after in one run.
+second of that process (utime+stime from /proc) against the reads alone *as a process*
+(bench/poll_only.py: the same sources and pollers, no screen), alternating in each of
+`--rounds` rounds with the same warm-up and window; medians and their ratio. (The older
+in-process estimate, each source's CPU per read / its interval, is printed too.) `--tree DIR`
+(repeatable) runs another checkout's cockpit (PYTHONPATH=DIR) for before/after in one run.
 
-Run: .venv/bin/python bench/tick_cost.py [--ticks N] [--no-unleash] [--tui-seconds S] [--tree DIR]
+Run: .venv/bin/python bench/tick_cost.py [--ticks N] [--no-unleash] [--tui-seconds S] [--warmup S]
+     [--rounds N] [--tree DIR]
 """
 
 from __future__ import annotations
@@ -200,16 +203,13 @@ async def run(args) -> None:
                     ),
                 )
                 env = {"BENCH_PG": select_only_dsn(pg.dsn())}
-                for tree in [Path(t) for t in args.tree] or [ROOT]:
-                    cpu = tui_cpu_per_second(tree, config, tmp, env, args.tui_seconds)
-                    print(
-                        f"whole TUI ({tree}): {cpu * 1000:.1f} ms CPU per second = "
-                        f"{cpu / reads_per_second:.1f}x the reads alone"
-                    )
+                whole_app(args, config, tmp, env, reads_per_second)
                 if args.profile:
                     out = Path(args.profile)
                     tree = Path(args.tree[-1]) if args.tree else ROOT
-                    cpu = tui_cpu_per_second(tree, config, tmp, env, args.tui_seconds, profile=out)
+                    cpu = process_cpu_per_second(
+                        tree, tui_argv(config, tmp), env, args.tui_seconds, args.warmup, profile=out
+                    )
                     print(f"profile of the whole TUI ({tree}, under cProfile: {cpu * 1000:.1f} ms CPU/s) in {out}:")
                     stats = pstats.Stats(str(out))
                     stats.sort_stats("cumulative").print_stats(30)
@@ -231,20 +231,61 @@ def write_config(tmp: Path, text: str) -> Path:
     return config
 
 
-def tui_cpu_per_second(
+def whole_app(args, config: Path, tmp: Path, env: dict[str, str], in_process: float) -> None:
+    """The whole TUI against the reads alone, both as processes on the same config, side by
+    side: per round and per tree, `bench/poll_only.py` (the same sources and pollers, no
+    screen, no gate) then `cockpit run`, the same warm-up and window; each round printed,
+    then the medians and their ratio."""
+    trees = [Path(t) for t in args.tree] or [ROOT]
+    reads: dict[Path, list[float]] = {t: [] for t in trees}
+    tuis: dict[Path, list[float]] = {t: [] for t in trees}
+    print(
+        f"whole app vs reads process: {args.rounds} round(s), warm-up {args.warmup:g} s, "
+        f"window {args.tui_seconds:g} s each (CPU = utime+stime from /proc, ms per second)"
+    )
+    for round_no in range(1, args.rounds + 1):
+        for tree in trees:
+            r = process_cpu_per_second(tree, poll_argv(config), env, args.tui_seconds, args.warmup)
+            t = process_cpu_per_second(tree, tui_argv(config, tmp), env, args.tui_seconds, args.warmup)
+            reads[tree].append(r)
+            tuis[tree].append(t)
+            load = os.getloadavg()[0]
+            print(
+                f"  round {round_no} {tree}: reads {r * 1000:6.1f}  TUI {t * 1000:6.1f}  "
+                f"= {t / r:4.2f}x  (load {load:.1f})",
+                flush=True,
+            )
+    for tree in trees:
+        r, t = statistics.median(reads[tree]), statistics.median(tuis[tree])
+        ratios = [b / a for a, b in zip(reads[tree], tuis[tree], strict=True)]
+        print(
+            f"whole TUI ({tree}): median {t * 1000:.1f} ms CPU/s vs reads process {r * 1000:.1f} ms CPU/s "
+            f"= {t / r:.2f}x (per-round ratios {', '.join(f'{x:.2f}' for x in ratios)}; "
+            f"{t / in_process:.2f}x the in-process reads estimate above)"
+        )
+
+
+def tui_argv(config: Path, tmp: Path) -> list[str]:
+    journal = tmp / f"j-{time.monotonic_ns()}.jsonl"
+    return ["-m", "cockpit", "run", "--config", str(config), "--journal", str(journal)]
+
+
+def poll_argv(config: Path) -> list[str]:
+    return [str(ROOT / "bench" / "poll_only.py"), "--config", str(config)]
+
+
+def process_cpu_per_second(
     tree: Path,
-    config: Path,
-    tmp: Path,
+    argv: list[str],
     env: dict[str, str],
     seconds: float,
     warmup: float = 10.0,
     profile: Path | None = None,
 ) -> float:
-    """CPU seconds per second of `cockpit run` in a 200x50 pty, after a warm-up (start-up
-    and the first reads are not steady state); its output is read and thrown away. With
-    `profile`, it runs under cProfile (bench/profiled.py: steady state only, and slower)."""
-    journal = tmp / f"j-{time.monotonic_ns()}.jsonl"
-    argv = ["run", "--config", str(config), "--journal", str(journal)]
+    """CPU seconds per second of `python ARGV` (`cockpit run`, or the reads process) in a
+    200x50 pty, after a warm-up (start-up and the first reads are not steady state); its
+    output is read and thrown away. With `profile` (cockpit only), it runs under cProfile
+    (bench/profiled.py: steady state only, and slower)."""
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update({**env, "TERM": "xterm-256color", "PYTHONPATH": str(tree.resolve())})
@@ -253,8 +294,8 @@ def tui_cpu_per_second(
         os.chdir(tree.resolve())  # `python -m cockpit` looks in the working directory first
         if profile is not None:
             os.environ["COCKPIT_PROFILE"] = str(profile)
-            os.execv(sys.executable, [sys.executable, str(ROOT / "bench" / "profiled.py"), *argv])
-        os.execv(sys.executable, [sys.executable, "-m", "cockpit", *argv])
+            os.execv(sys.executable, [sys.executable, str(ROOT / "bench" / "profiled.py"), *argv[2:]])
+        os.execv(sys.executable, [sys.executable, *argv])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
 
     def cpu() -> float:
@@ -290,7 +331,9 @@ def tui_cpu_per_second(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tui-seconds", type=float, default=30)
+    parser.add_argument("--tui-seconds", type=float, default=30, help="measured window of each process run")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds before each window (start-up, first reads)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating reads-process/TUI rounds")
     parser.add_argument("--tree", action="append", default=[], metavar="DIR")
     parser.add_argument("--ticks", type=int, default=20)
     parser.add_argument("--no-unleash", action="store_true")

@@ -168,7 +168,7 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
             self._start_loops()
         else:
             self.call_after_refresh(self._start_loops)  # after the first frame (see on_load)
-        self.set_interval(1.0, self.refresh_view)
+        self.set_interval(1.0, self.tick_view)
         self.screen_change_signal.subscribe(self, self._on_screen_change)
         self.refresh_view()
         self.call_after_refresh(self.end_startup_gc_pause)

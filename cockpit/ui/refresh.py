@@ -21,6 +21,7 @@ from cockpit.panels.status_bar import StatusBar, StatusView, stopped_steps
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.timer import Timer
 
     from cockpit.core.session import Session
     from cockpit.incident.journal import Entry
@@ -44,6 +45,7 @@ class ViewRefresh(_AppBase):
     _shown_order: int
     _refresh_pending: bool
     _last_refresh: float = 0.0  # time.monotonic() of the last view refresh
+    _refresh_timer: Timer | None = None  # the scheduled redraw, stopped when one runs sooner
     _behind_modal: bool
     _held_entries: list[Entry]
 
@@ -106,12 +108,29 @@ class ViewRefresh(_AppBase):
         self._refresh_pending = True
         wait = self._last_refresh + REFRESH_GAP - time.monotonic()
         if wait > 0:
-            self.set_timer(wait, self.refresh_view)
+            self._refresh_timer = self.set_timer(wait, self._due_refresh)
         else:
-            self.call_later(self.refresh_view)
+            self.call_later(self._due_refresh)
+
+    def _due_refresh(self) -> None:
+        """The scheduled redraw, unless one already ran since it was scheduled (a key, the
+        1 s tick): a stale timer left running redrew again, and each tick added one more
+        (the drill at 720x redrew ~9 times a second instead of at most 4)."""
+        self._refresh_timer = None  # this one is running: nothing to stop
+        if self._refresh_pending:
+            self.refresh_view()
+
+    def tick_view(self) -> None:
+        """The 1 s redraw (the clock and the ages move without readings), skipped when a
+        redraw is already scheduled: it lands within REFRESH_GAP and shows the same."""
+        if not self._refresh_pending:
+            self.refresh_view()
 
     def refresh_view(self) -> None:
         self._refresh_pending = False
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
         self._last_refresh = time.monotonic()
         try:
             self._refresh_view()
