@@ -93,12 +93,13 @@ NOT_FOR_THE_DRILL = (
     *(f"cockpit.actions.{m}" for m in ("cache", "flags", "queues", "release", "repair", "restart", "outcome")),
     "cockpit.actions.data_long",
     "cockpit.backends.prometheus",
-    # The outcome records every action returns, and the runner with its checks and
-    # approvals: loaded when an action runs. The Lua scripts (and hashlib): on a Redis read.
+    # The outcome records every action returns, and the runner with its checks, approvals
+    # and guarded runs: loaded when an action runs. The Lua scripts (and hashlib): on a Redis read.
     "cockpit.actions.data",
     "cockpit.core.action_runner",
     "cockpit.core.undo_verify",
     "cockpit.core.approvals",
+    "cockpit.core.guarded_run",
     "cockpit.backends.queues.scripts",
     "hashlib",
 )

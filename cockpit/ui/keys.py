@@ -10,12 +10,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
 from cockpit.actions import Preview
-from cockpit.core.guarded_run import GuardPause
 from cockpit.core.safe_text import visible
 
 if TYPE_CHECKING:
     from textual.app import App
 
+    from cockpit.core.guarded_run import GuardPause
     from cockpit.core.session import Session
     from cockpit.incident.journal import Entry
     from cockpit.ui.commands import Command
