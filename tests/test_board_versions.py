@@ -119,3 +119,46 @@ def test_the_summary_kept_per_source_instance_is_the_summary_of_every_reading() 
     board.fail(QUEUES, ["new"], "connection refused", by="redis-a")  # never read: no good value
     check()
     assert board.summary(QUEUES).oldest_good is None
+
+
+def test_taking_a_reading_equal_to_the_shown_one_as_is_shows_what_checking_every_reading_shows() -> None:
+    """A good reading equal to the one shown skips the safety check; what the board shows and
+    when its version moves are what checking every reading again (`shown_safely`) gives."""
+    from cockpit.core.details import QueueDetail, QueueState
+
+    now = [T0]
+    board = Board(clock=lambda: now[0])
+    board.redact = lambda text: text.replace("s3cret", "[REDACTED]")
+    board.backfill(QUEUES, "bf\x1b[2J", [(T0 - timedelta(seconds=9), 4.0)])  # never checked: a raw name
+    detail = QueueDetail(QueueState(3), kind="rq", server="r0", queue="q")
+    odd = QueueDetail(QueueState(3), kind="rq\x07", server="r0", queue="q")
+    steps = [
+        Reading(QUEUES, "a", 3.0, T0, detail=detail),
+        Reading(QUEUES, "a", 3.0, T0, detail=detail),
+        Reading(QUEUES, "a", 3.0, T0, detail=odd),
+        Reading(QUEUES, "a", 3.0, T0, detail=odd),
+        Reading(QUEUES, "a", 3.0, T0, "token s3cret refused", detail=odd),
+        Reading(QUEUES, "a", 3.0, T0, "token s3cret refused", detail=odd),
+        Reading(QUEUES, "a", "up\x1b]0;x\x07", T0),
+        Reading(QUEUES, "a", "up\x1b]0;x\x07", T0),
+        Reading(QUEUES, "bf\x1b[2J", 4.0, T0),
+        Reading(QUEUES, "bf\x1b[2J", 4.0, T0),
+        Reading(QUEUES, "a", 3.0, T0, detail=detail),
+    ]
+    shown: dict[str, Reading] = {}
+    for step, raw in enumerate(steps):
+        now[0] = T0 + timedelta(seconds=2 * step)
+        raw = Reading(raw.source, raw.name, raw.value, now[0], raw.error, raw.detail)
+        expected = raw.shown_safely(board.redact)
+        before, version = shown.get(expected.name), board.version(QUEUES)
+        board.update([raw], by="queues@r0")
+        slot = board.slot(QUEUES, expected.name)
+        assert slot is not None and slot.latest == expected, step
+        assert all(t.isprintable() for t in (slot.latest.name, str(slot.latest.value), slot.latest.error or ""))
+        changed = before is None or (before.value, before.error, before.detail) != (
+            expected.value,
+            expected.error,
+            expected.detail,
+        )
+        assert (board.version(QUEUES) > version) == (changed or not slot.series.flat), step
+        shown[expected.name] = expected

@@ -398,11 +398,14 @@ class Gate:
                 words.append("paused")
                 continue
             value = good.value if isinstance(good.value, float) else None
-            trend = window_trend(slot.series, now, window, ratio=QUEUE_RATIO, at_least=QUEUE_SLACK)
             if limit is not None and value is not None and value > limit:
                 problems.append(f"{name} backlogged ({value:,.0f} over {limit:,})")
                 words.append("backlog")
-            elif trend.direction == 1:
+                continue
+            if slot.series.flat:
+                continue  # one value throughout: no window of it is growing (most queues, most seconds)
+            trend = window_trend(slot.series, now, window, ratio=QUEUE_RATIO, at_least=QUEUE_SLACK)
+            if trend.direction == 1:
                 problems.append(f"{name} backlogged (growing {trend.delta:+,.0f} in {coarse_text(window)})")
                 words.append("backlog")
         if not problems and accepted:

@@ -295,12 +295,26 @@ class Board:
 
     def update(self, readings: Iterable[Reading], by: str | None = None) -> None:
         """Take new readings; `by` is the ident of the source instance that read them."""
-        for reading in readings:
-            reading = reading.shown_safely(self.redact)
-            self._changed(reading.key, by)
-            slot = self._slots.get(reading.key)
-            good = reading if reading.error is None else (slot.last_good if slot else None)
+        for raw in readings:
+            slot = self._slots.get(raw.key)
             before = slot.latest if slot is not None else None
+            # A good reading equal to the one shown (made safe when it came) is safe as it
+            # is: only new text needs the check (at scale, most of 2,000 readings a tick are
+            # the same again). A backfilled slot was never checked: its name is, here.
+            same = (
+                before is not None
+                and raw.error is None
+                and before.error is None
+                and before.value == raw.value
+                and before.detail == raw.detail
+                and raw.name.isprintable()
+            )
+            reading = raw if same else raw.shown_safely(self.redact)
+            if reading.key != raw.key:  # the name was made visible: the slot is under that name
+                slot = self._slots.get(reading.key)
+                before = slot.latest if slot is not None else None
+            self._changed(reading.key, by)
+            good = reading if reading.error is None else (slot.last_good if slot else None)
             if slot is None:
                 slot = self._put(reading.source, reading.name, Slot(reading, good, Series(self.history)))
             slot.latest, slot.last_good = reading, good
@@ -310,12 +324,14 @@ class Board:
             # The same value again (and a flat history: no sparkline or trend moves) is not a
             # change: polled every 2 s at scale, identical readings were recomputed each time.
             if (
-                before is None
-                or before.value != reading.value
-                or before.error != reading.error
-                or before.detail != reading.detail
-                or not slot.series.flat
-            ):
+                not same
+                and (
+                    before is None
+                    or before.value != reading.value
+                    or before.error != reading.error
+                    or before.detail != reading.detail
+                )
+            ) or not slot.series.flat:
                 self._touch(reading.source)
 
     def backfill(self, source: str, name: str, points: Iterable[tuple[datetime, float]]) -> None:

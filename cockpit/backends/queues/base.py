@@ -143,8 +143,15 @@ class Channel(Protocol):
         ...
 
 
-def reading_detail(queue: QueueConfig, server: str, state: QueueState | None, name: str | None = None) -> QueueDetail:
-    """The detail of a queue reading: its state plus where the queue lives."""
+def reading_detail(
+    queue: QueueConfig,
+    server: str,
+    state: QueueState | None,
+    name: str | None = None,
+    pause_scope: str | None = None,
+) -> QueueDetail:
+    """The detail of a queue reading: its state plus where the queue lives (and what a
+    pause covers, when more than this queue)."""
     return QueueDetail(
         state=state or NO_STATE,
         kind=queue.kind,
@@ -155,6 +162,7 @@ def reading_detail(queue: QueueConfig, server: str, state: QueueState | None, na
         age_warn=queue.age_warn,
         age_critical=queue.age_critical,
         redis=queue.redis,
+        pause_scope=pause_scope,
     )
 
 
@@ -166,8 +174,9 @@ def as_reading(
     error: str | None,
     at: Any,
     name: str | None = None,
+    pause_scope: str | None = None,
 ) -> Reading:
     from cockpit.core.readings import QUEUES, Reading
 
     depth = None if state is None or state.depth is None else float(state.depth)
-    return Reading(QUEUES, label, depth, at, error, reading_detail(queue, server, state, name))
+    return Reading(QUEUES, label, depth, at, error, reading_detail(queue, server, state, name, pause_scope))

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from cockpit.backends.queues.base import Channel, QueueKind, QueueState, as_reading
-from cockpit.core.details import queue_detail
 from cockpit.core.readings import QUEUES, Clock, Reading, wall_clock
 
 if TYPE_CHECKING:
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
 #: Re-discover queues every this many ticks (discovery is the only extra round trip).
 DISCOVER_EVERY = 15
-_SUMMED = ("depth", "in_flight", "failed", "retrying", "scheduled")
 
 
 def as_int(value: Any) -> int:
@@ -274,15 +272,24 @@ class RedisQueueSource:
             except (TypeError, ValueError, AttributeError) as exc:
                 errors.setdefault(label, f"unexpected reply for {probe.key!r}: {exc}")
         readings = []
+        server = self.instance.name
         for queue, name in targets:
             label = name if queue.discover else queue.name
             slot = metrics.get(label, {})
-            state = QueueState(**{f: slot.get(f) for f in ("depth", *_SUMMED[1:], "oldest_age", "paused")})
-            reading = as_reading(queue, label, self.instance.name, state, errors.get(label), now, name=name)
-            scope = redis_kind(queue.kind).pause_note
-            if scope:
-                reading = replace(reading, detail=replace(queue_detail(reading.detail), pause_scope=scope))
-            readings.append(reading)
+            get = slot.get
+            state = QueueState(
+                get("depth"),
+                get("in_flight"),
+                get("failed"),
+                get("retrying"),
+                get("scheduled"),
+                get("oldest_age"),
+                get("paused"),
+            )
+            # Built once with its final detail (a copy per reading to add the pause scope
+            # was a third of this loop's time at 900 queues).
+            scope = redis_kind(queue.kind).pause_note or None
+            readings.append(as_reading(queue, label, server, state, errors.get(label), now, name, scope))
         return readings
 
     async def _discover(self, client: aioredis.Redis) -> None:
