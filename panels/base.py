@@ -3,7 +3,7 @@ and which repaints only the lines that changed (what crosses an SSH link is what
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from cockpit.core.readings import Board, Freshness, age_text
 from cockpit.panels.grid import Grid, row_matches
-from cockpit.panels.repaint import Line, changed_regions
+from cockpit.panels.repaint import LinePainter
 
 TREND = {1: "▲", 0: "─", -1: "▼"}
 #: Alarm words (CRIT, UNREACH, FAIL, STALE) in reverse video as well as red: they stand out
@@ -72,10 +72,11 @@ class Panel(Widget, can_focus=True):
         self.border_title = title
         self._content: RenderableType = Text("waiting for the first reading…")
         self._shown: Hashable = None
-        self._painted: tuple[int, list[Line]] | None = None  # (width, lines) last sent to the screen
+        self._painter = LinePainter()  # what is on the screen, line by line
         self._board: Board | None = None
         self._stamp: Hashable = None  # what the rows were last computed from
         self._sticky: list[int] = []  # column widths, kept across frames (columns do not jump)
+        self._reserved = False  # holding the height of the rows still to come (see `reserve`)
         #: Rows shown to match this (substring, case-insensitive; a leading ! inverts); "" = all.
         self.filter_text = ""
         self.cursor: str | None = None
@@ -143,8 +144,24 @@ class Panel(Widget, can_focus=True):
         other inputs says so here, or its rows are not recomputed when only they change)."""
         return None
 
+    def reserve(self, names: Sequence[str]) -> None:
+        """Hold, from the first frame, the height the rows of these expected readings (the
+        sources' `expected_names`) will take, until the first reading lands: a late first
+        reading then fills the panel in place instead of pushing every panel below it down
+        (a layout pass that repaints them all: over SSH, kilobytes for one panel's rows)."""
+        lines = self.expected_lines(names)
+        self.styles.min_height = lines + 2 if lines else None  # + the border
+        self._reserved = bool(lines)
+
+    def expected_lines(self, names: Sequence[str]) -> int:
+        """How many lines the rows of these readings take: a header and a row each."""
+        return 1 + len(names) if names else 0
+
     def refresh_from(self, board: Board) -> None:
         problem = self._show_freshness(board)
+        if self._reserved and board.summary(self.source).count:
+            self._reserved = False  # the rows are here: the panel is as tall as they are
+            self.styles.min_height = None
         # Rows are recomputed only when the source's readings (or a reading's freshness,
         # the view state, the panel's other inputs) changed: at scale, rebuilding every
         # panel every second cost several times the reads themselves.
@@ -195,31 +212,7 @@ class Panel(Widget, can_focus=True):
         """Same number of lines: repaint only the changed ones, in place. Otherwise lay out
         again (a layout pass repaints the whole column: over SSH, kilobytes for nothing)."""
         self._content = renderable
-        width = self.content_size.width
-        if not self.is_mounted or width <= 0:
-            self._painted = None
-            self.refresh(layout=True)
-            return
-        lines = self._lines(renderable, width)
-        before = self._painted
-        self._painted = (width, lines)
-        if before is None or len(before[1]) != len(lines):
-            self.refresh(layout=True)
-            return
-        if before[0] != width:  # a new width (a resize) repaints the whole widget anyway
-            self.refresh(layout=False)
-            return
-        regions = changed_regions(before[1], lines, width)
-        if regions:
-            self.refresh(*regions)
-
-    def _lines(self, renderable: RenderableType, width: int) -> list[Line]:
-        console = self.app.console
-        options = console.options.update(width=width, height=None, highlight=False)
-        return [
-            tuple((segment.text, segment.style) for segment in line)
-            for line in console.render_lines(renderable, options, pad=False)
-        ]
+        self._painter.paint(self, renderable)
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         """(a key that changes when the content does, the content)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -39,6 +39,9 @@ class ErrorRatePanel(Panel):
     def __init__(self, thresholds: dict[str, tuple[float, float]], *, id: str | None = None) -> None:
         super().__init__("Error rate", id=id)
         self.thresholds = thresholds
+
+    def expected_lines(self, names: Sequence[str]) -> int:
+        return 2 * len(names)  # a head line and a value line each
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         lines: list[Text] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -42,6 +42,10 @@ class FlagsPanel(Panel):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Flags × regions (◐ partial ≠ drift →desired)", id=id)
+
+    def expected_lines(self, names: Sequence[str]) -> int:
+        flags = {name.partition("@")[0] for name in names}  # "flag@region": a row per flag
+        return 1 + len(flags) if flags else 0
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         matrix = build_matrix(board)

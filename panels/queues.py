@@ -3,7 +3,7 @@ scheduled, oldest waiting job's age, paused state."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -56,6 +56,11 @@ class QueuesPanel(Panel):
     def __init__(self, risky: set[str], *, id: str | None = None) -> None:
         super().__init__("Queues (! = risky)", id=id)
         self.risky = risky
+
+    def expected_lines(self, names: Sequence[str]) -> int:
+        if not names:
+            return 0
+        return 1 + min(len(names), self.max_rows) + (len(names) > self.max_rows)  # + the "more queues" line
 
     def render_board(self, board: Board) -> tuple[Hashable, RenderableType]:
         key: list[Hashable] = []

@@ -79,28 +79,44 @@ def changed_regions(before: Sequence[Line], after: Sequence[Line], width: int) -
 
 class LinePainter:
     """What a widget last put on the screen, line by line: `paint` repaints only the cells
-    that changed (a layout pass when the number of lines or the width changed)."""
+    that changed (a layout pass only when the number of lines changed, the whole widget
+    when the width did)."""
 
     def __init__(self) -> None:
         self.painted: tuple[int, list[Line]] | None = None  # (width, lines) on screen
+        #: Given before the widget had a width (before its first frame): what that frame drew.
+        self._unsized: RenderableType | None = None
 
     def paint(self, widget: Widget, renderable: RenderableType) -> None:
         """Call after the widget's `render()` returns `renderable`."""
         width = widget.content_size.width
         if not widget.is_mounted or width <= 0:
-            self.painted = None
+            self.painted, self._unsized = None, renderable
             widget.refresh(layout=True)
             return
-        console = widget.app.console
-        options = console.options.update(width=width, height=None, highlight=False)
-        lines: list[Line] = [
-            tuple((segment.text, segment.style) for segment in line)
-            for line in console.render_lines(renderable, options, pad=False)
-        ]
-        before, self.painted = self.painted, (width, lines)
+        before = self.painted
+        if before is None and self._unsized is not None:
+            # The first frame drew what the widget was given before it was laid out, at
+            # this width: compare with that. Otherwise the first change after start-up
+            # laid out and repainted the whole widget (under load, late in the drill's
+            # first seconds: kilobytes for one changed value). Rendered first, as it was.
+            before = (width, render_lines(widget, self._unsized, width))
+        self._unsized = None
+        lines = render_lines(widget, renderable, width)
+        self.painted = (width, lines)
         if before is None or len(before[1]) != len(lines):
             widget.refresh(layout=True)
         elif before[0] != width:
-            widget.refresh()
+            widget.refresh()  # a new width (a resize) repaints the whole widget anyway
         elif regions := changed_regions(before[1], lines, width):
             widget.refresh(*regions)
+
+
+def render_lines(widget: Widget, renderable: RenderableType, width: int) -> list[Line]:
+    """`renderable` as the widget's lines at `width`, as plain data."""
+    console = widget.app.console
+    options = console.options.update(width=width, height=None, highlight=False)
+    return [
+        tuple((segment.text, segment.style) for segment in line)
+        for line in console.render_lines(renderable, options, pad=False)
+    ]

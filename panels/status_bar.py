@@ -6,14 +6,13 @@ from copy import copy
 from typing import NamedTuple
 
 from rich.console import Group, RenderableType
-from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.core.gate import MITIGATED, NOT_RESTORED, RESTORED, GateStatus
 from cockpit.core.runbook import Runbook, StepState
 from cockpit.incident.state import Incident, coarse_text
-from cockpit.panels.repaint import changed_regions
+from cockpit.panels.repaint import LinePainter
 
 
 class StatusView(NamedTuple):
@@ -38,7 +37,7 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._content: RenderableType = Text("")
-        self._painted: tuple[int, list[tuple[tuple[str, Style | None], ...]]] | None = None  # (width, rows) on screen
+        self._painter = LinePainter()  # the rows on the screen
         self._view: tuple[object, ...] | None = None  # what was last shown, as compared
 
     def show(self, view: StatusView) -> None:
@@ -104,23 +103,7 @@ class StatusBar(Static):
         width and rounding, so a digit cut off at 80 columns, or row 1 when only the gate
         line moved, sends nothing over SSH."""
         self._content = content
-        width = self.content_size.width
-        if not self.is_mounted or width <= 0:
-            self._painted = None
-            self.refresh(layout=True)
-            return
-        options = self.app.console.options.update(width=width, height=None, highlight=False)
-        lines = [
-            tuple((seg.text, seg.style) for seg in line)
-            for line in self.app.console.render_lines(content, options, pad=False)
-        ]
-        before, self._painted = self._painted, (width, lines)
-        if before is None or before[0] != width or len(before[1]) != len(lines):
-            self.refresh(layout=before is None or len(before[1]) != len(lines))
-            return
-        regions = changed_regions(before[1], lines, width)
-        if regions:
-            self.refresh(*regions)
+        self._painter.paint(self, content)
 
 
 def stopped_steps(runbook: Runbook) -> str:

@@ -155,6 +155,7 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
         # In journal order, each with its own time: a resumed drill's times never run backwards.
         for entry in sorted(self.session.journal.entries, key=lambda e: e.seq)[-300:]:
             log.add(entry)
+        self._reserve_panel_rows()
         self.notifier.seed(self.session.journal.entries)
         self.session.listeners.append(self._on_entry)
         self.session.change_listeners.append(self._on_change)

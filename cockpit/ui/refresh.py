@@ -147,6 +147,16 @@ class ViewRefresh(_AppBase):
         if self._behind_modal and not self._covered():
             self._schedule_refresh()  # the one catch-up repaint
 
+    def _reserve_panel_rows(self) -> None:
+        """Before the first frame: each panel as tall as its sources' expected readings will
+        make it, so a reading that lands after the first frame (every `cockpit run` source,
+        a drill source slower than the first frame's wait) repaints that panel alone."""
+        names: dict[str, list[str]] = {}
+        for poller in self.session.pollers:
+            names.setdefault(poller.source.kind, []).extend(poller.source.expected_names())
+        for panel in self.query(Panel):
+            panel.reserve(names.get(panel.source, []))
+
     def _refresh_view(self) -> None:
         with self.session.board.held_clock() as now:  # one clock read for the whole refresh
             self._refresh_at(now)
