@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.control import Control
 from rich.segment import Segment
+from rich.style import Style
 from textual._compositor import ChopsUpdate
 from textual.strip import Strip
 
@@ -38,3 +39,30 @@ def test_an_update_of_a_span_is_written_from_the_span_not_from_the_widget_edge()
     written = update.render_segments(console)
     assert written == Control.move_to(20, 0).segment.text + "267"
     assert "payment" not in written
+
+
+def test_an_update_sets_each_style_once_while_it_lasts_and_leaves_the_terminal_reset() -> None:
+    """Two changed counts of one panel (same colours) and a green one on another line: the
+    style is sent once for the first two, replaced in one sequence for the third, reset
+    once at the end, and no newline between lines (each piece has its own cursor move)."""
+    console = Console(width=40, force_terminal=True, color_system="256")
+    red, green = Style.parse("red on black"), Style.parse("green on black")
+    update = ChopsUpdate(
+        [
+            {0: Strip([Segment("depth ", None), Segment("267", red)])},
+            {0: Strip([Segment("fail 12", red)])},
+            {0: Strip([Segment("wait ", None), Segment("4s", green)])},
+        ],
+        [(0, 6, 9), (1, 5, 7), (2, 5, 7)],
+        [[9], [7], [7]],
+    )
+    spans.install()
+    written = update.render_segments(console)
+    assert written == (
+        Control.move_to(6, 0).segment.text
+        + "\x1b[31;40m267"
+        + Control.move_to(5, 1).segment.text
+        + "12"
+        + Control.move_to(5, 2).segment.text
+        + "\x1b[0;32;40m4s\x1b[0m"
+    )
