@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -32,6 +33,7 @@ from cockpit.ui.footer import MainFooter
 from cockpit.ui.glyphs import AsciiFilter, wants_ascii
 from cockpit.ui.keys import KeyActions
 from cockpit.ui.notify import Notice, Notifier
+from cockpit.ui.one_frame import ShownOnce, TerminalSizes
 from cockpit.ui.palette import RegistryCommands, action_string
 from cockpit.ui.refresh import ViewRefresh
 from cockpit.ui.spans import install as install_span_updates
@@ -51,7 +53,8 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
     #left { width: 3fr; scrollbar-size-vertical: 1; }
     #right { width: 2fr; max-width: 72; }
     Screen.-narrow #right { width: 28; }
-    Screen.-narrow #left { width: 1fr; }
+    /* The column's scroll bar has its place from the first layout (one frame, not two). */
+    Screen.-narrow #left { width: 1fr; scrollbar-gutter: stable; }
     /* Small terminals: the panels, or (t) the log full width; the runbook always shows. */
     Screen.-narrow #log { display: none; }
     Screen.-log-view #left { display: none; }
@@ -70,6 +73,9 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
     def __init__(self, session: Session, preflight: Callable[[], Awaitable[list[str]]] | None = None) -> None:
         super().__init__()
         install_span_updates()  # a changed cell is written alone, not the line up to it
+        #: Screens skip a `Resize` to the size they have while the terminal has had one size.
+        self.terminal_sizes = TerminalSizes()
+        self._pointer_shape_sent = ""
         self.session = session
         #: Checks the environment and every backend once at start; failures are shown on screen.
         self.preflight = preflight
@@ -123,6 +129,19 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
         self.signals: list[Notice] = []
 
     # -- layout ----------------------------------------------------------------------
+    def get_default_screen(self) -> ShownOnce[None]:
+        return ShownOnce(id="_default")
+
+    def _set_pointer_shape(self, shape: str) -> None:
+        # Textual sends the pointer shape each time a screen is mounted, "default" again
+        # after "default": opening a dialog wrote it ~30 ms before the dialog's frame.
+        if shape != self._pointer_shape_sent:
+            self._pointer_shape_sent = shape
+            super()._set_pointer_shape(shape)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.terminal_sizes.saw(event.size)  # (Textual's own handler runs after this one)
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with Horizontal(id="body"):

@@ -28,6 +28,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static, TextArea
 from textual.widgets.button import ButtonVariant
 
+from cockpit.ui.one_frame import ShownOnce
+
 T = TypeVar("T")
 
 #: Fewer characters than this in a field is not an answer Enter may submit ("n", "x", "ok").
@@ -53,8 +55,9 @@ def trivial(text: str, min_text: int = MIN_TEXT) -> bool:
     return len(text.strip()) < min_text
 
 
-class Dialog(ModalScreen[T], Generic[T]):
-    """A dialog without a text field: Esc or `q` cancels; focus should start on the safe button."""
+class Dialog(ShownOnce[T], ModalScreen[T], Generic[T]):
+    """A dialog without a text field: Esc or `q` cancels; focus should start on the safe button.
+    It reaches the terminal as one frame when it opens (`ShownOnce`)."""
 
     DEFAULT_CSS = MODAL_CSS
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -306,7 +306,13 @@ class HelpScreen(Dialog[None]):
             # Text, never markup: a runbook step's name and description come from its file.
             table.add_row(Text(KEY_DISPLAY.get(c.key, c.key), style="bold cyan"), Text(c.name), Text(c.description))
         table.add_row(Text(PALETTE[0], style="bold cyan"), "palette", PALETTE[1])
-        with VerticalScroll(classes="dialog"):
+        dialog = VerticalScroll(classes="dialog")
+        # Longer than the dialog can be (90% of the screen; border, title and hint take 6
+        # rows): its scroll bar is there from the first layout. Textual adds one only after
+        # laying the dialog out, and lays out and draws it twice more.
+        if len(self.commands) + 2 + 6 > self.app.size.height * 9 // 10:
+            dialog.styles.overflow_y = "scroll"
+        with dialog:
             yield Label("Keys" + (" — READ-ONLY: no action is bound" if self.read_only else ""), classes="title")
             yield Static(table, id="help-table")
             yield self.hint_line()
