@@ -21,6 +21,7 @@ from cockpit.core.safe_text import visible
 from cockpit.core.step_checks import MIN_OVERRIDE_WORDS, override_problem
 from cockpit.ui.commands import KEY_DISPLAY, PALETTE, Command
 from cockpit.ui.dialogs import Dialog, SubmitCheckbox, TextDialog, trivial
+from cockpit.ui.render_cache import RenderedOnce
 
 
 class ConfirmScreen(TextDialog["Preview | None"]):
@@ -314,7 +315,7 @@ class HelpScreen(Dialog[None]):
             dialog.styles.overflow_y = "scroll"
         with dialog:
             yield Label("Keys" + (" — READ-ONLY: no action is bound" if self.read_only else ""), classes="title")
-            yield Static(table, id="help-table")
+            yield Static(RenderedOnce(table), id="help-table")
             yield self.hint_line()
 
     def hint_text(self) -> str:
