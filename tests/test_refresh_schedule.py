@@ -1,5 +1,6 @@
 """Readings redraw the view once per REFRESH_GAP: a redraw that runs sooner (a key, the 1 s
-tick) stops the scheduled one, and the tick does not redraw when one is already due."""
+tick) stops the scheduled one, and the tick does not redraw when one is already due or one
+ran less than TICK_SKIP ago (live sources redraw every second by themselves)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.core.readings import QUEUES
+from cockpit.ui.refresh import TICK_SKIP
 from tests.drill_helpers import drill_app
 
 
@@ -31,5 +33,8 @@ async def test_a_redraw_that_runs_sooner_stops_the_scheduled_one_and_the_tick_wa
         app.refresh_view()  # another key before the scheduled one lands
         assert redraws == [1, 1] and app._refresh_timer is None and timer._task is None
         assert not app._refresh_pending
-        app.tick_view()  # nothing scheduled: the tick redraws (the clock and the ages move)
+        app.tick_view()  # nothing scheduled, but a redraw just ran: nothing new to show
+        assert redraws == [1, 1]
+        app._last_refresh -= TICK_SKIP  # the last redraw is TICK_SKIP old
+        app.tick_view()  # the tick redraws (the clock and the ages move)
         assert redraws == [1, 1, 1]

@@ -35,6 +35,12 @@ else:
 #: Readings and journal entries redraw the view at most this often (seconds); keys and
 #: actions redraw at once.
 REFRESH_GAP = 0.25
+#: A reading waits this long for the readings landing with it (each source is read by its
+#: own task, so one second's readings arrive a few ms apart): one redraw for all of them.
+SETTLE = 0.05
+#: The once-a-second redraw (ages, clocks) is skipped when a reading redrew the view more
+#: recently than this (seconds).
+TICK_SKIP = 0.5
 
 
 class ViewRefresh(_AppBase):
@@ -48,6 +54,7 @@ class ViewRefresh(_AppBase):
     _refresh_timer: Timer | None = None  # the scheduled redraw, stopped when one runs sooner
     _behind_modal: bool
     _held_entries: list[Entry]
+    _panels: list[Panel] | None = None  # the main screen's panels (fixed once composed)
 
     if TYPE_CHECKING:
 
@@ -106,11 +113,9 @@ class ViewRefresh(_AppBase):
         if self._refresh_pending:
             return
         self._refresh_pending = True
-        wait = self._last_refresh + REFRESH_GAP - time.monotonic()
-        if wait > 0:
-            self._refresh_timer = self.set_timer(wait, self._due_refresh)
-        else:
-            self.call_later(self._due_refresh)
+        self._refresh_timer = self.set_timer(
+            max(SETTLE, self._last_refresh + REFRESH_GAP - time.monotonic()), self._due_refresh
+        )
 
     def _due_refresh(self) -> None:
         """The scheduled redraw, unless one already ran since it was scheduled (a key, the
@@ -122,8 +127,9 @@ class ViewRefresh(_AppBase):
 
     def tick_view(self) -> None:
         """The 1 s redraw (the clock and the ages move without readings), skipped when a
-        redraw is already scheduled: it lands within REFRESH_GAP and shows the same."""
-        if not self._refresh_pending:
+        redraw is already scheduled (it lands within REFRESH_GAP and shows the same) or a
+        reading redrew the view less than TICK_SKIP ago (live sources redraw every second)."""
+        if not self._refresh_pending and time.monotonic() - self._last_refresh >= TICK_SKIP:
             self.refresh_view()
 
     def refresh_view(self) -> None:
@@ -180,8 +186,10 @@ class ViewRefresh(_AppBase):
                 log.add(entry)
             self._held_entries.clear()
         self.query_one(RecordsPanel).baseline = session.baseline
+        if not self._panels:
+            self._panels = list(self.query(Panel))  # a CSS query per redraw was ~40 % of the redraw
         with self.batch_update():
-            for panel in self.query(Panel):
+            for panel in self._panels:
                 panel.refresh_from(board)
             locks = session.shared.locks if session.shared is not None else {}
             self.query_one(RunbookPanel).show(session.runbook, session.read_only, locks, open_preconditions(session))
