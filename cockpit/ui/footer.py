@@ -1,15 +1,13 @@
-"""The footer of the main screen: its keys are in the first frame, and it is rebuilt only
-when the keys it shows change.
+"""The footer of the main screen, rebuilt only when the keys it shows change.
 
 Textual's Footer composes empty, then rebuilds itself (every key widget mounted again)
-each time its screen's bindings change: after the first frame (so the first screen was
-written, then its footer row twice more), on every focus change, and when a dialog opens
-(the main screen loses its focus; behind a modal that rebuild changed the dimmed
-background, so Textual drew the whole screen again). The cockpit's keys are the app's own
-bindings: they are there from the start, and a rebuild that would show the same keys
-(same key, label, enabled state) is skipped. While a dialog covers it, the footer keeps
-what it shows (its keys do not work under the dialog anyway); closing the dialog gives the
-main screen its focus back and the footer the keys it should show then.
+each time its screen's bindings change: after the first frame (the footer row was written
+three times in the first half second), on focus changes, and when a dialog opens (the
+main screen loses its focus; behind a modal that rebuild changed the dimmed background, so
+Textual drew the whole screen again). A rebuild that would show the same keys (same key,
+label, enabled state) is skipped: the keys come once, just after the first frame (composed
+before it, they made the drill's first frame later; bench/startup.py). While a dialog covers it, the footer
+keeps what it shows (its keys do not work under the dialog anyway).
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ Keys = tuple[tuple[str, str, bool], ...]
 class MainFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
-        self.set_reactive(Footer._bindings_ready, True)  # compose the keys at once, not after the first frame
         self._shown: Keys | None = None
 
     def _keys(self) -> Keys:
@@ -36,7 +33,7 @@ class MainFooter(Footer):
         )
 
     def compose(self) -> ComposeResult:
-        self._shown = self._keys()
+        self._shown = self._keys() if self._bindings_ready else None
         yield from super().compose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:

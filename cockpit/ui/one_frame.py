@@ -100,6 +100,15 @@ class ShownOnce(Screen[T], Generic[T]):
     #: Each widget's sizes after the last layout, to tell which ones the next one changed.
     _sizes: dict[Widget, Sizes] | None = None
 
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name, id, classes)
+        try:
+            size = self.app.size
+        except RuntimeError:  # no app running (constructed outside one): set on resume
+            return
+        # Before Textual styles the screen's widgets (once, with these classes).
+        self.update_classes(size_classes(self, size), update=False)
+
     def on_mount(self) -> None:
         self.screen_layout_refresh_signal.subscribe(self, self._laid_out, immediate=True)
 
@@ -109,7 +118,9 @@ class ShownOnce(Screen[T], Generic[T]):
         size = self.app.size
         if not self.is_attached or not self.is_current or self.outer_size == size:
             return
-        self.update_classes(size_classes(self, size), animate=False)
+        classes = size_classes(self, size)
+        if any(self.has_class(name) != on for name, on in classes.items()):
+            self.update_classes(classes, animate=False)  # the terminal's size changed since
         self._resuming = True
         self._shown_at = None
         self.call_next(self._resumed, Message().time)  # right after the resume handlers
