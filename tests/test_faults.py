@@ -236,12 +236,20 @@ async def test_each_backend_down_slow_garbage_flapping(kind: str, tmp_path: Path
                         assert "last good" in screen_text(app)
                     if fault == "wrong":  # the panel says what is wrong, not just that something is
                         # A source error for a backend; for a user path, the failed step's reason.
-                        said = [
-                            slot.latest.error or str(slot.latest.detail.reason or "")
-                            for _, slot in board.slots(source_kind)
-                        ]
-                        assert any(WRONG_ANSWER_SAYS[kind] in e for e in said), said
-                        assert WRONG_ANSWER_SAYS[kind][:12] in screen_text(app), screen_text(app)
+                        # Waited for: a read in flight when the answer turned wrong may first
+                        # fail on its connection (a user path then says "ReadError").
+                        def said() -> list[str]:
+                            return [
+                                slot.latest.error or str(slot.latest.detail.reason or "")
+                                for _, slot in board.slots(source_kind)
+                            ]
+
+                        def says_what() -> bool:
+                            return any(WRONG_ANSWER_SAYS[kind] in e for e in said()) and (
+                                WRONG_ANSWER_SAYS[kind][:12] in screen_text(app)
+                            )
+
+                        await wait_until(pilot, says_what, timeout=10, what=f"{kind} says {WRONG_ANSWER_SAYS[kind]!r}")
                     await key_latency(pilot, kind, fault)
                     if fault == "wrong":
                         make_right()
