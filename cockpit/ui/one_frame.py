@@ -20,15 +20,21 @@ The first screen of the drill was ~80 KB at 120x36 for ~15 KB of text; opening h
 applies the size classes (`HORIZONTAL_BREAKPOINTS`, which Textual sets in its `Resize`
 handler, after the first layout) before the first layout, so a narrow terminal's first
 frame has its narrow layout. It uses Textual's public API (handlers that run before
-Textual's own, `prevent_default`, `refresh`, `update_classes`, the layout signal) and one
-private flag, the widget's pending repaint, reset only where it has the shape it has in
-Textual 8 (a bool attribute).
+Textual's own, `prevent_default`, `refresh`, `update_classes`, the layout signal) and two
+private attributes: it resets the widget's pending repaint (`Widget._repaint_required`,
+only where it is a bool) and reads whether the app puts paints off (`App._batch_count`,
+only where it is an int). Each drop also rests on the order of events in Textual 8.2
+(the resume lays out and paints before `_resumed` runs; the layout signal comes after the
+paint), so outside the tested minor version (`TESTED`) the screen drops nothing and
+Textual draws it as it would any screen.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Generic, Self, TypeVar
 
+import textual
 from textual import events, messages
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -36,6 +42,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 T = TypeVar("T")
+
+#: The Textual release (major, minor) whose order of events the drops were tested against.
+TESTED = (8, 2)
 
 #: Textual's flag for "this widget needs a repaint" (`Widget._repaint_required` in 8.x).
 _REPAINT = "_repaint_required"
@@ -75,6 +84,21 @@ def size_classes(screen: Screen[Any], size: Size) -> dict[str, bool]:
     return classes
 
 
+@cache
+def active() -> bool:
+    """Whether the installed Textual is the tested release (else nothing is dropped)."""
+    try:
+        major, minor = (int(part) for part in textual.__version__.split(".")[:2])
+    except ValueError:  # a version string we cannot read: not one we tested
+        return False
+    return (major, minor) == TESTED
+
+
+def _painting(widget: Widget) -> bool:
+    """Whether the app paints as it lays out (Textual 8 counts put-off paints in an int)."""
+    return getattr(widget.app, "_batch_count", None) == 0
+
+
 def _drawn(widget: Widget) -> None:
     """Drop `widget`'s pending repaint (only where the flag is Textual 8's bool)."""
     if getattr(widget, _REPAINT, None) is True:
@@ -110,7 +134,8 @@ class ShownOnce(Screen[T], Generic[T]):
         self.update_classes(size_classes(self, size), update=False)
 
     def on_mount(self) -> None:
-        self.screen_layout_refresh_signal.subscribe(self, self._laid_out, immediate=True)
+        if active():
+            self.screen_layout_refresh_signal.subscribe(self, self._laid_out, immediate=True)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Textual's own resume handler (subclass handlers come first), which
@@ -121,13 +146,17 @@ class ShownOnce(Screen[T], Generic[T]):
         classes = size_classes(self, size)
         if any(self.has_class(name) != on for name, on in classes.items()):
             self.update_classes(classes, animate=False)  # the terminal's size changed since
+        if not active():
+            return
         self._resuming = True
         self._shown_at = None
         self.call_next(self._resumed, Message().time)  # right after the resume handlers
 
     def _resumed(self, began: float) -> None:
         self._resuming = False
-        if getattr(self.app, "_batch_count", None) == 0:  # else the paint was put off
+        # Only once the resume laid the screen out at the app's size and painted it (not
+        # put off): the evidence that every cell is on the terminal.
+        if _painting(self) and self.outer_size == self.app.size:
             self._shown_at = began
             self._settling = True
             self.call_after_refresh(self._settled)
@@ -147,7 +176,7 @@ class ShownOnce(Screen[T], Generic[T]):
             if widget.show_horizontal_scrollbar:
                 sizes[widget.horizontal_scrollbar] = _sized(widget.horizontal_scrollbar)
         before, self._sizes = self._sizes or {}, sizes
-        if not self.is_current or getattr(self.app, "_batch_count", None) != 0:
+        if not self.is_current or not _painting(self):
             return  # nothing was painted (yet)
         for widget, now in sizes.items():
             if before.get(widget) != now:
@@ -158,16 +187,18 @@ class ShownOnce(Screen[T], Generic[T]):
 
     def on_update(self, message: messages.Update) -> None:
         if self._answered(message):
+            message.stop()  # as Textual's own handler does: the screen answers it
             message.prevent_default()  # a repaint asked for before the whole screen was painted
 
     def on_layout(self, message: messages.Layout) -> None:
         if self._answered(message):
+            message.stop()
             message.prevent_default()  # a layout asked for before the screen was laid out
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
         if not regions and not recompose:
-            if self._resuming:
-                return self  # the resume's layout lays out and paints every cell
+            if self._resuming and self.outer_size == self.app.size:
+                return self  # the resume's layout (done: the screen has the app's size) painted every cell
             if layout and self._settling:
                 # Textual lays a shown screen out again once its widgets report mounted;
                 # that layout paints what it moves or adds, the rest is on the terminal.
@@ -182,7 +213,7 @@ class ShownOnce(Screen[T], Generic[T]):
     def on_resize(self, event: events.Resize) -> None:
         sizes = getattr(self.app, "terminal_sizes", None)
         unchanged = isinstance(sizes, TerminalSizes) and not sizes.changed
-        if unchanged and event.size == self.outer_size:
+        if active() and unchanged and event.size == self.outer_size:
             # Laid out at this size already: Textual would lay it out (and the screens
             # under it) again and repaint the same cells. Its size classes are right too.
             event.prevent_default()
