@@ -8,6 +8,7 @@ import gc
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -132,12 +133,13 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
     def get_default_screen(self) -> ShownOnce[None]:
         return ShownOnce(id="_default")
 
-    def _set_pointer_shape(self, shape: str) -> None:
+    def _set_pointer_shape(self, shape: str, *args: Any, **kwargs: Any) -> None:
         # Textual sends the pointer shape each time a screen is mounted, "default" again
         # after "default": opening a dialog wrote it ~30 ms before the dialog's frame.
-        if shape != self._pointer_shape_sent:
+        # (A private method: whatever else a later Textual passes is passed on as is.)
+        if args or kwargs or shape != self._pointer_shape_sent:
             self._pointer_shape_sent = shape
-            super()._set_pointer_shape(shape)
+            super()._set_pointer_shape(shape, *args, **kwargs)
 
     def on_resize(self, event: events.Resize) -> None:
         self.terminal_sizes.saw(event.size)  # (Textual's own handler runs after this one)
