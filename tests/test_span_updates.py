@@ -3,6 +3,7 @@ the changed runs of a line, and Textual's update written from the run's own colu
 
 from __future__ import annotations
 
+import pytest
 from rich.console import Console
 from rich.control import Control
 from rich.segment import Segment
@@ -66,3 +67,22 @@ def test_an_update_sets_each_style_once_while_it_lasts_and_leaves_the_terminal_r
         + Control.move_to(5, 2).segment.text
         + "\x1b[0;32;40m4s\x1b[0m"
     )
+
+
+def test_without_the_strip_renderers_the_writer_uses_textual_keeps_its_own_update(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Textual without `Strip.render_ansi` or `Strip.render_style` keeps its own
+    whole-line update rather than a crop that would fail while drawing."""
+    for missing in ("render_ansi", "render_style"):
+        with monkeypatch.context() as patch:
+
+            def textual_own(self: ChopsUpdate, console: Console) -> str:
+                return "textual's own"
+
+            patch.delattr(ChopsUpdate, "_cockpit_span_crop", raising=False)
+            patch.setattr(ChopsUpdate, "render_segments", textual_own)
+            patch.delattr(Strip, missing)
+            assert spans.install() is False
+            assert ChopsUpdate.render_segments is textual_own
+    assert spans.install() is True

@@ -87,9 +87,10 @@ class _StyleWriter:
 
 def install() -> bool:
     """Use the two-sided crop for every partial update from now on (idempotent). The patch
-    replaces a method of a private Textual class: when that class is not the one it was
-    written for (a Textual release moved or reshaped it), it is left alone and Textual's own
-    whole-line update stays in use. Returns whether the crop is in use."""
+        replaces a method of a private Textual class: when that class is not the one it was
+        written for (a Textual release moved or reshaped it), it is left alone and Textual's own
+        whole-line update stays in use; so it is when `Strip.render_ansi` or `Strip.render_style`,
+    which the writer calls, is missing. Returns whether the crop is in use."""
     try:
         from textual._compositor import ChopsUpdate
     except ImportError:
@@ -101,6 +102,9 @@ def install() -> bool:
     if not callable(getattr(ChopsUpdate, "render_segments", None)) or not all(
         name in arguments for name in ("chops", "chop_ends", "spans")
     ):
+        return False
+    # The writer renders styles with these two (not part of Strip's documented API).
+    if not all(callable(getattr(Strip, name, None)) for name in ("render_ansi", "render_style")):
         return False
     setattr(ChopsUpdate, "render_segments", _render_segments)  # noqa: B010 - a method replaced on purpose
     setattr(ChopsUpdate, _PATCHED, True)
