@@ -1,15 +1,16 @@
 """Readings redraw the view once per REFRESH_GAP: a redraw that runs sooner (a key, the 1 s
 tick) stops the scheduled one, and the tick does not redraw when one is already due or one
-ran less than TICK_SKIP ago (live sources redraw every second by themselves)."""
+ran in the same second of the board's clock (live sources redraw every second by
+themselves); in the next second it does, however recent that redraw (the ages move)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from cockpit.core.readings import QUEUES
-from cockpit.ui.refresh import TICK_SKIP
 from tests.drill_helpers import drill_app
 
 
@@ -23,6 +24,10 @@ async def test_a_redraw_that_runs_sooner_stops_the_scheduled_one_and_the_tick_wa
         redraws: list[int] = []
         real = app._refresh_view
         monkeypatch.setattr(app, "_refresh_view", lambda: (redraws.append(1), real())[1])
+        board = app.session.board
+        start = board.clock().replace(microsecond=100_000)
+        clock = [start]
+        monkeypatch.setattr(board, "clock", lambda: clock[0])
 
         app.refresh_view()  # a key: the gap starts now
         app._on_change(QUEUES)  # a reading within the gap: one redraw scheduled at its end
@@ -33,8 +38,9 @@ async def test_a_redraw_that_runs_sooner_stops_the_scheduled_one_and_the_tick_wa
         app.refresh_view()  # another key before the scheduled one lands
         assert redraws == [1, 1] and app._refresh_timer is None and timer._task is None
         assert not app._refresh_pending
-        app.tick_view()  # nothing scheduled, but a redraw just ran: nothing new to show
+        clock[0] = start + timedelta(milliseconds=800)
+        app.tick_view()  # nothing scheduled, and a redraw ran in this second: nothing new to show
         assert redraws == [1, 1]
-        app._last_refresh -= TICK_SKIP  # the last redraw is TICK_SKIP old
+        clock[0] = start + timedelta(milliseconds=1_000)  # 0.2 s later, the next second
         app.tick_view()  # the tick redraws (the clock and the ages move)
         assert redraws == [1, 1, 1]

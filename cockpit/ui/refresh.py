@@ -38,9 +38,6 @@ REFRESH_GAP = 0.25
 #: A reading waits this long for the readings landing with it (each source is read by its
 #: own task, so one second's readings arrive a few ms apart): one redraw for all of them.
 SETTLE = 0.05
-#: The once-a-second redraw (ages, clocks) is skipped when a reading redrew the view more
-#: recently than this (seconds).
-TICK_SKIP = 0.5
 
 
 class ViewRefresh(_AppBase):
@@ -51,6 +48,7 @@ class ViewRefresh(_AppBase):
     _shown_order: int
     _refresh_pending: bool
     _last_refresh: float = 0.0  # time.monotonic() of the last view refresh
+    _last_second: int | None = None  # the board's clock, in whole seconds, at the last redraw
     _refresh_timer: Timer | None = None  # the scheduled redraw, stopped when one runs sooner
     _behind_modal: bool
     _held_entries: list[Entry]
@@ -128,8 +126,13 @@ class ViewRefresh(_AppBase):
     def tick_view(self) -> None:
         """The 1 s redraw (the clock and the ages move without readings), skipped when a
         redraw is already scheduled (it lands within REFRESH_GAP and shows the same) or a
-        reading redrew the view less than TICK_SKIP ago (live sources redraw every second)."""
-        if not self._refresh_pending and time.monotonic() - self._last_refresh >= TICK_SKIP:
+        reading redrew the view in this same second of the board's clock (live sources
+        redraw every second). Skipping by "less than x s ago" instead skipped every other
+        tick of a 2 s source whose redraws landed just after the tick: ages stepped by 2 s
+        and STALE could show up to ~1.5 s late."""
+        if self._refresh_pending:
+            return
+        if self._last_second != int(self.session.board.now().timestamp()):
             self.refresh_view()
 
     def refresh_view(self) -> None:
@@ -165,6 +168,7 @@ class ViewRefresh(_AppBase):
 
     def _refresh_view(self) -> None:
         with self.session.board.held_clock() as now:  # one clock read for the whole refresh
+            self._last_second = int(now.timestamp())
             self._refresh_at(now)
 
     def _refresh_at(self, now: datetime) -> None:
