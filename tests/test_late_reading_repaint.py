@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from textual.app import App, ComposeResult
 
 from cockpit.core.gate import NOT_RESTORED, Condition, GateStatus
@@ -19,7 +20,9 @@ from tests.drill_helpers import drill_app, wait_until
 from tests.screen import screen_text
 
 
-async def test_a_late_first_reading_fills_its_panel_without_moving_the_panels_below(tmp_path: Path) -> None:
+async def test_a_late_first_reading_fills_its_panel_without_moving_the_panels_below(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, backends, _ = drill_app(tmp_path / "j.jsonl", speed=1.0)
     (suspects,) = [s for s in backends.sources if s.kind == SUSPECTS]
     landed = asyncio.Event()
@@ -29,7 +32,7 @@ async def test_a_late_first_reading_fills_its_panel_without_moving_the_panels_be
         await landed.wait()  # past the first frame's wait for first readings
         return await read()
 
-    suspects.read = late_read  # type: ignore[method-assign]
+    monkeypatch.setattr(suspects, "read", late_read)
     async with app.run_test(size=(200, 50)) as pilot:
         records, checks = app.query_one(RecordsPanel), app.query_one(ChecksPanel)
         await wait_until(pilot, lambda: "checkout/pay" in screen_text(app), what="the first frame")
@@ -37,13 +40,25 @@ async def test_a_late_first_reading_fills_its_panel_without_moving_the_panels_be
         before = (records.region, checks.region)
         calls: list[tuple] = []
         real = checks.refresh
-        checks.refresh = lambda *regions, **kw: (calls.append((regions, kw)), real(*regions, **kw))[1]  # type: ignore[method-assign]
+        monkeypatch.setattr(
+            checks, "refresh", lambda *regions, **kw: (calls.append((regions, kw)), real(*regions, **kw))[1]
+        )
+        filled: list[tuple] = []
+        real_records = records.refresh
+        monkeypatch.setattr(
+            records,
+            "refresh",
+            lambda *regions, **kw: (filled.append((regions, kw)), real_records(*regions, **kw))[1],
+        )
         landed.set()
         await wait_until(pilot, lambda: "duplicate discount holds" in screen_text(app), what="the late reading")
         await pilot.pause()
         # The records panel was as tall as its three queries from the first frame: the
         # panel below it stays where it was, and nothing of it is sent again.
         assert (records.region, checks.region) == before
+        # The spies see repaints (the records panel's, which drew the reading), and none of
+        # the checks panel's is of the whole panel (none at all is the usual case).
+        assert filled, "the records panel was not repainted: the spies saw nothing"
         assert all(regions for regions, _ in calls), calls  # never the whole checks panel
         assert "paid without captured payment" in screen_text(app)
 
@@ -68,7 +83,9 @@ class BarApp(App[None]):
         self.query_one(StatusBar).show(self.first)
 
 
-async def test_the_first_change_after_the_first_frame_sends_only_the_changed_cells(tmp_path: Path) -> None:
+async def test_the_first_change_after_the_first_frame_sends_only_the_changed_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     session = drill_app(tmp_path / "j.jsonl")[0].session
     app = BarApp(view(session, "checkout 5xx ratio 7.1%"))
     async with app.run_test(size=(120, 10)) as pilot:
@@ -76,7 +93,9 @@ async def test_the_first_change_after_the_first_frame_sends_only_the_changed_cel
         await wait_until(pilot, lambda: "7.1%" in screen_text(app), what="the first frame")
         calls: list[tuple] = []
         real = bar.refresh
-        bar.refresh = lambda *regions, **kw: (calls.append((regions, kw)), real(*regions, **kw))[1]  # type: ignore[method-assign]
+        monkeypatch.setattr(
+            bar, "refresh", lambda *regions, **kw: (calls.append((regions, kw)), real(*regions, **kw))[1]
+        )
         bar.show(view(session, "checkout 5xx ratio 7.1%"))  # the same rows: nothing
         assert calls == []
         bar.show(view(session, "checkout 5xx ratio 7.2%"))
