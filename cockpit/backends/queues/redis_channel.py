@@ -280,13 +280,13 @@ class RedisQueueSource:
             slot = metrics.get(label, {})
             get = slot.get
             state = QueueState(
-                get("depth"),
-                get("in_flight"),
-                get("failed"),
-                get("retrying"),
-                get("scheduled"),
-                get("oldest_age"),
-                get("paused"),
+                depth=get("depth"),
+                in_flight=get("in_flight"),
+                failed=get("failed"),
+                retrying=get("retrying"),
+                scheduled=get("scheduled"),
+                oldest_age=get("oldest_age"),
+                paused=get("paused"),
             )
             # Built once with its final detail (a copy per reading to add the pause scope
             # was a third of this loop's time at 900 queues).
