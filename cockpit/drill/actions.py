@@ -1,5 +1,8 @@
 """The drill's rollback actions: the same `Action` interface as the real backends. The long
-ones (repair in batches, staged restart) are in `long_actions.py`."""
+ones (repair in batches, staged restart) are in `long_actions.py`.
+
+Imports inside methods and functions are deferred on purpose: the outcome records and
+backends load when an action runs, not while the cockpit starts."""
 
 from __future__ import annotations
 

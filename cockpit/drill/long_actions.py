@@ -1,7 +1,10 @@
 """The drill's long actions: the data repair (counted, hashed, exact-row-count or ROLLBACK)
 and the staged restart (workers back a few at a time; the step's guard — the error rate,
 as on real systems — is asked before each stage and after it settles, and a halt or rising
-duplicates stop it where it is: nothing is paused or throttled back by itself)."""
+duplicates stop it where it is: nothing is paused or throttled back by itself).
+
+Imports inside methods and functions are deferred on purpose: the outcome records and
+backends load when an action runs, not while the cockpit starts."""
 
 from __future__ import annotations
 
