@@ -1,4 +1,4 @@
-"""Bytes the drill writes to the terminal in the first second after its first frame, and
+"""Bytes the drill writes to the terminal from launch to one second after its first frame, and
 how often the first screen is written (the error-rate panel's title counted: the runbook's
 is written again by the 1 s view refresh), through a real 120x36 pty. Trees alternate run
 by run, so before/after share the machine's load.
