@@ -113,7 +113,6 @@ class CockpitApp(KeyActions, ViewRefresh, ViewActions, App[None]):
         self._targets = {q.name: (q.expect, q.target) for q in cfg.postgres.suspects} if cfg.postgres else {}
         self._thresholds = {q.name: (q.warn, q.critical) for q in cfg.prometheus.queries} if cfg.prometheus else {}
         self._risky = {q.name for q in cfg.queues if q.risky}
-        self._refresh_pending = False
         #: Something changed while a dialog covered the panels: repaint once when it closes.
         self._behind_modal = False
         self._held_entries: list[Entry] = []

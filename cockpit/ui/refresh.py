@@ -46,10 +46,9 @@ class ViewRefresh(_AppBase):
     session: Session
     notifier: Notifier
     _shown_order: int
-    _refresh_pending: bool
     _last_refresh: float = 0.0  # time.monotonic() of the last view refresh
     _last_second: int | None = None  # the board's clock, in whole seconds, at the last redraw
-    _refresh_timer: Timer | None = None  # the scheduled redraw, stopped when one runs sooner
+    _refresh_timer: Timer | None = None  # the scheduled redraw (None: none due), stopped when one runs sooner
     _behind_modal: bool
     _held_entries: list[Entry]
     _panels: list[Panel] | None = None  # the main screen's panels (fixed once composed)
@@ -108,9 +107,8 @@ class ViewRefresh(_AppBase):
         # every REFRESH_GAP: a fast drill or a busy incident delivers dozens a second, each
         # redraw costs a frame, and nobody reads faster (the drill at 720x spent half its
         # CPU redrawing 24 times a second).
-        if self._refresh_pending:
+        if self._refresh_timer is not None:
             return
-        self._refresh_pending = True
         self._refresh_timer = self.set_timer(
             max(SETTLE, self._last_refresh + REFRESH_GAP - time.monotonic()), self._due_refresh
         )
@@ -119,8 +117,8 @@ class ViewRefresh(_AppBase):
         """The scheduled redraw, unless one already ran since it was scheduled (a key, the
         1 s tick): a stale timer left running redrew again, and each tick added one more
         (the drill at 720x redrew ~9 times a second instead of at most 4)."""
-        self._refresh_timer = None  # this one is running: nothing to stop
-        if self._refresh_pending:
+        if self._refresh_timer is not None:  # None: a redraw ran since and stopped it
+            self._refresh_timer = None  # this one is running: nothing to stop
             self.refresh_view()
 
     def tick_view(self) -> None:
@@ -130,13 +128,12 @@ class ViewRefresh(_AppBase):
         redraw every second). Skipping by "less than x s ago" instead skipped every other
         tick of a 2 s source whose redraws landed just after the tick: ages stepped by 2 s
         and STALE could show up to ~1.5 s late."""
-        if self._refresh_pending:
+        if self._refresh_timer is not None:
             return
         if self._last_second != int(self.session.board.now().timestamp()):
             self.refresh_view()
 
     def refresh_view(self) -> None:
-        self._refresh_pending = False
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
             self._refresh_timer = None
